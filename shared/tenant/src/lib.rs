@@ -1,0 +1,25 @@
+//! The tenant crate: what a Switchboard tenant is and what may be done to it.
+//!
+//! * [`ids`]: Slack ids and the [`TenantId`] as newtypes with validating constructors.
+//! * [`model`]: the tenant record and installation metadata.
+//! * [`secret`]: token bundles whose `Debug` never prints a token.
+//! * [`job`]: the versioned job envelope shared by producers (ingress) and the worker.
+//! * [`ports`]: the small traits adapters implement (`shared/local`, `shared/aws`), each with its
+//!   error contract.
+//! * [`service`]: tenant operations built on the ports (resolve, uninstall, revoke, suspend).
+//! * `testkit` (feature): one contract suite per port, plus in-memory adapters.
+
+pub mod ids;
+pub mod job;
+pub mod model;
+pub mod ports;
+pub mod secret;
+pub mod service;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};
+pub use job::{JobEnvelope, JobKind, SlackContext};
+pub use model::{Installation, Plan, Tenant, TenantStatus};
+pub use ports::Backend;
+pub use secret::{BotToken, Secret, TokenBundle, UserToken};

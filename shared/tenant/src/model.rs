@@ -1,0 +1,98 @@
+//! The tenant record and what Slack told us when the app was installed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AppId, BotId, EnterpriseId, TeamId, TenantId, UserId};
+
+/// Where a tenant stands. Only `Active` tenants get work done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Active,
+    /// Kept with its data, but answered with a notice and given no work (an operator's choice).
+    Suspended,
+    /// Slack told us the app was removed; tokens are gone, data kept for a reinstall.
+    Uninstalled,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Uninstalled => "uninstalled",
+        }
+    }
+}
+
+/// The commercial plan, which sets the tenant's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    Team,
+    Enterprise,
+}
+
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Free => "free",
+            Self::Team => "team",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    /// Slash commands a tenant may run per minute.
+    pub fn commands_per_minute(self) -> u64 {
+        match self {
+            Self::Free => 30,
+            Self::Team => 120,
+            Self::Enterprise => 600,
+        }
+    }
+}
+
+/// A tenant: one workspace or one org-wide Enterprise Grid install.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub name: String,
+    pub status: TenantStatus,
+    pub plan: Plan,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+impl Tenant {
+    pub fn new(id: TenantId, name: impl Into<String>, now: i64) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            status: TenantStatus::Active,
+            plan: Plan::Free,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Installation metadata: everything about an install except the tokens (which live in the
+/// vault). The bot ids let ingress ignore the app's own messages without a Web API call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installation {
+    pub tenant: TenantId,
+    pub team_id: Option<TeamId>,
+    pub enterprise_id: Option<EnterpriseId>,
+    pub is_enterprise_install: bool,
+    pub app_id: Option<AppId>,
+    pub bot_user_id: Option<UserId>,
+    pub bot_id: Option<BotId>,
+    pub bot_scopes: Vec<String>,
+    pub user_scopes: Vec<String>,
+    pub installer: Option<UserId>,
+    /// Unix seconds.
+    pub installed_at: i64,
+}

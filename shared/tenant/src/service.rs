@@ -1,0 +1,185 @@
+//! Tenant operations over the ports. Ingress, the worker and the operator CLI call these rather
+//! than the ports directly, so the rules (what uninstall removes, what suspend blocks) live once.
+
+use tracing::info;
+
+use crate::ids::{TenantId, UserId};
+use crate::model::{Installation, Tenant, TenantStatus};
+use crate::ports::{Backend, StoreError, VaultError};
+use crate::secret::{BotToken, TokenBundle};
+
+/// Where a request's tenant stands, as far as serving it goes.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    /// Installed and active.
+    Active {
+        tenant: Tenant,
+        installation: Option<Installation>,
+    },
+    /// Installed but suspended by an operator.
+    Suspended(Tenant),
+    /// Never installed, or uninstalled.
+    NotInstalled,
+}
+
+/// Errors of tenant operations.
+#[derive(Debug, thiserror::Error)]
+pub enum TenantError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("tenant {0} does not exist")]
+    NotFound(TenantId),
+}
+
+impl TenantError {
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Store(e) => e.is_transient(),
+            Self::Vault(e) => e.is_transient(),
+            Self::NotFound(_) => false,
+        }
+    }
+}
+
+/// Looks the tenant up for serving a request.
+pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, StoreError> {
+    let Some(tenant) = backend.tenants.get(id).await? else {
+        return Ok(Resolved::NotInstalled);
+    };
+    Ok(match tenant.status {
+        TenantStatus::Uninstalled => Resolved::NotInstalled,
+        TenantStatus::Suspended => Resolved::Suspended(tenant),
+        TenantStatus::Active => {
+            let installation = backend.tenants.get_installation(id).await?;
+            Resolved::Active {
+                tenant,
+                installation,
+            }
+        }
+    })
+}
+
+/// What an operator (or, later, OAuth) provides to install a tenant with an existing bot token.
+#[derive(Debug, Clone)]
+pub struct NewInstall {
+    pub installation: Installation,
+    pub name: String,
+    pub bot: BotToken,
+}
+
+/// Installs or reinstalls a tenant: tokens first, then the installation, then the tenant record
+/// flipped to active. A failure part-way leaves the tenant not active, and running it again
+/// completes it; a reinstall keeps the tenant's plan and creation time.
+pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Tenant, TenantError> {
+    let id = new.installation.tenant.clone();
+    let mut bundle = backend.vault.get(&id).await?.unwrap_or_default();
+    bundle.bot = Some(new.bot);
+    backend.vault.put(&id, &bundle).await?;
+    backend.tenants.put_installation(&new.installation).await?;
+    let tenant = match backend.tenants.get(&id).await? {
+        Some(existing) => Tenant {
+            name: new.name,
+            status: TenantStatus::Active,
+            updated_at: now,
+            ..existing
+        },
+        None => Tenant::new(id.clone(), new.name, now),
+    };
+    backend.tenants.put(&tenant).await?;
+    info!(tenant = %id, "tenant installed");
+    Ok(tenant)
+}
+
+/// `app_uninstalled`: the tenant is marked uninstalled and all its tokens are deleted. Its
+/// other data stays for a reinstall. Idempotent; an unknown tenant is a no-op.
+pub async fn uninstall(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
+    match backend
+        .tenants
+        .set_status(id, TenantStatus::Uninstalled, now)
+        .await
+    {
+        Ok(()) | Err(StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    backend.vault.delete(id).await?;
+    info!(tenant = %id, "tenant uninstalled");
+    Ok(())
+}
+
+/// `tokens_revoked`: removes the bot token if its bot user is named in `bots`, and the user
+/// tokens of `users`. Safe in either order with [`uninstall`] and when repeated.
+pub async fn revoke_tokens(
+    backend: &Backend,
+    id: &TenantId,
+    bots: &[UserId],
+    users: &[UserId],
+) -> Result<(), TenantError> {
+    let Some(mut bundle) = backend.vault.get(id).await? else {
+        return Ok(());
+    };
+    let bot_revoked = match &bundle.bot {
+        // A bot token whose bot user we never learned is removed whenever any bot is named:
+        // an app has one bot user per install.
+        Some(bot) => {
+            !bots.is_empty()
+                && bot
+                    .bot_user_id
+                    .as_ref()
+                    .is_none_or(|bot_user| bots.contains(bot_user))
+        }
+        None => false,
+    };
+    if bot_revoked {
+        bundle.bot = None;
+    }
+    let before = bundle.users.len();
+    bundle.users.retain(|user, _| !users.contains(user));
+    if !bot_revoked && before == bundle.users.len() {
+        return Ok(());
+    }
+    if bundle.is_empty() {
+        backend.vault.delete(id).await?;
+    } else {
+        backend.vault.put(id, &bundle).await?;
+    }
+    info!(
+        tenant = %id,
+        bot_revoked,
+        user_tokens_revoked = before - bundle.users.len(),
+        "tokens revoked"
+    );
+    Ok(())
+}
+
+/// Suspends an active tenant: requests get a notice and no work is queued.
+pub async fn suspend(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
+    set_status(backend, id, TenantStatus::Suspended, now).await
+}
+
+/// Resumes a suspended tenant.
+pub async fn resume(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
+    set_status(backend, id, TenantStatus::Active, now).await
+}
+
+async fn set_status(
+    backend: &Backend,
+    id: &TenantId,
+    status: TenantStatus,
+    now: i64,
+) -> Result<(), TenantError> {
+    match backend.tenants.set_status(id, status, now).await {
+        Ok(()) => {
+            info!(tenant = %id, status = status.as_str(), "tenant status changed");
+            Ok(())
+        }
+        Err(StoreError::NotFound) => Err(TenantError::NotFound(id.clone())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The tenant's bot token, if it has one.
+pub async fn bot_token(backend: &Backend, id: &TenantId) -> Result<Option<BotToken>, VaultError> {
+    Ok(backend.vault.get(id).await?.and_then(|b: TokenBundle| b.bot))
+}
