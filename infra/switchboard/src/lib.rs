@@ -1,1 +1,3 @@
-//! switchboard
+//! The `switchboard` operator tool.
+pub mod config;
+pub mod serve;
