@@ -176,6 +176,15 @@ impl JobId {
     }
 }
 
+impl JobId {
+    /// A job id derived from what caused the job (a Slack `event_id`, say), so that the same
+    /// cause enqueued twice yields the same id and the worker runs it once.
+    pub fn derived(tenant: &TenantId, cause: &str) -> Self {
+        let name = format!("{}/{}", tenant.as_str(), cause);
+        Self(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()))
+    }
+}
+
 impl Default for JobId {
     fn default() -> Self {
         Self::new()

@@ -91,6 +91,12 @@ impl JobEnvelope {
         }
     }
 
+    /// Replaces the random id with a derived one (see [`JobId::derived`]).
+    pub fn with_id(mut self, id: JobId) -> Self {
+        self.id = id;
+        self
+    }
+
     pub fn to_json(&self) -> String {
         // Serializing this type cannot fail: every field is a string, number or plain enum.
         serde_json::to_string(self).unwrap_or_default()
