@@ -1,0 +1,273 @@
+//! The Web API methods the fake implements, answering with the shapes of slack.md §5 (and,
+//! where slack.md has no example, the commonly observed shape, marked UNCONFIRMED).
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value, json};
+
+/// Who a registered token belongs to: what `auth.test` reports and what posted messages carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub team_id: String,
+    pub team_name: String,
+    pub enterprise_id: Option<String>,
+    /// The bot's user id (`U…`).
+    pub user_id: String,
+    pub user_name: String,
+    pub bot_id: String,
+    pub app_id: String,
+}
+
+impl Default for BotIdentity {
+    fn default() -> Self {
+        Self {
+            team_id: "T0FAKETEAM".into(),
+            team_name: "Fake Workspace".into(),
+            enterprise_id: None,
+            user_id: "U0FAKEBOT".into(),
+            user_name: "switchboard".into(),
+            bot_id: "B0FAKEBOT".into(),
+            app_id: "A0FAKEAPP".into(),
+        }
+    }
+}
+
+/// State that makes answers unique (message ts, view and channel ids) and stable (the same
+/// user always gets the same DM channel).
+#[derive(Default)]
+pub(super) struct Counters {
+    base_secs: u64,
+    messages: u64,
+    views: u64,
+    groups: u64,
+    dms: HashMap<String, String>,
+}
+
+impl Counters {
+    /// A fresh message ts, `SECONDS.MICROS` like Slack's, strictly increasing per fake.
+    fn next_ts(&mut self) -> String {
+        if self.base_secs == 0 {
+            self.base_secs = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(1_700_000_000);
+        }
+        self.messages += 1;
+        let n = self.messages;
+        format!("{}.{:06}", self.base_secs + n / 1_000_000, n % 1_000_000)
+    }
+
+    /// The DM channel with `user`, and whether it was already open.
+    fn dm_with(&mut self, user: &str) -> (String, bool) {
+        let next = self.dms.len() + 1;
+        let mut already_open = true;
+        let id = self
+            .dms
+            .entry(user.to_owned())
+            .or_insert_with(|| {
+                already_open = false;
+                format!("D0FAKE{next:04}")
+            })
+            .clone();
+        (id, already_open)
+    }
+}
+
+fn text<'a>(params: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// A structured argument: JSON in a JSON body, or a JSON string in a form body.
+fn structured(params: &Map<String, Value>, key: &str) -> Option<Value> {
+    match params.get(key)? {
+        Value::String(raw) => serde_json::from_str(raw).ok(),
+        Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
+fn not_ok(code: &str) -> Value {
+    json!({"ok": false, "error": code})
+}
+
+/// Answers one authenticated call.
+pub(super) fn call(
+    method: &str,
+    params: &Map<String, Value>,
+    who: &BotIdentity,
+    counters: &mut Counters,
+) -> Value {
+    match method {
+        "chat.postMessage" => post_message(params, who, counters),
+        "chat.postEphemeral" => post_ephemeral(params, counters),
+        "chat.update" => update(params, who),
+        "conversations.open" => conversations_open(params, counters),
+        "views.publish" => views_publish(params, who, counters),
+        "auth.test" => auth_test(who),
+        _ => not_ok("unknown_method"),
+    }
+}
+
+fn has_content(params: &Map<String, Value>) -> bool {
+    text(params, "text").is_some()
+        || structured(params, "blocks").is_some()
+        || structured(params, "attachments").is_some()
+}
+
+fn message(params: &Map<String, Value>, who: &BotIdentity, ts: &str) -> Value {
+    let mut message = json!({
+        "text": text(params, "text").unwrap_or(""),
+        "username": who.user_name,
+        "bot_id": who.bot_id,
+        "type": "message",
+        "subtype": "bot_message",
+        "ts": ts,
+    });
+    if let Some(blocks) = structured(params, "blocks") {
+        message["blocks"] = blocks;
+    }
+    if let Some(thread_ts) = text(params, "thread_ts") {
+        message["thread_ts"] = thread_ts.into();
+    }
+    message
+}
+
+/// slack.md §5.2. A user id as channel posts into the bot's DM with that user.
+fn post_message(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Counters) -> Value {
+    let Some(channel) = text(params, "channel") else {
+        return not_ok("channel_not_found");
+    };
+    if !has_content(params) {
+        return not_ok("no_text");
+    }
+    let channel = if channel.starts_with(['U', 'W']) {
+        counters.dm_with(channel).0
+    } else {
+        channel.to_owned()
+    };
+    let ts = counters.next_ts();
+    json!({
+        "ok": true,
+        "channel": channel,
+        "ts": ts,
+        "message": message(params, who, &ts),
+    })
+}
+
+/// UNCONFIRMED (not in slack.md): `{"ok":true,"message_ts":"…"}` as in the public method page.
+fn post_ephemeral(params: &Map<String, Value>, counters: &mut Counters) -> Value {
+    if text(params, "channel").is_none() {
+        return not_ok("channel_not_found");
+    }
+    if text(params, "user").is_none() {
+        return not_ok("user_not_in_channel");
+    }
+    if !has_content(params) {
+        return not_ok("no_text");
+    }
+    json!({"ok": true, "message_ts": counters.next_ts()})
+}
+
+/// UNCONFIRMED (not in slack.md): echoes channel, ts, text and the updated message.
+fn update(params: &Map<String, Value>, who: &BotIdentity) -> Value {
+    let Some(channel) = text(params, "channel") else {
+        return not_ok("channel_not_found");
+    };
+    let Some(ts) = text(params, "ts") else {
+        return not_ok("message_not_found");
+    };
+    if !has_content(params) {
+        return not_ok("no_text");
+    }
+    json!({
+        "ok": true,
+        "channel": channel,
+        "ts": ts,
+        "text": text(params, "text").unwrap_or(""),
+        "message": message(params, who, ts),
+    })
+}
+
+/// slack.md §5.4: `{"channel":{"id":"D…"},"ok":true}`, with `no_op`/`already_open` on repeats.
+fn conversations_open(params: &Map<String, Value>, counters: &mut Counters) -> Value {
+    if let Some(channel) = text(params, "channel") {
+        return json!({"ok": true, "no_op": true, "already_open": true, "channel": {"id": channel}});
+    }
+    let users: Vec<&str> = text(params, "users")
+        .map(|u| {
+            u.split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    match users.as_slice() {
+        [] => not_ok("users_list_not_supplied"),
+        [user] if !user.starts_with(['U', 'W']) => not_ok("user_not_found"),
+        [user] => {
+            let (id, already_open) = counters.dm_with(user);
+            if already_open {
+                json!({"ok": true, "no_op": true, "already_open": true, "channel": {"id": id}})
+            } else {
+                json!({"ok": true, "channel": {"id": id}})
+            }
+        }
+        many if many.len() > 8 => not_ok("too_many_users"),
+        _ => {
+            counters.groups += 1;
+            json!({"ok": true, "channel": {"id": format!("G0FAKE{:04}", counters.groups)}})
+        }
+    }
+}
+
+/// UNCONFIRMED (not in slack.md): `{"ok":true,"view":{…}}` with the published home view.
+fn views_publish(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Counters) -> Value {
+    if text(params, "user_id").is_none() {
+        return not_ok("invalid_arguments");
+    }
+    let Some(view) = structured(params, "view") else {
+        return not_ok("invalid_arguments");
+    };
+    if view.get("type").and_then(Value::as_str) != Some("home") {
+        return not_ok("invalid_arguments");
+    }
+    counters.views += 1;
+    json!({
+        "ok": true,
+        "view": {
+            "id": format!("V0FAKE{:04}", counters.views),
+            "team_id": who.team_id,
+            "type": "home",
+            "blocks": view.get("blocks").cloned().unwrap_or(json!([])),
+            "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
+            "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
+            "hash": format!("{}.fake", counters.views),
+            "app_id": who.app_id,
+            "bot_id": who.bot_id,
+        }
+    })
+}
+
+/// slack.md §2.5, with the bot fields (`bot_id`, `app_id`, enterprise ones) a bot token adds.
+fn auth_test(who: &BotIdentity) -> Value {
+    let subdomain = who.team_name.to_lowercase().replace(' ', "-");
+    let mut answer = json!({
+        "ok": true,
+        "url": format!("https://{subdomain}.slack.com/"),
+        "team": who.team_name,
+        "user": who.user_name,
+        "team_id": who.team_id,
+        "user_id": who.user_id,
+        "bot_id": who.bot_id,
+        "app_id": who.app_id,
+        "is_enterprise_install": false,
+    });
+    if let Some(enterprise) = &who.enterprise_id {
+        answer["enterprise_id"] = enterprise.as_str().into();
+    }
+    answer
+}
