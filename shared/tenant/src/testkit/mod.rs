@@ -1,1 +1,140 @@
 //! Contract suites for the ports, run by every adapter, and in-memory adapters.
+//!
+//! * [`contract`]: one suite per port, written once. Every adapter (`shared/local`,
+//!   `shared/aws`, [`memory`]) runs them; a broken promise panics with a message naming it.
+//! * [`memory`]: fast in-memory adapters with honest semantics, for handler tests and
+//!   benchmarks, with switches that make a port fail on demand.
+//! * Fixtures ([`random_tenant`], [`sample_bundle`], ...) shared by the suites and by tests.
+//!
+//! Suites use fresh random tenant ids, so several may share one store.
+
+pub mod contract;
+pub mod memory;
+
+mod join;
+
+pub use join::join_all;
+pub use memory::{MemoryStores, memory_backend};
+
+use std::collections::BTreeMap;
+
+use crate::ids::{AppId, BotId, EnterpriseId, TeamId, TenantId, UserId};
+use crate::job::{JobEnvelope, JobKind, SlackContext};
+use crate::model::Installation;
+use crate::secret::{BotToken, Secret, TokenBundle, UserToken};
+
+/// A random run of uppercase letters and digits (from a v4 UUID), for fresh ids per test run.
+pub fn random_suffix(len: usize) -> String {
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for byte in uuid::Uuid::new_v4().as_bytes() {
+            if out.len() == len {
+                break;
+            }
+            out.push(char::from(ALPHABET[usize::from(*byte) % ALPHABET.len()]));
+        }
+    }
+    out
+}
+
+/// A fresh workspace tenant id, `T` + 10 random characters.
+pub fn random_tenant() -> TenantId {
+    TenantId::Workspace(team(&format!("T{}", random_suffix(10))))
+}
+
+/// A fresh Enterprise Grid tenant id, `E` + 10 random characters.
+pub fn random_enterprise_tenant() -> TenantId {
+    TenantId::Enterprise(enterprise(&format!("E{}", random_suffix(10))))
+}
+
+/// Installation metadata for `tenant` with plausible bot ids and scopes.
+pub fn sample_installation(tenant: &TenantId, installed_at: i64) -> Installation {
+    let (team_id, enterprise_id) = match tenant {
+        TenantId::Workspace(t) => (Some(t.clone()), None),
+        TenantId::Enterprise(e) => (None, Some(e.clone())),
+    };
+    Installation {
+        tenant: tenant.clone(),
+        team_id,
+        enterprise_id,
+        is_enterprise_install: tenant.is_enterprise(),
+        app_id: AppId::parse("A0SWITCHBD").ok(),
+        bot_user_id: UserId::parse(&format!("U{}", random_suffix(9))).ok(),
+        bot_id: BotId::parse(&format!("B{}", random_suffix(9))).ok(),
+        bot_scopes: vec![
+            "commands".into(),
+            "chat:write".into(),
+            "app_mentions:read".into(),
+        ],
+        user_scopes: vec![],
+        installer: UserId::parse("U0INSTALLER").ok(),
+        installed_at,
+    }
+}
+
+/// A bundle with a bot token, one user token and one integration credential, every secret
+/// containing `marker` so a test can search output for leaks.
+pub fn sample_bundle(marker: &str) -> TokenBundle {
+    let mut users = BTreeMap::new();
+    users.insert(
+        user("U0SAMPLEUSER"),
+        UserToken {
+            token: Secret::new(format!("xoxp-user-{marker}")),
+            scopes: vec!["users:read".into()],
+            refresh_token: Some(Secret::new(format!("xoxe-user-refresh-{marker}"))),
+            expires_at: Some(1_900_000_000),
+        },
+    );
+    let mut integrations = BTreeMap::new();
+    integrations.insert("hubspot".to_owned(), Secret::new(format!("hs-{marker}")));
+    TokenBundle {
+        bot: Some(BotToken {
+            token: Secret::new(format!("xoxb-bot-{marker}")),
+            bot_user_id: UserId::parse("U0SAMPLEBOT").ok(),
+            bot_id: BotId::parse("B0SAMPLEBOT").ok(),
+            scopes: vec!["chat:write".into()],
+            refresh_token: Some(Secret::new(format!("xoxe-1-refresh-{marker}"))),
+            expires_at: Some(1_900_000_000),
+        }),
+        users,
+        integrations,
+    }
+}
+
+/// A ping job for `tenant` with a response_url.
+pub fn sample_job(tenant: &TenantId) -> JobEnvelope {
+    JobEnvelope::new(
+        tenant.clone(),
+        JobKind::Ping,
+        SlackContext {
+            response_url: Some(format!(
+                "https://hooks.slack.com/commands/{tenant}/1/{}",
+                random_suffix(8)
+            )),
+            channel: None,
+            user: UserId::parse("U0PINGER").ok(),
+        },
+        1_700_000_000_000,
+    )
+}
+
+// The fixtures build ids from literals and generated alnum text that always parse; these
+// helpers keep the `parse` calls in one place with a message if that ever stops being true.
+fn team(raw: &str) -> TeamId {
+    TeamId::parse(raw).unwrap_or_else(|_| panic!("testkit built an invalid team id {raw}"))
+}
+
+fn enterprise(raw: &str) -> EnterpriseId {
+    EnterpriseId::parse(raw)
+        .unwrap_or_else(|_| panic!("testkit built an invalid enterprise id {raw}"))
+}
+
+fn user(raw: &str) -> UserId {
+    UserId::parse(raw).unwrap_or_else(|_| panic!("testkit built an invalid user id {raw}"))
+}
+
+/// Parses a tenant id built by a suite (always valid), panicking with the text if not.
+pub(crate) fn tenant(raw: &str) -> TenantId {
+    TenantId::parse(raw).unwrap_or_else(|_| panic!("testkit built an invalid tenant id {raw}"))
+}

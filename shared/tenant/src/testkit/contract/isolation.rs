@@ -1,0 +1,229 @@
+use std::time::{Duration, SystemTime};
+
+use super::{expect_eq, ok};
+use crate::ids::{JobId, TenantId};
+use crate::model::{Tenant, TenantStatus};
+use crate::ports::{Backend, Claim, LedgerKey, StoreError};
+use crate::testkit::{random_suffix, sample_bundle, sample_installation, tenant};
+
+const LEASE: Duration = Duration::from_secs(30);
+const TTL: Duration = Duration::from_secs(600);
+const WINDOW: Duration = Duration::from_secs(3600);
+
+/// Tenant isolation through every tenant-scoped port: with tenant A's data stored, tenants whose
+/// ids look like A's (`E…` with A's digits, A's id plus a character) see none of it, and
+/// nothing they do changes it. The queue is not tenant-addressed and is not exercised here.
+pub async fn isolation(backend: &Backend) {
+    let digits = random_suffix(10);
+    let a = tenant(&format!("T{digits}"));
+    let others = [
+        tenant(&format!("E{digits}")),
+        tenant(&format!("T{digits}Z")),
+        tenant(&format!("T{}", &digits[..9])),
+    ];
+    let now = SystemTime::now();
+
+    // Tenant A's data.
+    let a_tenant = Tenant::new(a.clone(), "Tenant A", 100);
+    ok("put A", backend.tenants.put(&a_tenant).await);
+    let a_install = sample_installation(&a, 100);
+    ok(
+        "put_installation A",
+        backend.tenants.put_installation(&a_install).await,
+    );
+    let a_marker = random_suffix(12);
+    let a_bundle = sample_bundle(&a_marker);
+    ok("vault put A", backend.vault.put(&a, &a_bundle).await);
+    let in_flight = LedgerKey::Job(JobId::new());
+    let done = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
+    expect_eq(
+        "A claims",
+        ok(
+            "claim A",
+            backend.ledger.claim(&a, &in_flight, now, LEASE, TTL).await,
+        ),
+        Claim::Acquired,
+    );
+    ok(
+        "complete A",
+        backend
+            .ledger
+            .complete(&a, &done, "A's outcome", now, TTL)
+            .await,
+    );
+    let used_a = ok(
+        "consume A",
+        backend.usage.consume(&a, "commands", 1, WINDOW, now).await,
+    );
+    assert!(used_a.allowed, "contract: A's first use is allowed");
+
+    for b in &others {
+        reads_see_nothing(backend, b, &in_flight, &done, now).await;
+        writes_leave_a_alone(backend, b, &in_flight, &done, now).await;
+    }
+
+    // A's data is exactly as A left it.
+    expect_eq(
+        "A's tenant is unchanged",
+        ok("get A", backend.tenants.get(&a).await),
+        Some(a_tenant),
+    );
+    expect_eq(
+        "A's installation is unchanged",
+        ok(
+            "get_installation A",
+            backend.tenants.get_installation(&a).await,
+        ),
+        Some(a_install),
+    );
+    expect_eq(
+        "A's bundle is unchanged",
+        ok("vault get A", backend.vault.get(&a).await),
+        Some(a_bundle),
+    );
+    expect_eq(
+        "A's claim is still in flight",
+        ok(
+            "claim A",
+            backend.ledger.claim(&a, &in_flight, now, LEASE, TTL).await,
+        ),
+        Claim::InFlight,
+    );
+    expect_eq(
+        "A's completed key is still done",
+        ok(
+            "claim A",
+            backend.ledger.claim(&a, &done, now, LEASE, TTL).await,
+        ),
+        Claim::Done {
+            outcome: "A's outcome".into(),
+        },
+    );
+    expect_eq(
+        "A's counter is still full",
+        ok(
+            "consume A",
+            backend.usage.consume(&a, "commands", 1, WINDOW, now).await,
+        )
+        .used,
+        1,
+    );
+    let listed = ok("list", backend.tenants.list().await);
+    for id in std::iter::once(&a).chain(&others) {
+        expect_eq(
+            "list holds each tenant once",
+            listed.iter().filter(|t| &t.id == id).count(),
+            1,
+        );
+    }
+}
+
+async fn reads_see_nothing(
+    backend: &Backend,
+    b: &TenantId,
+    in_flight: &LedgerKey,
+    done: &LedgerKey,
+    now: SystemTime,
+) {
+    expect_eq(
+        &format!("{b} does not see A's tenant"),
+        ok("get", backend.tenants.get(b).await),
+        None,
+    );
+    expect_eq(
+        &format!("{b} does not see A's installation"),
+        ok(
+            "get_installation",
+            backend.tenants.get_installation(b).await,
+        ),
+        None,
+    );
+    assert!(
+        ok("vault get", backend.vault.get(b).await).is_none(),
+        "contract broken: {b} can read A's token bundle"
+    );
+    match backend
+        .tenants
+        .set_status(b, TenantStatus::Suspended, 300)
+        .await
+    {
+        Err(StoreError::NotFound) => {}
+        other => panic!(
+            "contract broken: set_status of {b} must be NotFound while only A exists, got {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    // B's first claim of A's keys is B's own: it must not see A's claim or outcome. (This also
+    // claims them for B, which A's checks below must not see either.)
+    expect_eq(
+        &format!("{b} does not see A's in-flight claim"),
+        ok(
+            "claim",
+            backend.ledger.claim(b, in_flight, now, LEASE, TTL).await,
+        ),
+        Claim::Acquired,
+    );
+    expect_eq(
+        &format!("{b} does not see A's completed key"),
+        ok(
+            "claim",
+            backend.ledger.claim(b, done, now, LEASE, TTL).await,
+        ),
+        Claim::Acquired,
+    );
+    let quota = ok(
+        "consume",
+        backend.usage.consume(b, "commands", 1, WINDOW, now).await,
+    );
+    assert!(
+        quota.allowed && quota.used == 1,
+        "contract broken: {b} shares A's usage counter: {quota:?}"
+    );
+}
+
+async fn writes_leave_a_alone(
+    backend: &Backend,
+    b: &TenantId,
+    in_flight: &LedgerKey,
+    done: &LedgerKey,
+    now: SystemTime,
+) {
+    ok("vault delete", backend.vault.delete(b).await);
+    ok("release", backend.ledger.release(b, in_flight).await);
+    ok(
+        "complete",
+        backend
+            .ledger
+            .complete(b, in_flight, "B's outcome", now, TTL)
+            .await,
+    );
+    ok("release", backend.ledger.release(b, done).await);
+    ok(
+        "put",
+        backend
+            .tenants
+            .put(&Tenant::new(b.clone(), "Tenant B", 200))
+            .await,
+    );
+    ok(
+        "set_status",
+        backend
+            .tenants
+            .set_status(b, TenantStatus::Uninstalled, 300)
+            .await,
+    );
+    ok(
+        "put_installation",
+        backend
+            .tenants
+            .put_installation(&sample_installation(b, 200))
+            .await,
+    );
+    let b_bundle = sample_bundle(&random_suffix(12));
+    ok("vault put", backend.vault.put(b, &b_bundle).await);
+    expect_eq(
+        &format!("{b} reads back its own bundle"),
+        ok("vault get", backend.vault.get(b).await),
+        Some(b_bundle),
+    );
+}

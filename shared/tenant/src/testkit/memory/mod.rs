@@ -1,0 +1,220 @@
+//! In-memory adapters for every port: a `Mutex` around a map each, honest semantics (they pass
+//! the contract suites) and cheap enough for benchmarks of the request path.
+//!
+//! Every adapter has a switch ([`Switch::set_down`]) that makes all its calls fail with
+//! [`StoreError::Unavailable`], so handler tests can check "store or queue down → 5xx".
+//! [`Down`] is an adapter for every port that always fails.
+
+mod ledger;
+mod queue;
+mod tenants;
+mod usage;
+mod vault;
+
+pub use ledger::MemoryLedger;
+pub use queue::MemoryQueue;
+pub use tenants::MemoryTenants;
+pub use usage::MemoryUsage;
+pub use vault::MemoryVault;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use crate::ids::TenantId;
+use crate::job::JobEnvelope;
+use crate::model::{Installation, Tenant, TenantStatus};
+use crate::ports::{
+    Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LedgerKey, Quota, StoreError,
+    TenantDirectory, UsageCounters, Vault, VaultError,
+};
+use crate::secret::TokenBundle;
+
+/// The memory adapters, each reachable for assertions and failure switches, and sharing nothing.
+#[derive(Clone, Default)]
+pub struct MemoryStores {
+    pub tenants: Arc<MemoryTenants>,
+    pub ledger: Arc<MemoryLedger>,
+    pub queue: Arc<MemoryQueue>,
+    pub vault: Arc<MemoryVault>,
+    pub usage: Arc<MemoryUsage>,
+}
+
+impl MemoryStores {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A [`Backend`] over these adapters.
+    pub fn backend(&self) -> Backend {
+        Backend {
+            tenants: self.tenants.clone(),
+            ledger: self.ledger.clone(),
+            queue: self.queue.clone(),
+            vault: self.vault.clone(),
+            usage: self.usage.clone(),
+        }
+    }
+}
+
+/// A fresh in-memory [`Backend`] and its queue (which is also the [`JobConsumer`]).
+pub fn memory_backend() -> (Backend, Arc<MemoryQueue>) {
+    let stores = MemoryStores::new();
+    (stores.backend(), stores.queue)
+}
+
+/// The cause inside the `StoreError::Unavailable` of a switched-off adapter.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is switched off for this test")]
+pub struct SwitchedOff(pub &'static str);
+
+/// An on/off failure switch, embedded in every memory adapter.
+#[derive(Debug, Default)]
+pub struct Switch(AtomicBool);
+
+impl Switch {
+    /// While `down`, every call of the adapter fails with [`StoreError::Unavailable`].
+    pub fn set_down(&self, down: bool) {
+        self.0.store(down, Ordering::SeqCst);
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn check(&self, what: &'static str) -> Result<(), StoreError> {
+        if self.is_down() {
+            Err(StoreError::unavailable(SwitchedOff(what)))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Locks a memory map. A poisoned lock (a panic in another test thread while holding it) is
+/// reported as an unavailable store rather than a second panic.
+pub(crate) fn lock<'a, T>(
+    mutex: &'a Mutex<T>,
+    what: &'static str,
+) -> Result<MutexGuard<'a, T>, StoreError> {
+    mutex
+        .lock()
+        .map_err(|_| StoreError::unavailable(SwitchedOff(what)))
+}
+
+/// Unix milliseconds of a `SystemTime` (0 before the epoch).
+pub(crate) fn unix_ms(t: SystemTime) -> u128 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis()
+}
+
+/// An adapter for every port that always fails with [`StoreError::Unavailable`]: put it in a
+/// [`Backend`] field to simulate one store being down.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Down;
+
+fn down<T>() -> Result<T, StoreError> {
+    Err(StoreError::unavailable(SwitchedOff("the Down adapter")))
+}
+
+#[async_trait]
+impl TenantDirectory for Down {
+    async fn get(&self, _: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        down()
+    }
+    async fn put(&self, _: &Tenant) -> Result<(), StoreError> {
+        down()
+    }
+    async fn set_status(&self, _: &TenantId, _: TenantStatus, _: i64) -> Result<(), StoreError> {
+        down()
+    }
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        down()
+    }
+    async fn get_installation(&self, _: &TenantId) -> Result<Option<Installation>, StoreError> {
+        down()
+    }
+    async fn put_installation(&self, _: &Installation) -> Result<(), StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl EventLedger for Down {
+    async fn claim(
+        &self,
+        _: &TenantId,
+        _: &LedgerKey,
+        _: SystemTime,
+        _: Duration,
+        _: Duration,
+    ) -> Result<Claim, StoreError> {
+        down()
+    }
+    async fn complete(
+        &self,
+        _: &TenantId,
+        _: &LedgerKey,
+        _: &str,
+        _: SystemTime,
+        _: Duration,
+    ) -> Result<(), StoreError> {
+        down()
+    }
+    async fn release(&self, _: &TenantId, _: &LedgerKey) -> Result<(), StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl UsageCounters for Down {
+    async fn consume(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: u64,
+        _: Duration,
+        _: SystemTime,
+    ) -> Result<Quota, StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl Vault for Down {
+    async fn get(&self, _: &TenantId) -> Result<Option<TokenBundle>, VaultError> {
+        Ok(down()?)
+    }
+    async fn put(&self, _: &TenantId, _: &TokenBundle) -> Result<(), VaultError> {
+        Ok(down()?)
+    }
+    async fn delete(&self, _: &TenantId) -> Result<(), VaultError> {
+        Ok(down()?)
+    }
+}
+
+#[async_trait]
+impl JobQueue for Down {
+    async fn enqueue(&self, _: &JobEnvelope) -> Result<(), StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl JobConsumer for Down {
+    async fn receive(&self, _: usize, _: Duration) -> Result<Vec<Delivery>, StoreError> {
+        down()
+    }
+    async fn ack(&self, _: &str) -> Result<(), StoreError> {
+        down()
+    }
+    async fn retry_after(&self, _: &str, _: Duration) -> Result<(), StoreError> {
+        down()
+    }
+    async fn dead_letter_count(&self) -> Result<u64, StoreError> {
+        down()
+    }
+}

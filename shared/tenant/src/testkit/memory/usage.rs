@@ -1,0 +1,62 @@
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use super::{Switch, lock};
+use crate::ids::TenantId;
+use crate::ports::{Quota, StoreError, UsageCounters, window_of};
+
+/// Key: tenant, counter name, window length (s), window index.
+type CounterKey = (TenantId, String, u64, u64);
+
+/// In-memory [`UsageCounters`]: one count per (tenant, counter, window); windows that ended
+/// are dropped when the map grows.
+#[derive(Debug, Default)]
+pub struct MemoryUsage {
+    counts: Mutex<HashMap<CounterKey, (u64, u64)>>,
+    /// Makes every call fail with `StoreError::Unavailable` while on.
+    pub switch: Switch,
+}
+
+const WHAT: &str = "memory usage counters";
+/// Map size past which ended windows are purged (amortized: the purge doubles the threshold).
+const PURGE_AT: usize = 4096;
+
+#[async_trait]
+impl UsageCounters for MemoryUsage {
+    async fn consume(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        limit: u64,
+        window: Duration,
+        now: SystemTime,
+    ) -> Result<Quota, StoreError> {
+        self.switch.check(WHAT)?;
+        let (index, resets_at) = window_of(now, window);
+        let mut counts = lock(&self.counts, WHAT)?;
+        if counts.len() >= PURGE_AT && counts.len().is_power_of_two() {
+            let now_s = window_of(now, Duration::from_secs(1)).0;
+            counts.retain(|_, (_, ends)| *ends > now_s);
+        }
+        let key = (
+            tenant.clone(),
+            counter.to_owned(),
+            window.as_secs().max(1),
+            index,
+        );
+        let (used, _) = counts.entry(key).or_insert((0, resets_at));
+        let allowed = *used < limit;
+        if allowed {
+            *used += 1;
+        }
+        Ok(Quota {
+            allowed,
+            used: *used,
+            limit,
+            resets_at,
+        })
+    }
+}
