@@ -1,15 +1,150 @@
-//! `switchboard serve`: every function's handler on one local HTTP server. (Lead is writing it.)
+//! `switchboard serve`: every function's handler on one local HTTP server over the embedded
+//! backend, plus the worker draining the local queue. The same [`start`] is what the end-to-end
+//! tests run, so they exercise exactly the router a developer (or a tunnel from Slack) hits.
+
+mod router;
+mod worker_loop;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::Clock;
+use app::wiring::{SlackSettings, WiringError};
+use tenant::Backend;
+use tenant::ports::JobConsumer;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+pub use router::router;
+pub use worker_loop::NotifyingQueue;
 
 use crate::config::ServeConfig;
 
-/// Why the server stopped with an error.
+/// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("could not bind the server address: {0}")]
-    Bind(#[source] std::io::Error),
+    #[error("could not bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Wiring(#[from] WiringError),
+    #[error("server failed: {0}")]
+    Server(#[source] std::io::Error),
 }
 
-/// Runs the server until Ctrl-C.
-pub async fn run(_config: ServeConfig) -> Result<(), ServeError> {
+/// What the server runs on: a backend, its queue's consumer side, Slack settings, a clock.
+pub struct ServeParts {
+    pub backend: Backend,
+    pub consumer: Arc<dyn JobConsumer>,
+    pub slack: SlackSettings,
+    pub clock: Clock,
+    /// Whether to drain the queue with the worker (tests turn it off to inspect the queue).
+    pub run_worker: bool,
+}
+
+/// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests, lets the worker finish its pass, and waits for both.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one) and starts the HTTP server and the worker.
+pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let (stop, stopped) = watch::channel(false);
+
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let backend = Backend {
+        queue: Arc::new(NotifyingQueue::new(
+            parts.backend.queue.clone(),
+            notify.clone(),
+        )),
+        ..parts.backend
+    };
+    let worker = Arc::new(worker::Worker::new(
+        backend.clone(),
+        parts.slack.web_api()?,
+        parts.clock.clone(),
+    ));
+    let app = router(&backend, &parts.slack, parts.clock);
+
+    let mut http_stopped = stopped.clone();
+    let http = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = http_stopped.wait_for(|s| *s).await;
+        };
+        if let Err(err) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            warn!(error = %err, "HTTP server stopped with an error");
+        }
+    });
+    let mut tasks = vec![http];
+    if parts.run_worker {
+        tasks.push(tokio::spawn(worker_loop::run(
+            worker,
+            parts.consumer,
+            notify,
+            stopped,
+        )));
+    }
+    Ok(Running { addr, stop, tasks })
+}
+
+/// `switchboard serve`: runs until Ctrl-C.
+pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
+    let wired = app::wiring::local_backend_at(&config.data_dir)?;
+    if config.slack.signing_secret.is_none() {
+        eprintln!("{}", crate::config::MISSING_SLACK_HELP);
+    }
+    let running = start(
+        config.addr,
+        ServeParts {
+            backend: wired.backend,
+            consumer: wired.consumer,
+            slack: config.slack,
+            clock: Clock::system(),
+            run_worker: true,
+        },
+    )
+    .await?;
+    info!(addr = %running.addr, data_dir = %config.data_dir.display(), "switchboard serving");
+    println!(
+        "Switchboard is listening on http://{} (data in {})",
+        running.addr,
+        config.data_dir.display()
+    );
+    if let Err(err) = tokio::signal::ctrl_c().await {
+        warn!(error = %err, "cannot listen for Ctrl-C; serving until killed");
+        std::future::pending::<()>().await;
+    }
+    info!("shutting down");
+    running.stop().await;
     Ok(())
 }

@@ -1,0 +1,31 @@
+//! What the commands function says to users. Kept together so the voice stays consistent.
+
+pub const WORKING: &str = ":hourglass_flowing_sand: Working on it…";
+
+pub const SUSPENDED: &str = "Switchboard is paused for this workspace by its administrator, \
+so this request was not run. Please contact your Slack admin.";
+
+pub const REINSTALL: &str = "Switchboard is not installed for this workspace (or was removed). \
+Please ask an admin to reinstall it from the Switchboard install page.";
+
+pub fn rate_limited(retry_in_secs: i64) -> String {
+    format!(
+        "Your workspace is sending commands faster than its plan allows. \
+         Please try again in {retry_in_secs} s."
+    )
+}
+
+pub fn help(command: &str) -> String {
+    format!(
+        "*Switchboard* turns meetings into follow-ups.\n\
+         • `{command} help`: this message\n\
+         • `{command} ping`: check that Switchboard can reach you (shows the round-trip time)\n\
+         Mention @Switchboard in a channel to ask it something."
+    )
+}
+
+pub fn unknown(command: &str, word: &str) -> String {
+    // `word` is the user's own input, echoed back only to them; keep it short.
+    let word: String = word.chars().take(40).collect();
+    format!("I don't know `{command} {word}`. Try `{command} help`.")
+}

@@ -1,0 +1,187 @@
+//! The ingress handlers in process, on (a) the in-memory adapters and (b) the embedded SQLite
+//! ones:
+//! * events: a signed `app_mention` with a fresh event id each time (the full path: verify,
+//!   parse, resolve, dedupe claim, enqueue, complete);
+//! * commands: a signed `/followup ping` (verify, parse, resolve, rate-limit counter, enqueue).
+//!
+//! `cargo bench -p switchboard-events --bench ingress` prints criterion's estimates, then a
+//! latency table (median and p99 per request over sequential requests) from a small load
+//! driver, since criterion reports batch statistics, not per-request tails.
+//!
+//! Commands are spread over many tenants so that no tenant passes its plan's per-minute limit
+//! (which would measure the cheaper "over the limit" answer instead).
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use app::{Clock, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use commands::CommandsHandler;
+use criterion::{BatchSize, Criterion};
+use events::EventsHandler;
+use tenant::service::NewInstall;
+use tenant::{Backend, BotToken, Installation, Plan, Secret, TeamId, TenantId, UserId};
+
+const SECRET: &str = "bench-signing-secret";
+/// Tenants the requests rotate over: enough that the criterion run plus the latency run stay
+/// under each tenant's per-minute command limit.
+const TENANTS: u64 = 4_000;
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn team(n: u64) -> String {
+    format!("T0B{:07}", n % TENANTS)
+}
+
+async fn install(backend: &Backend, n: u64) {
+    let team = TeamId::parse(&team(n)).unwrap();
+    let installation = Installation {
+        tenant: TenantId::Workspace(team.clone()),
+        team_id: Some(team),
+        enterprise_id: None,
+        is_enterprise_install: false,
+        app_id: None,
+        bot_user_id: Some(UserId::parse("U0BOT0001").unwrap()),
+        bot_id: None,
+        bot_scopes: vec![],
+        user_scopes: vec![],
+        installer: None,
+        installed_at: now(),
+    };
+    let bot = BotToken {
+        token: Secret::new("xoxb-bench"),
+        bot_user_id: installation.bot_user_id.clone(),
+        bot_id: None,
+        scopes: vec![],
+        refresh_token: None,
+        expires_at: None,
+    };
+    let new = NewInstall { installation, name: format!("Bench {n}"), bot };
+    let mut tenant = tenant::service::install(backend, new, now()).await.unwrap();
+    tenant.plan = Plan::Enterprise;
+    backend.tenants.put(&tenant).await.unwrap();
+}
+
+fn signed(verifier: &slack::Verifier, path: &str, content_type: &str, body: String) -> HttpRequest {
+    let ts = now();
+    http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", verifier.sign(ts, body.as_bytes()))
+        .body(Bytes::from(body))
+        .unwrap()
+}
+
+/// A signed app_mention with a unique event id.
+fn mention(verifier: &slack::Verifier, n: u64) -> HttpRequest {
+    let team = team(n);
+    let body = format!(
+        r#"{{"token":"x","team_id":"{team}","api_app_id":"A0BENCH01","event":{{"type":"app_mention","user":"U0USER001","text":"<@U0BOT0001> summarize the call","ts":"1700000000.{n:06}","channel":"C0CHAN001","event_ts":"1700000000.{n:06}"}},"type":"event_callback","event_id":"Ev0BENCH{n:010}","event_time":1700000000,"authorizations":[{{"enterprise_id":null,"team_id":"{team}","user_id":"U0BOT0001","is_bot":true,"is_enterprise_install":false}}],"is_ext_shared_channel":false,"event_context":"4-eyJldCI6ImFwcF9tZW50aW9uIn0"}}"#
+    );
+    signed(verifier, "/slack/events", "application/json", body)
+}
+
+/// A signed `/followup ping`.
+fn ping(verifier: &slack::Verifier, n: u64) -> HttpRequest {
+    let body = format!(
+        "token=x&team_id={}&team_domain=bench&channel_id=C0CHAN001&channel_name=general&user_id=U0USER001&user_name=bench&command=%2Ffollowup&text=ping&api_app_id=A0BENCH01&is_enterprise_install=false&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0%2F1%2Fx&trigger_id=1.2.3",
+        team(n)
+    );
+    signed(verifier, "/slack/commands", "application/x-www-form-urlencoded", body)
+}
+
+/// One backend with both handlers.
+struct Setup {
+    name: &'static str,
+    events: EventsHandler,
+    commands: CommandsHandler,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn setup(name: &'static str, backend: Backend, dir: Option<tempfile::TempDir>) -> Setup {
+    for n in 0..TENANTS {
+        install(&backend, n).await;
+    }
+    let verifier = slack::Verifier::new(SECRET).unwrap();
+    Setup {
+        name,
+        events: EventsHandler::new(backend.clone(), verifier.clone(), Clock::system()),
+        commands: CommandsHandler::new(backend, verifier, Clock::system()),
+        _dir: dir,
+    }
+}
+
+type Route = (&'static str, fn(&slack::Verifier, u64) -> HttpRequest);
+const ROUTES: [Route; 2] = [("events", mention), ("commands", ping)];
+
+async fn call(setup: &Setup, route: &str, req: HttpRequest) -> HttpResponse {
+    if route == "events" {
+        setup.events.handle(req).await
+    } else {
+        setup.commands.handle(req).await
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (memory, _queue) = tenant::testkit::memory_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = local::LocalBackend::open(dir.path()).unwrap().backend();
+    let setups = [
+        rt.block_on(setup("memory", memory, None)),
+        rt.block_on(setup("sqlite", sqlite, Some(dir))),
+    ];
+    let verifier = slack::Verifier::new(SECRET).unwrap();
+    let mut n = 0u64;
+
+    let mut c = Criterion::default()
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(30)
+        .configure_from_args();
+    for (route, build) in ROUTES {
+        let mut group = c.benchmark_group(format!("{route}_handler"));
+        for setup in &setups {
+            group.bench_function(setup.name, |b| {
+                b.iter_batched(
+                    || {
+                        n += 1;
+                        build(&verifier, n)
+                    },
+                    |req| assert_eq!(rt.block_on(call(setup, route, req)).status(), 200),
+                    BatchSize::SmallInput,
+                )
+            });
+        }
+        group.finish();
+    }
+
+    const N: u64 = 10_000;
+    println!("\nlatency per request over {N} sequential signed requests (requests built beforehand)");
+    println!("{:<10} {:<8} {:>10} {:>10} {:>10}", "handler", "backend", "median", "p99", "max");
+    for (route, build) in ROUTES {
+        for setup in &setups {
+            let reqs: Vec<_> = (0..N).map(|_| {
+                n += 1;
+                build(&verifier, n)
+            }).collect();
+            let mut times: Vec<Duration> = Vec::with_capacity(reqs.len());
+            for req in reqs {
+                let start = Instant::now();
+                let res = rt.block_on(call(setup, route, req));
+                times.push(start.elapsed());
+                assert_eq!(res.status(), 200);
+            }
+            times.sort();
+            let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+            println!(
+                "{:<10} {:<8} {:>10.2?} {:>10.2?} {:>10.2?}",
+                route, setup.name, at(0.5), at(0.99), at(1.0)
+            );
+        }
+    }
+    c.final_summary();
+}

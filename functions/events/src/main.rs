@@ -1,0 +1,14 @@
+//! The events Lambda (POST /slack/events): wiring only; the handler is in lib.rs.
+
+use app::wiring::{self, SlackSettings};
+use app::{Clock, telemetry};
+use events::EventsHandler;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    // Built once per cold start and shared by every invocation.
+    let wired = wiring::local_backend()?;
+    let verifier = SlackSettings::from_env().verifier()?;
+    app::lambda::run_http(EventsHandler::new(wired.backend, verifier, Clock::system())).await
+}

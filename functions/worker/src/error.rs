@@ -1,0 +1,54 @@
+//! How a job failed, and whether trying again can help.
+
+use std::time::Duration;
+
+use tenant::ports::{StoreError, VaultError};
+
+/// Why a job did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("Slack call failed")]
+    Slack(#[from] slack::SlackApiError),
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error("token vault failed")]
+    Vault(#[from] VaultError),
+    #[error("tenant is not installed")]
+    TenantGone,
+    #[error("tenant is suspended")]
+    TenantSuspended,
+    #[error("tenant has no bot token")]
+    NoBotToken,
+    #[error("job has no response_url to answer on")]
+    NoResponseUrl,
+}
+
+/// What to do with a failed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Try again later: after `after` if the far side said when (Retry-After).
+    Retry { after: Option<Duration> },
+    /// Record the failure and drop the job: trying again cannot help.
+    Permanent,
+}
+
+impl JobError {
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Self::Slack(e) if e.is_retryable() => Disposition::Retry {
+                after: e.retry_after(),
+            },
+            Self::Store(e) if e.is_transient() => Disposition::Retry { after: None },
+            Self::Vault(e) if e.is_transient() => Disposition::Retry { after: None },
+            _ => Disposition::Permanent,
+        }
+    }
+
+    /// A short reason for the ledger and logs; never contains a token or a URL.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Slack(e) => format!("slack: {e}"),
+            other => other.to_string(),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The worker Lambda (SQS event source): wiring only; the logic is in lib.rs.
+
+use std::sync::Arc;
+
+use app::wiring::{self, SlackSettings};
+use app::{Clock, telemetry};
+use aws_lambda_events::event::sqs::SqsEvent;
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use worker::Worker;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    // Built once per cold start and shared by every invocation.
+    let wired = wiring::local_backend()?;
+    let web = SlackSettings::from_env().web_api()?;
+    let worker = Arc::new(Worker::new(wired.backend, web, Clock::system()));
+    let consumer = wired.consumer;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let (worker, consumer) = (Arc::clone(&worker), Arc::clone(&consumer));
+        async move { Ok::<_, Error>(worker.handle_sqs(event.payload, Some(&consumer)).await) }
+    }))
+    .await
+}

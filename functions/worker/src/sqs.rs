@@ -1,0 +1,49 @@
+//! The SQS event source: a batch in, partial batch failures out (`ReportBatchItemFailures`).
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use futures::future::join_all;
+use tenant::ports::JobConsumer;
+use tracing::warn;
+
+use crate::{Outcome, Worker};
+
+impl Worker {
+    /// Runs every record of the batch concurrently. Records to retry are reported as failures
+    /// (SQS redelivers them after the visibility timeout, and moves them to the DLQ after 5
+    /// receives); when Slack said when to retry, the message's visibility is set to that first.
+    pub async fn handle_sqs(
+        &self,
+        event: SqsEvent,
+        visibility: Option<&Arc<dyn JobConsumer>>,
+    ) -> SqsBatchResponse {
+        let outcomes = join_all(event.records.iter().map(|record| {
+            let count = record
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1);
+            self.process(record.body.as_deref().unwrap_or_default(), count)
+        }))
+        .await;
+        let mut failures = Vec::new();
+        for (record, outcome) in event.records.iter().zip(outcomes) {
+            let Outcome::Retry { after } = outcome else {
+                continue;
+            };
+            if let (Some(delay), Some(consumer), Some(receipt)) =
+                (after, visibility, record.receipt_handle.as_deref())
+                && let Err(err) = consumer.retry_after(receipt, delay).await
+            {
+                warn!(error = %err, "could not set the retry delay; the queue default applies");
+            }
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = record.message_id.clone().unwrap_or_default();
+            failures.push(failure);
+        }
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = failures;
+        response
+    }
+}

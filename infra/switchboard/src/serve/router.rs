@@ -1,0 +1,92 @@
+//! The routes of DESIGN.md on one axum router, each mounted on the same handler its Lambda runs.
+
+use std::sync::Arc;
+
+use app::Clock;
+use app::http_io::{self, HttpRequest};
+use app::lambda::HttpHandler;
+use app::wiring::SlackSettings;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use commands::CommandsHandler;
+use events::EventsHandler;
+use tenant::Backend;
+
+/// Bodies are read whole up to this, so the handlers' own 1 MiB check answers 413 with its
+/// message; larger ones are refused by the server with 413 as well.
+const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
+
+/// The full router. Without a signing secret the Slack routes answer 503 (and `serve` has
+/// printed what to set) instead of accepting anything unverified.
+pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
+    let slack_routes = match slack.verifier() {
+        Ok(verifier) => {
+            let events = Arc::new(EventsHandler::new(
+                backend.clone(),
+                verifier.clone(),
+                clock.clone(),
+            ));
+            let commands = Arc::new(CommandsHandler::new(backend.clone(), verifier, clock));
+            Router::new()
+                .route(
+                    "/slack/events",
+                    post(dispatch::<EventsHandler>).with_state(events),
+                )
+                .route(
+                    "/slack/commands",
+                    post(dispatch::<CommandsHandler>).with_state(commands.clone()),
+                )
+                .route(
+                    "/slack/interactions",
+                    post(dispatch::<CommandsHandler>).with_state(commands),
+                )
+        }
+        Err(_) => Router::new()
+            .route("/slack/events", post(not_configured))
+            .route("/slack/commands", post(not_configured))
+            .route("/slack/interactions", post(not_configured)),
+    };
+    slack_routes
+        .route("/slack/install", get(not_built))
+        .route("/slack/oauth_redirect", get(not_built))
+        .route("/admin/{*proxy}", any(not_built))
+        .fallback(not_found)
+}
+
+async fn dispatch<H: HttpHandler>(State(handler): State<Arc<H>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, READ_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let res = handler.handle(HttpRequest::from_parts(parts, bytes)).await;
+    res.map(Body::from).into_response()
+}
+
+async fn not_configured() -> Response {
+    http_io::text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SLACK_SIGNING_SECRET is not set on this server",
+    )
+    .map(Body::from)
+    .into_response()
+}
+
+/// Routes whose functions come with the OAuth and admin work (see the README's roadmap).
+async fn not_built() -> Response {
+    http_io::text(
+        StatusCode::NOT_IMPLEMENTED,
+        "not available yet: install a workspace with `switchboard tenant add`",
+    )
+    .map(Body::from)
+    .into_response()
+}
+
+async fn not_found() -> Response {
+    http_io::text(StatusCode::NOT_FOUND, "not found")
+        .map(Body::from)
+        .into_response()
+}

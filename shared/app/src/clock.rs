@@ -1,0 +1,48 @@
+//! The clock, injectable so that tests can check signature windows and expiry without sleeping.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A source of the current time. Cheap to clone.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> SystemTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(Arc::new(SystemTime::now))
+    }
+
+    /// A clock that always says `at` (tests).
+    pub fn fixed(at: SystemTime) -> Self {
+        Self(Arc::new(move || at))
+    }
+
+    pub fn now(&self) -> SystemTime {
+        (self.0)()
+    }
+
+    pub fn unix_secs(&self) -> i64 {
+        since_epoch(self.now()).as_secs() as i64
+    }
+
+    pub fn unix_millis(&self) -> i64 {
+        since_epoch(self.now()).as_millis() as i64
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+fn since_epoch(t: SystemTime) -> Duration {
+    t.duration_since(UNIX_EPOCH).unwrap_or_default()
+}

@@ -1,0 +1,179 @@
+//! `TestApp`: the whole app as `switchboard serve` runs it (same router, same worker loop) on a
+//! free loopback port, over the embedded backend in a temporary directory, talking to a fake
+//! Slack. Requests are signed the way Slack signs them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::Clock;
+use app::wiring::SlackSettings;
+use switchboard_cli::serve::{self, Running, ServeParts};
+use tenant::ports::{Delivery, JobConsumer};
+use tenant::service::{self, NewInstall};
+use tenant::{Backend, BotToken, Installation, Secret, TeamId, Tenant, TenantId, UserId};
+use testkit::payloads;
+use testkit::signer::{now, signed_headers};
+use testkit::FakeSlack;
+
+pub const SECRET: &str = "e2e-signing-secret-0123456789abcdef";
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub base: String,
+    pub fake: FakeSlack,
+    pub backend: Backend,
+    pub consumer: Arc<dyn JobConsumer>,
+    pub http: reqwest::Client,
+    server: Option<Running>,
+    _dir: tempfile::TempDir,
+}
+
+/// The app with its worker draining the queue.
+pub async fn spawn_app() -> TestApp {
+    spawn(true).await
+}
+
+/// The app with no worker, so a test can look at what was queued.
+pub async fn spawn_app_without_worker() -> TestApp {
+    spawn(false).await
+}
+
+async fn spawn(run_worker: bool) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let local = local::LocalBackend::open(dir.path()).expect("open embedded backend");
+    spawn_on(local.backend(), local.consumer(), run_worker, dir).await
+}
+
+/// The app over any backend (the memory one with failure switches, say).
+pub async fn spawn_on(
+    backend: Backend,
+    consumer: Arc<dyn JobConsumer>,
+    run_worker: bool,
+    dir: tempfile::TempDir,
+) -> TestApp {
+    let fake = FakeSlack::start().await;
+    let slack = SlackSettings {
+        signing_secret: Some(SECRET.into()),
+        api_url: fake.api_base(),
+        response_url_base: fake.response_base(),
+    };
+    let server = serve::start(
+        "127.0.0.1:0".parse().unwrap(),
+        ServeParts {
+            backend: backend.clone(),
+            consumer: consumer.clone(),
+            slack,
+            clock: Clock::system(),
+            run_worker,
+        },
+    )
+    .await
+    .expect("server starts");
+    TestApp {
+        base: format!("http://{}", server.addr),
+        fake,
+        backend,
+        consumer,
+        http: reqwest::Client::new(),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Installs a workspace tenant with a bot token the fake Slack accepts; returns the token.
+    pub async fn install(&self, team: &str, name: &str) -> String {
+        let token = format!("xoxb-e2e-{}", team.to_lowercase());
+        self.fake.add_token(&token);
+        let tenant = TenantId::Workspace(TeamId::parse(team).unwrap());
+        let installation = Installation {
+            tenant: tenant.clone(),
+            team_id: Some(TeamId::parse(team).unwrap()),
+            enterprise_id: None,
+            is_enterprise_install: false,
+            app_id: None,
+            bot_user_id: Some(UserId::parse(payloads::BOT_USER_ID).unwrap()),
+            bot_id: Some(tenant::BotId::parse("B0FAKEBOT").unwrap()),
+            bot_scopes: vec!["chat:write".into(), "commands".into()],
+            user_scopes: vec![],
+            installer: None,
+            installed_at: now(),
+        };
+        let bot = BotToken {
+            token: Secret::new(token.clone()),
+            bot_user_id: installation.bot_user_id.clone(),
+            bot_id: installation.bot_id.clone(),
+            scopes: installation.bot_scopes.clone(),
+            refresh_token: None,
+            expires_at: None,
+        };
+        service::install(
+            &self.backend,
+            NewInstall {
+                installation,
+                name: name.into(),
+                bot,
+            },
+            now(),
+        )
+        .await
+        .expect("install");
+        token
+    }
+
+    pub async fn tenant(&self, team: &str) -> Option<Tenant> {
+        let id = TenantId::parse(team).unwrap();
+        self.backend.tenants.get(&id).await.unwrap()
+    }
+
+    /// POSTs `body` to `path` signed now.
+    pub async fn post_signed(&self, path: &str, body: &str) -> reqwest::Response {
+        self.post_signed_at(path, body, now()).await
+    }
+
+    /// POSTs `body` to `path` signed at `at`.
+    pub async fn post_signed_at(&self, path: &str, body: &str, at: i64) -> reqwest::Response {
+        let headers = signed_headers(SECRET, body.as_bytes(), at);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .headers(headers)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
+    /// A `/followup` slash command from `team`, answered to a fake response_url named `hook`.
+    pub async fn command(&self, team: &str, text: &str, hook: &str) -> reqwest::Response {
+        let body = payloads::slash_command(
+            team,
+            "U0USER001",
+            "C0CHAN001",
+            "/followup",
+            text,
+            &self.fake.response_url(hook),
+        );
+        self.post_signed("/slack/commands", &body).await
+    }
+
+    /// Takes everything queued right now (a test's look at the queue; messages stay invisible
+    /// for a minute afterwards).
+    pub async fn take_queued(&self) -> Vec<Delivery> {
+        self.consumer
+            .receive(100, Duration::from_secs(60))
+            .await
+            .expect("queue readable")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await;
+        }
+    }
+}
+
+/// The JSON body of a response.
+pub async fn json(res: reqwest::Response) -> serde_json::Value {
+    let text = res.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: signed requests through the router `switchboard serve` runs, jobs through
+//! the worker, answers to a fake Slack. One test binary (one link) with a module per area.
+
+mod bad_input;
+mod commands;
+mod events;
+mod failures;
+mod helpers;
+mod isolation;
+mod lifecycle;
+mod worker;

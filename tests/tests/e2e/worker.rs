@@ -1,0 +1,165 @@
+//! The worker: redeliveries act once, failures are retried or recorded as they should be.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::Clock;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use tenant::ports::{Claim, JobConsumer, LedgerKey};
+use tenant::{JobEnvelope, JobId, JobKind, SlackContext, TenantId};
+use testkit::{Failure, RESPONSE_URL, payloads};
+use worker::{Outcome, Worker};
+
+use crate::helpers::{TestApp, WAIT, spawn_app, spawn_app_without_worker};
+
+fn worker_for(app: &TestApp) -> Arc<Worker> {
+    let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
+    Arc::new(Worker::new(app.backend.clone(), web, Clock::system()))
+}
+
+fn ping_job(app: &TestApp, team: &str, hook: &str) -> JobEnvelope {
+    JobEnvelope::new(
+        TenantId::parse(team).unwrap(),
+        JobKind::Ping,
+        SlackContext {
+            response_url: Some(app.fake.response_url(hook)),
+            ..Default::default()
+        },
+        testkit::signer::now() * 1000,
+    )
+}
+
+#[tokio::test]
+async fn a_crash_after_the_side_effect_but_before_the_ack_does_not_repeat_it() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let worker = worker_for(&app);
+    app.backend.queue.enqueue(&ping_job(&app, "T0ACME001", "crash")).await.unwrap();
+
+    // First delivery: the job runs, then the worker "crashes" before acking.
+    let first = app.consumer.receive(1, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(worker.process(&first[0].body, 1).await, Outcome::Done);
+    // The message comes back (as after the visibility timeout).
+    app.consumer.retry_after(&first[0].receipt, Duration::ZERO).await.unwrap();
+
+    let drained = worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    assert_eq!(drained, 1, "redelivered");
+    assert_eq!(app.fake.calls_to(RESPONSE_URL).len(), 1, "answered once");
+    assert!(app.take_queued().await.is_empty(), "acked after the redelivery");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn slack_rate_limits_are_retried_after_retry_after() {
+    let app = spawn_app().await;
+    app.install("T0ACME001", "Acme").await;
+    app.fake.fail_next(RESPONSE_URL, Failure::RateLimited { retry_after_secs: 1 });
+    app.command("T0ACME001", "ping", "limited").await;
+    let calls = app.fake.wait_for(RESPONSE_URL, 2, WAIT).await;
+    assert_eq!(calls.len(), 2, "refused once, then delivered");
+    let gap = calls[1].at.duration_since(calls[0].at);
+    assert!(gap >= Duration::from_millis(900), "waited for Retry-After, got {gap:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn server_errors_are_retried() {
+    let app = spawn_app().await;
+    app.install("T0ACME001", "Acme").await;
+    app.fake.fail_next(RESPONSE_URL, Failure::Status(503));
+    app.command("T0ACME001", "ping", "flaky").await;
+    let calls = app.fake.wait_for(RESPONSE_URL, 2, WAIT).await;
+    assert_eq!(calls.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_fails_the_job_for_good_and_records_why() {
+    let app = spawn_app_without_worker().await;
+    let token = app.install("T0ACME001", "Acme").await;
+    app.fake.revoke_token(&token);
+    let event_id = payloads::event_id();
+    let body = payloads::app_mention("T0ACME001", &event_id, "U0USER001", "C0CHAN001", "hi");
+    app.post_signed("/slack/events", &body).await;
+
+    let worker = worker_for(&app);
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1);
+    assert!(app.take_queued().await.is_empty(), "not retried");
+
+    let tenant = TenantId::parse("T0ACME001").unwrap();
+    let key = LedgerKey::Job(JobId::derived(&tenant, &event_id));
+    let claim = app
+        .backend
+        .ledger
+        .claim(&tenant, &key, std::time::SystemTime::now(), Duration::from_secs(60), Duration::from_secs(60))
+        .await
+        .unwrap();
+    match claim {
+        Claim::Done { outcome } => assert!(outcome.contains("token_revoked"), "{outcome}"),
+        other => panic!("outcome not recorded: {other:?}"),
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn jobs_of_an_uninstalled_workspace_are_dropped_not_retried() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    app.backend.queue.enqueue(&ping_job(&app, "T0ACME001", "gone")).await.unwrap();
+    let tenant = TenantId::parse("T0ACME001").unwrap();
+    tenant::service::uninstall(&app.backend, &tenant, 0).await.unwrap();
+
+    let worker = worker_for(&app);
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    assert!(app.take_queued().await.is_empty());
+    let told = app.fake.calls_to(RESPONSE_URL);
+    assert_eq!(told.len(), 1, "the user is told once");
+    assert!(told[0].body["text"].as_str().unwrap().contains("reinstall"));
+    app.stop().await;
+}
+
+fn sqs_message(id: &str, body: &str) -> SqsMessage {
+    let mut msg = SqsMessage::default();
+    msg.message_id = Some(id.into());
+    msg.receipt_handle = Some(format!("receipt-{id}"));
+    msg.body = Some(body.into());
+    msg.attributes.insert("ApproximateReceiveCount".into(), "1".into());
+    msg
+}
+
+#[tokio::test]
+async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let worker = worker_for(&app);
+    app.fake.fail_next(RESPONSE_URL, Failure::Status(500));
+    let failing = ping_job(&app, "T0ACME001", "fails");
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        sqs_message("m-fails", &failing.to_json()),
+        sqs_message("m-garbage", "{not a job"),
+        sqs_message("m-unknown-tenant", &ping_job(&app, "T0NOBODY1", "nobody").to_json()),
+    ];
+    let res = worker.handle_sqs(event, None).await;
+    let failed: Vec<_> = res
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, ["m-fails"]);
+
+    // The redelivery succeeds, and a second redelivery after that does not post again.
+    let mut again = SqsEvent::default();
+    again.records = vec![sqs_message("m-fails", &failing.to_json())];
+    assert!(worker.handle_sqs(again.clone(), None).await.batch_item_failures.is_empty());
+    assert!(worker.handle_sqs(again, None).await.batch_item_failures.is_empty());
+    let hooks: Vec<_> = app
+        .fake
+        .calls_to(RESPONSE_URL)
+        .into_iter()
+        .filter(|c| c.path == "/hooks/fails")
+        .collect();
+    assert_eq!(hooks.len(), 2, "one refused by the fake, one delivered, none repeated");
+    app.stop().await;
+}
