@@ -1,7 +1,18 @@
 //! Slack protocol for Switchboard.
 //!
 //! * [`verify`]: the `v0` request signature, checked on raw bytes in constant time.
+//! * [`payload`]: typed events, slash commands and interactions.
+//! * [`tenant`]: which tenant a payload belongs to (Bolt's precedence).
+//!
+//! Contract: `../shared/reference/slack.md`.
 
+pub mod payload;
+pub mod tenant;
 pub mod verify;
 
+pub use payload::{
+    Authorization, Event, EventCallback, EventsRequest, FormRequest, Interaction, InteractionKind,
+    PayloadError, SlashCommand, parse_events_body, parse_form_body,
+};
+pub use tenant::InstallContext;
 pub use verify::{MAX_SKEW_SECS, Verifier, VerifyError};

@@ -1,0 +1,221 @@
+//! Interactivity payloads: the JSON inside the single `payload=` form field (slack.md 4.2).
+
+use serde::Deserialize;
+use tenant::{AppId, ChannelId, EnterpriseId, TeamId, UserId};
+
+use super::error::{PayloadError, opt_id};
+use super::raw::{Flag, LooseStr, RawRef};
+
+/// The interaction's `type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InteractionKind {
+    BlockActions,
+    ViewSubmission,
+    ViewClosed,
+    /// A global shortcut: no channel, no `response_url`.
+    Shortcut,
+    /// A message shortcut.
+    MessageAction,
+    /// Options load for an external select.
+    BlockSuggestion,
+    /// Any other type (e.g. legacy `dialog_submission`, `interactive_message`).
+    Other(String),
+}
+
+impl InteractionKind {
+    fn from_type(kind: &str) -> Self {
+        match kind {
+            "block_actions" => Self::BlockActions,
+            "view_submission" => Self::ViewSubmission,
+            "view_closed" => Self::ViewClosed,
+            "shortcut" => Self::Shortcut,
+            "message_action" => Self::MessageAction,
+            "block_suggestion" => Self::BlockSuggestion,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+/// What Switchboard needs from an interaction. Ids named `*_team_id` beside `team_id` exist
+/// for tenant extraction (see [`crate::tenant`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    pub kind: InteractionKind,
+    /// `team.id`; null for org-wide installs in some payloads.
+    pub team_id: Option<TeamId>,
+    /// `team.enterprise_id`.
+    pub team_enterprise_id: Option<EnterpriseId>,
+    /// `enterprise.id`.
+    pub enterprise_id: Option<EnterpriseId>,
+    /// `user.id`.
+    pub user_id: Option<UserId>,
+    /// `user.team_id`: the user's home workspace.
+    pub user_team_id: Option<TeamId>,
+    pub is_enterprise_install: bool,
+    pub api_app_id: Option<AppId>,
+    /// `response_url`, or for view_submission the first of `response_urls`.
+    pub response_url: Option<String>,
+    /// `channel.id`, else `container.channel_id`, else the first `response_urls[].channel_id`.
+    pub channel_id: Option<ChannelId>,
+    pub trigger_id: Option<String>,
+    /// `actions[0].action_id` (block_actions), or the top-level `action_id` (block_suggestion).
+    pub action_id: Option<String>,
+    /// `actions[0].value`, when the action has one (buttons).
+    pub action_value: Option<String>,
+    /// `callback_id` (shortcuts, message actions) or `view.callback_id`.
+    pub callback_id: Option<String>,
+    /// `view.app_installed_team_id` (a modal opened through a Slack Connect channel).
+    pub app_installed_team_id: Option<TeamId>,
+    /// `view.team_id`.
+    pub view_team_id: Option<TeamId>,
+    /// `view.private_metadata`: our own state round-tripped through a modal.
+    pub private_metadata: Option<String>,
+    /// `view.state.values`, as sent (block_id → action_id → value object).
+    pub view_state: Option<serde_json::Value>,
+    /// Top-level `team_id` / `enterprise_id`, which a few payload types carry.
+    pub top_team_id: Option<TeamId>,
+    pub top_enterprise_id: Option<EnterpriseId>,
+}
+
+#[derive(Deserialize)]
+struct RawInteraction {
+    #[serde(rename = "type")]
+    kind: String,
+    team: Option<RawRef>,
+    enterprise: Option<RawRef>,
+    user: Option<RawRef>,
+    channel: Option<RawRef>,
+    container: Option<RawContainer>,
+    #[serde(default)]
+    is_enterprise_install: Flag,
+    #[serde(default)]
+    api_app_id: LooseStr,
+    #[serde(default)]
+    team_id: LooseStr,
+    #[serde(default)]
+    enterprise_id: LooseStr,
+    #[serde(default)]
+    response_url: LooseStr,
+    response_urls: Option<Vec<RawResponseUrl>>,
+    #[serde(default)]
+    trigger_id: LooseStr,
+    actions: Option<Vec<RawAction>>,
+    #[serde(default)]
+    action_id: LooseStr,
+    #[serde(default)]
+    callback_id: LooseStr,
+    view: Option<RawView>,
+}
+
+#[derive(Deserialize)]
+struct RawContainer {
+    #[serde(default)]
+    channel_id: LooseStr,
+}
+
+#[derive(Deserialize)]
+struct RawResponseUrl {
+    #[serde(default)]
+    response_url: LooseStr,
+    #[serde(default)]
+    channel_id: LooseStr,
+}
+
+#[derive(Deserialize)]
+struct RawAction {
+    #[serde(default)]
+    action_id: LooseStr,
+    #[serde(default)]
+    value: LooseStr,
+}
+
+#[derive(Deserialize)]
+struct RawView {
+    #[serde(default)]
+    team_id: LooseStr,
+    #[serde(default)]
+    callback_id: LooseStr,
+    #[serde(default)]
+    app_installed_team_id: LooseStr,
+    #[serde(default)]
+    private_metadata: LooseStr,
+    state: Option<RawViewState>,
+}
+
+#[derive(Deserialize)]
+struct RawViewState {
+    values: Option<serde_json::Value>,
+}
+
+pub(crate) fn parse_interaction_json(json: &[u8]) -> Result<Interaction, PayloadError> {
+    let raw: RawInteraction = serde_json::from_slice(json).map_err(|e| PayloadError::json(&e))?;
+    let team = raw.team.unwrap_or_default();
+    let user = raw.user.unwrap_or_default();
+    let first_response_url = raw.response_urls.and_then(|v| v.into_iter().next());
+    let first_action = raw.actions.and_then(|v| v.into_iter().next());
+    let view = raw.view;
+
+    let channel_raw = raw
+        .channel
+        .and_then(|c| c.id)
+        .or_else(|| raw.container.and_then(|c| c.channel_id.0))
+        .or_else(|| {
+            first_response_url
+                .as_ref()
+                .and_then(|r| r.channel_id.0.clone())
+        });
+    let (action_id, action_value) = match first_action {
+        Some(a) => (a.action_id.0, a.value.0),
+        None => (raw.action_id.0, None),
+    };
+
+    Ok(Interaction {
+        kind: InteractionKind::from_type(&raw.kind),
+        team_id: opt_id(team.id.as_deref(), "team.id", TeamId::parse)?,
+        team_enterprise_id: opt_id(
+            team.enterprise_id.as_deref(),
+            "team.enterprise_id",
+            EnterpriseId::parse,
+        )?,
+        enterprise_id: opt_id(
+            raw.enterprise.and_then(|e| e.id).as_deref(),
+            "enterprise.id",
+            EnterpriseId::parse,
+        )?,
+        user_id: opt_id(user.id.as_deref(), "user.id", UserId::parse)?,
+        user_team_id: opt_id(user.team_id.as_deref(), "user.team_id", TeamId::parse)?,
+        is_enterprise_install: raw.is_enterprise_install.0,
+        api_app_id: opt_id(raw.api_app_id.as_deref(), "api_app_id", AppId::parse)?,
+        response_url: raw
+            .response_url
+            .0
+            .or_else(|| first_response_url.and_then(|r| r.response_url.0)),
+        channel_id: opt_id(channel_raw.as_deref(), "channel.id", ChannelId::parse)?,
+        trigger_id: raw.trigger_id.0,
+        action_id,
+        action_value,
+        callback_id: raw
+            .callback_id
+            .0
+            .or_else(|| view.as_ref().and_then(|v| v.callback_id.0.clone())),
+        app_installed_team_id: opt_id(
+            view.as_ref()
+                .and_then(|v| v.app_installed_team_id.as_deref()),
+            "view.app_installed_team_id",
+            TeamId::parse,
+        )?,
+        view_team_id: opt_id(
+            view.as_ref().and_then(|v| v.team_id.as_deref()),
+            "view.team_id",
+            TeamId::parse,
+        )?,
+        top_team_id: opt_id(raw.team_id.as_deref(), "team_id", TeamId::parse)?,
+        top_enterprise_id: opt_id(
+            raw.enterprise_id.as_deref(),
+            "enterprise_id",
+            EnterpriseId::parse,
+        )?,
+        private_metadata: view.as_ref().and_then(|v| v.private_metadata.0.clone()),
+        view_state: view.and_then(|v| v.state).and_then(|s| s.values),
+    })
+}
