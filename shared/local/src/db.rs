@@ -1,0 +1,270 @@
+//! The SQLite connection: opening, pragmas, schema migrations, and the mapping of driver errors
+//! onto the ports' `StoreError`.
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use tenant::ports::StoreError;
+
+use crate::LocalError;
+
+/// The schema version this build writes (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// How long a writer waits for another connection's write lock before `Throttled`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Expired ledger and usage rows are purged on one write in this many.
+const PURGE_EVERY: u64 = 256;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE tenants (
+    tenant     TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    plan       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+-- The installation record as JSON: read and written whole, never queried by field.
+CREATE TABLE installations (
+    tenant TEXT PRIMARY KEY NOT NULL,
+    record TEXT NOT NULL
+);
+-- Times in unix milliseconds.
+CREATE TABLE ledger (
+    tenant      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    done        INTEGER NOT NULL,
+    outcome     TEXT,
+    lease_until INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+CREATE INDEX ledger_expiry ON ledger (expires_at);
+CREATE TABLE usage (
+    tenant       TEXT NOT NULL,
+    counter      TEXT NOT NULL,
+    window_secs  INTEGER NOT NULL,
+    window_index INTEGER NOT NULL,
+    used         INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant, counter, window_secs, window_index)
+);
+CREATE INDEX usage_expiry ON usage (expires_at);
+-- AES-256-GCM of the TokenBundle JSON, associated data = tenant id.
+CREATE TABLE vault (
+    tenant     TEXT PRIMARY KEY NOT NULL,
+    nonce      BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+-- One queue for every tenant; `tenant` is informational (and for fairness later).
+CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant        TEXT,
+    body          TEXT NOT NULL,
+    visible_at    INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt       TEXT UNIQUE,
+    enqueued_at   INTEGER NOT NULL
+);
+CREATE INDEX jobs_visible ON jobs (visible_at);
+CREATE TABLE dead_jobs (
+    id            INTEGER PRIMARY KEY,
+    tenant        TEXT,
+    body          TEXT NOT NULL,
+    receive_count INTEGER NOT NULL,
+    enqueued_at   INTEGER NOT NULL,
+    dead_at       INTEGER NOT NULL
+);
+";
+
+/// Creates the data directory (mode 0700: it holds the key file) if it does not exist.
+pub(crate) fn create_dir(path: &Path) -> Result<(), LocalError> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|source| LocalError::CreateDir {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// One connection to the database file, shared by the ports of one handle.
+pub(crate) struct Db {
+    conn: Mutex<Connection>,
+    writes: AtomicU64,
+}
+
+/// What a closure run on the connection can fail with.
+pub(crate) enum DbError {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+impl From<StoreError> for DbError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// Busy/locked past the busy timeout means load; anything else is the store failing.
+pub(crate) fn store_error(err: DbError) -> StoreError {
+    match err {
+        DbError::Store(e) => e,
+        DbError::Sql(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+        {
+            StoreError::Throttled
+        }
+        DbError::Sql(e) => StoreError::unavailable(e),
+    }
+}
+
+impl Db {
+    pub(crate) fn open(path: &Path) -> Result<Self, LocalError> {
+        let open_err = |source| LocalError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        // Create the file ourselves so it is 0600 from the start (SQLite would use the umask);
+        // the -wal and -shm files inherit the database file's mode.
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|source| LocalError::CreateFile {
+                path: path.to_owned(),
+                source,
+            })?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        migrate(&mut conn, path)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            writes: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs `f` on the connection. The lock is held for `f` only, which never awaits.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DbError>,
+    ) -> Result<T, StoreError> {
+        // A panic while holding the lock cannot leave a transaction open (dropping a
+        // `Transaction` rolls back), so the connection is still good.
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut conn).map_err(store_error)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction (write lock taken before the first read, so
+    /// read-modify-write is atomic across processes), committing if it succeeds.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,
+    ) -> Result<T, StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
+    /// Whether this write should also purge expired rows (one in [`PURGE_EVERY`]).
+    pub(crate) fn purge_due(&self) -> bool {
+        self.writes
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PURGE_EVERY)
+    }
+}
+
+/// Deletes ledger and usage rows expired by both `now` (the caller's clock) and the wall
+/// clock: a made-up `now` in a test cannot purge rows another caller still relies on.
+pub(crate) fn purge_expired(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<(), DbError> {
+    let cutoff = now.min(unix_ms(SystemTime::now()));
+    tx.prepare_cached("DELETE FROM ledger WHERE expires_at <= ?1")?
+        .execute([cutoff])?;
+    tx.prepare_cached("DELETE FROM usage WHERE expires_at <= ?1")?
+        .execute([cutoff])?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
+    let schema_err = |source| LocalError::Schema {
+        path: path.to_owned(),
+        source,
+    };
+    // IMMEDIATE: two processes opening a new file at once must not both create the tables.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(schema_err)?;
+    let found: i64 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(schema_err)?;
+    if found > SCHEMA_VERSION {
+        return Err(LocalError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        tx.execute_batch(SCHEMA_V1).map_err(schema_err)?;
+    }
+    // Later versions: `if found < 2 { ... }`, each step in this same transaction.
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(schema_err)?;
+    }
+    tx.commit().map_err(schema_err)?;
+    // Start clean of anything that expired while nobody had the file open. Best effort: a
+    // busy database must not stop the process from starting.
+    let now = unix_ms(SystemTime::now());
+    let purged = conn
+        .execute("DELETE FROM ledger WHERE expires_at <= ?1", [now])
+        .and_then(|_| conn.execute("DELETE FROM usage WHERE expires_at <= ?1", [now]));
+    if let Err(err) = purged {
+        tracing::warn!(error = %err, "could not purge expired rows at open");
+    }
+    Ok(())
+}
+
+/// Unix milliseconds (0 before the epoch, saturating far in the future).
+pub(crate) fn unix_ms(t: SystemTime) -> i64 {
+    let ms = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// A duration in milliseconds, saturating.
+pub(crate) fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,164 @@
+//! The tenant directory port: a `tenants` table with a column per field, and installations as
+//! JSON records.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Row};
+use tenant::ports::{StoreError, TenantDirectory};
+use tenant::{Installation, Plan, Tenant, TenantId, TenantStatus};
+
+use crate::Store;
+use crate::db::DbError;
+
+const SELECT_TENANT: &str =
+    "SELECT tenant, name, status, plan, created_at, updated_at FROM tenants";
+
+/// The raw columns of a tenant row, decoded outside rusqlite's closure so decode errors can be
+/// `Corrupt` rather than driver errors.
+struct TenantRow {
+    id: String,
+    name: String,
+    status: String,
+    plan: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TenantRow {
+    fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            status: row.get(2)?,
+            plan: row.get(3)?,
+            created_at: row.get(4)?,
+            updated_at: row.get(5)?,
+        })
+    }
+
+    fn decode(self) -> Result<Tenant, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("tenant row has an invalid {what}"));
+        Ok(Tenant {
+            id: TenantId::parse(&self.id).map_err(|_| corrupt("id"))?,
+            name: self.name,
+            status: parse_status(&self.status).ok_or_else(|| corrupt("status"))?,
+            plan: parse_plan(&self.plan).ok_or_else(|| corrupt("plan"))?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn parse_status(raw: &str) -> Option<TenantStatus> {
+    [
+        TenantStatus::Active,
+        TenantStatus::Suspended,
+        TenantStatus::Uninstalled,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == raw)
+}
+
+fn parse_plan(raw: &str) -> Option<Plan> {
+    [Plan::Free, Plan::Team, Plan::Enterprise]
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+}
+
+#[async_trait]
+impl TenantDirectory for Store {
+    async fn get(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        let row = self.db.with(|conn| {
+            Ok(conn
+                .prepare_cached(&format!("{SELECT_TENANT} WHERE tenant = ?1"))?
+                .query_row([id.as_str()], TenantRow::read)
+                .optional()?)
+        })?;
+        row.map(TenantRow::decode).transpose()
+    }
+
+    async fn put(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        self.db.with(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO tenants (tenant, name, status, plan, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (tenant) DO UPDATE SET name = excluded.name,
+                     status = excluded.status, plan = excluded.plan,
+                     created_at = excluded.created_at, updated_at = excluded.updated_at",
+            )?
+            .execute(rusqlite::params![
+                tenant.id.as_str(),
+                tenant.name,
+                tenant.status.as_str(),
+                tenant.plan.as_str(),
+                tenant.created_at,
+                tenant.updated_at,
+            ])?;
+            Ok(())
+        })
+    }
+
+    async fn set_status(
+        &self,
+        id: &TenantId,
+        status: TenantStatus,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        // One UPDATE: it creates nothing, and 0 rows changed means the tenant does not exist.
+        let changed = self.db.with(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE tenant = ?1",
+                )?
+                .execute(rusqlite::params![id.as_str(), status.as_str(), now])?)
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        let rows = self.db.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("{SELECT_TENANT} ORDER BY tenant"))?;
+            let rows = stmt
+                .query_map([], TenantRow::read)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter().map(TenantRow::decode).collect()
+    }
+
+    async fn get_installation(&self, id: &TenantId) -> Result<Option<Installation>, StoreError> {
+        let record: Option<String> = self.db.with(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT record FROM installations WHERE tenant = ?1")?
+                .query_row([id.as_str()], |row| row.get(0))
+                .optional()?)
+        })?;
+        let Some(record) = record else {
+            return Ok(None);
+        };
+        let installation: Installation = serde_json::from_str(&record)
+            .map_err(|e| StoreError::Corrupt(format!("installation record: {e}")))?;
+        // The key and the record must agree; a mismatch would hand one tenant another's bot ids.
+        if &installation.tenant != id {
+            return Err(StoreError::Corrupt(
+                "installation record is filed under another tenant".into(),
+            ));
+        }
+        Ok(Some(installation))
+    }
+
+    async fn put_installation(&self, installation: &Installation) -> Result<(), StoreError> {
+        let record = serde_json::to_string(installation)
+            .map_err(|e| StoreError::Corrupt(format!("installation record: {e}")))?;
+        self.db.with(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO installations (tenant, record) VALUES (?1, ?2)
+                 ON CONFLICT (tenant) DO UPDATE SET record = excluded.record",
+            )?
+            .execute([installation.tenant.as_str(), record.as_str()])?;
+            Ok::<_, DbError>(())
+        })
+    }
+}

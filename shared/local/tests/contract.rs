@@ -1,0 +1,58 @@
+//! Every port contract suite on a LocalBackend in a temporary directory.
+
+use local::LocalBackend;
+use tenant::testkit::contract;
+
+fn open() -> (tempfile::TempDir, LocalBackend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let backend = LocalBackend::open(dir.path()).expect("open local backend");
+    (dir, backend)
+}
+
+#[tokio::test]
+async fn local_tenant_directory_keeps_the_contract() {
+    let (_dir, local) = open();
+    contract::tenant_directory(local.backend().tenants.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_event_ledger_keeps_the_contract() {
+    let (_dir, local) = open();
+    contract::event_ledger(local.backend().ledger.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_usage_counters_keep_the_contract() {
+    let (_dir, local) = open();
+    contract::usage_counters(local.backend().usage.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_vault_keeps_the_contract() {
+    let (_dir, local) = open();
+    contract::vault(local.backend().vault.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_queue_keeps_the_contract() {
+    let (_dir, local) = open();
+    contract::job_queue(local.backend().queue.as_ref(), local.consumer().as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_backend_isolates_tenants() {
+    let (_dir, local) = open();
+    contract::isolation(&local.backend()).await;
+}
+
+#[tokio::test]
+async fn every_suite_passes_on_one_shared_file() {
+    let (_dir, local) = open();
+    let backend = local.backend();
+    contract::isolation(&backend).await;
+    contract::tenant_directory(backend.tenants.as_ref()).await;
+    contract::event_ledger(backend.ledger.as_ref()).await;
+    contract::usage_counters(backend.usage.as_ref()).await;
+    contract::vault(backend.vault.as_ref()).await;
+    contract::isolation(&backend).await;
+}
