@@ -22,4 +22,4 @@ pub use interaction::{Interaction, InteractionKind};
 #[cfg(test)]
 mod events_tests;
 #[cfg(test)]
-mod form_tests;
+pub(crate) mod form_tests;
