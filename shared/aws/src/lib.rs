@@ -1,1 +1,31 @@
-//! switchboard-aws
+//! switchboard-aws: the tenant crate's ports on AWS.
+//!
+//! * [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`]: one DynamoDB table, every key built
+//!   in [`keys`] from typed ids (`pk = T#<tenant>` for everything a tenant owns).
+//! * [`KmsVault`]: one Secrets Manager secret per tenant holding a KMS ciphertext bound to the
+//!   tenant by its encryption context.
+//! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
+//!   dead-letters after 5 receives.
+//! * [`AwsConfig`] (environment) and [`AwsBackend`] (all of the above, built once), plus
+//!   [`load_app_secrets`] for the signing secret and OAuth client.
+//!
+//! Driver errors are mapped in [`error`]: throttling to `StoreError::Throttled`, conditional
+//! check failures to each port's domain answer, the rest to `Unavailable` with the cause kept.
+
+mod app_secrets;
+mod backend;
+mod cache;
+mod config;
+pub mod dynamo;
+pub mod error;
+pub mod keys;
+mod queue;
+mod vault;
+
+pub use app_secrets::{AppSecrets, AppSecretsError, load_app_secrets, parse_app_secrets};
+pub use aws_config::SdkConfig;
+pub use backend::AwsBackend;
+pub use config::{AwsConfig, ConfigError};
+pub use dynamo::{DynamoLedger, DynamoTenants, DynamoUsage, Table};
+pub use queue::SqsQueue;
+pub use vault::{CACHE_TTL, KmsVault, MAX_PLAINTEXT, PURPOSE, RECOVERY_WINDOW_DAYS};

@@ -1,0 +1,120 @@
+//! Local AWS bootstrap: creates Switchboard's table, job queue + DLQ, KMS keys and app secret on
+//! a local endpoint (moto) from the definitions in template.yaml ([`Definitions`]).
+//!
+//! Used by shared/aws's tests (each test creates its own set under a unique prefix, so tests run
+//! in parallel) and by the `switchboard-bootstrap` binary, which prints the variables to export.
+//! Running it twice with the same prefix reuses what exists.
+
+mod create;
+pub mod template;
+
+pub use create::create_all;
+pub use template::{Definitions, substitute};
+
+/// Where the created resources' names come from: the template's names with `${Stage}` set to
+/// `prefix` (`switchboard-<prefix>`, `switchboard-<prefix>-jobs`, `switchboard/<prefix>/app`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    prefix: String,
+    /// The app secret's JSON value; the template's placeholders when `None`.
+    pub app_secret_json: Option<String>,
+}
+
+impl Names {
+    /// `prefix` must be 1-40 characters of ASCII letters, digits and `-` (it ends up in table,
+    /// queue, alias and secret names, which all accept those).
+    pub fn new(prefix: impl Into<String>) -> Result<Self, BootstrapError> {
+        let prefix = prefix.into();
+        let valid = !prefix.is_empty()
+            && prefix.len() <= 40
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !valid {
+            return Err(BootstrapError::InvalidPrefix(prefix));
+        }
+        Ok(Self {
+            prefix,
+            app_secret_json: None,
+        })
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Sets the app secret's value (JSON with signing_secret, client_id, client_secret).
+    pub fn with_app_secret(mut self, json: impl Into<String>) -> Self {
+        self.app_secret_json = Some(json.into());
+        self
+    }
+}
+
+/// What [`create_all`] made, with the ids the adapters' configuration needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub table: String,
+    pub queue_url: String,
+    pub dlq_url: String,
+    /// The token key (`KMS_KEY_ID`).
+    pub key_id: String,
+    /// The at-rest key of the table, queues and app secret.
+    pub data_key_id: String,
+    pub app_secret_arn: String,
+    /// `SECRET_PREFIX`.
+    pub secret_prefix: String,
+}
+
+impl Created {
+    /// The environment the functions read (`aws::AwsConfig::from_env`), in a stable order.
+    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("TABLE_NAME", self.table.clone()),
+            ("QUEUE_URL", self.queue_url.clone()),
+            ("DLQ_URL", self.dlq_url.clone()),
+            ("KMS_KEY_ID", self.key_id.clone()),
+            ("SECRET_PREFIX", self.secret_prefix.clone()),
+            ("APP_SECRET_ARN", self.app_secret_arn.clone()),
+        ]
+    }
+}
+
+/// A boxed AWS SDK error kept as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why bootstrap failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("template.yaml: {0}")]
+    Template(String),
+    #[error("invalid prefix {0:?}: use 1-40 ASCII letters, digits or '-'")]
+    InvalidPrefix(String),
+    #[error("AWS call failed while trying to {step}")]
+    Aws {
+        step: &'static str,
+        #[source]
+        source: BoxError,
+    },
+    #[error("AWS answered {step} without {what}")]
+    Incomplete {
+        step: &'static str,
+        what: &'static str,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_checked() {
+        assert!(Names::new("dev").is_ok());
+        assert!(Names::new("t-0a1b2c").is_ok());
+        for bad in ["", "a/b", "a b", "dev_1", &"x".repeat(41)] {
+            assert!(
+                matches!(Names::new(bad), Err(BootstrapError::InvalidPrefix(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The resource definitions bootstrap needs, read from the repo's template.yaml (compiled in),
+//! so the local table and queues cannot drift from what `sam deploy` creates.
+
+use serde_yaml_ng::Value;
+
+use crate::BootstrapError;
+
+/// template.yaml as built into this binary.
+pub const TEMPLATE: &str = include_str!("../../../template.yaml");
+
+/// The parts of template.yaml that bootstrap turns into local resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Definitions {
+    pub table: TableDef,
+    pub queue: QueueDef,
+    pub dead_letter_queue: QueueDef,
+    pub app_secret: SecretDef,
+    /// `Globals.Function.Environment.Variables.SECRET_PREFIX`, with `${Stage}` still in it.
+    pub secret_prefix: String,
+    /// `WorkerFunction.Properties.Timeout` (seconds).
+    pub worker_timeout: u64,
+}
+
+/// `AWS::DynamoDB::Table` properties bootstrap uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDef {
+    /// `TableName` with `${Stage}` still in it.
+    pub name: String,
+    pub billing_mode: String,
+    /// (AttributeName, AttributeType)
+    pub attributes: Vec<(String, String)>,
+    /// (AttributeName, KeyType)
+    pub key_schema: Vec<(String, String)>,
+    pub ttl_attribute: Option<String>,
+}
+
+/// `AWS::SQS::Queue` properties bootstrap uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDef {
+    pub name: String,
+    pub visibility_timeout: Option<u64>,
+    pub message_retention: Option<u64>,
+    /// `RedrivePolicy.maxReceiveCount`; the target is the template's other queue.
+    pub max_receive_count: Option<u64>,
+}
+
+/// `AWS::SecretsManager::Secret` properties bootstrap uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretDef {
+    pub name: String,
+    pub initial_value: String,
+}
+
+fn bad(what: impl Into<String>) -> BootstrapError {
+    BootstrapError::Template(what.into())
+}
+
+/// Follows a path of mapping keys.
+fn at<'a>(value: &'a Value, path: &[&str]) -> Result<&'a Value, BootstrapError> {
+    path.iter().try_fold(value, |v, key| {
+        v.get(*key)
+            .ok_or_else(|| bad(format!("template.yaml has no {}", path.join("."))))
+    })
+}
+
+/// A plain string, or the string inside `!Sub "..."`.
+fn text(value: &Value, what: &str) -> Result<String, BootstrapError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Tagged(tagged) if tagged.tag == "Sub" => text(&tagged.value, what),
+        _ => Err(bad(format!("{what} is not a string or !Sub string"))),
+    }
+}
+
+fn number(value: &Value, what: &str) -> Result<u64, BootstrapError> {
+    value
+        .as_u64()
+        .ok_or_else(|| bad(format!("{what} is not a literal number")))
+}
+
+fn pairs(
+    value: &Value,
+    a: &str,
+    b: &str,
+    what: &str,
+) -> Result<Vec<(String, String)>, BootstrapError> {
+    value
+        .as_sequence()
+        .ok_or_else(|| bad(format!("{what} is not a list")))?
+        .iter()
+        .map(|entry| {
+            let first = entry.get(a).and_then(Value::as_str);
+            let second = entry.get(b).and_then(Value::as_str);
+            match (first, second) {
+                (Some(x), Some(y)) => Ok((x.to_owned(), y.to_owned())),
+                _ => Err(bad(format!("{what} entries need {a} and {b}"))),
+            }
+        })
+        .collect()
+}
+
+fn queue(resources: &Value, logical: &str) -> Result<QueueDef, BootstrapError> {
+    let props = at(resources, &[logical, "Properties"])?;
+    let optional = |key: &str| -> Result<Option<u64>, BootstrapError> {
+        props
+            .get(key)
+            .map(|v| number(v, &format!("{logical}.{key}")))
+            .transpose()
+    };
+    Ok(QueueDef {
+        name: text(at(props, &["QueueName"])?, &format!("{logical}.QueueName"))?,
+        visibility_timeout: optional("VisibilityTimeout")?,
+        message_retention: optional("MessageRetentionPeriod")?,
+        max_receive_count: props
+            .get("RedrivePolicy")
+            .and_then(|p| p.get("maxReceiveCount"))
+            .map(|v| number(v, &format!("{logical}.RedrivePolicy.maxReceiveCount")))
+            .transpose()?,
+    })
+}
+
+impl Definitions {
+    /// The definitions in the template compiled into this crate.
+    pub fn from_template() -> Result<Self, BootstrapError> {
+        Self::parse(TEMPLATE)
+    }
+
+    /// Parses a SAM template's text.
+    pub fn parse(yaml: &str) -> Result<Self, BootstrapError> {
+        let doc: Value = serde_yaml_ng::from_str(yaml)
+            .map_err(|e| bad(format!("template.yaml is not YAML: {e}")))?;
+        let resources = at(&doc, &["Resources"])?;
+
+        let table = at(resources, &["Table", "Properties"])?;
+        let ttl = table.get("TimeToLiveSpecification");
+        let ttl_enabled = ttl
+            .and_then(|t| t.get("Enabled"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let table = TableDef {
+            name: text(at(table, &["TableName"])?, "Table.TableName")?,
+            billing_mode: text(at(table, &["BillingMode"])?, "Table.BillingMode")?,
+            attributes: pairs(
+                at(table, &["AttributeDefinitions"])?,
+                "AttributeName",
+                "AttributeType",
+                "Table.AttributeDefinitions",
+            )?,
+            key_schema: pairs(
+                at(table, &["KeySchema"])?,
+                "AttributeName",
+                "KeyType",
+                "Table.KeySchema",
+            )?,
+            ttl_attribute: ttl
+                .filter(|_| ttl_enabled)
+                .and_then(|t| t.get("AttributeName"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        };
+
+        let secret = at(resources, &["AppSecret", "Properties"])?;
+        let app_secret = SecretDef {
+            name: text(at(secret, &["Name"])?, "AppSecret.Name")?,
+            initial_value: text(at(secret, &["SecretString"])?, "AppSecret.SecretString")?,
+        };
+
+        let secret_prefix = text(
+            at(
+                &doc,
+                &[
+                    "Globals",
+                    "Function",
+                    "Environment",
+                    "Variables",
+                    "SECRET_PREFIX",
+                ],
+            )?,
+            "SECRET_PREFIX",
+        )?;
+        let worker_timeout = number(
+            at(resources, &["WorkerFunction", "Properties", "Timeout"])?,
+            "WorkerFunction.Timeout",
+        )?;
+
+        Ok(Self {
+            table,
+            queue: queue(resources, "JobQueue")?,
+            dead_letter_queue: queue(resources, "DeadLetterQueue")?,
+            app_secret,
+            secret_prefix,
+            worker_timeout,
+        })
+    }
+}
+
+/// Replaces `${Stage}` in a `!Sub` string; any other variable is an error (bootstrap cannot
+/// know account ids or ARNs of resources it did not create).
+pub fn substitute(template: &str, stage: &str) -> Result<String, BootstrapError> {
+    let replaced = template.replace("${Stage}", stage);
+    if replaced.contains("${") {
+        return Err(bad(format!(
+            "{template:?} uses a variable bootstrap cannot resolve"
+        )));
+    }
+    Ok(replaced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defs() -> Definitions {
+        Definitions::from_template().expect("template.yaml parses")
+    }
+
+    #[test]
+    fn table_is_the_single_pk_sk_table_with_ttl_on_expires_at() {
+        let table = defs().table;
+        assert_eq!(
+            table.attributes,
+            vec![("pk".into(), "S".into()), ("sk".into(), "S".into())]
+        );
+        assert_eq!(
+            table.key_schema,
+            vec![("pk".into(), "HASH".into()), ("sk".into(), "RANGE".into())]
+        );
+        assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
+        assert_eq!(table.billing_mode, "PAY_PER_REQUEST");
+    }
+
+    #[test]
+    fn queue_redrives_after_max_receives_and_outlasts_the_worker() {
+        let defs = defs();
+        assert_eq!(
+            defs.queue.max_receive_count,
+            Some(u64::from(tenant::ports::MAX_RECEIVES))
+        );
+        let visibility = defs
+            .queue
+            .visibility_timeout
+            .expect("visibility timeout set");
+        assert!(
+            visibility >= 6 * defs.worker_timeout,
+            "JobQueue VisibilityTimeout {visibility} < 6 x worker timeout {}",
+            defs.worker_timeout
+        );
+        assert_eq!(defs.dead_letter_queue.max_receive_count, None);
+        assert_eq!(defs.dead_letter_queue.message_retention, Some(1_209_600));
+    }
+
+    #[test]
+    fn names_resolve_for_a_stage() {
+        let defs = defs();
+        assert_eq!(
+            substitute(&defs.table.name, "dev").unwrap(),
+            "switchboard-dev"
+        );
+        assert_eq!(
+            substitute(&defs.secret_prefix, "dev").unwrap(),
+            "switchboard/dev"
+        );
+        assert_eq!(
+            substitute(&defs.app_secret.name, "dev").unwrap(),
+            "switchboard/dev/app"
+        );
+        assert!(substitute("${AWS::Region}-x", "dev").is_err());
+        let initial: serde_json::Value =
+            serde_json::from_str(&defs.app_secret.initial_value).expect("app secret is JSON");
+        for field in ["signing_secret", "client_id", "client_secret"] {
+            assert!(initial.get(field).is_some(), "app secret lacks {field}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! [`AwsBackend`]: every adapter built once from one [`AwsConfig`] and one [`SdkConfig`].
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use tenant::Backend;
+use tenant::ports::JobConsumer;
+
+use crate::config::AwsConfig;
+use crate::dynamo::{DynamoLedger, DynamoTenants, DynamoUsage, Table};
+use crate::queue::SqsQueue;
+use crate::vault::KmsVault;
+
+/// The AWS adapters, sharing one client per service.
+#[derive(Clone)]
+pub struct AwsBackend {
+    backend: Backend,
+    queue: Arc<SqsQueue>,
+    secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsBackend {
+    /// Builds the clients and adapters. Call once per cold start, outside the handler.
+    pub fn new(config: &AwsConfig, sdk: &SdkConfig) -> Self {
+        Self::with_vault(config, sdk, |vault| vault)
+    }
+
+    /// Like [`Self::new`], with a chance to adjust the vault (tests force-delete secrets).
+    pub fn with_vault(
+        config: &AwsConfig,
+        sdk: &SdkConfig,
+        adjust: impl FnOnce(KmsVault) -> KmsVault,
+    ) -> Self {
+        let table = Table::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+        let kms = aws_sdk_kms::Client::new(sdk);
+        let queue = Arc::new(SqsQueue::new(
+            aws_sdk_sqs::Client::new(sdk),
+            &config.queue_url,
+            config.dlq_url.clone(),
+        ));
+        let vault = adjust(KmsVault::new(
+            secrets.clone(),
+            kms,
+            &config.kms_key_id,
+            &config.secret_prefix,
+        ));
+        let backend = Backend {
+            tenants: Arc::new(DynamoTenants::new(table.clone())),
+            ledger: Arc::new(DynamoLedger::new(table.clone())),
+            queue: queue.clone(),
+            vault: Arc::new(vault),
+            usage: Arc::new(DynamoUsage::new(table)),
+        };
+        Self {
+            backend,
+            queue,
+            secrets,
+        }
+    }
+
+    /// The ports for handlers and services.
+    pub fn backend(&self) -> Backend {
+        self.backend.clone()
+    }
+
+    /// The consumer side of the job queue (the worker and operator tools).
+    pub fn consumer(&self) -> Arc<dyn JobConsumer> {
+        self.queue.clone()
+    }
+
+    /// The Secrets Manager client, for [`crate::load_app_secrets`].
+    pub fn secrets_client(&self) -> &aws_sdk_secretsmanager::Client {
+        &self.secrets
+    }
+}

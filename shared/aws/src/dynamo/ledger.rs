@@ -1,0 +1,220 @@
+//! [`EventLedger`] on DynamoDB: a claim is one conditional `PutItem`, so of any number of
+//! concurrent claimers exactly one wins.
+//!
+//! An item holds `state` (`claimed` or `done`), `lease_ms` (claims: unix ms when the lease ends),
+//! `expires_ms` (unix ms when the entry is as if never seen), `outcome` (done entries) and the
+//! TTL attribute `expires_at` (unix seconds). TTL deletion is lazy (up to days late), so the
+//! conditions treat an entry whose `expires_ms` has passed as absent; leases and expiry are
+//! judged by the caller's `now`, never the server's clock.
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use tenant::TenantId;
+use tenant::ports::{Claim, EventLedger, LedgerKey, StoreError};
+
+use super::{Item, Table, get_n, get_s, n, s, ttl_secs, unix_ms};
+use crate::error::store_error;
+use crate::keys;
+
+const STATE: &str = "state";
+const LEASE_MS: &str = "lease_ms";
+const EXPIRES_MS: &str = "expires_ms";
+const OUTCOME: &str = "outcome";
+const CLAIMED: &str = "claimed";
+const DONE: &str = "done";
+
+/// How many times a claim is retried when the entry that beat it vanished before it could be
+/// read (released or expired in between). Each retry is another conditional write.
+const CLAIM_ATTEMPTS: usize = 3;
+
+/// Dedupe and idempotency records in the app table.
+#[derive(Clone, Debug)]
+pub struct DynamoLedger {
+    table: Table,
+}
+
+impl DynamoLedger {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// One conditional claim. `Ok(None)` means the condition failed but the entry that made it
+    /// fail is gone again, so the caller should try once more.
+    async fn try_claim(
+        &self,
+        key: &keys::ItemKey,
+        now_ms: u64,
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let lease_ms = now_ms.saturating_add(duration_ms(lease));
+        let expires_ms = now_ms.saturating_add(duration_ms(ttl));
+        let result = self
+            .table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item(keys::PK, s(&key.pk))
+            .item(keys::SK, s(&key.sk))
+            .item(STATE, s(CLAIMED))
+            .item(LEASE_MS, n(lease_ms))
+            .item(EXPIRES_MS, n(expires_ms))
+            .item(keys::EXPIRES_AT, n(ttl_secs(expires_ms)))
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #expires <= :now \
+                 OR (#state = :claimed AND #lease <= :now)",
+            )
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#expires", EXPIRES_MS)
+            .expression_attribute_names("#state", STATE)
+            .expression_attribute_names("#lease", LEASE_MS)
+            .expression_attribute_values(":now", n(now_ms))
+            .expression_attribute_values(":claimed", s(CLAIMED))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let err = match result {
+            Ok(_) => return Ok(Some(Claim::Acquired)),
+            Err(err) => err,
+        };
+        if !matches!(
+            err.as_service_error(),
+            Some(PutItemError::ConditionalCheckFailedException(_))
+        ) {
+            return Err(store_error(err));
+        }
+        let returned = match err.into_service_error() {
+            PutItemError::ConditionalCheckFailedException(failed) => failed.item,
+            _ => None,
+        };
+        let existing = match returned {
+            Some(item) => Some(item),
+            // Endpoints that ignore ReturnValuesOnConditionCheckFailure: read it instead.
+            None => self.read(key).await?,
+        };
+        match existing {
+            Some(item) => answer_for(&item, now_ms),
+            None => Ok(None),
+        }
+    }
+
+    async fn read(&self, key: &keys::ItemKey) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(out.item)
+    }
+}
+
+/// What a live entry that beat a claim means for the claimer; `None` if it is no longer live
+/// at `now_ms` (only possible when it was read after the failed write).
+fn answer_for(item: &Item, now_ms: u64) -> Result<Option<Claim>, StoreError> {
+    let expires_ms: u64 = get_n(item, EXPIRES_MS)?;
+    if expires_ms <= now_ms {
+        return Ok(None);
+    }
+    match get_s(item, STATE)? {
+        DONE => Ok(Some(Claim::Done {
+            outcome: get_s(item, OUTCOME)?.to_owned(),
+        })),
+        CLAIMED => {
+            let lease_ms: u64 = get_n(item, LEASE_MS)?;
+            Ok((lease_ms > now_ms).then_some(Claim::InFlight))
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "ledger entry has unknown state {other:?}"
+        ))),
+    }
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[async_trait]
+impl EventLedger for DynamoLedger {
+    async fn claim(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        now: SystemTime,
+        lease: Duration,
+        ttl: Duration,
+    ) -> Result<Claim, StoreError> {
+        let item_key = keys::ledger(tenant, key);
+        let now_ms = unix_ms(now);
+        for _ in 0..CLAIM_ATTEMPTS {
+            if let Some(claim) = self.try_claim(&item_key, now_ms, lease, ttl).await? {
+                return Ok(claim);
+            }
+        }
+        // The entry kept appearing and vanishing under us: report it as busy, which makes the
+        // caller retry later rather than risk doing the work twice.
+        Ok(Claim::InFlight)
+    }
+
+    async fn complete(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        outcome: &str,
+        now: SystemTime,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let item_key = keys::ledger(tenant, key);
+        let expires_ms = unix_ms(now).saturating_add(duration_ms(ttl));
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item(keys::PK, s(item_key.pk))
+            .item(keys::SK, s(item_key.sk))
+            .item(STATE, s(DONE))
+            .item(OUTCOME, s(outcome))
+            .item(EXPIRES_MS, n(expires_ms))
+            .item(keys::EXPIRES_AT, n(ttl_secs(expires_ms)))
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn release(&self, tenant: &TenantId, key: &LedgerKey) -> Result<(), StoreError> {
+        let result = self
+            .table
+            .client
+            .delete_item()
+            .table_name(&self.table.name)
+            .set_key(Some(keys::ledger(tenant, key).to_map()))
+            // Only an unfinished claim is dropped; a completed entry stays completed.
+            .condition_expression("#state = :claimed")
+            .expression_attribute_names("#state", STATE)
+            .expression_attribute_values(":claimed", s(CLAIMED))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Absent or done: nothing to release, which the contract makes a success.
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The DynamoDB adapters: [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`], all on one table
+//! whose keys come from [`crate::keys`].
+
+mod ledger;
+mod tenants;
+mod usage;
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use tenant::ports::StoreError;
+
+pub use ledger::DynamoLedger;
+pub use tenants::DynamoTenants;
+pub use usage::DynamoUsage;
+
+/// A DynamoDB client and the table it works on; cheap to clone (the client is an `Arc`).
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub client: Client,
+    pub name: String,
+}
+
+impl Table {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+}
+
+/// An item as the SDK returns it.
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl std::fmt::Display) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// A string attribute, or `Corrupt` naming it.
+pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(value)) => Ok(value),
+        _ => Err(StoreError::Corrupt(format!(
+            "attribute {name} missing or not a string"
+        ))),
+    }
+}
+
+/// A number attribute, or `Corrupt` naming it.
+pub(crate) fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(value)) => value
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("attribute {name} is not a valid number"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "attribute {name} missing or not a number"
+        ))),
+    }
+}
+
+/// Unix milliseconds of a caller's clock (0 before the epoch, which no caller passes).
+pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The TTL attribute value for an expiry in unix milliseconds: whole seconds, rounded up so
+/// DynamoDB never deletes an item before the adapter itself treats it as expired.
+pub(crate) fn ttl_secs(expires_ms: u64) -> u64 {
+    expires_ms.div_ceil(1000)
+}

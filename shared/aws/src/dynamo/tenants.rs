@@ -1,0 +1,213 @@
+//! [`TenantDirectory`] on DynamoDB: the tenant record as typed attributes (so `set_status` is
+//! one conditional `UpdateItem`), the installation as a JSON attribute.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use tenant::ports::{StoreError, TenantDirectory};
+use tenant::{Installation, Plan, Tenant, TenantId, TenantStatus};
+
+use super::{Item, Table, get_n, get_s, n, s};
+use crate::error::store_error;
+use crate::keys;
+
+const TENANT_ID: &str = "tenant_id";
+const NAME: &str = "name";
+const STATUS: &str = "status";
+const PLAN: &str = "plan";
+const CREATED_AT: &str = "created_at";
+const UPDATED_AT: &str = "updated_at";
+const INSTALLATION: &str = "installation";
+
+/// Tenant records and installations in the app table.
+#[derive(Clone, Debug)]
+pub struct DynamoTenants {
+    table: Table,
+}
+
+impl DynamoTenants {
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    async fn get_item(&self, key: keys::ItemKey) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(out.item)
+    }
+}
+
+fn parse_status(raw: &str) -> Result<TenantStatus, StoreError> {
+    [
+        TenantStatus::Active,
+        TenantStatus::Suspended,
+        TenantStatus::Uninstalled,
+    ]
+    .into_iter()
+    .find(|status| status.as_str() == raw)
+    .ok_or_else(|| StoreError::Corrupt(format!("unknown tenant status {raw:?}")))
+}
+
+fn parse_plan(raw: &str) -> Result<Plan, StoreError> {
+    [Plan::Free, Plan::Team, Plan::Enterprise]
+        .into_iter()
+        .find(|plan| plan.as_str() == raw)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown plan {raw:?}")))
+}
+
+/// Decodes a tenant item, checking that the id it carries is the one its key was built from.
+fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
+    let raw_id = get_s(item, TENANT_ID)?;
+    let id = TenantId::parse(raw_id)
+        .map_err(|_| StoreError::Corrupt("tenant item has an invalid tenant_id".into()))?;
+    if get_s(item, keys::PK)? != keys::tenant_pk(&id) {
+        return Err(StoreError::Corrupt(
+            "tenant item's tenant_id does not match its partition".into(),
+        ));
+    }
+    Ok(Tenant {
+        id,
+        name: get_s(item, NAME)?.to_owned(),
+        status: parse_status(get_s(item, STATUS)?)?,
+        plan: parse_plan(get_s(item, PLAN)?)?,
+        created_at: get_n(item, CREATED_AT)?,
+        updated_at: get_n(item, UPDATED_AT)?,
+    })
+}
+
+#[async_trait]
+impl TenantDirectory for DynamoTenants {
+    async fn get(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        match self.get_item(keys::tenant(id)).await? {
+            Some(item) => tenant_from_item(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn put(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let key = keys::tenant(&tenant.id);
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item(keys::PK, s(key.pk))
+            .item(keys::SK, s(key.sk))
+            .item(TENANT_ID, s(tenant.id.as_str()))
+            .item(NAME, s(&tenant.name))
+            .item(STATUS, s(tenant.status.as_str()))
+            .item(PLAN, s(tenant.plan.as_str()))
+            .item(CREATED_AT, n(tenant.created_at))
+            .item(UPDATED_AT, n(tenant.updated_at))
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn set_status(
+        &self,
+        id: &TenantId,
+        status: TenantStatus,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(keys::tenant(id).to_map()))
+            // The condition makes a missing tenant NotFound instead of an upserted stub.
+            .condition_expression("attribute_exists(#pk)")
+            .update_expression("SET #status = :status, #updated = :now")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#status", STATUS)
+            .expression_attribute_names("#updated", UPDATED_AT)
+            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Err(StoreError::NotFound)
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    /// A paginated `Scan` filtered on `sk = TENANT`: it reads the whole table, which is fine for
+    /// an operator command and must never be on a request path. A GSI on `sk` would make it a
+    /// query if the table grows large.
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        let mut tenants = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client
+                .scan()
+                .table_name(&self.table.name)
+                .filter_expression("#sk = :tenant")
+                .expression_attribute_names("#sk", keys::SK)
+                .expression_attribute_values(":tenant", s(keys::TENANT_SK))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in page.items() {
+                tenants.push(tenant_from_item(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        tenants.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+        Ok(tenants)
+    }
+
+    async fn get_installation(&self, id: &TenantId) -> Result<Option<Installation>, StoreError> {
+        let Some(item) = self.get_item(keys::installation(id)).await? else {
+            return Ok(None);
+        };
+        let installation: Installation = serde_json::from_str(get_s(&item, INSTALLATION)?)
+            .map_err(|e| StoreError::Corrupt(format!("installation is not valid JSON: {e}")))?;
+        if &installation.tenant != id {
+            return Err(StoreError::Corrupt(
+                "installation belongs to another tenant than its partition".into(),
+            ));
+        }
+        Ok(Some(installation))
+    }
+
+    async fn put_installation(&self, installation: &Installation) -> Result<(), StoreError> {
+        let key = keys::installation(&installation.tenant);
+        let json = serde_json::to_string(installation)
+            .map_err(|e| StoreError::Corrupt(format!("installation does not serialize: {e}")))?;
+        self.table
+            .client
+            .put_item()
+            .table_name(&self.table.name)
+            .item(keys::PK, s(key.pk))
+            .item(keys::SK, s(key.sk))
+            .item(TENANT_ID, s(installation.tenant.as_str()))
+            .item(INSTALLATION, s(json))
+            .item(CREATED_AT, n(installation.installed_at))
+            .send()
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
