@@ -3,12 +3,14 @@
 //! * [`verify`]: the `v0` request signature, checked on raw bytes in constant time.
 //! * [`payload`]: typed events, slash commands and interactions.
 //! * [`tenant`]: which tenant a payload belongs to (Bolt's precedence).
+//! * [`web`]: the Web API client and `response_url` replies.
 //!
 //! Contract: `../shared/reference/slack.md`.
 
 pub mod payload;
 pub mod tenant;
 pub mod verify;
+pub mod web;
 
 pub use payload::{
     Authorization, Event, EventCallback, EventsRequest, FormRequest, Interaction, InteractionKind,
@@ -16,3 +18,4 @@ pub use payload::{
 };
 pub use tenant::InstallContext;
 pub use verify::{MAX_SKEW_SECS, Verifier, VerifyError};
+pub use web::{AuthError, Message, Posted, ResponseMessage, ResponseType, SlackApiError, WebApi};
