@@ -62,8 +62,8 @@ impl CommandsHandler {
 
     async fn try_handle(&self, req: &HttpRequest) -> Result<HttpResponse, IngressError> {
         app::ingress::verify(&self.verifier, &self.clock, req)?;
-        let parsed =
-            slack::parse_form_body(req.body()).map_err(|e| IngressError::Malformed(e.to_string()))?;
+        let parsed = slack::parse_form_body(req.body())
+            .map_err(|e| IngressError::Malformed(e.to_string()))?;
         match parsed {
             FormRequest::SslCheck => Ok(http_io::ack()),
             FormRequest::Command(cmd) => {
@@ -82,13 +82,16 @@ impl CommandsHandler {
     }
 
     /// The active tenant, or the answer to give instead.
-    async fn active_tenant(&self, id: &TenantId) -> Result<Result<Tenant, HttpResponse>, IngressError> {
+    async fn active_tenant(
+        &self,
+        id: &TenantId,
+    ) -> Result<Result<Tenant, HttpResponse>, IngressError> {
         Ok(
             match service::resolve(&self.backend, id)
                 .await
                 .map_err(IngressError::unavailable)?
             {
-                Resolved::Active { tenant, .. } => Ok(tenant),
+                Resolved::Active(active) => Ok(active.tenant),
                 Resolved::Suspended(_) => {
                     info!("tenant suspended: nothing queued");
                     Err(http_io::ephemeral(reply::SUSPENDED))
@@ -118,7 +121,11 @@ impl CommandsHandler {
         if quota.allowed {
             return Ok(None);
         }
-        info!(used = quota.used, limit = quota.limit, "tenant over its command rate limit");
+        info!(
+            used = quota.used,
+            limit = quota.limit,
+            "tenant over its command rate limit"
+        );
         let wait = (quota.resets_at as i64 - self.clock.unix_secs()).max(1);
         Ok(Some(http_io::ephemeral(&reply::rate_limited(wait))))
     }
@@ -137,10 +144,9 @@ impl CommandsHandler {
         }
         match subcommand(&cmd.text) {
             Subcommand::Help => Ok(http_io::ephemeral(&reply::help(&cmd.command))),
-            Subcommand::Unknown(word) => Ok(http_io::ephemeral(&reply::unknown(
-                &cmd.command,
-                &word,
-            ))),
+            Subcommand::Unknown(word) => {
+                Ok(http_io::ephemeral(&reply::unknown(&cmd.command, &word)))
+            }
             Subcommand::Ping => {
                 let ctx = SlackContext {
                     response_url: Some(cmd.response_url.clone()),
@@ -173,7 +179,7 @@ impl CommandsHandler {
             return Ok(answer);
         }
         let kind = JobKind::Interaction {
-            interaction: interaction.kind.as_str().to_owned(),
+            interaction: kind_name(&interaction.kind).to_owned(),
             action: interaction
                 .action_id
                 .clone()
@@ -203,6 +209,19 @@ impl CommandsHandler {
             .map_err(IngressError::unavailable)?;
         info!(job_id = %job.id, job = job.kind.name(), "job queued");
         Ok(())
+    }
+}
+
+/// The interaction's `type` as Slack names it.
+fn kind_name(kind: &InteractionKind) -> &str {
+    match kind {
+        InteractionKind::BlockActions => "block_actions",
+        InteractionKind::ViewSubmission => "view_submission",
+        InteractionKind::ViewClosed => "view_closed",
+        InteractionKind::Shortcut => "shortcut",
+        InteractionKind::MessageAction => "message_action",
+        InteractionKind::BlockSuggestion => "block_suggestion",
+        InteractionKind::Other(other) => other,
     }
 }
 

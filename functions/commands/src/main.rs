@@ -11,5 +11,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     // Built once per cold start and shared by every invocation.
     let wired = wiring::local_backend()?;
     let verifier = SlackSettings::from_env().verifier()?;
-    app::lambda::run_http(CommandsHandler::new(wired.backend, verifier, Clock::system())).await
+    app::lambda::run_http(CommandsHandler::new(
+        wired.backend,
+        verifier,
+        Clock::system(),
+    ))
+    .await
 }

@@ -27,7 +27,10 @@ const SECRET: &str = "bench-signing-secret";
 const TENANTS: u64 = 4_000;
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn team(n: u64) -> String {
@@ -57,7 +60,11 @@ async fn install(backend: &Backend, n: u64) {
         refresh_token: None,
         expires_at: None,
     };
-    let new = NewInstall { installation, name: format!("Bench {n}"), bot };
+    let new = NewInstall {
+        installation,
+        name: format!("Bench {n}"),
+        bot,
+    };
     let mut tenant = tenant::service::install(backend, new, now()).await.unwrap();
     tenant.plan = Plan::Enterprise;
     backend.tenants.put(&tenant).await.unwrap();
@@ -90,7 +97,12 @@ fn ping(verifier: &slack::Verifier, n: u64) -> HttpRequest {
         "token=x&team_id={}&team_domain=bench&channel_id=C0CHAN001&channel_name=general&user_id=U0USER001&user_name=bench&command=%2Ffollowup&text=ping&api_app_id=A0BENCH01&is_enterprise_install=false&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0%2F1%2Fx&trigger_id=1.2.3",
         team(n)
     );
-    signed(verifier, "/slack/commands", "application/x-www-form-urlencoded", body)
+    signed(
+        verifier,
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        body,
+    )
 }
 
 /// One backend with both handlers.
@@ -126,7 +138,10 @@ async fn call(setup: &Setup, route: &str, req: HttpRequest) -> HttpResponse {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (memory, _queue) = tenant::testkit::memory_backend();
     let dir = tempfile::tempdir().unwrap();
     let sqlite = local::LocalBackend::open(dir.path()).unwrap().backend();
@@ -160,14 +175,21 @@ fn main() {
     }
 
     const N: u64 = 10_000;
-    println!("\nlatency per request over {N} sequential signed requests (requests built beforehand)");
-    println!("{:<10} {:<8} {:>10} {:>10} {:>10}", "handler", "backend", "median", "p99", "max");
+    println!(
+        "\nlatency per request over {N} sequential signed requests (requests built beforehand)"
+    );
+    println!(
+        "{:<10} {:<8} {:>10} {:>10} {:>10}",
+        "handler", "backend", "median", "p99", "max"
+    );
     for (route, build) in ROUTES {
         for setup in &setups {
-            let reqs: Vec<_> = (0..N).map(|_| {
-                n += 1;
-                build(&verifier, n)
-            }).collect();
+            let reqs: Vec<_> = (0..N)
+                .map(|_| {
+                    n += 1;
+                    build(&verifier, n)
+                })
+                .collect();
             let mut times: Vec<Duration> = Vec::with_capacity(reqs.len());
             for req in reqs {
                 let start = Instant::now();
@@ -179,7 +201,11 @@ fn main() {
             let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
             println!(
                 "{:<10} {:<8} {:>10.2?} {:>10.2?} {:>10.2?}",
-                route, setup.name, at(0.5), at(0.99), at(1.0)
+                route,
+                setup.name,
+                at(0.5),
+                at(0.99),
+                at(1.0)
             );
         }
     }

@@ -97,7 +97,7 @@ impl EventsHandler {
             .await
             .map_err(IngressError::unavailable)?
         {
-            Resolved::Active { installation, .. } => installation,
+            Resolved::Active(active) => active.installation,
             Resolved::Suspended(_) => {
                 info!("tenant suspended: event dropped");
                 return Ok(http_io::ack());
@@ -144,7 +144,10 @@ impl EventsHandler {
                 // Another delivery of this event is being accepted right now. If it fails,
                 // Slack must still have a retry left, so this one is not acked.
                 warn!("delivery already in flight: asking Slack to retry");
-                return Ok(http_io::text(StatusCode::SERVICE_UNAVAILABLE, "retry later"));
+                return Ok(http_io::text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "retry later",
+                ));
             }
         }
         let job = JobEnvelope::new(tenant.clone(), kind, slack_ctx, self.clock.unix_millis())

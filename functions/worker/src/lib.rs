@@ -143,7 +143,7 @@ impl Worker {
 
     async fn run(&self, job: &JobEnvelope) -> Result<(), JobError> {
         let tenant = match service::resolve(&self.backend, &job.tenant).await? {
-            Resolved::Active { tenant, .. } => tenant,
+            Resolved::Active(active) => active.tenant,
             Resolved::Suspended(_) => return Err(JobError::TenantSuspended),
             Resolved::NotInstalled => return Err(JobError::TenantGone),
         };
@@ -178,7 +178,11 @@ impl Worker {
             }
             _ => "Sorry, Switchboard could not finish this request.",
         };
-        if let Err(e) = self.web.respond(url, &jobs::ephemeral(text.to_owned())).await {
+        if let Err(e) = self
+            .web
+            .respond(url, &jobs::ephemeral(text.to_owned()))
+            .await
+        {
             warn!(error = %e, "could not tell the user about the failure");
         }
     }

@@ -42,7 +42,9 @@ impl IngressError {
         };
         match &self {
             // Logged once here, at the edge, with the cause chain.
-            Self::Unavailable(cause) => error!(error = %self, cause = %chain(cause.as_ref()), "ingress failed"),
+            Self::Unavailable(cause) => {
+                error!(error = %self, cause = %chain(cause.as_ref()), "ingress failed")
+            }
             _ => warn!(error = %self, status = status.as_u16(), "request refused"),
         }
         http_io::text(status, body)

@@ -31,7 +31,10 @@ pub struct SlackSettings {
 impl std::fmt::Debug for SlackSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SlackSettings")
-            .field("signing_secret", &self.signing_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "signing_secret",
+                &self.signing_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("api_url", &self.api_url)
             .field("response_url_base", &self.response_url_base)
             .finish()

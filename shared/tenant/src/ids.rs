@@ -181,7 +181,10 @@ impl JobId {
     /// cause enqueued twice yields the same id and the worker runs it once.
     pub fn derived(tenant: &TenantId, cause: &str) -> Self {
         let name = format!("{}/{}", tenant.as_str(), cause);
-        Self(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, name.as_bytes()))
+        Self(uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            name.as_bytes(),
+        ))
     }
 }
 

@@ -103,7 +103,10 @@ impl fmt::Debug for TokenBundle {
         f.debug_struct("TokenBundle")
             .field("bot", &self.bot)
             .field("users", &self.users.keys().collect::<Vec<_>>())
-            .field("integrations", &self.integrations.keys().collect::<Vec<_>>())
+            .field(
+                "integrations",
+                &self.integrations.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -134,7 +137,9 @@ mod tests {
                 expires_at: None,
             },
         );
-        bundle.integrations.insert("hubspot".into(), Secret::new("hs-secret"));
+        bundle
+            .integrations
+            .insert("hubspot".into(), Secret::new("hs-secret"));
         let shown = format!("{bundle:?} {:#?}", bundle);
         for needle in ["xoxb-very", "refresh-secret", "xoxp-user", "hs-secret"] {
             assert!(!shown.contains(needle), "{needle} leaked: {shown}");

@@ -8,14 +8,18 @@ use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{Backend, StoreError, VaultError};
 use crate::secret::{BotToken, TokenBundle};
 
+/// An installed, active tenant and its installation metadata.
+#[derive(Debug, Clone)]
+pub struct ActiveTenant {
+    pub tenant: Tenant,
+    pub installation: Option<Installation>,
+}
+
 /// Where a request's tenant stands, as far as serving it goes.
 #[derive(Debug, Clone)]
 pub enum Resolved {
     /// Installed and active.
-    Active {
-        tenant: Tenant,
-        installation: Option<Installation>,
-    },
+    Active(Box<ActiveTenant>),
     /// Installed but suspended by an operator.
     Suspended(Tenant),
     /// Never installed, or uninstalled.
@@ -31,6 +35,9 @@ pub enum TenantError {
     Vault(#[from] VaultError),
     #[error("tenant {0} does not exist")]
     NotFound(TenantId),
+    /// Suspend and resume apply to installed tenants; an uninstalled one needs a reinstall.
+    #[error("tenant {0} is uninstalled")]
+    Uninstalled(TenantId),
 }
 
 impl TenantError {
@@ -38,7 +45,7 @@ impl TenantError {
         match self {
             Self::Store(e) => e.is_transient(),
             Self::Vault(e) => e.is_transient(),
-            Self::NotFound(_) => false,
+            Self::NotFound(_) | Self::Uninstalled(_) => false,
         }
     }
 }
@@ -53,10 +60,10 @@ pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, Store
         TenantStatus::Suspended => Resolved::Suspended(tenant),
         TenantStatus::Active => {
             let installation = backend.tenants.get_installation(id).await?;
-            Resolved::Active {
+            Resolved::Active(Box::new(ActiveTenant {
                 tenant,
                 installation,
-            }
+            }))
         }
     })
 }
@@ -169,6 +176,13 @@ async fn set_status(
     status: TenantStatus,
     now: i64,
 ) -> Result<(), TenantError> {
+    match backend.tenants.get(id).await? {
+        None => return Err(TenantError::NotFound(id.clone())),
+        Some(t) if t.status == TenantStatus::Uninstalled => {
+            return Err(TenantError::Uninstalled(id.clone()));
+        }
+        Some(_) => {}
+    }
     match backend.tenants.set_status(id, status, now).await {
         Ok(()) => {
             info!(tenant = %id, status = status.as_str(), "tenant status changed");
@@ -181,5 +195,9 @@ async fn set_status(
 
 /// The tenant's bot token, if it has one.
 pub async fn bot_token(backend: &Backend, id: &TenantId) -> Result<Option<BotToken>, VaultError> {
-    Ok(backend.vault.get(id).await?.and_then(|b: TokenBundle| b.bot))
+    Ok(backend
+        .vault
+        .get(id)
+        .await?
+        .and_then(|b: TokenBundle| b.bot))
 }

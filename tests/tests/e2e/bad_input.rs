@@ -19,6 +19,9 @@ async fn post(
     req.send().await.expect("request").status()
 }
 
+/// A bad request: what it is, its body, its headers, the status it must get.
+type Case = (&'static str, Vec<u8>, Vec<(&'static str, String)>, u16);
+
 fn signed(body: &[u8], at: i64, secret: &str) -> Vec<(&'static str, String)> {
     vec![
         ("x-slack-request-timestamp", at.to_string()),
@@ -30,8 +33,14 @@ fn signed(body: &[u8], at: i64, secret: &str) -> Vec<(&'static str, String)> {
 async fn bad_requests_get_their_status_and_nothing_is_queued() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
-    let mention = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi")
-        .into_bytes();
+    let mention = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    )
+    .into_bytes();
     let command = payloads::slash_command(
         "T0ACME001",
         "U0USER001",
@@ -45,8 +54,12 @@ async fn bad_requests_get_their_status_and_nothing_is_queued() {
     let t = now();
 
     for path in ["/slack/events", "/slack/commands", "/slack/interactions"] {
-        let good = if path == "/slack/events" { &mention } else { &command };
-        let cases: Vec<(&str, Vec<u8>, Vec<(&str, String)>, u16)> = vec![
+        let good = if path == "/slack/events" {
+            &mention
+        } else {
+            &command
+        };
+        let cases: Vec<Case> = vec![
             ("no signature headers", good.clone(), vec![], 401),
             (
                 "signature but no timestamp",
@@ -54,9 +67,24 @@ async fn bad_requests_get_their_status_and_nothing_is_queued() {
                 vec![("x-slack-signature", sign(SECRET, good, t))],
                 401,
             ),
-            ("wrong secret", good.clone(), signed(good, t, "another-secret"), 401),
-            ("timestamp 301 s old", good.clone(), signed(good, t - 301, SECRET), 401),
-            ("timestamp 301 s ahead", good.clone(), signed(good, t + 301, SECRET), 401),
+            (
+                "wrong secret",
+                good.clone(),
+                signed(good, t, "another-secret"),
+                401,
+            ),
+            (
+                "timestamp 301 s old",
+                good.clone(),
+                signed(good, t - 301, SECRET),
+                401,
+            ),
+            (
+                "timestamp 301 s ahead",
+                good.clone(),
+                signed(good, t + 301, SECRET),
+                401,
+            ),
             (
                 "body changed after signing",
                 [good.as_slice(), b"&x=1"].concat(),
@@ -72,8 +100,18 @@ async fn bad_requests_get_their_status_and_nothing_is_queued() {
                 ],
                 401,
             ),
-            ("body over 1 MiB", huge.clone(), signed(&huge, t, SECRET), 413),
-            ("signed garbage", b"{not json".to_vec(), signed(b"{not json", t, SECRET), 400),
+            (
+                "body over 1 MiB",
+                huge.clone(),
+                signed(&huge, t, SECRET),
+                413,
+            ),
+            (
+                "signed garbage",
+                b"{not json".to_vec(),
+                signed(b"{not json", t, SECRET),
+                400,
+            ),
             (
                 "signed but missing fields",
                 b"{\"type\":\"event_callback\"}".to_vec(),
@@ -89,22 +127,55 @@ async fn bad_requests_get_their_status_and_nothing_is_queued() {
 
     // Form routes: a payload that is not JSON, and a command with a malformed team id.
     let bad_payload = b"payload=%7Bnot-json".to_vec();
-    let got = post(&app, "/slack/interactions", bad_payload.clone(), &signed(&bad_payload, t, SECRET)).await;
+    let got = post(
+        &app,
+        "/slack/interactions",
+        bad_payload.clone(),
+        &signed(&bad_payload, t, SECRET),
+    )
+    .await;
     assert_eq!(got.as_u16(), 400, "interaction payload that is not JSON");
-    let bad_team = payloads::slash_command("not-a-team", "U0USER001", "C0CHAN001", "/followup", "ping", "x")
-        .into_bytes();
-    let got = post(&app, "/slack/commands", bad_team.clone(), &signed(&bad_team, t, SECRET)).await;
+    let bad_team = payloads::slash_command(
+        "not-a-team",
+        "U0USER001",
+        "C0CHAN001",
+        "/followup",
+        "ping",
+        "x",
+    )
+    .into_bytes();
+    let got = post(
+        &app,
+        "/slack/commands",
+        bad_team.clone(),
+        &signed(&bad_team, t, SECRET),
+    )
+    .await;
     assert_eq!(got.as_u16(), 400, "malformed team id");
 
     // Unknown routes and wrong methods.
-    let got = post(&app, "/slack/nope", mention.clone(), &signed(&mention, t, SECRET)).await;
+    let got = post(
+        &app,
+        "/slack/nope",
+        mention.clone(),
+        &signed(&mention, t, SECRET),
+    )
+    .await;
     assert_eq!(got.as_u16(), 404);
-    let got = app.http.get(format!("{}/slack/events", app.base)).send().await.unwrap();
+    let got = app
+        .http
+        .get(format!("{}/slack/events", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.status().as_u16(), 405);
     let got = app.http.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(got.status().as_u16(), 404);
 
-    assert!(app.take_queued().await.is_empty(), "no bad request queued anything");
+    assert!(
+        app.take_queued().await.is_empty(),
+        "no bad request queued anything"
+    );
     app.stop().await;
 }
 

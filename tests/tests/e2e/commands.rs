@@ -38,7 +38,12 @@ async fn help_is_answered_synchronously_and_queues_nothing() {
         assert!(body["text"].as_str().unwrap().contains("/followup ping"));
     }
     let res = app.command("T0ACME001", "frobnicate", "x").await;
-    assert!(json(res).await["text"].as_str().unwrap().contains("/followup help"));
+    assert!(
+        json(res).await["text"]
+            .as_str()
+            .unwrap()
+            .contains("/followup help")
+    );
     assert!(app.take_queued().await.is_empty());
     app.stop().await;
 }
@@ -48,7 +53,12 @@ async fn an_unknown_workspace_is_asked_to_reinstall_and_nothing_is_queued() {
     let app = spawn_app_without_worker().await;
     let res = app.command("T0NOBODY1", "ping", "x").await;
     assert_eq!(res.status(), 200);
-    assert!(json(res).await["text"].as_str().unwrap().contains("reinstall"));
+    assert!(
+        json(res).await["text"]
+            .as_str()
+            .unwrap()
+            .contains("reinstall")
+    );
     assert!(app.take_queued().await.is_empty());
     app.stop().await;
 }
@@ -58,7 +68,9 @@ async fn a_suspended_workspace_gets_a_notice_and_nothing_is_queued() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
     let id = tenant::TenantId::parse("T0ACME001").unwrap();
-    tenant::service::suspend(&app.backend, &id, 0).await.unwrap();
+    tenant::service::suspend(&app.backend, &id, 0)
+        .await
+        .unwrap();
 
     let res = app.command("T0ACME001", "ping", "x").await;
     assert_eq!(res.status(), 200);
@@ -66,12 +78,21 @@ async fn a_suspended_workspace_gets_a_notice_and_nothing_is_queued() {
     assert_eq!(body["response_type"], "ephemeral");
     assert!(body["text"].as_str().unwrap().contains("paused"));
     let click = payloads::block_actions("T0ACME001", "U0USER001", "C0CHAN001", "a", "v", "x");
-    assert_eq!(app.post_signed("/slack/interactions", &click).await.status(), 200);
+    assert_eq!(
+        app.post_signed("/slack/interactions", &click)
+            .await
+            .status(),
+        200
+    );
     assert!(app.take_queued().await.is_empty());
 
     tenant::service::resume(&app.backend, &id, 0).await.unwrap();
     app.command("T0ACME001", "ping", "x").await;
-    assert_eq!(app.take_queued().await.len(), 1, "queued again once resumed");
+    assert_eq!(
+        app.take_queued().await.len(),
+        1,
+        "queued again once resumed"
+    );
     app.stop().await;
 }
 
@@ -82,7 +103,12 @@ async fn commands_over_the_plan_rate_limit_get_a_notice_and_are_not_queued() {
     let limit = tenant::Plan::Free.commands_per_minute() as usize;
     for _ in 0..limit {
         let res = app.command("T0ACME001", "ping", "x").await;
-        assert!(json(res).await["text"].as_str().unwrap().contains("Working"));
+        assert!(
+            json(res).await["text"]
+                .as_str()
+                .unwrap()
+                .contains("Working")
+        );
     }
     let res = app.command("T0ACME001", "ping", "x").await;
     assert_eq!(res.status(), 200);
@@ -93,7 +119,12 @@ async fn commands_over_the_plan_rate_limit_get_a_notice_and_are_not_queued() {
     // The limit is per tenant: another workspace is not affected.
     app.install("T0BETA001", "Beta").await;
     let res = app.command("T0BETA001", "ping", "y").await;
-    assert!(json(res).await["text"].as_str().unwrap().contains("Working"));
+    assert!(
+        json(res).await["text"]
+            .as_str()
+            .unwrap()
+            .contains("Working")
+    );
     app.stop().await;
 }
 
@@ -114,7 +145,8 @@ async fn a_button_click_is_acked_empty_and_confirmed_on_its_response_url() {
     let app = spawn_app().await;
     app.install("T0ACME001", "Acme").await;
     let url = app.fake.response_url("click-1");
-    let click = payloads::block_actions("T0ACME001", "U0USER001", "C0CHAN001", "approve", "1", &url);
+    let click =
+        payloads::block_actions("T0ACME001", "U0USER001", "C0CHAN001", "approve", "1", &url);
     let res = app.post_signed("/slack/interactions", &click).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "");

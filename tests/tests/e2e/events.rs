@@ -1,7 +1,7 @@
 //! Events API: url_verification, the thread reply to a mention, dedupe of Slack's retries.
 
-use testkit::payloads;
 use serde_json::json;
+use testkit::payloads;
 
 use crate::helpers::{WAIT, json, spawn_app, spawn_app_without_worker};
 
@@ -9,7 +9,10 @@ use crate::helpers::{WAIT, json, spawn_app, spawn_app_without_worker};
 async fn url_verification_is_answered_with_the_challenge() {
     let app = spawn_app_without_worker().await;
     let res = app
-        .post_signed("/slack/events", &payloads::url_verification("3eZbrw1aBm2rZgRN"))
+        .post_signed(
+            "/slack/events",
+            &payloads::url_verification("3eZbrw1aBm2rZgRN"),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(json(res).await["challenge"], "3eZbrw1aBm2rZgRN");
@@ -29,7 +32,10 @@ async fn a_mention_gets_a_reply_in_its_thread_with_the_tenants_bot_token() {
     let posts = app.fake.wait_for("chat.postMessage", 1, WAIT).await;
     assert_eq!(posts.len(), 1);
     let post = &posts[0];
-    assert_eq!(post.token.as_ref().map(|t| t.expose()), Some(token.as_str()));
+    assert_eq!(
+        post.token.as_ref().map(|t| t.expose()),
+        Some(token.as_str())
+    );
     assert_eq!(post.body["channel"], "C0CHAN001");
     assert_eq!(post.body["thread_ts"], ts);
     assert!(post.body["text"].as_str().unwrap().contains("<@U0USER001>"));
@@ -40,7 +46,8 @@ async fn a_mention_gets_a_reply_in_its_thread_with_the_tenants_bot_token() {
 async fn a_mention_inside_a_thread_is_answered_in_that_thread() {
     let app = spawn_app().await;
     app.install("T0ACME001", "Acme").await;
-    let mut event = payloads::app_mention_event("U0USER001", "C0CHAN001", "hi", "1700000001.000200");
+    let mut event =
+        payloads::app_mention_event("U0USER001", "C0CHAN001", "hi", "1700000001.000200");
     event["thread_ts"] = json!("1700000000.000100");
     let body = payloads::event_callback("T0ACME001", &payloads::event_id(), event);
     app.post_signed("/slack/events", &body).await;
@@ -53,7 +60,13 @@ async fn a_mention_inside_a_thread_is_answered_in_that_thread() {
 async fn slack_retries_of_one_event_are_acked_and_queued_once() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
-    let body = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
+    let body = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
     for retry in 0..4 {
         let mut req = app
             .http
@@ -79,7 +92,13 @@ async fn slack_retries_of_one_event_are_acked_and_queued_once() {
 async fn concurrent_deliveries_of_one_event_post_once() {
     let app = spawn_app().await;
     app.install("T0ACME001", "Acme").await;
-    let body = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
+    let body = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
     let sends = (0..8).map(|_| app.post_signed("/slack/events", &body));
     let statuses: Vec<u16> = futures::future::join_all(sends)
         .await
@@ -88,7 +107,10 @@ async fn concurrent_deliveries_of_one_event_post_once() {
         .collect();
     // One delivery wins; the others are acked as duplicates or told to retry (503) while the
     // winner is still accepting: never queued twice.
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
     assert!(statuses.contains(&200));
     let posts = app.fake.wait_for("chat.postMessage", 1, WAIT).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -99,14 +121,34 @@ async fn concurrent_deliveries_of_one_event_post_once() {
 #[tokio::test]
 async fn events_of_unknown_or_suspended_workspaces_are_acked_and_dropped() {
     let app = spawn_app_without_worker().await;
-    let unknown = payloads::app_mention("T0NOBODY1", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
-    assert_eq!(app.post_signed("/slack/events", &unknown).await.status(), 200);
+    let unknown = payloads::app_mention(
+        "T0NOBODY1",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
+    assert_eq!(
+        app.post_signed("/slack/events", &unknown).await.status(),
+        200
+    );
 
     app.install("T0ACME001", "Acme").await;
     let id = tenant::TenantId::parse("T0ACME001").unwrap();
-    tenant::service::suspend(&app.backend, &id, 0).await.unwrap();
-    let mention = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
-    assert_eq!(app.post_signed("/slack/events", &mention).await.status(), 200);
+    tenant::service::suspend(&app.backend, &id, 0)
+        .await
+        .unwrap();
+    let mention = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
+    assert_eq!(
+        app.post_signed("/slack/events", &mention).await.status(),
+        200
+    );
     assert!(app.take_queued().await.is_empty());
     app.stop().await;
 }
@@ -116,7 +158,13 @@ async fn the_bots_own_events_are_ignored() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
     // A mention written by our own bot user (e.g. it quoted itself).
-    let own = payloads::app_mention("T0ACME001", &payloads::event_id(), payloads::BOT_USER_ID, "C0CHAN001", "hi");
+    let own = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        payloads::BOT_USER_ID,
+        "C0CHAN001",
+        "hi",
+    );
     assert_eq!(app.post_signed("/slack/events", &own).await.status(), 200);
     // A message event carrying our bot id.
     let event = json!({"type": "app_mention", "bot_id": "B0FAKEBOT", "text": "hi", "ts": "1.2",
@@ -126,7 +174,13 @@ async fn the_bots_own_events_are_ignored() {
     assert!(app.take_queued().await.is_empty());
 
     // Someone else's mention is queued.
-    let other = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
+    let other = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
     app.post_signed("/slack/events", &other).await;
     assert_eq!(app.take_queued().await.len(), 1);
     app.stop().await;

@@ -23,7 +23,13 @@ async fn app_on_memory() -> (TestApp, MemoryStores) {
 #[tokio::test]
 async fn an_event_is_not_acked_when_the_queue_is_down_and_its_retry_is_accepted() {
     let (app, stores) = app_on_memory().await;
-    let body = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
+    let body = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
     stores.queue.switch.set_down(true);
     assert_eq!(app.post_signed("/slack/events", &body).await.status(), 500);
     assert!(stores.queue.is_empty());
@@ -38,7 +44,13 @@ async fn an_event_is_not_acked_when_the_queue_is_down_and_its_retry_is_accepted(
 #[tokio::test]
 async fn an_event_is_not_acked_when_the_ledger_or_directory_is_down() {
     let (app, stores) = app_on_memory().await;
-    let body = payloads::app_mention("T0ACME001", &payloads::event_id(), "U0USER001", "C0CHAN001", "hi");
+    let body = payloads::app_mention(
+        "T0ACME001",
+        &payloads::event_id(),
+        "U0USER001",
+        "C0CHAN001",
+        "hi",
+    );
     stores.ledger.switch.set_down(true);
     assert_eq!(app.post_signed("/slack/events", &body).await.status(), 500);
     stores.ledger.switch.set_down(false);
@@ -46,7 +58,9 @@ async fn an_event_is_not_acked_when_the_ledger_or_directory_is_down() {
     assert_eq!(app.post_signed("/slack/events", &body).await.status(), 500);
     // Lifecycle events too: an uninstall that was not stored must be retried.
     assert_eq!(
-        app.post_signed("/slack/events", &payloads::app_uninstalled("T0ACME001")).await.status(),
+        app.post_signed("/slack/events", &payloads::app_uninstalled("T0ACME001"))
+            .await
+            .status(),
         500
     );
     stores.tenants.switch.set_down(false);

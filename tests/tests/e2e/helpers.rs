@@ -11,9 +11,9 @@ use switchboard_cli::serve::{self, Running, ServeParts};
 use tenant::ports::{Delivery, JobConsumer};
 use tenant::service::{self, NewInstall};
 use tenant::{Backend, BotToken, Installation, Secret, TeamId, Tenant, TenantId, UserId};
+use testkit::FakeSlack;
 use testkit::payloads;
 use testkit::signer::{now, signed_headers};
-use testkit::FakeSlack;
 
 pub const SECRET: &str = "e2e-signing-secret-0123456789abcdef";
 pub const WAIT: Duration = Duration::from_secs(10);

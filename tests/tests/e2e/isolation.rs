@@ -31,12 +31,28 @@ async fn one_workspaces_uninstall_and_revocations_leave_another_untouched() {
     // B names A's bot user (same app, same bot user id in these fixtures) in its revocation.
     let revoked = payloads::tokens_revoked("T0BETA001", &["U0USER001"], &[payloads::BOT_USER_ID]);
     app.post_signed("/slack/events", &revoked).await;
-    app.post_signed("/slack/events", &payloads::app_uninstalled("T0BETA001")).await;
+    app.post_signed("/slack/events", &payloads::app_uninstalled("T0BETA001"))
+        .await;
 
     let a = tenant::TenantId::parse("T0ACME001").unwrap();
-    assert_eq!(app.tenant("T0ACME001").await.unwrap().status, tenant::TenantStatus::Active);
-    assert!(app.backend.vault.get(&a).await.unwrap().unwrap().bot.is_some());
-    assert_eq!(app.tenant("T0BETA001").await.unwrap().status, tenant::TenantStatus::Uninstalled);
+    assert_eq!(
+        app.tenant("T0ACME001").await.unwrap().status,
+        tenant::TenantStatus::Active
+    );
+    assert!(
+        app.backend
+            .vault
+            .get(&a)
+            .await
+            .unwrap()
+            .unwrap()
+            .bot
+            .is_some()
+    );
+    assert_eq!(
+        app.tenant("T0BETA001").await.unwrap().status,
+        tenant::TenantStatus::Uninstalled
+    );
     app.stop().await;
 }
 
@@ -53,7 +69,12 @@ async fn the_same_event_id_in_two_workspaces_is_queued_for_each() {
     let queued = app.take_queued().await;
     let mut tenants: Vec<String> = queued
         .iter()
-        .map(|d| tenant::JobEnvelope::from_json(&d.body).unwrap().tenant.to_string())
+        .map(|d| {
+            tenant::JobEnvelope::from_json(&d.body)
+                .unwrap()
+                .tenant
+                .to_string()
+        })
         .collect();
     tenants.sort();
     assert_eq!(tenants, ["T0ACME001", "T0BETA001"]);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use app::Clock;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use tenant::ports::{Claim, JobConsumer, LedgerKey};
+use tenant::ports::{Claim, LedgerKey};
 use tenant::{JobEnvelope, JobId, JobKind, SlackContext, TenantId};
 use testkit::{Failure, RESPONSE_URL, payloads};
 use worker::{Outcome, Worker};
@@ -34,18 +34,32 @@ async fn a_crash_after_the_side_effect_but_before_the_ack_does_not_repeat_it() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
     let worker = worker_for(&app);
-    app.backend.queue.enqueue(&ping_job(&app, "T0ACME001", "crash")).await.unwrap();
+    app.backend
+        .queue
+        .enqueue(&ping_job(&app, "T0ACME001", "crash"))
+        .await
+        .unwrap();
 
     // First delivery: the job runs, then the worker "crashes" before acking.
-    let first = app.consumer.receive(1, Duration::from_secs(60)).await.unwrap();
+    let first = app
+        .consumer
+        .receive(1, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert_eq!(worker.process(&first[0].body, 1).await, Outcome::Done);
     // The message comes back (as after the visibility timeout).
-    app.consumer.retry_after(&first[0].receipt, Duration::ZERO).await.unwrap();
+    app.consumer
+        .retry_after(&first[0].receipt, Duration::ZERO)
+        .await
+        .unwrap();
 
     let drained = worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
     assert_eq!(drained, 1, "redelivered");
     assert_eq!(app.fake.calls_to(RESPONSE_URL).len(), 1, "answered once");
-    assert!(app.take_queued().await.is_empty(), "acked after the redelivery");
+    assert!(
+        app.take_queued().await.is_empty(),
+        "acked after the redelivery"
+    );
     app.stop().await;
 }
 
@@ -53,12 +67,20 @@ async fn a_crash_after_the_side_effect_but_before_the_ack_does_not_repeat_it() {
 async fn slack_rate_limits_are_retried_after_retry_after() {
     let app = spawn_app().await;
     app.install("T0ACME001", "Acme").await;
-    app.fake.fail_next(RESPONSE_URL, Failure::RateLimited { retry_after_secs: 1 });
+    app.fake.fail_next(
+        RESPONSE_URL,
+        Failure::RateLimited {
+            retry_after_secs: 1,
+        },
+    );
     app.command("T0ACME001", "ping", "limited").await;
     let calls = app.fake.wait_for(RESPONSE_URL, 2, WAIT).await;
     assert_eq!(calls.len(), 2, "refused once, then delivered");
     let gap = calls[1].at.duration_since(calls[0].at);
-    assert!(gap >= Duration::from_millis(900), "waited for Retry-After, got {gap:?}");
+    assert!(
+        gap >= Duration::from_millis(900),
+        "waited for Retry-After, got {gap:?}"
+    );
     app.stop().await;
 }
 
@@ -92,7 +114,13 @@ async fn a_revoked_token_fails_the_job_for_good_and_records_why() {
     let claim = app
         .backend
         .ledger
-        .claim(&tenant, &key, std::time::SystemTime::now(), Duration::from_secs(60), Duration::from_secs(60))
+        .claim(
+            &tenant,
+            &key,
+            std::time::SystemTime::now(),
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        )
         .await
         .unwrap();
     match claim {
@@ -106,9 +134,15 @@ async fn a_revoked_token_fails_the_job_for_good_and_records_why() {
 async fn jobs_of_an_uninstalled_workspace_are_dropped_not_retried() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
-    app.backend.queue.enqueue(&ping_job(&app, "T0ACME001", "gone")).await.unwrap();
+    app.backend
+        .queue
+        .enqueue(&ping_job(&app, "T0ACME001", "gone"))
+        .await
+        .unwrap();
     let tenant = TenantId::parse("T0ACME001").unwrap();
-    tenant::service::uninstall(&app.backend, &tenant, 0).await.unwrap();
+    tenant::service::uninstall(&app.backend, &tenant, 0)
+        .await
+        .unwrap();
 
     let worker = worker_for(&app);
     worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
@@ -124,7 +158,8 @@ fn sqs_message(id: &str, body: &str) -> SqsMessage {
     msg.message_id = Some(id.into());
     msg.receipt_handle = Some(format!("receipt-{id}"));
     msg.body = Some(body.into());
-    msg.attributes.insert("ApproximateReceiveCount".into(), "1".into());
+    msg.attributes
+        .insert("ApproximateReceiveCount".into(), "1".into());
     msg
 }
 
@@ -139,7 +174,10 @@ async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
     event.records = vec![
         sqs_message("m-fails", &failing.to_json()),
         sqs_message("m-garbage", "{not a job"),
-        sqs_message("m-unknown-tenant", &ping_job(&app, "T0NOBODY1", "nobody").to_json()),
+        sqs_message(
+            "m-unknown-tenant",
+            &ping_job(&app, "T0NOBODY1", "nobody").to_json(),
+        ),
     ];
     let res = worker.handle_sqs(event, None).await;
     let failed: Vec<_> = res
@@ -152,14 +190,30 @@ async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
     // The redelivery succeeds, and a second redelivery after that does not post again.
     let mut again = SqsEvent::default();
     again.records = vec![sqs_message("m-fails", &failing.to_json())];
-    assert!(worker.handle_sqs(again.clone(), None).await.batch_item_failures.is_empty());
-    assert!(worker.handle_sqs(again, None).await.batch_item_failures.is_empty());
+    assert!(
+        worker
+            .handle_sqs(again.clone(), None)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    assert!(
+        worker
+            .handle_sqs(again, None)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
     let hooks: Vec<_> = app
         .fake
         .calls_to(RESPONSE_URL)
         .into_iter()
         .filter(|c| c.path == "/hooks/fails")
         .collect();
-    assert_eq!(hooks.len(), 2, "one refused by the fake, one delivered, none repeated");
+    assert_eq!(
+        hooks.len(),
+        2,
+        "one refused by the fake, one delivered, none repeated"
+    );
     app.stop().await;
 }

@@ -34,8 +34,7 @@ pub struct Delivery {
 pub trait JobConsumer: Send + Sync {
     /// Up to `max` visible messages, each made invisible for `visibility`. May return fewer
     /// (or none) without waiting.
-    async fn receive(&self, max: usize, visibility: Duration)
-    -> Result<Vec<Delivery>, StoreError>;
+    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Delivery>, StoreError>;
 
     /// Deletes a received message: the job is finished (done, or failed permanently).
     async fn ack(&self, receipt: &str) -> Result<(), StoreError>;
