@@ -1,0 +1,88 @@
+//! create_all on moto makes what template.yaml describes, and is safe to run twice.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::types::TimeToLiveStatus;
+use aws_sdk_sqs::types::QueueAttributeName;
+use bootstrap::{Definitions, Names, create_all};
+
+#[tokio::test]
+async fn resources_match_the_template_and_a_rerun_reuses_them() {
+    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
+        eprintln!(
+            "SKIPPED bootstrap moto test: AWS_ENDPOINT_URL is not set \
+             (run through scripts/aws-env.sh)"
+        );
+        return;
+    };
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let names = Names::new(format!("b-{}-{nanos}", std::process::id())).unwrap();
+    let created = create_all(&sdk, &names).await.unwrap();
+    let defs = Definitions::from_template().unwrap();
+
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = dynamo
+        .describe_table()
+        .table_name(&created.table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let schema: Vec<(String, String)> = table
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_owned()))
+        .collect();
+    assert_eq!(schema, defs.table.key_schema);
+    let ttl = dynamo
+        .describe_time_to_live()
+        .table_name(&created.table)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name.as_deref(), Some("expires_at"));
+    assert_eq!(ttl.time_to_live_status, Some(TimeToLiveStatus::Enabled));
+
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&created.queue_url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert_eq!(
+        attributes
+            .get(&QueueAttributeName::VisibilityTimeout)
+            .map(String::as_str),
+        Some(defs.queue.visibility_timeout.unwrap().to_string().as_str())
+    );
+    let redrive: serde_json::Value =
+        serde_json::from_str(attributes.get(&QueueAttributeName::RedrivePolicy).unwrap()).unwrap();
+    assert_eq!(
+        redrive["maxReceiveCount"].as_u64(),
+        defs.queue.max_receive_count
+    );
+    assert!(
+        redrive["deadLetterTargetArn"]
+            .as_str()
+            .unwrap()
+            .ends_with("-jobs-dlq")
+    );
+
+    let again = create_all(&sdk, &names).await.unwrap();
+    assert_eq!(again, created, "a second run finds the same resources");
+}

@@ -1,0 +1,67 @@
+//! Every port's contract suite (tenant::testkit::contract) on the AWS adapters, on moto.
+
+mod common;
+
+use tenant::testkit::contract;
+
+#[tokio::test]
+async fn tenant_directory_keeps_the_contract_on_dynamodb() {
+    let Some(env) = common::env("tenant_directory").await else {
+        return;
+    };
+    contract::tenant_directory(env.backend().backend().tenants.as_ref()).await;
+}
+
+#[tokio::test]
+async fn event_ledger_keeps_the_contract_on_dynamodb() {
+    let Some(env) = common::env("event_ledger").await else {
+        return;
+    };
+    contract::event_ledger(env.backend().backend().ledger.as_ref()).await;
+}
+
+#[tokio::test]
+async fn usage_counters_keep_the_contract_on_dynamodb() {
+    let Some(env) = common::env("usage_counters").await else {
+        return;
+    };
+    contract::usage_counters(env.backend().backend().usage.as_ref()).await;
+}
+
+#[tokio::test]
+async fn vault_keeps_the_contract_on_secrets_manager_and_kms() {
+    let Some(env) = common::env("vault").await else {
+        return;
+    };
+    contract::vault(env.backend().backend().vault.as_ref()).await;
+}
+
+#[tokio::test]
+async fn vault_keeps_the_contract_with_recoverable_deletes() {
+    // The production setting: delete schedules deletion (7 days); a later put restores.
+    let Some(env) = common::env("vault_recoverable").await else {
+        return;
+    };
+    contract::vault(&env.vault()).await;
+}
+
+#[tokio::test]
+async fn job_queue_keeps_the_contract_on_sqs() {
+    let Some(env) = common::env("job_queue").await else {
+        return;
+    };
+    let backend = env.backend();
+    contract::job_queue(
+        backend.backend().queue.as_ref(),
+        backend.consumer().as_ref(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tenants_are_isolated_on_aws() {
+    let Some(env) = common::env("isolation").await else {
+        return;
+    };
+    contract::isolation(&env.backend().backend()).await;
+}
