@@ -76,8 +76,7 @@ pub(crate) struct Flag(pub bool);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let loose = d.deserialize_any(FlagVisitor)?;
-        Ok(loose)
+        d.deserialize_any(FlagVisitor)
     }
 }
 

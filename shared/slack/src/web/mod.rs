@@ -187,7 +187,8 @@ impl WebApi {
             .await
             .map_err(|e| transport(e.without_url()))?;
         if status.is_success() {
-            // Slack answers `ok` (text) or `{"ok":true}`; only an explicit ok:false is an error.
+            // Slack answers `ok` (text) or `{"ok":true}` (reply body unconfirmed in slack.md);
+            // only an explicit ok:false is an error.
             return match serde_json::from_slice::<Envelope>(&bytes) {
                 Ok(Envelope { ok: false, error }) => Err(SlackApiError::Api {
                     error: error.unwrap_or_else(|| "unknown_error".to_owned()),
@@ -196,6 +197,8 @@ impl WebApi {
             };
         }
         // 4xx such as 404 `expired_url` / `used_url`: name the code when Slack gave one.
+        // Unconfirmed shape: slack.md documents the 5-uses/30-minutes limit but not the error
+        // reply, so both a JSON `error` and a bare status are handled.
         let code = serde_json::from_slice::<Envelope>(&bytes)
             .ok()
             .and_then(|e| e.error)

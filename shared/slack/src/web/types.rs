@@ -99,6 +99,7 @@ pub(crate) struct Envelope {
     pub error: Option<String>,
 }
 
-/// A reply whose content we do not need.
+/// A reply whose content we do not need (chat.postEphemeral and views.publish replies are not
+/// in slack.md; only the `ok`/`error` envelope is relied on).
 #[derive(Deserialize)]
 pub(crate) struct Ignored {}
