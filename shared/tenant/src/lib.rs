@@ -9,6 +9,7 @@
 //! * [`service`]: tenant operations built on the ports (resolve, uninstall, revoke, suspend).
 //! * `testkit` (feature): one contract suite per port, plus in-memory adapters.
 
+pub mod audit;
 pub mod ids;
 pub mod job;
 pub mod model;

@@ -15,6 +15,8 @@ pub enum LedgerKey {
     /// One side effect of a job (`"reply"`, `"post"`), so that a job with several steps
     /// redelivered after a crash skips the steps it already did.
     Step(JobId, &'static str),
+    /// The tenant's token-refresh lease: at most one refresh of its rotating tokens at a time.
+    TokenRefresh,
 }
 
 impl LedgerKey {
@@ -24,6 +26,7 @@ impl LedgerKey {
             Self::Event(id) => format!("event#{id}"),
             Self::Job(id) => format!("job#{id}"),
             Self::Step(id, step) => format!("step#{id}#{step}"),
+            Self::TokenRefresh => "lease#token-refresh".to_owned(),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! Every tenant-scoped method takes a [`TenantId`](crate::TenantId); adapters derive every storage
 //! key from it and nothing else, so no method can reach another tenant's data.
 
+mod audit;
 mod ledger;
+mod oauth_state;
 mod queue;
 mod tenants;
 mod usage;
@@ -17,7 +19,9 @@ mod vault;
 
 use std::sync::Arc;
 
+pub use audit::AuditLog;
 pub use ledger::{Claim, EventLedger, LedgerKey};
+pub use oauth_state::{OAuthStateRecord, OAuthStates, StateConsumed};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
 pub use tenants::TenantDirectory;
 pub use usage::{Quota, UsageCounters, window_of};

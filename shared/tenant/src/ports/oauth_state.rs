@@ -1,0 +1,47 @@
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::ids::TeamId;
+
+/// What is stored with an OAuth `state` between the install page and the redirect back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthStateRecord {
+    /// Hex SHA-256 of the browser cookie value the state was bound to: the redirect must carry
+    /// a cookie that hashes to this, so a state lured into another browser is refused.
+    pub cookie_hash: String,
+    /// The `?team=` hint the install started with, if any.
+    pub team: Option<TeamId>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; the state is refused from then on.
+    pub expires_at: i64,
+}
+
+/// The answer of [`OAuthStates::consume`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateConsumed {
+    /// First use before expiry: the record, now marked used.
+    Valid(OAuthStateRecord),
+    /// Issued but past `expires_at`.
+    Expired,
+    /// Issued and already consumed once (a replay).
+    AlreadyUsed,
+    /// Never issued here (or so old it was purged).
+    Unknown,
+}
+
+/// Single-use OAuth states. Not tenant-scoped: the tenant is not known before the redirect.
+///
+/// Adapters store a state under a hash of its value (never the value itself), keep used and
+/// expired records until a little after `expires_at` so that replays and expiry can be told
+/// apart from unknown states, and then let them expire.
+#[async_trait]
+pub trait OAuthStates: Send + Sync {
+    /// Stores a freshly generated state. Issuing a value that already exists MUST fail with
+    /// [`StoreError::Corrupt`] (it means the random source is broken) and change nothing.
+    async fn issue(&self, state: &str, record: &OAuthStateRecord) -> Result<(), StoreError>;
+
+    /// Consumes `state` at unix time `now`. Atomic: of concurrent consumers of one valid state
+    /// exactly one gets `Valid`, the others `AlreadyUsed`.
+    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError>;
+}
