@@ -42,6 +42,14 @@ pub enum JobKind {
         user: Option<UserId>,
         text: String,
     },
+    /// A new install or a reinstall: first admin, welcome DM, App Home.
+    Provision {
+        /// The user who installed the app (`authed_user.id`), if Slack said.
+        installer: Option<UserId>,
+        reinstall: bool,
+    },
+    /// A user opened the App Home tab: publish it.
+    PublishHome { user: UserId },
     /// A button, shortcut or modal submission.
     Interaction {
         /// `block_actions`, `shortcut`, `message_action`, `view_submission`.
@@ -57,6 +65,8 @@ impl JobKind {
         match self {
             Self::Ping => "ping",
             Self::AppMention { .. } => "app_mention",
+            Self::Provision { .. } => "provision",
+            Self::PublishHome { .. } => "publish_home",
             Self::Interaction { .. } => "interaction",
         }
     }

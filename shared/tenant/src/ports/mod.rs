@@ -11,6 +11,7 @@
 
 mod audit;
 mod ledger;
+mod members;
 mod oauth_state;
 mod queue;
 mod tenants;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 pub use audit::AuditLog;
 pub use ledger::{Claim, EventLedger, LedgerKey};
+pub use members::{Member, Members, Role};
 pub use oauth_state::{OAuthStateRecord, OAuthStates, StateConsumed};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
 pub use tenants::TenantDirectory;
