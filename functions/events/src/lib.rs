@@ -204,6 +204,15 @@ fn job_for(event: &Event) -> Option<(JobKind, SlackContext)> {
                 user: user.clone(),
             },
         )),
+        // Only the Home tab; the Messages and About tabs need nothing from us.
+        Event::AppHomeOpened { user, channel, tab } if tab.as_deref() == Some("home") => Some((
+            JobKind::PublishHome { user: user.clone() },
+            SlackContext {
+                response_url: None,
+                channel: Some(channel.clone()),
+                user: Some(user.clone()),
+            },
+        )),
         _ => None,
     }
 }

@@ -1,12 +1,15 @@
 //! What each job kind does. Every function here makes at most one side effect in Slack, after
 //! everything that can fail without side effects has been checked.
 
-use slack::{Message, ResponseMessage, ResponseType};
-use tenant::service;
-use tenant::{ChannelId, JobEnvelope, Tenant, UserId};
+use std::time::Duration;
 
-use crate::Worker;
+use slack::{Message, ResponseMessage, ResponseType};
+use tenant::ports::{Claim, LedgerKey};
+use tenant::service;
+use tenant::{ChannelId, JobEnvelope, Secret, Tenant, UserId};
+
 use crate::error::JobError;
+use crate::{OUTCOME_TTL, Worker, home};
 
 impl Worker {
     /// `/followup ping`: the tenant's name and the round trip from ingress to this answer.
@@ -35,9 +38,7 @@ impl Worker {
         thread_ts: Option<&str>,
         user: Option<&UserId>,
     ) -> Result<(), JobError> {
-        let bot = service::bot_token(&self.backend, &job.tenant)
-            .await?
-            .ok_or(JobError::NoBotToken)?;
+        let token = self.bot_token(job).await?;
         let greeting = match user {
             Some(user) => format!("Hi <@{user}>! "),
             None => "Hi! ".to_owned(),
@@ -51,8 +52,96 @@ impl Worker {
             blocks: None,
             thread_ts: Some(thread_ts.unwrap_or(ts).to_owned()),
         };
-        self.web.post_message(&bot.token, &msg).await?;
+        self.web.post_message(&token, &msg).await?;
         Ok(())
+    }
+
+    /// A new install or reinstall: the welcome DM to the installer and the App Home.
+    /// Each side effect is its own ledger step, so a retry after a failure in the second one
+    /// does not send the DM again.
+    pub(crate) async fn provision(
+        &self,
+        job: &JobEnvelope,
+        tenant: &Tenant,
+        installer: Option<&UserId>,
+        reinstall: bool,
+    ) -> Result<(), JobError> {
+        let Some(installer) = installer else {
+            return Ok(());
+        };
+        let token = self.bot_token(job).await?;
+        self.once(job, "welcome_dm", async {
+            let channel = self.web.open_dm(&token, installer).await?;
+            let msg = Message {
+                channel: Some(channel),
+                text: home::welcome_text(tenant, reinstall),
+                blocks: None,
+                thread_ts: None,
+            };
+            self.web.post_message(&token, &msg).await?;
+            Ok(())
+        })
+        .await?;
+        self.once(job, "home", async {
+            let view = home::home_view(tenant);
+            self.web.publish_home(&token, installer, &view).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A user opened the Home tab: publish the tenant's current view for them.
+    pub(crate) async fn publish_home(
+        &self,
+        job: &JobEnvelope,
+        tenant: &Tenant,
+        user: &UserId,
+    ) -> Result<(), JobError> {
+        let token = self.bot_token(job).await?;
+        self.web
+            .publish_home(&token, user, &home::home_view(tenant))
+            .await?;
+        Ok(())
+    }
+
+    /// The tenant's bot token.
+    pub(crate) async fn bot_token(&self, job: &JobEnvelope) -> Result<Secret, JobError> {
+        let bot = service::bot_token(&self.backend, &job.tenant)
+            .await?
+            .ok_or(JobError::NoBotToken)?;
+        Ok(bot.token)
+    }
+
+    /// Runs `step` of `job` at most once across redeliveries: a step already done is skipped.
+    async fn once(
+        &self,
+        job: &JobEnvelope,
+        step: &'static str,
+        run: impl Future<Output = Result<(), JobError>>,
+    ) -> Result<(), JobError> {
+        let key = LedgerKey::Step(job.id, step);
+        let ledger = &self.backend.ledger;
+        let now = self.clock.now();
+        match ledger
+            .claim(&job.tenant, &key, now, STEP_LEASE, OUTCOME_TTL)
+            .await?
+        {
+            Claim::Done { .. } => return Ok(()),
+            // The whole job holds its own claim, so a step in flight is a crashed attempt's.
+            Claim::InFlight | Claim::Acquired => {}
+        }
+        match run.await {
+            Ok(()) => {
+                ledger
+                    .complete(&job.tenant, &key, "done", self.clock.now(), OUTCOME_TTL)
+                    .await?;
+                Ok(())
+            }
+            Err(err) => {
+                let _ = ledger.release(&job.tenant, &key).await;
+                Err(err)
+            }
+        }
     }
 
     /// A button, shortcut or submission: confirm it to the user where Slack lets us answer.
@@ -72,6 +161,9 @@ impl Worker {
         Ok(())
     }
 }
+
+/// Lease of a step claim; steps are short.
+const STEP_LEASE: Duration = Duration::from_secs(60);
 
 /// A message on a response_url that only the user who acted sees.
 pub(crate) fn ephemeral(text: String) -> ResponseMessage {

@@ -8,6 +8,7 @@
 //! (bad payload, tenant gone, token revoked: recorded, the user told where possible, not retried).
 
 mod error;
+mod home;
 mod jobs;
 pub mod sqs;
 
@@ -29,7 +30,7 @@ pub use error::{Disposition, JobError};
 pub const VISIBILITY: Duration = Duration::from_secs(120);
 /// How long job outcomes are remembered: longer than a message can live in the queue (4 days
 /// by default) so that any redelivery finds it.
-const OUTCOME_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
+pub(crate) const OUTCOME_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
 
 /// What became of one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +160,14 @@ impl Worker {
                 self.mention_reply(job, channel, ts, thread_ts.as_deref(), user.as_ref())
                     .await
             }
+            JobKind::Provision {
+                installer,
+                reinstall,
+            } => {
+                self.provision(job, &tenant, installer.as_ref(), *reinstall)
+                    .await
+            }
+            JobKind::PublishHome { user } => self.publish_home(job, &tenant, user).await,
             JobKind::Interaction {
                 interaction,
                 action,

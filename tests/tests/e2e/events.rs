@@ -185,3 +185,29 @@ async fn the_bots_own_events_are_ignored() {
     assert_eq!(app.take_queued().await.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn opening_the_home_tab_publishes_the_workspaces_home_view() {
+    let app = spawn_app().await;
+    let token = app.install("T0ACME001", "Acme Corp").await;
+    let res = app
+        .post_signed(
+            "/slack/events",
+            &payloads::app_home_opened("T0ACME001", "U0USER001"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let calls = app.fake.wait_for("views.publish", 1, WAIT).await;
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].token.as_ref().map(|t| t.expose()),
+        Some(token.as_str())
+    );
+    assert_eq!(calls[0].body["user_id"], "U0USER001");
+    let view = calls[0].body["view"].to_string();
+    assert!(
+        view.contains("Acme Corp") && view.contains("Active") && view.contains("Free"),
+        "{view}"
+    );
+    app.stop().await;
+}

@@ -217,3 +217,53 @@ async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn provisioning_sends_one_welcome_dm_and_publishes_home_even_across_a_retry() {
+    let app = spawn_app_without_worker().await;
+    let token = app.install("T0ACME001", "Acme").await;
+    let job = JobEnvelope::new(
+        TenantId::parse("T0ACME001").unwrap(),
+        JobKind::Provision {
+            installer: Some(tenant::UserId::parse("U0ADMIN01").unwrap()),
+            reinstall: false,
+        },
+        SlackContext::default(),
+        testkit::signer::now() * 1000,
+    );
+    app.backend.queue.enqueue(&job).await.unwrap();
+    // The Home tab publish fails once: the job is retried, the DM is not sent again.
+    app.fake.fail_next("views.publish", Failure::Status(502));
+    let worker = worker_for(&app);
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    // retry_after put it back after a backoff; make it visible now, as time would.
+    let again = app
+        .consumer
+        .receive(10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "not visible before its backoff");
+    tokio::time::sleep(worker::backoff(1) + Duration::from_millis(100)).await;
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+
+    let opens = app.fake.calls_to("conversations.open");
+    assert_eq!(opens.len(), 1);
+    assert_eq!(opens[0].body["users"], "U0ADMIN01");
+    let dms = app.fake.calls_to("chat.postMessage");
+    assert_eq!(dms.len(), 1, "one welcome DM");
+    assert_eq!(
+        dms[0].token.as_ref().map(|t| t.expose()),
+        Some(token.as_str())
+    );
+    assert!(
+        dms[0].body["text"]
+            .as_str()
+            .unwrap()
+            .contains("first admin")
+    );
+    let homes = app.fake.calls_to("views.publish");
+    assert_eq!(homes.len(), 2, "failed once, then published");
+    assert_eq!(homes[1].body["user_id"], "U0ADMIN01");
+    assert!(app.take_queued().await.is_empty());
+    app.stop().await;
+}
