@@ -17,8 +17,8 @@ use tenant::{ChannelId, Secret, UserId};
 use url::Url;
 
 pub use error::{AuthError, SlackApiError};
+pub use types::{AuthTest, Message, Posted, ResponseMessage, ResponseType};
 use types::{Envelope, EphemeralBody, Ignored, OpenBody, Opened, PublishBody, UpdateBody};
-pub use types::{Message, Posted, ResponseMessage, ResponseType};
 
 /// Slack's production Web API base.
 pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
@@ -54,16 +54,8 @@ impl WebApi {
         response_url_base: &str,
         timeout: Duration,
     ) -> Result<Self, SlackApiError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
-            // A redirect could lead a response_url post off the allowed host; Slack's API does
-            // not redirect.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|_| SlackApiError::InvalidRequest("HTTP client could not be built"))?;
         Ok(Self {
-            http,
+            http: http_client(timeout)?,
             api_base: base_url(api_base, "invalid Slack API base URL")?,
             response_base: base_url(response_url_base, "invalid response_url base")?,
         })
@@ -156,6 +148,13 @@ impl WebApi {
         )
         .await
         .map(|_| ())
+    }
+
+    /// auth.test: who `token` belongs to. Install calls it once with a new bot token to learn
+    /// the `bot_id` (oauth.v2.access does not return it); never per request.
+    #[tracing::instrument(skip_all, fields(method = "auth.test"))]
+    pub async fn auth_test(&self, token: &Secret) -> Result<AuthTest, SlackApiError> {
+        self.call("auth.test", token, &serde_json::Map::new()).await
     }
 
     /// Posts `reply` to a `response_url` Slack gave us. Refuses any URL outside the configured
@@ -266,8 +265,20 @@ impl WebApi {
     }
 }
 
+/// The HTTP client every Slack call uses: bounded timeouts, no redirects.
+pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, SlackApiError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        // A redirect could lead a response_url post off the allowed host; Slack's API does
+        // not redirect.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|_| SlackApiError::InvalidRequest("HTTP client could not be built"))
+}
+
 /// 429 and 5xx, whatever the body says. Other statuses are left to the caller.
-fn status_error(status: StatusCode, headers: &http::HeaderMap) -> Option<SlackApiError> {
+pub(crate) fn status_error(status: StatusCode, headers: &http::HeaderMap) -> Option<SlackApiError> {
     if status == StatusCode::TOO_MANY_REQUESTS {
         let retry_after = headers
             .get(header::RETRY_AFTER)
@@ -284,7 +295,7 @@ fn status_error(status: StatusCode, headers: &http::HeaderMap) -> Option<SlackAp
     None
 }
 
-fn transport(err: reqwest::Error) -> SlackApiError {
+pub(crate) fn transport(err: reqwest::Error) -> SlackApiError {
     if err.is_timeout() {
         SlackApiError::Timeout
     } else {
@@ -293,7 +304,7 @@ fn transport(err: reqwest::Error) -> SlackApiError {
 }
 
 /// Parses a base URL and makes sure its path ends with `/`.
-fn base_url(raw: &str, what: &'static str) -> Result<Url, SlackApiError> {
+pub(crate) fn base_url(raw: &str, what: &'static str) -> Result<Url, SlackApiError> {
     let mut url = Url::parse(raw).map_err(|_| SlackApiError::InvalidRequest(what))?;
     if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
         return Err(SlackApiError::InvalidRequest(what));

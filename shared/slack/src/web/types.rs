@@ -103,3 +103,23 @@ pub(crate) struct Envelope {
 /// in slack.md; only the `ok`/`error` envelope is relied on).
 #[derive(Deserialize)]
 pub(crate) struct Ignored {}
+
+/// auth.test reply (slack.md 2.5): who a token belongs to. Ids Slack leaves empty or null (an
+/// org-wide install's `team_id`, say) are `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthTest {
+    /// Only for bot tokens.
+    #[serde(default, deserialize_with = "crate::oauth::lenient")]
+    pub bot_id: Option<tenant::BotId>,
+    #[serde(default, deserialize_with = "crate::oauth::lenient")]
+    pub user_id: Option<tenant::UserId>,
+    #[serde(default, deserialize_with = "crate::oauth::lenient")]
+    pub team_id: Option<tenant::TeamId>,
+    #[serde(default, deserialize_with = "crate::oauth::lenient")]
+    pub enterprise_id: Option<tenant::EnterpriseId>,
+    /// The workspace (or org) URL.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub is_enterprise_install: bool,
+}
