@@ -1,7 +1,7 @@
 //! The commands Lambda (POST /slack/commands and /slack/interactions): wiring only; the handler
 //! is in lib.rs.
 
-use app::wiring::{self, SlackSettings};
+use app::wiring;
 use app::{Clock, telemetry};
 use commands::CommandsHandler;
 
@@ -9,8 +9,8 @@ use commands::CommandsHandler;
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     // Built once per cold start and shared by every invocation.
-    let wired = wiring::local_backend()?;
-    let verifier = SlackSettings::from_env().verifier()?;
+    let (wired, slack) = wiring::wire_from_env().await?;
+    let verifier = slack.verifier()?;
     app::lambda::run_http(CommandsHandler::new(
         wired.backend,
         verifier,

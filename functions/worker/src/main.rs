@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::wiring::{self, SlackSettings};
+use app::wiring;
 use app::{Clock, telemetry};
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -12,8 +12,8 @@ use worker::Worker;
 async fn main() -> Result<(), Error> {
     telemetry::init();
     // Built once per cold start and shared by every invocation.
-    let wired = wiring::local_backend()?;
-    let web = SlackSettings::from_env().web_api()?;
+    let (wired, slack) = wiring::wire_from_env().await?;
+    let web = slack.web_api()?;
     let worker = Arc::new(Worker::new(wired.backend, web, Clock::system()));
     let consumer = wired.consumer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use app::wiring::SlackSettings;
+use app::wiring::{BackendChoice, SlackSettings};
 
 /// Where the embedded backend keeps its files (`SWITCHBOARD_DATA_DIR`, default `./.switchboard`).
 pub fn data_dir() -> PathBuf {
@@ -28,6 +28,9 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub slack: SlackSettings,
+    /// `--backend`: the embedded one (default) or AWS (named by the environment, honouring
+    /// `AWS_ENDPOINT_URL` for a local endpoint such as moto).
+    pub backend: BackendChoice,
 }
 
 /// A setting is malformed. Names the variable, never a secret's value.
@@ -51,6 +54,7 @@ impl ServeConfig {
             addr,
             data_dir: data_dir(),
             slack: SlackSettings::from_env(),
+            backend: BackendChoice::Local,
         })
     }
 }

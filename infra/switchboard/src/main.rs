@@ -20,7 +20,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve every function on 127.0.0.1 over the embedded backend, and run the worker.
+    /// Serve every function on 127.0.0.1 and run the worker, over the embedded backend (or
+    /// `--backend aws`).
     Serve {
         #[arg(long, value_enum, default_value_t = Backend::Local)]
         backend: Backend,
@@ -38,6 +39,9 @@ enum Command {
 enum Backend {
     /// SQLite file and local key file in SWITCHBOARD_DATA_DIR.
     Local,
+    /// DynamoDB, Secrets Manager + KMS and SQS named by TABLE_NAME, QUEUE_URL, KMS_KEY_ID,
+    /// SECRET_PREFIX, APP_SECRET_ARN; AWS_ENDPOINT_URL points it at a local endpoint.
+    Aws,
 }
 
 #[tokio::main]
@@ -76,9 +80,14 @@ fn init_tracing() {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
     match cli.command {
-        Command::Serve {
-            backend: Backend::Local,
-        } => serve::run(config::ServeConfig::from_env()?).await?,
+        Command::Serve { backend } => {
+            let mut config = config::ServeConfig::from_env()?;
+            config.backend = match backend {
+                Backend::Local => app::wiring::BackendChoice::Local,
+                Backend::Aws => app::wiring::BackendChoice::Aws,
+            };
+            serve::run(config).await?
+        }
         Command::Tenant(command) => {
             let mut out = Vec::new();
             let result = tenant_cmd::run(command, &config::data_dir(), &mut out).await;

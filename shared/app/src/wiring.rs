@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use tenant::Backend;
 use tenant::ports::JobConsumer;
+use tenant::{Backend, Secret};
 
 /// A setting is missing or malformed. Names the variable, never its value.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +15,10 @@ pub enum WiringError {
     Invalid { name: &'static str, reason: String },
     #[error("could not open the embedded backend: {0}")]
     Local(#[from] local::LocalError),
+    #[error("AWS backend: {0}")]
+    Aws(#[from] aws::ConfigError),
+    #[error("could not load the app's Slack credentials: {0}")]
+    AppSecrets(#[from] aws::AppSecretsError),
 }
 
 /// The app's Slack settings.
@@ -26,6 +30,10 @@ pub struct SlackSettings {
     /// Prefix every response_url must have (`SLACK_RESPONSE_URL_BASE`,
     /// default `https://hooks.slack.com/`).
     pub response_url_base: String,
+    /// OAuth client id (`SLACK_CLIENT_ID`, or the app secret on AWS).
+    pub client_id: Option<String>,
+    /// OAuth client secret (`SLACK_CLIENT_SECRET`, or the app secret on AWS).
+    pub client_secret: Option<Secret>,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -37,6 +45,11 @@ impl std::fmt::Debug for SlackSettings {
             )
             .field("api_url", &self.api_url)
             .field("response_url_base", &self.response_url_base)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -52,6 +65,8 @@ impl SlackSettings {
             api_url: var("SLACK_API_URL").unwrap_or_else(|| "https://slack.com/api".into()),
             response_url_base: var("SLACK_RESPONSE_URL_BASE")
                 .unwrap_or_else(|| "https://hooks.slack.com/".into()),
+            client_id: var("SLACK_CLIENT_ID"),
+            client_secret: var("SLACK_CLIENT_SECRET").map(Secret::new),
         }
     }
 
@@ -89,6 +104,64 @@ pub fn data_dir() -> PathBuf {
 pub struct Wired {
     pub backend: Backend,
     pub consumer: std::sync::Arc<dyn JobConsumer>,
+}
+
+/// Which adapters a process runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The embedded backend in `SWITCHBOARD_DATA_DIR`.
+    Local,
+    /// DynamoDB, Secrets Manager + KMS and SQS, named by the environment (`aws::AwsConfig`).
+    Aws,
+}
+
+impl BackendChoice {
+    /// `SWITCHBOARD_BACKEND` (`local` or `aws`) if set; otherwise AWS on Lambda and local
+    /// elsewhere.
+    pub fn from_env() -> Result<Self, WiringError> {
+        match var("SWITCHBOARD_BACKEND").as_deref().map(str::trim) {
+            Some("aws") => Ok(Self::Aws),
+            Some("local") => Ok(Self::Local),
+            Some(other) => Err(WiringError::Invalid {
+                name: "SWITCHBOARD_BACKEND",
+                reason: format!("`{other}` is neither `local` nor `aws`"),
+            }),
+            None if var("AWS_LAMBDA_FUNCTION_NAME").is_some() => Ok(Self::Aws),
+            None => Ok(Self::Local),
+        }
+    }
+}
+
+/// Everything a process needs, built once per cold start: the backend and the Slack settings.
+/// On AWS the app's Slack credentials come from the app secret (`APP_SECRET_ARN`), read once
+/// here, unless `SLACK_SIGNING_SECRET` is set (local runs against moto, benchmarks).
+pub async fn wire(choice: BackendChoice) -> Result<(Wired, SlackSettings), WiringError> {
+    let mut slack = SlackSettings::from_env();
+    let wired = match choice {
+        BackendChoice::Local => local_backend()?,
+        BackendChoice::Aws => {
+            let config = aws::AwsConfig::from_env()?;
+            let sdk = config.load_sdk_config().await;
+            let adapters = aws::AwsBackend::new(&config, &sdk);
+            if slack.signing_secret.is_none() {
+                let app = aws::load_app_secrets(adapters.secrets_client(), &config.app_secret_arn)
+                    .await?;
+                slack.signing_secret = Some(app.signing_secret.expose().to_owned());
+                slack.client_id = Some(app.client_id);
+                slack.client_secret = Some(app.client_secret);
+            }
+            Wired {
+                backend: adapters.backend(),
+                consumer: adapters.consumer(),
+            }
+        }
+    };
+    Ok((wired, slack))
+}
+
+/// [`wire`] with [`BackendChoice::from_env`]: what every function's `main` calls.
+pub async fn wire_from_env() -> Result<(Wired, SlackSettings), WiringError> {
+    wire(BackendChoice::from_env()?).await
 }
 
 /// The embedded backend in `data_dir()`.

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::Clock;
-use app::wiring::{SlackSettings, WiringError};
+use app::wiring::{BackendChoice, SlackSettings, WiringError};
 use tenant::Backend;
 use tenant::ports::JobConsumer;
 use tokio::sync::watch;
@@ -119,8 +119,8 @@ pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, Serve
 
 /// `switchboard serve`: runs until Ctrl-C.
 pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
-    let wired = app::wiring::local_backend_at(&config.data_dir)?;
-    if config.slack.signing_secret.is_none() {
+    let (wired, slack) = app::wiring::wire(config.backend).await?;
+    if slack.signing_secret.is_none() {
         eprintln!("{}", crate::config::MISSING_SLACK_HELP);
     }
     let running = start(
@@ -128,17 +128,20 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         ServeParts {
             backend: wired.backend,
             consumer: wired.consumer,
-            slack: config.slack,
+            slack,
             clock: Clock::system(),
             run_worker: true,
         },
     )
     .await?;
-    info!(addr = %running.addr, data_dir = %config.data_dir.display(), "switchboard serving");
+    let backend = match config.backend {
+        BackendChoice::Local => format!("embedded backend in {}", config.data_dir.display()),
+        BackendChoice::Aws => "AWS backend".to_owned(),
+    };
+    info!(addr = %running.addr, %backend, "switchboard serving");
     println!(
-        "Switchboard is listening on http://{} (data in {})",
-        running.addr,
-        config.data_dir.display()
+        "Switchboard is listening on http://{} ({backend})",
+        running.addr
     );
     if let Err(err) = tokio::signal::ctrl_c().await {
         warn!(error = %err, "cannot listen for Ctrl-C; serving until killed");
