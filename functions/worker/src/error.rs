@@ -21,6 +21,12 @@ pub enum JobError {
     NoBotToken,
     #[error("job has no response_url to answer on")]
     NoResponseUrl,
+    #[error("the bot token is expired and no OAuth client is configured to refresh it")]
+    RefreshNotConfigured,
+    #[error("another job is refreshing the tenant's token and did not finish in time")]
+    RefreshBusy,
+    #[error("Slack's token refresh answer had no access or refresh token")]
+    BadRefresh,
 }
 
 /// What to do with a failed job.
@@ -39,6 +45,9 @@ impl JobError {
                 after: e.retry_after(),
             },
             Self::Store(e) if e.is_transient() => Disposition::Retry { after: None },
+            Self::RefreshBusy => Disposition::Retry {
+                after: Some(Duration::from_secs(2)),
+            },
             Self::Vault(e) if e.is_transient() => Disposition::Retry { after: None },
             _ => Disposition::Permanent,
         }

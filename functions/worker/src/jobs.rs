@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use slack::{Message, ResponseMessage, ResponseType};
 use tenant::ports::{Claim, LedgerKey};
-use tenant::service;
-use tenant::{ChannelId, JobEnvelope, Secret, Tenant, UserId};
+use tenant::{ChannelId, JobEnvelope, Tenant, UserId};
 
 use crate::error::JobError;
 use crate::{OUTCOME_TTL, Worker, home};
@@ -102,14 +101,6 @@ impl Worker {
             .publish_home(&token, user, &home::home_view(tenant))
             .await?;
         Ok(())
-    }
-
-    /// The tenant's bot token.
-    pub(crate) async fn bot_token(&self, job: &JobEnvelope) -> Result<Secret, JobError> {
-        let bot = service::bot_token(&self.backend, &job.tenant)
-            .await?
-            .ok_or(JobError::NoBotToken)?;
-        Ok(bot.token)
     }
 
     /// Runs `step` of `job` at most once across redeliveries: a step already done is skipped.

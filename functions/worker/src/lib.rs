@@ -11,6 +11,7 @@ mod error;
 mod home;
 mod jobs;
 pub mod sqs;
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use tenant::{Backend, JobEnvelope, JobKind};
 use tracing::{Instrument, error, info, info_span, warn};
 
 pub use error::{Disposition, JobError};
+pub use tokens::REFRESH_MARGIN_SECS;
 
 /// How long a received local message stays invisible (and a job claim is leased): longer than
 /// any job takes. On AWS the queue's own visibility timeout applies (see template.yaml).
@@ -57,6 +59,8 @@ pub struct Worker {
     backend: Backend,
     web: slack::WebApi,
     clock: Clock,
+    /// Refreshes rotating tokens; `None` when the app's client credentials are not configured.
+    oauth: Option<slack::oauth::OAuthClient>,
 }
 
 impl Worker {
@@ -65,7 +69,14 @@ impl Worker {
             backend,
             web,
             clock,
+            oauth: None,
         }
+    }
+
+    /// Lets the worker refresh rotating tokens with the app's OAuth client.
+    pub fn with_oauth(mut self, oauth: slack::oauth::OAuthClient) -> Self {
+        self.oauth = Some(oauth);
+        self
     }
 
     /// Processes one queue message body.

@@ -14,7 +14,11 @@ async fn main() -> Result<(), Error> {
     // Built once per cold start and shared by every invocation.
     let (wired, slack) = wiring::wire_from_env().await?;
     let web = slack.web_api()?;
-    let worker = Arc::new(Worker::new(wired.backend, web, Clock::system()));
+    let mut worker = Worker::new(wired.backend, web, Clock::system());
+    if let Some(oauth) = slack.oauth_client()? {
+        worker = worker.with_oauth(oauth);
+    }
+    let worker = Arc::new(worker);
     let consumer = wired.consumer;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let (worker, consumer) = (Arc::clone(&worker), Arc::clone(&consumer));

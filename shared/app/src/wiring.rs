@@ -82,6 +82,19 @@ impl SlackSettings {
         })
     }
 
+    /// The OAuth client (token refresh, code exchange), when client id and secret are set.
+    pub fn oauth_client(&self) -> Result<Option<slack::oauth::OAuthClient>, WiringError> {
+        let (Some(id), Some(secret)) = (&self.client_id, &self.client_secret) else {
+            return Ok(None);
+        };
+        slack::oauth::OAuthClient::new(&self.api_url, id, secret.clone())
+            .map(Some)
+            .map_err(|e| WiringError::Invalid {
+                name: "SLACK_API_URL",
+                reason: e.to_string(),
+            })
+    }
+
     /// The Web API client.
     pub fn web_api(&self) -> Result<slack::WebApi, WiringError> {
         slack::WebApi::new(&self.api_url, &self.response_url_base).map_err(|e| {

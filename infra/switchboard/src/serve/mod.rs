@@ -86,11 +86,12 @@ pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, Serve
         )),
         ..parts.backend
     };
-    let worker = Arc::new(worker::Worker::new(
-        backend.clone(),
-        parts.slack.web_api()?,
-        parts.clock.clone(),
-    ));
+    let mut worker =
+        worker::Worker::new(backend.clone(), parts.slack.web_api()?, parts.clock.clone());
+    if let Some(oauth) = parts.slack.oauth_client()? {
+        worker = worker.with_oauth(oauth);
+    }
+    let worker = Arc::new(worker);
     let app = router(&backend, &parts.slack, parts.clock);
 
     let mut http_stopped = stopped.clone();

@@ -30,6 +30,13 @@ pub trait Vault: Send + Sync {
     /// The tenant's bundle, or `Ok(None)` if it has none.
     async fn get(&self, tenant: &TenantId) -> Result<Option<TokenBundle>, VaultError>;
 
+    /// The tenant's bundle read from the store itself, bypassing any cache the adapter keeps.
+    /// Used where a stale bundle would be harmful: after taking the token-refresh lease, a
+    /// cached refresh token may already have been spent by another process.
+    async fn get_fresh(&self, tenant: &TenantId) -> Result<Option<TokenBundle>, VaultError> {
+        self.get(tenant).await
+    }
+
     /// Replaces the tenant's bundle.
     async fn put(&self, tenant: &TenantId, bundle: &TokenBundle) -> Result<(), VaultError>;
 

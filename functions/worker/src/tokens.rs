@@ -1,0 +1,120 @@
+//! Bot tokens for jobs, refreshed shortly before they expire when the app uses token rotation.
+//!
+//! At most one refresh per tenant runs at a time: the refresher takes the tenant's
+//! `TokenRefresh` lease in the ledger (a conditional write), re-reads the bundle from the store
+//! (another process may have refreshed already), calls oauth.v2.access with the refresh token,
+//! and stores the new access and refresh tokens in one write. Everyone else waits for the lease
+//! to go and reads the new token. Slack's refresh tokens are single use, so two concurrent
+//! refreshes (Bolt-JS's race) would leave one process with a revoked token: here they cannot
+//! happen.
+
+use std::time::{Duration, Instant};
+
+use tenant::ports::{Claim, LedgerKey};
+use tenant::{BotToken, JobEnvelope, Secret};
+use tracing::{info, warn};
+
+use crate::Worker;
+use crate::error::JobError;
+
+/// Refresh a rotating token when it expires within this many seconds.
+pub const REFRESH_MARGIN_SECS: i64 = 120 * 60;
+/// How long a refresher holds the lease at most (a crashed one's lease lapses after this).
+const LEASE: Duration = Duration::from_secs(30);
+/// How often a waiting job looks for the refreshed token.
+const POLL: Duration = Duration::from_millis(50);
+
+impl Worker {
+    /// The tenant's bot token, refreshed first if it is a rotating token close to expiry.
+    pub(crate) async fn bot_token(&self, job: &JobEnvelope) -> Result<Secret, JobError> {
+        let deadline = Instant::now() + LEASE + Duration::from_secs(5);
+        let mut fresh = false;
+        loop {
+            let bundle = if fresh {
+                self.backend.vault.get_fresh(&job.tenant).await?
+            } else {
+                self.backend.vault.get(&job.tenant).await?
+            };
+            let bot = bundle.and_then(|b| b.bot).ok_or(JobError::NoBotToken)?;
+            if !self.needs_refresh(&bot) {
+                return Ok(bot.token);
+            }
+            let Some(oauth) = &self.oauth else {
+                // Without client credentials we cannot refresh; the token works until it expires.
+                return self.unrefreshed(bot);
+            };
+            let key = LedgerKey::TokenRefresh;
+            match self
+                .backend
+                .ledger
+                .claim(&job.tenant, &key, self.clock.now(), LEASE, LEASE * 2)
+                .await?
+            {
+                Claim::Acquired => {
+                    let result = self.refresh_bot(job, oauth).await;
+                    let _ = self.backend.ledger.release(&job.tenant, &key).await;
+                    return result;
+                }
+                Claim::InFlight | Claim::Done { .. } => {
+                    if Instant::now() >= deadline {
+                        return Err(JobError::RefreshBusy);
+                    }
+                    tokio::time::sleep(POLL).await;
+                    fresh = true;
+                }
+            }
+        }
+    }
+
+    fn needs_refresh(&self, bot: &BotToken) -> bool {
+        match (bot.expires_at, &bot.refresh_token) {
+            (Some(expires_at), Some(_)) => {
+                expires_at - self.clock.unix_secs() < REFRESH_MARGIN_SECS
+            }
+            _ => false,
+        }
+    }
+
+    fn unrefreshed(&self, bot: BotToken) -> Result<Secret, JobError> {
+        if bot.expires_at.is_some_and(|at| at > self.clock.unix_secs()) {
+            warn!("rotating token near expiry but no OAuth client configured to refresh it");
+            Ok(bot.token)
+        } else {
+            Err(JobError::RefreshNotConfigured)
+        }
+    }
+
+    /// Under the lease: re-read, refresh if still needed, store the new tokens in one write.
+    async fn refresh_bot(
+        &self,
+        job: &JobEnvelope,
+        oauth: &slack::oauth::OAuthClient,
+    ) -> Result<Secret, JobError> {
+        let vault = &self.backend.vault;
+        let mut bundle = vault
+            .get_fresh(&job.tenant)
+            .await?
+            .ok_or(JobError::NoBotToken)?;
+        let bot = bundle.bot.as_mut().ok_or(JobError::NoBotToken)?;
+        if !self.needs_refresh(bot) {
+            // Someone refreshed between our read and our lease.
+            return Ok(bot.token.clone());
+        }
+        let refresh_token = bot.refresh_token.clone().ok_or(JobError::NoBotToken)?;
+        let access = oauth.refresh(&refresh_token).await?;
+        let token = access.access_token.ok_or(JobError::BadRefresh)?;
+        bot.token = token.clone();
+        // Slack always returns a new refresh token; the old one is spent. Storing both the new
+        // access and refresh token in this one write means there is never a moment where the
+        // store holds a spent refresh token without its replacement.
+        bot.refresh_token = Some(access.refresh_token.ok_or(JobError::BadRefresh)?);
+        bot.expires_at = access.expires_in.map(|secs| self.clock.unix_secs() + secs);
+        if !access.scope.is_empty() {
+            bot.scopes = access.scope;
+        }
+        let expires_in = access.expires_in.unwrap_or_default();
+        vault.put(&job.tenant, &bundle).await?;
+        info!(expires_in, "bot token refreshed");
+        Ok(token)
+    }
+}
