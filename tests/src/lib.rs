@@ -9,4 +9,6 @@ pub mod fake_slack;
 pub mod payloads;
 pub mod signer;
 
-pub use fake_slack::{BotIdentity, Failure, FakeSlack, RESPONSE_URL, RecordedCall};
+pub use fake_slack::{
+    AUTHORIZE, BotIdentity, Failure, FakeSlack, OAuthSettings, RESPONSE_URL, RecordedCall,
+};

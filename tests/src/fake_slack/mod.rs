@@ -7,9 +7,20 @@
 //!
 //! Auth follows the Web API basics: the token comes from `Authorization: Bearer …` or a `token`
 //! parameter; none gives `not_authed`, an unknown one `invalid_auth`, a revoked one
-//! `token_revoked`, all with HTTP 200 and `ok: false`.
+//! `token_revoked`, all with HTTP 200 and `ok: false`; a rotating token past its expiry answers
+//! `token_expired`.
+//!
+//! OAuth (slack.md section 2): `GET /oauth/v2/authorize` serves a consent page
+//! ([`FakeSlack::authorize_url`]), [`FakeSlack::authorize`] does the same without a browser, and
+//! `oauth.v2.access` exchanges codes and refresh tokens (each single-use) for tokens that become
+//! valid tokens of the fake. [`FakeSlack::set_client`] sets the app's credentials,
+//! [`FakeSlack::set_oauth`] what an install answers (rotation, org-wide, webhook, ...).
 
+mod consent;
 mod methods;
+mod oauth;
+#[cfg(test)]
+mod oauth_tests;
 #[cfg(test)]
 mod tests;
 
@@ -23,13 +34,15 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use tenant::Secret;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use consent::AUTHORIZE;
 pub use methods::BotIdentity;
+pub use oauth::OAuthSettings;
 
 /// The `method` under which calls to a response_url (any path below `/hooks/`) are recorded
 /// and failed.
@@ -69,7 +82,12 @@ enum TokenState {
 
 #[derive(Default)]
 struct Inner {
+    /// `http://127.0.0.1:PORT/`: where issued webhook URLs point.
+    base: String,
     tokens: HashMap<String, TokenState>,
+    /// When a token stops working (`token_expired`): rotating tokens and refreshed-away ones.
+    expires: HashMap<String, Instant>,
+    oauth: oauth::OAuthState,
     calls: Vec<RecordedCall>,
     failures: HashMap<String, VecDeque<Failure>>,
     counters: methods::Counters,
@@ -109,8 +127,10 @@ impl FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared: Shared = Arc::default();
+        lock(&shared).base = format!("http://{addr}/");
         let app = Router::new()
             .route("/api/{method}", post(api).get(api))
+            .route("/oauth/v2/authorize", get(consent::page))
             .route("/hooks/{*rest}", post(hook))
             .with_state(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -168,6 +188,67 @@ impl FakeSlack {
         lock(&self.shared)
             .tokens
             .insert(token.to_owned(), TokenState::Revoked);
+    }
+
+    /// The app's OAuth credentials: `oauth.v2.access` checks them (Basic auth or parameters),
+    /// the authorize step checks the client id.
+    pub fn set_client(&self, client_id: &str, client_secret: &str) {
+        lock(&self.shared)
+            .oauth
+            .set_client(client_id, client_secret);
+    }
+
+    /// What installs answer from now on.
+    pub fn set_oauth(&self, settings: OAuthSettings) {
+        lock(&self.shared).oauth.settings = settings;
+    }
+
+    /// What installs answer now.
+    pub fn oauth_settings(&self) -> OAuthSettings {
+        lock(&self.shared).oauth.settings.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/oauth/v2/authorize`: Slack's authorize URL, for `SLACK_AUTHORIZE_URL`.
+    pub fn authorize_url(&self) -> String {
+        format!("http://{}/oauth/v2/authorize", self.addr)
+    }
+
+    /// The "Allow" of the consent page without a browser: takes the full authorize URL the app
+    /// sent the user to and returns the redirect back to the app (`redirect_uri?code=…&state=…`),
+    /// or the error code the page would show (`invalid_client_id`, `bad_redirect_uri`,
+    /// `invalid_scope`).
+    pub fn authorize(&self, authorize_url: &str) -> Result<String, String> {
+        let url = url::Url::parse(authorize_url).map_err(|_| "invalid_url".to_owned())?;
+        let params: Map<String, Value> = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect();
+        oauth::authorize(&mut lock(&self.shared), &params).map_err(str::to_owned)
+    }
+
+    /// How many `oauth.v2.access` calls with `grant_type=refresh_token` arrived (refused ones
+    /// included).
+    pub fn refresh_calls(&self) -> usize {
+        lock(&self.shared).oauth.refresh_calls
+    }
+
+    /// How many code exchanges (`grant_type=authorization_code`) arrived.
+    pub fn exchange_calls(&self) -> usize {
+        lock(&self.shared).oauth.exchange_calls
+    }
+
+    /// Accepts the rotating bot token `token` (for `identity`) until `expires_in` from now, and
+    /// `refresh` once as its refresh token: how a test seeds a tenant installed with rotation
+    /// on without going through the install.
+    pub fn add_rotating_token(
+        &self,
+        token: &str,
+        refresh: &str,
+        identity: BotIdentity,
+        expires_in: Duration,
+    ) {
+        let mut inner = lock(&self.shared);
+        oauth::register_rotating(&mut inner, token, refresh, &identity, None, &[], expires_in);
     }
 
     /// Fails the next call of `method` (a Web API method or [`RESPONSE_URL`]) with `failure`.
@@ -281,12 +362,23 @@ async fn api(
     if let Some(code) = parse_error {
         return not_ok(code);
     }
+    // oauth.v2.access authenticates the app (client id/secret), not a token.
+    if method == "oauth.v2.access" {
+        return axum::Json(oauth::access(&mut inner, &headers, &params)).into_response();
+    }
     let identity = match token.as_deref().map(|t| inner.tokens.get(t)) {
         None => return not_ok("not_authed"),
         Some(None) => return not_ok("invalid_auth"),
         Some(Some(TokenState::Revoked)) => return not_ok("token_revoked"),
         Some(Some(TokenState::Active(identity))) => identity.clone(),
     };
+    let expired = token
+        .as_deref()
+        .and_then(|t| inner.expires.get(t))
+        .is_some_and(|end| Instant::now() >= *end);
+    if expired {
+        return not_ok("token_expired");
+    }
     let answer = methods::call(&method, &params, &identity, &mut inner.counters);
     axum::Json(answer).into_response()
 }
