@@ -32,6 +32,7 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
 
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     let table = ensure_table(&dynamo, &defs.table, stage, &data_key_id).await?;
+    let audit_table = ensure_table(&dynamo, &defs.audit_table, stage, &data_key_id).await?;
 
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let dlq_url = ensure_queue(&sqs, &defs.dead_letter_queue, stage, &data_key_id, None).await?;
@@ -43,6 +44,7 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
 
     Ok(Created {
         table,
+        audit_table,
         queue_url,
         dlq_url,
         key_id,

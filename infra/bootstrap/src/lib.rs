@@ -1,4 +1,4 @@
-//! Local AWS bootstrap: creates Switchboard's table, job queue + DLQ, KMS keys and app secret on
+//! Local AWS bootstrap: creates Switchboard's tables (app and audit), job queue + DLQ, KMS keys and app secret on
 //! a local endpoint (moto) from the definitions in template.yaml ([`Definitions`]).
 //!
 //! Used by shared/aws's tests (each test creates its own set under a unique prefix, so tests run
@@ -54,6 +54,8 @@ impl Names {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
     pub table: String,
+    /// The audit-log table (`AUDIT_TABLE_NAME`).
+    pub audit_table: String,
     pub queue_url: String,
     pub dlq_url: String,
     /// The token key (`KMS_KEY_ID`).
@@ -70,6 +72,7 @@ impl Created {
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("TABLE_NAME", self.table.clone()),
+            ("AUDIT_TABLE_NAME", self.audit_table.clone()),
             ("QUEUE_URL", self.queue_url.clone()),
             ("DLQ_URL", self.dlq_url.clone()),
             ("KMS_KEY_ID", self.key_id.clone()),

@@ -12,6 +12,8 @@ pub const TEMPLATE: &str = include_str!("../../../template.yaml");
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Definitions {
     pub table: TableDef,
+    /// The audit-log table (`AuditTable`).
+    pub audit_table: TableDef,
     pub queue: QueueDef,
     pub dead_letter_queue: QueueDef,
     pub app_secret: SecretDef,
@@ -99,6 +101,39 @@ fn pairs(
         .collect()
 }
 
+fn table(resources: &Value, logical: &str) -> Result<TableDef, BootstrapError> {
+    let table = at(resources, &[logical, "Properties"])?;
+    let ttl = table.get("TimeToLiveSpecification");
+    let ttl_enabled = ttl
+        .and_then(|t| t.get("Enabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok(TableDef {
+        name: text(at(table, &["TableName"])?, &format!("{logical}.TableName"))?,
+        billing_mode: text(
+            at(table, &["BillingMode"])?,
+            &format!("{logical}.BillingMode"),
+        )?,
+        attributes: pairs(
+            at(table, &["AttributeDefinitions"])?,
+            "AttributeName",
+            "AttributeType",
+            &format!("{logical}.AttributeDefinitions"),
+        )?,
+        key_schema: pairs(
+            at(table, &["KeySchema"])?,
+            "AttributeName",
+            "KeyType",
+            &format!("{logical}.KeySchema"),
+        )?,
+        ttl_attribute: ttl
+            .filter(|_| ttl_enabled)
+            .and_then(|t| t.get("AttributeName"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    })
+}
+
 fn queue(resources: &Value, logical: &str) -> Result<QueueDef, BootstrapError> {
     let props = at(resources, &[logical, "Properties"])?;
     let optional = |key: &str| -> Result<Option<u64>, BootstrapError> {
@@ -131,34 +166,6 @@ impl Definitions {
             .map_err(|e| bad(format!("template.yaml is not YAML: {e}")))?;
         let resources = at(&doc, &["Resources"])?;
 
-        let table = at(resources, &["Table", "Properties"])?;
-        let ttl = table.get("TimeToLiveSpecification");
-        let ttl_enabled = ttl
-            .and_then(|t| t.get("Enabled"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let table = TableDef {
-            name: text(at(table, &["TableName"])?, "Table.TableName")?,
-            billing_mode: text(at(table, &["BillingMode"])?, "Table.BillingMode")?,
-            attributes: pairs(
-                at(table, &["AttributeDefinitions"])?,
-                "AttributeName",
-                "AttributeType",
-                "Table.AttributeDefinitions",
-            )?,
-            key_schema: pairs(
-                at(table, &["KeySchema"])?,
-                "AttributeName",
-                "KeyType",
-                "Table.KeySchema",
-            )?,
-            ttl_attribute: ttl
-                .filter(|_| ttl_enabled)
-                .and_then(|t| t.get("AttributeName"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-        };
-
         let secret = at(resources, &["AppSecret", "Properties"])?;
         let app_secret = SecretDef {
             name: text(at(secret, &["Name"])?, "AppSecret.Name")?,
@@ -184,7 +191,8 @@ impl Definitions {
         )?;
 
         Ok(Self {
-            table,
+            table: table(resources, "Table")?,
+            audit_table: table(resources, "AuditTable")?,
             queue: queue(resources, "JobQueue")?,
             dead_letter_queue: queue(resources, "DeadLetterQueue")?,
             app_secret,
@@ -227,6 +235,21 @@ mod tests {
         );
         assert_eq!(table.ttl_attribute.as_deref(), Some("expires_at"));
         assert_eq!(table.billing_mode, "PAY_PER_REQUEST");
+    }
+
+    #[test]
+    fn audit_table_has_the_same_keys_and_no_ttl() {
+        let defs = defs();
+        assert_eq!(defs.audit_table.key_schema, defs.table.key_schema);
+        assert_eq!(defs.audit_table.attributes, defs.table.attributes);
+        assert_eq!(
+            defs.audit_table.ttl_attribute, None,
+            "audit entries never expire"
+        );
+        assert_eq!(
+            substitute(&defs.audit_table.name, "dev").unwrap(),
+            "switchboard-dev-audit"
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@ use tenant::Backend;
 use tenant::ports::JobConsumer;
 
 use crate::config::AwsConfig;
-use crate::dynamo::{DynamoLedger, DynamoTenants, DynamoUsage, Table};
+use crate::dynamo::{
+    DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
+    Table,
+};
 use crate::queue::SqsQueue;
 use crate::vault::KmsVault;
 
@@ -31,7 +34,9 @@ impl AwsBackend {
         sdk: &SdkConfig,
         adjust: impl FnOnce(KmsVault) -> KmsVault,
     ) -> Self {
-        let table = Table::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+        let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+        let table = Table::new(dynamo.clone(), &config.table_name);
+        let audit_table = Table::new(dynamo, &config.audit_table_name);
         let secrets = aws_sdk_secretsmanager::Client::new(sdk);
         let kms = aws_sdk_kms::Client::new(sdk);
         let queue = Arc::new(SqsQueue::new(
@@ -50,7 +55,10 @@ impl AwsBackend {
             ledger: Arc::new(DynamoLedger::new(table.clone())),
             queue: queue.clone(),
             vault: Arc::new(vault),
-            usage: Arc::new(DynamoUsage::new(table)),
+            usage: Arc::new(DynamoUsage::new(table.clone())),
+            oauth_states: Arc::new(DynamoOAuthStates::new(table.clone())),
+            members: Arc::new(DynamoMembers::new(table)),
+            audit: Arc::new(DynamoAuditLog::new(audit_table)),
         };
         Self {
             backend,

@@ -8,6 +8,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 pub struct AwsConfig {
     /// DynamoDB table (`TABLE_NAME`).
     pub table_name: String,
+    /// DynamoDB audit-log table, append-only by IAM (`AUDIT_TABLE_NAME`).
+    pub audit_table_name: String,
     /// SQS job queue URL (`QUEUE_URL`).
     pub queue_url: String,
     /// SQS dead-letter queue URL (`DLQ_URL`, optional: only the worker's DLQ count reads it).
@@ -30,8 +32,9 @@ pub struct ConfigError {
     pub missing: Vec<&'static str>,
 }
 
-const REQUIRED: [&str; 5] = [
+const REQUIRED: [&str; 6] = [
     "TABLE_NAME",
+    "AUDIT_TABLE_NAME",
     "QUEUE_URL",
     "KMS_KEY_ID",
     "SECRET_PREFIX",
@@ -58,6 +61,7 @@ impl AwsConfig {
         let required = |name: &str| get(name).unwrap_or_default();
         Ok(Self {
             table_name: required("TABLE_NAME"),
+            audit_table_name: required("AUDIT_TABLE_NAME"),
             queue_url: required("QUEUE_URL"),
             dlq_url: get("DLQ_URL"),
             kms_key_id: required("KMS_KEY_ID"),
@@ -100,6 +104,7 @@ mod tests {
             err.missing,
             vec![
                 "TABLE_NAME",
+                "AUDIT_TABLE_NAME",
                 "KMS_KEY_ID",
                 "SECRET_PREFIX",
                 "APP_SECRET_ARN"
@@ -117,6 +122,7 @@ mod tests {
     fn a_complete_environment_loads_with_optional_dlq_and_endpoint() {
         let vars = [
             ("TABLE_NAME", "t"),
+            ("AUDIT_TABLE_NAME", "t-audit"),
             ("QUEUE_URL", "http://q"),
             ("KMS_KEY_ID", "k"),
             ("SECRET_PREFIX", "dev"),
@@ -124,6 +130,7 @@ mod tests {
         ];
         let config = AwsConfig::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(config.table_name, "t");
+        assert_eq!(config.audit_table_name, "t-audit");
         assert_eq!(config.dlq_url, None);
         assert_eq!(config.endpoint_url, None);
 

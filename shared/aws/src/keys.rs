@@ -8,18 +8,28 @@
 //! | installation | `T#<tenant>` | `INSTALL` |
 //! | ledger entry | `T#<tenant>` | `LEDGER#<LedgerKey::as_key>` |
 //! | usage counter | `T#<tenant>` | `USAGE#<counter>#<window secs>#<window index>` |
-//! | OAuth state (reserved) | `OAUTH#<state>` | |
+//! | member | `T#<tenant>` | `MEMBER#<user>` |
+//! | first-admin guard | `T#<tenant>` | `ADMIN_GUARD` |
+//! | OAuth state | `OAUTH#<hex SHA-256 of the state>` | `STATE` |
 //! | API key lookup (reserved) | `APIKEY#<hash>` | |
+//!
+//! The audit log has a table of its own (append-only by IAM), keyed the same way:
+//!
+//! | item | `pk` | `sk` |
+//! |---|---|---|
+//! | audit entry | `T#<tenant>` | `SEQ#<sequence number, 20 digits>` |
 //!
 //! Everything a tenant owns lives under its own partition, derived from a [`TenantId`] (whose
 //! alphabet is `[A-Z0-9]`, so it can never contain the `#` separator). Non-tenant items get
-//! partitions whose prefixes can never start with `T#`, so no tenant key can reach them.
+//! partitions whose prefixes can never start with `T#`, so no tenant key can reach them. An
+//! OAuth state is stored under its hash, so the table never holds a usable state value.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use tenant::TenantId;
+use sha2::{Digest, Sha256};
 use tenant::ports::LedgerKey;
+use tenant::{TenantId, UserId};
 
 /// Partition key attribute name.
 pub const PK: &str = "pk";
@@ -34,8 +44,16 @@ pub const TENANT_SK: &str = "TENANT";
 pub const INSTALL_SK: &str = "INSTALL";
 /// Partition prefix of a tenant.
 pub const TENANT_PREFIX: &str = "T#";
-/// Reserved: partition prefix for OAuth `state` values (a later issue).
+/// Partition prefix of OAuth states (followed by the state's hex SHA-256).
 pub const OAUTH_PREFIX: &str = "OAUTH#";
+/// Sort key of an OAuth state.
+pub const STATE_SK: &str = "STATE";
+/// Sort key prefix of members.
+pub const MEMBER_PREFIX: &str = "MEMBER#";
+/// Sort key of the tenant's first-admin guard.
+pub const ADMIN_GUARD_SK: &str = "ADMIN_GUARD";
+/// Sort key prefix of audit entries (audit table).
+pub const AUDIT_SEQ_PREFIX: &str = "SEQ#";
 /// Reserved: partition prefix for API-key lookups (a later issue).
 pub const APIKEY_PREFIX: &str = "APIKEY#";
 
@@ -94,6 +112,47 @@ pub fn usage(tenant: &TenantId, counter: &str, window_secs: u64, index: u64) -> 
     }
 }
 
+/// A member of the tenant.
+pub fn member(tenant: &TenantId, user: &UserId) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: format!("{MEMBER_PREFIX}{user}"),
+    }
+}
+
+/// The item whose existence means the tenant has had an admin (`add_first_admin`'s guard).
+pub fn admin_guard(tenant: &TenantId) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: ADMIN_GUARD_SK.to_owned(),
+    }
+}
+
+/// The hex SHA-256 of an OAuth state value.
+pub fn state_hash(state: &str) -> String {
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An OAuth state, under the hash of its value.
+pub fn oauth_state(state: &str) -> ItemKey {
+    ItemKey {
+        pk: format!("{OAUTH_PREFIX}{}", state_hash(state)),
+        sk: STATE_SK.to_owned(),
+    }
+}
+
+/// An audit entry of the tenant (in the audit table). Zero-padded so that the sort key's
+/// string order is the sequence order.
+pub fn audit_entry(tenant: &TenantId, seq: u64) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: format!("{AUDIT_SEQ_PREFIX}{seq:020}"),
+    }
+}
+
 /// The Secrets Manager secret holding the tenant's encrypted token bundle.
 pub fn tenant_secret_name(prefix: &str, tenant: &TenantId) -> String {
     format!("{}/tenants/{tenant}", prefix.trim_end_matches('/'))
@@ -118,6 +177,9 @@ mod tests {
             ledger(&id, &LedgerKey::Event("Ev1".into())),
             ledger(&id, &LedgerKey::Step(job, "reply")),
             usage(&id, "commands", 60, 7),
+            member(&id, &UserId::parse("U0ME").unwrap()),
+            admin_guard(&id),
+            audit_entry(&id, 1),
         ] {
             assert_eq!(key.pk, "T#T0AAA");
         }
@@ -134,6 +196,31 @@ mod tests {
         for prefix in [OAUTH_PREFIX, APIKEY_PREFIX] {
             assert!(!prefix.starts_with(TENANT_PREFIX));
         }
+    }
+
+    #[test]
+    fn an_oauth_state_is_keyed_by_its_hash_only() {
+        let key = oauth_state("secret-state-value");
+        assert!(!key.pk.contains("secret-state-value"));
+        assert_eq!(
+            key.pk,
+            format!("OAUTH#{}", state_hash("secret-state-value"))
+        );
+        assert_eq!(key.pk.len(), "OAUTH#".len() + 64);
+        assert_eq!(key.sk, "STATE");
+        // Known vector: SHA-256("abc").
+        assert_eq!(
+            state_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn audit_sort_keys_sort_in_sequence_order() {
+        let id = t("T1");
+        assert_eq!(audit_entry(&id, 7).sk, "SEQ#00000000000000000007");
+        assert!(audit_entry(&id, 9).sk < audit_entry(&id, 10).sk);
+        assert!(audit_entry(&id, 99_999).sk < audit_entry(&id, u64::MAX).sk);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! switchboard-aws: the tenant crate's ports on AWS.
 //!
-//! * [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`]: one DynamoDB table, every key built
-//!   in [`keys`] from typed ids (`pk = T#<tenant>` for everything a tenant owns).
+//! * [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`], [`DynamoOAuthStates`],
+//!   [`DynamoMembers`]: one DynamoDB table, every key built in [`keys`] from typed ids
+//!   (`pk = T#<tenant>` for everything a tenant owns, `OAUTH#<hash>` for OAuth states).
+//! * [`DynamoAuditLog`]: the audit log in a table of its own, append-only by IAM.
 //! * [`KmsVault`]: one Secrets Manager secret per tenant holding a KMS ciphertext bound to the
 //!   tenant by its encryption context.
 //! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
@@ -26,6 +28,9 @@ pub use app_secrets::{AppSecrets, AppSecretsError, load_app_secrets, parse_app_s
 pub use aws_config::SdkConfig;
 pub use backend::AwsBackend;
 pub use config::{AwsConfig, ConfigError};
-pub use dynamo::{DynamoLedger, DynamoTenants, DynamoUsage, Table};
+pub use dynamo::{
+    DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
+    Table,
+};
 pub use queue::SqsQueue;
 pub use vault::{CACHE_TTL, KmsVault, MAX_PLAINTEXT, PURPOSE, RECOVERY_WINDOW_DAYS};

@@ -13,77 +13,11 @@ use tenant::ports::StoreError;
 
 use crate::LocalError;
 
-/// The schema version this build writes (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: i64 = 1;
-
 /// How long a writer waits for another connection's write lock before `Throttled`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Expired ledger and usage rows are purged on one write in this many.
 const PURGE_EVERY: u64 = 256;
-
-const SCHEMA_V1: &str = "
-CREATE TABLE tenants (
-    tenant     TEXT PRIMARY KEY NOT NULL,
-    name       TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    plan       TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-);
--- The installation record as JSON: read and written whole, never queried by field.
-CREATE TABLE installations (
-    tenant TEXT PRIMARY KEY NOT NULL,
-    record TEXT NOT NULL
-);
--- Times in unix milliseconds.
-CREATE TABLE ledger (
-    tenant      TEXT NOT NULL,
-    key         TEXT NOT NULL,
-    done        INTEGER NOT NULL,
-    outcome     TEXT,
-    lease_until INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL,
-    PRIMARY KEY (tenant, key)
-);
-CREATE INDEX ledger_expiry ON ledger (expires_at);
-CREATE TABLE usage (
-    tenant       TEXT NOT NULL,
-    counter      TEXT NOT NULL,
-    window_secs  INTEGER NOT NULL,
-    window_index INTEGER NOT NULL,
-    used         INTEGER NOT NULL,
-    expires_at   INTEGER NOT NULL,
-    PRIMARY KEY (tenant, counter, window_secs, window_index)
-);
-CREATE INDEX usage_expiry ON usage (expires_at);
--- AES-256-GCM of the TokenBundle JSON, associated data = tenant id.
-CREATE TABLE vault (
-    tenant     TEXT PRIMARY KEY NOT NULL,
-    nonce      BLOB NOT NULL,
-    ciphertext BLOB NOT NULL,
-    updated_at INTEGER NOT NULL
-);
--- One queue for every tenant; `tenant` is informational (and for fairness later).
-CREATE TABLE jobs (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    tenant        TEXT,
-    body          TEXT NOT NULL,
-    visible_at    INTEGER NOT NULL,
-    receive_count INTEGER NOT NULL DEFAULT 0,
-    receipt       TEXT UNIQUE,
-    enqueued_at   INTEGER NOT NULL
-);
-CREATE INDEX jobs_visible ON jobs (visible_at);
-CREATE TABLE dead_jobs (
-    id            INTEGER PRIMARY KEY,
-    tenant        TEXT,
-    body          TEXT NOT NULL,
-    receive_count INTEGER NOT NULL,
-    enqueued_at   INTEGER NOT NULL,
-    dead_at       INTEGER NOT NULL
-);
-";
 
 /// Creates the data directory (mode 0700: it holds the key file) if it does not exist.
 pub(crate) fn create_dir(path: &Path) -> Result<(), LocalError> {
@@ -164,7 +98,7 @@ impl Db {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
-        migrate(&mut conn, path)?;
+        crate::schema::migrate(&mut conn, path)?;
         Ok(Self {
             conn: Mutex::new(conn),
             writes: AtomicU64::new(0),
@@ -212,46 +146,6 @@ pub(crate) fn purge_expired(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<
         .execute([cutoff])?;
     tx.prepare_cached("DELETE FROM usage WHERE expires_at <= ?1")?
         .execute([cutoff])?;
-    Ok(())
-}
-
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
-    let schema_err = |source| LocalError::Schema {
-        path: path.to_owned(),
-        source,
-    };
-    // IMMEDIATE: two processes opening a new file at once must not both create the tables.
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(schema_err)?;
-    let found: i64 = tx
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(schema_err)?;
-    if found > SCHEMA_VERSION {
-        return Err(LocalError::SchemaTooNew {
-            path: path.to_owned(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    if found < 1 {
-        tx.execute_batch(SCHEMA_V1).map_err(schema_err)?;
-    }
-    // Later versions: `if found < 2 { ... }`, each step in this same transaction.
-    if found < SCHEMA_VERSION {
-        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(schema_err)?;
-    }
-    tx.commit().map_err(schema_err)?;
-    // Start clean of anything that expired while nobody had the file open. Best effort: a
-    // busy database must not stop the process from starting.
-    let now = unix_ms(SystemTime::now());
-    let purged = conn
-        .execute("DELETE FROM ledger WHERE expires_at <= ?1", [now])
-        .and_then(|_| conn.execute("DELETE FROM usage WHERE expires_at <= ?1", [now]));
-    if let Err(err) = purged {
-        tracing::warn!(error = %err, "could not purge expired rows at open");
-    }
     Ok(())
 }
 

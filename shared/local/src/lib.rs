@@ -16,11 +16,15 @@
 //! handle, never held across an await). Durability: WAL with `synchronous=NORMAL`, which
 //! survives a process crash but may lose the last commits on power loss; fine for a local run.
 
+mod audit;
 mod db;
 mod error;
 mod keyfile;
 mod ledger;
+mod members;
+mod oauth_states;
 mod queue;
+mod schema;
 mod tenants;
 mod usage;
 mod vault;
@@ -33,6 +37,7 @@ use tenant::Backend;
 use tenant::ports::JobConsumer;
 
 pub use error::LocalError;
+pub use oauth_states::{STATE_GRACE_SECS, state_key};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "switchboard.sqlite3";
@@ -80,6 +85,9 @@ impl LocalBackend {
             queue: self.store.clone(),
             vault: self.store.clone(),
             usage: self.store.clone(),
+            oauth_states: self.store.clone(),
+            audit: self.store.clone(),
+            members: self.store.clone(),
         }
     }
 

@@ -1,7 +1,11 @@
-//! The DynamoDB adapters: [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`], all on one table
-//! whose keys come from [`crate::keys`].
+//! The DynamoDB adapters: [`DynamoTenants`], [`DynamoLedger`], [`DynamoUsage`],
+//! [`DynamoOAuthStates`] and [`DynamoMembers`] on the app table, [`DynamoAuditLog`] on the audit
+//! table; every key comes from [`crate::keys`].
 
+mod audit;
 mod ledger;
+mod members;
+mod oauth_states;
 mod tenants;
 mod usage;
 
@@ -12,7 +16,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use tenant::ports::StoreError;
 
+pub use audit::DynamoAuditLog;
 pub use ledger::DynamoLedger;
+pub use members::DynamoMembers;
+pub use oauth_states::{DynamoOAuthStates, STATE_GRACE_SECS};
 pub use tenants::DynamoTenants;
 pub use usage::DynamoUsage;
 

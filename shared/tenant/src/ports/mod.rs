@@ -71,4 +71,10 @@ pub struct Backend {
     pub queue: Arc<dyn JobQueue>,
     pub vault: Arc<dyn Vault>,
     pub usage: Arc<dyn UsageCounters>,
+    /// Single-use OAuth states (not tenant-scoped: the tenant is not known yet).
+    pub oauth_states: Arc<dyn OAuthStates>,
+    /// The append-only, hash-chained audit log.
+    pub audit: Arc<dyn AuditLog>,
+    /// The tenant's members and their roles.
+    pub members: Arc<dyn Members>,
 }

@@ -5,13 +5,19 @@
 //! [`StoreError::Unavailable`], so handler tests can check "store or queue down → 5xx".
 //! [`Down`] is an adapter for every port that always fails.
 
+mod audit;
 mod ledger;
+mod members;
+mod oauth_states;
 mod queue;
 mod tenants;
 mod usage;
 mod vault;
 
+pub use audit::MemoryAuditLog;
 pub use ledger::MemoryLedger;
+pub use members::MemoryMembers;
+pub use oauth_states::{MemoryOAuthStates, STATE_GRACE_SECS};
 pub use queue::MemoryQueue;
 pub use tenants::MemoryTenants;
 pub use usage::MemoryUsage;
@@ -23,12 +29,14 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use crate::ids::TenantId;
+use crate::audit::{AuditEntry, AuditEvent};
+use crate::ids::{TenantId, UserId};
 use crate::job::JobEnvelope;
 use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{
-    Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LedgerKey, Quota, StoreError,
-    TenantDirectory, UsageCounters, Vault, VaultError,
+    AuditLog, Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LedgerKey, Member,
+    Members, OAuthStateRecord, OAuthStates, Quota, StateConsumed, StoreError, TenantDirectory,
+    UsageCounters, Vault, VaultError,
 };
 use crate::secret::TokenBundle;
 
@@ -40,6 +48,9 @@ pub struct MemoryStores {
     pub queue: Arc<MemoryQueue>,
     pub vault: Arc<MemoryVault>,
     pub usage: Arc<MemoryUsage>,
+    pub oauth_states: Arc<MemoryOAuthStates>,
+    pub audit: Arc<MemoryAuditLog>,
+    pub members: Arc<MemoryMembers>,
 }
 
 impl MemoryStores {
@@ -55,6 +66,9 @@ impl MemoryStores {
             queue: self.queue.clone(),
             vault: self.vault.clone(),
             usage: self.usage.clone(),
+            oauth_states: self.oauth_states.clone(),
+            audit: self.audit.clone(),
+            members: self.members.clone(),
         }
     }
 }
@@ -215,6 +229,42 @@ impl JobConsumer for Down {
         down()
     }
     async fn dead_letter_count(&self) -> Result<u64, StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl OAuthStates for Down {
+    async fn issue(&self, _: &str, _: &OAuthStateRecord) -> Result<(), StoreError> {
+        down()
+    }
+    async fn consume(&self, _: &str, _: i64) -> Result<StateConsumed, StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl AuditLog for Down {
+    async fn append(&self, _: &TenantId, _: AuditEvent) -> Result<AuditEntry, StoreError> {
+        down()
+    }
+    async fn list(&self, _: &TenantId) -> Result<Vec<AuditEntry>, StoreError> {
+        down()
+    }
+}
+
+#[async_trait]
+impl Members for Down {
+    async fn put_member(&self, _: &TenantId, _: &Member) -> Result<(), StoreError> {
+        down()
+    }
+    async fn add_first_admin(&self, _: &TenantId, _: &Member) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn get_member(&self, _: &TenantId, _: &UserId) -> Result<Option<Member>, StoreError> {
+        down()
+    }
+    async fn list_members(&self, _: &TenantId) -> Result<Vec<Member>, StoreError> {
         down()
     }
 }

@@ -1,0 +1,128 @@
+//! The OAuth state port: one row per issued state, keyed by the hex SHA-256 of the value, with
+//! a `used` flag. Consuming is one conditional UPDATE inside `BEGIN IMMEDIATE`, so of any
+//! number of consumers (threads or processes) exactly one flips `used`.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use tenant::TeamId;
+use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
+
+use crate::Store;
+use crate::db::{DbError, unix_ms};
+
+/// How long after `expires_at` a state row is kept, in seconds: long enough that a replay or a
+/// late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
+pub const STATE_GRACE_SECS: i64 = 3600;
+
+/// The storage key of a state: hex SHA-256, so the file never holds a usable state value.
+pub fn state_key(state: &str) -> String {
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Deletes states past their grace period at `now` (unix seconds, capped by the wall clock so
+/// a made-up `now` cannot drop rows another caller still relies on).
+pub(crate) fn purge_states(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    let wall = unix_ms(std::time::SystemTime::now()) / 1000;
+    conn.prepare_cached("DELETE FROM oauth_states WHERE expires_at <= ?1")?
+        .execute([now.min(wall).saturating_sub(STATE_GRACE_SECS)])
+}
+
+struct StateRow {
+    cookie_hash: String,
+    team: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    used: bool,
+}
+
+impl StateRow {
+    fn record(self) -> Result<OAuthStateRecord, StoreError> {
+        let team = self
+            .team
+            .map(|raw| TeamId::parse(&raw))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("OAuth state row has an invalid team".into()))?;
+        Ok(OAuthStateRecord {
+            cookie_hash: self.cookie_hash,
+            team,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[async_trait]
+impl OAuthStates for Store {
+    async fn issue(&self, state: &str, record: &OAuthStateRecord) -> Result<(), StoreError> {
+        let key = state_key(state);
+        let purge = self.db.purge_due();
+        self.db.with(|conn| {
+            if purge {
+                purge_states(conn, record.created_at)?;
+            }
+            let inserted = conn
+                .prepare_cached(
+                    "INSERT INTO oauth_states (key, cookie_hash, team, created_at, expires_at, used)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                )?
+                .execute(params![
+                    key,
+                    record.cookie_hash,
+                    record.team.as_ref().map(|t| t.as_str()),
+                    record.created_at,
+                    record.expires_at,
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == ErrorCode::ConstraintViolation =>
+                {
+                    Err(DbError::Store(StoreError::Corrupt(
+                        "OAuth state issued twice: the random source is broken".into(),
+                    )))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+        let key = state_key(state);
+        let row = self.db.write(|tx| {
+            let flipped = tx
+                .prepare_cached(
+                    "UPDATE oauth_states SET used = 1
+                     WHERE key = ?1 AND used = 0 AND expires_at > ?2",
+                )?
+                .execute(params![key, now])?;
+            let row = tx
+                .prepare_cached(
+                    "SELECT cookie_hash, team, created_at, expires_at, used
+                     FROM oauth_states WHERE key = ?1",
+                )?
+                .query_row([&key], |row| {
+                    Ok(StateRow {
+                        cookie_hash: row.get(0)?,
+                        team: row.get(1)?,
+                        created_at: row.get(2)?,
+                        expires_at: row.get(3)?,
+                        used: row.get(4)?,
+                    })
+                })
+                .optional()?;
+            Ok((flipped == 1, row))
+        })?;
+        Ok(match row {
+            (true, Some(row)) => StateConsumed::Valid(row.record()?),
+            (_, None) => StateConsumed::Unknown,
+            // Someone else's consume flipped it (or it was used before): a replay, reported
+            // as such even after expiry.
+            (false, Some(row)) if row.used => StateConsumed::AlreadyUsed,
+            (false, Some(_)) => StateConsumed::Expired,
+        })
+    }
+}

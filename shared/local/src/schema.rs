@@ -1,0 +1,251 @@
+//! The database schema and its migrations (`PRAGMA user_version`).
+//!
+//! Each version is a batch of statements applied in order in ONE `BEGIN IMMEDIATE`
+//! transaction, so a file is always at a whole version, and two processes opening an old file at
+//! once migrate it once. A file from a newer build is refused rather than guessed at.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::LocalError;
+use crate::db::unix_ms;
+use crate::oauth_states::purge_states;
+
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = 2;
+
+/// Version 1: tenants, installations, ledger, usage, vault, queue.
+pub(crate) const SCHEMA_V1: &str = "
+CREATE TABLE tenants (
+    tenant     TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    plan       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+-- The installation record as JSON: read and written whole, never queried by field.
+CREATE TABLE installations (
+    tenant TEXT PRIMARY KEY NOT NULL,
+    record TEXT NOT NULL
+);
+-- Times in unix milliseconds.
+CREATE TABLE ledger (
+    tenant      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    done        INTEGER NOT NULL,
+    outcome     TEXT,
+    lease_until INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+CREATE INDEX ledger_expiry ON ledger (expires_at);
+CREATE TABLE usage (
+    tenant       TEXT NOT NULL,
+    counter      TEXT NOT NULL,
+    window_secs  INTEGER NOT NULL,
+    window_index INTEGER NOT NULL,
+    used         INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant, counter, window_secs, window_index)
+);
+CREATE INDEX usage_expiry ON usage (expires_at);
+-- AES-256-GCM of the TokenBundle JSON, associated data = tenant id.
+CREATE TABLE vault (
+    tenant     TEXT PRIMARY KEY NOT NULL,
+    nonce      BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+-- One queue for every tenant; `tenant` is informational (and for fairness later).
+CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant        TEXT,
+    body          TEXT NOT NULL,
+    visible_at    INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt       TEXT UNIQUE,
+    enqueued_at   INTEGER NOT NULL
+);
+CREATE INDEX jobs_visible ON jobs (visible_at);
+CREATE TABLE dead_jobs (
+    id            INTEGER PRIMARY KEY,
+    tenant        TEXT,
+    body          TEXT NOT NULL,
+    receive_count INTEGER NOT NULL,
+    enqueued_at   INTEGER NOT NULL,
+    dead_at       INTEGER NOT NULL
+);
+";
+
+/// Version 2 (issue 4): OAuth states, the audit log, members.
+const SCHEMA_V2: &str = "
+-- One row per issued state, keyed by the hex SHA-256 of the state (never the value itself).
+-- Times in unix seconds, like the port's record. Purged a while after expiry.
+CREATE TABLE oauth_states (
+    key         TEXT PRIMARY KEY NOT NULL,
+    cookie_hash TEXT NOT NULL,
+    team        TEXT,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
+-- Per-tenant hash chain (tenant::audit). The primary key is the conditional append: two
+-- writers can never both store sequence number n.
+CREATE TABLE audit_log (
+    tenant    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    PRIMARY KEY (tenant, seq)
+);
+-- Append-only through this build, as IAM makes it on AWS. Someone with the file can drop
+-- these; verify_chain is what catches that.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TABLE members (
+    tenant   TEXT NOT NULL,
+    user     TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, user)
+);
+-- One row per tenant that has had an admin: the one-way guard behind add_first_admin (the
+-- same item the DynamoDB adapter keeps as ADMIN_GUARD).
+CREATE TABLE admin_guard (
+    tenant   TEXT PRIMARY KEY NOT NULL,
+    user     TEXT NOT NULL,
+    added_at INTEGER NOT NULL
+);
+";
+
+/// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
+    let schema_err = |source| LocalError::Schema {
+        path: path.to_owned(),
+        source,
+    };
+    // IMMEDIATE: two processes opening a new file at once must not both create the tables.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(schema_err)?;
+    let found: i64 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(schema_err)?;
+    if found > SCHEMA_VERSION {
+        return Err(LocalError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < 1 {
+        tx.execute_batch(SCHEMA_V1).map_err(schema_err)?;
+    }
+    if found < 2 {
+        tx.execute_batch(SCHEMA_V2).map_err(schema_err)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(schema_err)?;
+    }
+    tx.commit().map_err(schema_err)?;
+    // Start clean of anything that expired while nobody had the file open. Best effort: a
+    // busy database must not stop the process from starting.
+    let now = SystemTime::now();
+    let now_ms = unix_ms(now);
+    let purged = conn
+        .execute("DELETE FROM ledger WHERE expires_at <= ?1", [now_ms])
+        .and_then(|_| conn.execute("DELETE FROM usage WHERE expires_at <= ?1", [now_ms]))
+        .and_then(|_| purge_states(conn, now_ms / 1000));
+    if let Err(err) = purged {
+        tracing::warn!(error = %err, "could not purge expired rows at open");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use tenant::audit::{AuditAction, AuditEvent};
+    use tenant::ports::{OAuthStateRecord, StateConsumed};
+    use tenant::testkit::random_tenant;
+    use tenant::{Tenant, TenantId};
+
+    use super::*;
+    use crate::{DB_FILE, LocalBackend};
+
+    /// A file as a version-1 build left it, with one tenant in it.
+    fn v1_file(dir: &Path, tenant: &TenantId) {
+        let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO tenants (tenant, name, status, plan, created_at, updated_at)
+             VALUES (?1, 'Old', 'active', 'free', 1, 1)",
+            [tenant.as_str()],
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_version_1_file_is_migrated_in_place_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = random_tenant();
+        v1_file(dir.path(), &tenant);
+
+        let backend = LocalBackend::open(dir.path()).unwrap().backend();
+        let kept: Option<Tenant> = backend.tenants.get(&tenant).await.unwrap();
+        assert_eq!(kept.map(|t| t.name).as_deref(), Some("Old"));
+
+        // The version-2 ports work on the migrated file.
+        let record = OAuthStateRecord {
+            cookie_hash: "c".repeat(64),
+            team: None,
+            created_at: 100,
+            expires_at: 700,
+        };
+        backend.oauth_states.issue("s1", &record).await.unwrap();
+        assert_eq!(
+            backend.oauth_states.consume("s1", 200).await.unwrap(),
+            StateConsumed::Valid(record)
+        );
+        let event = AuditEvent {
+            actor: "operator".into(),
+            action: AuditAction::Install,
+            detail: "migrated".into(),
+            at: 5,
+        };
+        assert_eq!(backend.audit.append(&tenant, event).await.unwrap().seq, 1);
+
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        drop(conn);
+        // Opening again does not re-run a migration (it would fail on existing tables).
+        assert!(LocalBackend::open(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn a_file_from_a_newer_build_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        assert!(matches!(
+            LocalBackend::open(dir.path()),
+            Err(LocalError::SchemaTooNew { found, .. }) if found == SCHEMA_VERSION + 1
+        ));
+    }
+}
