@@ -8,6 +8,10 @@ use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{Backend, StoreError, VaultError};
 use crate::secret::{BotToken, TokenBundle};
 
+mod oauth_install;
+
+pub use oauth_install::{Installed, OAuthInstall, WEBHOOK_INTEGRATION, oauth_install};
+
 /// An installed, active tenant and its installation metadata.
 #[derive(Debug, Clone)]
 pub struct ActiveTenant {

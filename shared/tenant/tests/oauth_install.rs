@@ -1,0 +1,232 @@
+//! `service::oauth_install` on the memory backend: what an install stores, what a reinstall
+//! keeps, and that a storage failure at any step leaves the tenant as it was.
+
+use tenant::audit::{AuditAction, verify_chain};
+use tenant::service::{self, OAuthInstall, Resolved, WEBHOOK_INTEGRATION, oauth_install};
+use tenant::testkit::{MemoryStores, random_tenant, sample_bundle, sample_installation};
+use tenant::{BotToken, JobKind, Plan, Secret, Tenant, TenantId, TenantStatus, UserId, UserToken};
+
+const NOW_MS: i64 = 1_800_000_000_000;
+const NOW: i64 = 1_800_000_000;
+
+fn installer() -> UserId {
+    UserId::parse("U0INSTALLER").unwrap()
+}
+
+fn new_install(tenant: &TenantId, marker: &str, scopes: &[&str]) -> OAuthInstall {
+    let mut installation = sample_installation(tenant, NOW);
+    installation.bot_scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+    installation.user_scopes = vec!["users:read".into()];
+    installation.installer = Some(installer());
+    OAuthInstall {
+        bot: BotToken {
+            token: Secret::new(format!("xoxe.xoxb-{marker}")),
+            bot_user_id: installation.bot_user_id.clone(),
+            bot_id: installation.bot_id.clone(),
+            scopes: installation.bot_scopes.clone(),
+            refresh_token: Some(Secret::new(format!("xoxe-1-{marker}"))),
+            expires_at: Some(NOW + 43_200),
+        },
+        installation,
+        name: "Acme".into(),
+        user_token: Some(UserToken {
+            token: Secret::new(format!("xoxp-{marker}")),
+            scopes: vec!["users:read".into()],
+            refresh_token: None,
+            expires_at: None,
+        }),
+        webhook_url: Some(Secret::new(format!(
+            "https://hooks.slack.com/services/{marker}"
+        ))),
+    }
+}
+
+#[tokio::test]
+async fn a_first_install_stores_tokens_installation_tenant_job_and_audit_entry() {
+    let stores = MemoryStores::new();
+    let backend = stores.backend();
+    let id = random_tenant();
+    let done = oauth_install(&backend, new_install(&id, "one", &["commands"]), NOW_MS)
+        .await
+        .unwrap();
+    assert!(!done.reinstall);
+    assert_eq!(done.tenant.status, TenantStatus::Active);
+    assert!(matches!(
+        service::resolve(&backend, &id).await.unwrap(),
+        Resolved::Active(_)
+    ));
+    let installation = backend
+        .tenants
+        .get_installation(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(installation.bot_scopes, ["commands"]);
+
+    let bundle = backend.vault.get(&id).await.unwrap().unwrap();
+    let bot = bundle.bot.unwrap();
+    assert_eq!(bot.token.expose(), "xoxe.xoxb-one");
+    assert_eq!(bot.refresh_token.unwrap().expose(), "xoxe-1-one");
+    assert_eq!(bundle.users[&installer()].token.expose(), "xoxp-one");
+    assert_eq!(
+        bundle.integrations[WEBHOOK_INTEGRATION].expose(),
+        "https://hooks.slack.com/services/one"
+    );
+
+    let jobs = stores.queue.peek_all();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        jobs[0].kind,
+        JobKind::Provision {
+            installer: Some(installer()),
+            reinstall: false
+        }
+    );
+    assert_eq!(jobs[0].id, done.job.id);
+
+    let entries = backend.audit.list(&id).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].action, AuditAction::Install);
+    assert_eq!(entries[0].actor, "slack:U0INSTALLER");
+    assert_eq!(entries[0].at, NOW);
+    assert!(
+        !entries[0].detail.contains("xox"),
+        "no token in the audit log"
+    );
+}
+
+#[tokio::test]
+async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
+    let stores = MemoryStores::new();
+    let backend = stores.backend();
+    let id = random_tenant();
+    // An existing tenant on a paid plan, with another user's token and a CRM credential.
+    let created = Tenant {
+        plan: Plan::Team,
+        ..Tenant::new(id.clone(), "Old name", NOW - 86_400)
+    };
+    backend.tenants.put(&created).await.unwrap();
+    backend.vault.put(&id, &sample_bundle("old")).await.unwrap();
+    backend
+        .tenants
+        .set_status(&id, TenantStatus::Uninstalled, NOW - 10)
+        .await
+        .unwrap();
+
+    let done = oauth_install(
+        &backend,
+        new_install(&id, "two", &["commands", "chat:write"]),
+        NOW_MS,
+    )
+    .await
+    .unwrap();
+    assert!(done.reinstall);
+    let tenant = backend.tenants.get(&id).await.unwrap().unwrap();
+    assert_eq!(tenant.status, TenantStatus::Active);
+    assert_eq!(tenant.plan, Plan::Team);
+    assert_eq!(tenant.created_at, NOW - 86_400);
+    assert_eq!(tenant.name, "Acme");
+    let installation = backend
+        .tenants
+        .get_installation(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(installation.bot_scopes, ["commands", "chat:write"]);
+
+    let bundle = backend.vault.get(&id).await.unwrap().unwrap();
+    assert_eq!(bundle.bot.unwrap().token.expose(), "xoxe.xoxb-two");
+    assert_eq!(bundle.users.len(), 2, "the other user's token stays");
+    assert_eq!(bundle.integrations["hubspot"].expose(), "hs-old");
+
+    let entries = backend.audit.list(&id).await.unwrap();
+    assert_eq!(entries.last().unwrap().action, AuditAction::Reinstall);
+    assert_eq!(verify_chain(&id, &entries), Ok(()));
+    assert!(matches!(
+        stores.queue.peek_all()[0].kind,
+        JobKind::Provision {
+            reinstall: true,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_vault_failure_stores_nothing() {
+    let stores = MemoryStores::new();
+    let backend = stores.backend();
+    let id = random_tenant();
+    stores.vault.switch.set_down(true);
+    let err = oauth_install(&backend, new_install(&id, "x", &["commands"]), NOW_MS)
+        .await
+        .unwrap_err();
+    assert!(err.is_transient());
+    stores.vault.switch.set_down(false);
+    assert!(backend.tenants.get(&id).await.unwrap().is_none());
+    assert!(
+        backend
+            .tenants
+            .get_installation(&id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(backend.vault.get(&id).await.unwrap().is_none());
+    assert!(stores.queue.is_empty());
+    assert!(backend.audit.list(&id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failure_after_the_tokens_were_written_deletes_them_on_a_first_install() {
+    let stores = MemoryStores::new();
+    let backend = stores.backend();
+    let id = random_tenant();
+    stores.queue.switch.set_down(true);
+    oauth_install(&backend, new_install(&id, "x", &["commands"]), NOW_MS)
+        .await
+        .unwrap_err();
+    stores.queue.switch.set_down(false);
+    assert!(backend.vault.get(&id).await.unwrap().is_none());
+    // No delete in the directory port: the record written is rolled back to uninstalled.
+    assert!(matches!(
+        service::resolve(&backend, &id).await.unwrap(),
+        Resolved::NotInstalled
+    ));
+    assert!(backend.audit.list(&id).await.unwrap().is_empty());
+
+    // A retry completes the install.
+    let done = oauth_install(&backend, new_install(&id, "y", &["commands"]), NOW_MS)
+        .await
+        .unwrap();
+    assert_eq!(done.tenant.status, TenantStatus::Active);
+}
+
+#[tokio::test]
+async fn a_failed_reinstall_puts_back_the_previous_tenant_installation_and_tokens() {
+    let stores = MemoryStores::new();
+    let backend = stores.backend();
+    let id = random_tenant();
+    oauth_install(&backend, new_install(&id, "first", &["commands"]), NOW_MS)
+        .await
+        .unwrap();
+    let tenant = backend.tenants.get(&id).await.unwrap();
+    let installation = backend.tenants.get_installation(&id).await.unwrap();
+    let bundle = backend.vault.get(&id).await.unwrap();
+
+    stores.audit.switch.set_down(true);
+    oauth_install(
+        &backend,
+        new_install(&id, "second", &["commands", "chat:write"]),
+        NOW_MS + 60_000,
+    )
+    .await
+    .unwrap_err();
+    stores.audit.switch.set_down(false);
+    assert_eq!(backend.tenants.get(&id).await.unwrap(), tenant);
+    assert_eq!(
+        backend.tenants.get_installation(&id).await.unwrap(),
+        installation
+    );
+    assert_eq!(backend.vault.get(&id).await.unwrap(), bundle);
+    assert_eq!(backend.audit.list(&id).await.unwrap().len(), 1);
+}
