@@ -40,6 +40,24 @@ async fn local_queue_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn local_oauth_states_keep_the_contract() {
+    let (_dir, local) = open();
+    contract::oauth_states(local.backend().oauth_states.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_audit_log_keeps_the_contract() {
+    let (_dir, local) = open();
+    contract::audit_log(local.backend().audit.as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_members_keep_the_contract() {
+    let (_dir, local) = open();
+    contract::members(local.backend().members.as_ref()).await;
+}
+
+#[tokio::test]
 async fn local_backend_isolates_tenants() {
     let (_dir, local) = open();
     contract::isolation(&local.backend()).await;
@@ -54,5 +72,8 @@ async fn every_suite_passes_on_one_shared_file() {
     contract::event_ledger(backend.ledger.as_ref()).await;
     contract::usage_counters(backend.usage.as_ref()).await;
     contract::vault(backend.vault.as_ref()).await;
+    contract::oauth_states(backend.oauth_states.as_ref()).await;
+    contract::audit_log(backend.audit.as_ref()).await;
+    contract::members(backend.members.as_ref()).await;
     contract::isolation(&backend).await;
 }

@@ -121,7 +121,7 @@ pub fn sample_job(tenant: &TenantId) -> JobEnvelope {
 
 // The fixtures build ids from literals and generated alnum text that always parse; these
 // helpers keep the `parse` calls in one place with a message if that ever stops being true.
-fn team(raw: &str) -> TeamId {
+pub(crate) fn team(raw: &str) -> TeamId {
     TeamId::parse(raw).unwrap_or_else(|_| panic!("testkit built an invalid team id {raw}"))
 }
 
@@ -130,7 +130,7 @@ fn enterprise(raw: &str) -> EnterpriseId {
         .unwrap_or_else(|_| panic!("testkit built an invalid enterprise id {raw}"))
 }
 
-fn user(raw: &str) -> UserId {
+pub(crate) fn user(raw: &str) -> UserId {
     UserId::parse(raw).unwrap_or_else(|_| panic!("testkit built an invalid user id {raw}"))
 }
 

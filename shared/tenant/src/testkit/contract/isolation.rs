@@ -1,6 +1,6 @@
 use std::time::{Duration, SystemTime};
 
-use super::{expect_eq, ok};
+use super::{expect_eq, isolation_people, ok};
 use crate::ids::{JobId, TenantId};
 use crate::model::{Tenant, TenantStatus};
 use crate::ports::{Backend, Claim, LedgerKey, StoreError};
@@ -12,7 +12,9 @@ const WINDOW: Duration = Duration::from_secs(3600);
 
 /// Tenant isolation through every tenant-scoped port: with tenant A's data stored, tenants whose
 /// ids look like A's (`E…` with A's digits, A's id plus a character) see none of it, and
-/// nothing they do changes it. The queue is not tenant-addressed and is not exercised here.
+/// nothing they do changes it. Covers the tenant directory, vault, ledger, usage counters, audit
+/// log and members. The queue and OAuth states are not tenant-addressed and are not exercised
+/// here.
 pub async fn isolation(backend: &Backend) {
     let digits = random_suffix(10);
     let a = tenant(&format!("T{digits}"));
@@ -56,11 +58,14 @@ pub async fn isolation(backend: &Backend) {
         backend.usage.consume(&a, "commands", 1, WINDOW, now).await,
     );
     assert!(used_a.allowed, "contract: A's first use is allowed");
+    let a_people = isolation_people::store_for(backend, &a).await;
 
     for b in &others {
         reads_see_nothing(backend, b, &in_flight, &done, now).await;
         writes_leave_a_alone(backend, b, &in_flight, &done, now).await;
+        isolation_people::check_other(backend, b, &a_people).await;
     }
+    isolation_people::check_unchanged(backend, &a, &a_people).await;
 
     // A's data is exactly as A left it.
     expect_eq(

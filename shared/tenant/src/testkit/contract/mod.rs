@@ -13,16 +13,23 @@
 //! }
 //! ```
 
+mod audit;
 mod directory;
 mod isolation;
+mod isolation_people;
 mod ledger;
+mod members;
+mod oauth_states;
 mod queue;
 mod usage;
 mod vault;
 
+pub use audit::audit_log;
 pub use directory::tenant_directory;
 pub use isolation::isolation;
 pub use ledger::event_ledger;
+pub use members::members;
+pub use oauth_states::oauth_states;
 pub use queue::job_queue;
 pub use usage::usage_counters;
 pub use vault::vault;

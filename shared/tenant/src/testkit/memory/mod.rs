@@ -11,6 +11,8 @@ mod members;
 mod oauth_states;
 mod queue;
 mod tenants;
+#[cfg(test)]
+mod tests;
 mod usage;
 mod vault;
 

@@ -1,0 +1,153 @@
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::{expect_eq, ok};
+use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
+use crate::testkit::{join_all, random_suffix, team};
+
+/// Lifetime of the states this suite issues, in seconds.
+const TTL: i64 = 600;
+
+/// A fresh state value, as the install handler would draw one (URL-safe random text).
+fn fresh_state() -> String {
+    format!("st-{}", random_suffix(32).to_lowercase())
+}
+
+fn record(now: i64, with_team: bool) -> OAuthStateRecord {
+    OAuthStateRecord {
+        cookie_hash: crate::testkit::random_suffix(64).to_lowercase(),
+        team: with_team.then(|| team(&format!("T{}", random_suffix(9)))),
+        created_at: now,
+        expires_at: now + TTL,
+    }
+}
+
+/// [`OAuthStates`]: a state is `Valid` once (with its record), `AlreadyUsed` after (also past
+/// its expiry: a replay is reported as one), `Expired` from `expires_at` on (and an expired
+/// state stays unconsumed), `Unknown` if never issued; of 20 concurrent consumers exactly one
+/// gets `Valid`; issuing an existing value is `Corrupt` and changes nothing.
+///
+/// Times are the wall clock in unix seconds plus offsets, so adapters that purge by the wall
+/// clock keep everything this suite issues.
+pub async fn oauth_states(states: &dyn OAuthStates) {
+    let t0 = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1_700_000_000, |d| d.as_secs() as i64);
+
+    // Issue, consume once, replay.
+    let state = fresh_state();
+    let issued = record(t0, true);
+    ok("issue", states.issue(&state, &issued).await);
+    expect_eq(
+        "the first consume before expiry is Valid with the record",
+        ok("consume", states.consume(&state, t0 + 1).await),
+        StateConsumed::Valid(issued.clone()),
+    );
+    expect_eq(
+        "a second consume is AlreadyUsed",
+        ok("consume", states.consume(&state, t0 + 2).await),
+        StateConsumed::AlreadyUsed,
+    );
+    expect_eq(
+        "a replay after expiry is still AlreadyUsed",
+        ok("consume", states.consume(&state, t0 + TTL + 5).await),
+        StateConsumed::AlreadyUsed,
+    );
+
+    // A record without a team hint round-trips too.
+    let plain = fresh_state();
+    let no_team = record(t0, false);
+    ok("issue", states.issue(&plain, &no_team).await);
+    expect_eq(
+        "a record without a team comes back as issued",
+        ok("consume", states.consume(&plain, t0 + TTL - 1).await),
+        StateConsumed::Valid(no_team),
+    );
+
+    // Expiry: from expires_at on, and an expired state is not consumed by being refused.
+    let late = fresh_state();
+    ok("issue", states.issue(&late, &record(t0, false)).await);
+    expect_eq(
+        "consume at expires_at is Expired",
+        ok("consume", states.consume(&late, t0 + TTL).await),
+        StateConsumed::Expired,
+    );
+    expect_eq(
+        "an expired state stays Expired (not AlreadyUsed)",
+        ok("consume", states.consume(&late, t0 + TTL + 60).await),
+        StateConsumed::Expired,
+    );
+
+    expect_eq(
+        "a state never issued is Unknown",
+        ok("consume", states.consume(&fresh_state(), t0).await),
+        StateConsumed::Unknown,
+    );
+    expect_eq(
+        "a state differing in case from an issued one is Unknown",
+        ok("consume", states.consume(&state.to_uppercase(), t0).await),
+        StateConsumed::Unknown,
+    );
+
+    concurrent_consumers(states, t0).await;
+    duplicates(states, t0, &state).await;
+}
+
+async fn concurrent_consumers(states: &dyn OAuthStates, t0: i64) {
+    let state = fresh_state();
+    let issued = record(t0, true);
+    ok("issue", states.issue(&state, &issued).await);
+    let answers = join_all((0..20).map(|_| states.consume(&state, t0 + 1)).collect()).await;
+    let answers: Vec<StateConsumed> = answers.into_iter().map(|a| ok("consume", a)).collect();
+    let valid: Vec<&StateConsumed> = answers
+        .iter()
+        .filter(|a| matches!(a, StateConsumed::Valid(_)))
+        .collect();
+    expect_eq(
+        "exactly one of 20 concurrent consumers gets Valid",
+        valid.len(),
+        1,
+    );
+    expect_eq(
+        "the winner gets the issued record",
+        valid[0],
+        &StateConsumed::Valid(issued),
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, StateConsumed::Valid(_) | StateConsumed::AlreadyUsed)),
+        "contract broken: losers of a race must see AlreadyUsed, got {answers:?}"
+    );
+}
+
+async fn duplicates(states: &dyn OAuthStates, t0: i64, used: &str) {
+    let state = fresh_state();
+    let first = record(t0, true);
+    ok("issue", states.issue(&state, &first).await);
+    let second = record(t0 + 5, false);
+    match states.issue(&state, &second).await {
+        Err(StoreError::Corrupt(_)) => {}
+        other => panic!(
+            "contract broken: issuing an existing state must be Corrupt, got {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    expect_eq(
+        "a refused duplicate leaves the first record in place",
+        ok("consume", states.consume(&state, t0 + 10).await),
+        StateConsumed::Valid(first),
+    );
+    // Re-issuing a used state must not make it usable again.
+    assert!(
+        matches!(
+            states.issue(used, &record(t0, false)).await,
+            Err(StoreError::Corrupt(_))
+        ),
+        "contract broken: re-issuing a used state must be Corrupt"
+    );
+    expect_eq(
+        "a used state stays used after a refused re-issue",
+        ok("consume", states.consume(used, t0 + 3).await),
+        StateConsumed::AlreadyUsed,
+    );
+}
