@@ -54,6 +54,38 @@ async fn resources_match_the_template_and_a_rerun_reuses_them() {
     assert_eq!(ttl.attribute_name.as_deref(), Some("expires_at"));
     assert_eq!(ttl.time_to_live_status, Some(TimeToLiveStatus::Enabled));
 
+    // The audit table: same keys, no TTL (entries are kept).
+    let audit = dynamo
+        .describe_table()
+        .table_name(&created.audit_table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let audit_schema: Vec<(String, String)> = audit
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_owned()))
+        .collect();
+    assert_eq!(audit_schema, defs.audit_table.key_schema);
+    assert!(created.audit_table.ends_with("-audit"));
+    let audit_ttl = dynamo
+        .describe_time_to_live()
+        .table_name(&created.audit_table)
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .and_then(|d| d.time_to_live_status);
+    assert_ne!(audit_ttl, Some(TimeToLiveStatus::Enabled));
+    assert!(
+        created
+            .env_vars()
+            .iter()
+            .any(|(k, v)| *k == "AUDIT_TABLE_NAME" && *v == created.audit_table)
+    );
+
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let attributes = sqs
         .get_queue_attributes()

@@ -30,7 +30,7 @@ pub use backend::AwsBackend;
 pub use config::{AwsConfig, ConfigError};
 pub use dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
-    Table,
+    STATE_GRACE_SECS, Table,
 };
 pub use queue::SqsQueue;
 pub use vault::{CACHE_TTL, KmsVault, MAX_PLAINTEXT, PURPOSE, RECOVERY_WINDOW_DAYS};

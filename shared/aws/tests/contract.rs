@@ -59,6 +59,30 @@ async fn job_queue_keeps_the_contract_on_sqs() {
 }
 
 #[tokio::test]
+async fn oauth_states_keep_the_contract_on_dynamodb() {
+    let Some(env) = common::env("oauth_states").await else {
+        return;
+    };
+    contract::oauth_states(env.backend().backend().oauth_states.as_ref()).await;
+}
+
+#[tokio::test]
+async fn audit_log_keeps_the_contract_on_dynamodb() {
+    let Some(env) = common::env("audit_log").await else {
+        return;
+    };
+    contract::audit_log(env.backend().backend().audit.as_ref()).await;
+}
+
+#[tokio::test]
+async fn members_keep_the_contract_on_dynamodb() {
+    let Some(env) = common::env("members").await else {
+        return;
+    };
+    contract::members(env.backend().backend().members.as_ref()).await;
+}
+
+#[tokio::test]
 async fn tenants_are_isolated_on_aws() {
     let Some(env) = common::env("isolation").await else {
         return;
