@@ -202,3 +202,46 @@ fn races_across_handles_consume_once_append_without_fork_and_admit_one_admin() {
     assert_eq!(entries.len(), 16);
     assert_eq!(verify_chain(&tenant, &entries), Ok(()));
 }
+
+#[tokio::test]
+async fn states_are_purged_a_grace_period_after_expiry() {
+    let (dir, local) = open();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let record = |expires_at: i64| OAuthStateRecord {
+        cookie_hash: "01".repeat(32),
+        team: None,
+        created_at: expires_at - 600,
+        expires_at,
+    };
+    let states = local.backend().oauth_states;
+    // Past its grace period, within it, and still valid.
+    let gone = record(now - local::STATE_GRACE_SECS - 60);
+    let recent = record(now - 60);
+    let live = record(now + 600);
+    states.issue("gone", &gone).await.unwrap();
+    states.issue("recent", &recent).await.unwrap();
+    states.issue("live", &live).await.unwrap();
+    drop(states);
+    drop(local);
+
+    // Opening purges what expired while the file was closed.
+    let reopened = LocalBackend::open(dir.path())
+        .unwrap()
+        .backend()
+        .oauth_states;
+    assert_eq!(
+        reopened.consume("gone", now).await.unwrap(),
+        StateConsumed::Unknown
+    );
+    assert_eq!(
+        reopened.consume("recent", now).await.unwrap(),
+        StateConsumed::Expired
+    );
+    assert_eq!(
+        reopened.consume("live", now).await.unwrap(),
+        StateConsumed::Valid(live)
+    );
+}
