@@ -34,6 +34,8 @@ pub struct SlackSettings {
     pub client_id: Option<String>,
     /// OAuth client secret (`SLACK_CLIENT_SECRET`, or the app secret on AWS).
     pub client_secret: Option<Secret>,
+    /// The install flow: scopes, Slack's authorize URL, our public base URL.
+    pub install: InstallSettings,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -50,6 +52,7 @@ impl std::fmt::Debug for SlackSettings {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
+            .field("install", &self.install)
             .finish()
     }
 }
@@ -67,6 +70,7 @@ impl SlackSettings {
                 .unwrap_or_else(|| "https://hooks.slack.com/".into()),
             client_id: var("SLACK_CLIENT_ID"),
             client_secret: var("SLACK_CLIENT_SECRET").map(Secret::new),
+            install: InstallSettings::from_env(),
         }
     }
 
@@ -103,6 +107,69 @@ impl SlackSettings {
                 reason: e.to_string(),
             }
         })
+    }
+}
+
+/// Slack's authorize URL (slack.md 2.1).
+pub const DEFAULT_AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
+
+/// The bot scopes asked for when `SLACK_SCOPES` is unset: the same list as the app manifest
+/// (`switchboard manifest`, `infra/switchboard/src/manifest.rs`), which the install must match.
+pub const DEFAULT_BOT_SCOPES: &[&str] = &[
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "im:write",
+    "users:read",
+];
+
+/// Settings of the install flow (GET /slack/install and /slack/oauth_redirect).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallSettings {
+    /// Bot scopes (`SLACK_SCOPES`, comma-separated; default [`DEFAULT_BOT_SCOPES`]).
+    pub scopes: Vec<String>,
+    /// User scopes for the installer's own token (`SLACK_USER_SCOPES`; default none).
+    pub user_scopes: Vec<String>,
+    /// `SLACK_AUTHORIZE_URL`, default [`DEFAULT_AUTHORIZE_URL`] (GovSlack and tests change it).
+    pub authorize_url: String,
+    /// Where browsers reach this app (`PUBLIC_BASE_URL`, e.g. `https://abc.execute-api...`);
+    /// the OAuth redirect_uri is `{PUBLIC_BASE_URL}/slack/oauth_redirect`. Without it the
+    /// install routes answer 503.
+    pub public_base_url: Option<String>,
+}
+
+impl Default for InstallSettings {
+    fn default() -> Self {
+        Self {
+            scopes: DEFAULT_BOT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            user_scopes: Vec::new(),
+            authorize_url: DEFAULT_AUTHORIZE_URL.to_owned(),
+            public_base_url: None,
+        }
+    }
+}
+
+impl InstallSettings {
+    pub fn from_env() -> Self {
+        let defaults = Self::default();
+        Self {
+            scopes: var("SLACK_SCOPES")
+                .map(|raw| slack::oauth::split_scopes(&raw))
+                .unwrap_or(defaults.scopes),
+            user_scopes: var("SLACK_USER_SCOPES")
+                .map(|raw| slack::oauth::split_scopes(&raw))
+                .unwrap_or_default(),
+            authorize_url: var("SLACK_AUTHORIZE_URL").unwrap_or(defaults.authorize_url),
+            public_base_url: var("PUBLIC_BASE_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// `{PUBLIC_BASE_URL}/slack/oauth_redirect`, when the base URL is set.
+    pub fn redirect_uri(&self) -> Option<String> {
+        self.public_base_url
+            .as_deref()
+            .map(|base| format!("{}/slack/oauth_redirect", base.trim_end_matches('/')))
     }
 }
 

@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use commands::CommandsHandler;
 use events::EventsHandler;
+use install::InstallHandler;
+use oauth::OAuthHandler;
 use tenant::Backend;
 
 /// Bodies are read whole up to this, so the handlers' own 1 MiB check answers 413 with its
@@ -21,8 +23,21 @@ use tenant::Backend;
 const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 
 /// The full router. Without a signing secret the Slack routes answer 503 (and `serve` has
-/// printed what to set) instead of accepting anything unverified.
+/// printed what to set) instead of accepting anything unverified. The install routes answer a
+/// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
+    let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
+    let install_routes = Router::new()
+        .route("/slack/install", get(dispatch::<InstallHandler>))
+        .with_state(install);
+    let install_routes = match OAuthHandler::new(backend.clone(), slack, clock.clone()) {
+        Ok(oauth) => install_routes.route(
+            "/slack/oauth_redirect",
+            get(dispatch::<OAuthHandler>).with_state(Arc::new(oauth)),
+        ),
+        // Only a malformed SLACK_API_URL gets here; the other Slack routes fail the same way.
+        Err(_) => install_routes.route("/slack/oauth_redirect", get(bad_api_url)),
+    };
     let slack_routes = match slack.verifier() {
         Ok(verifier) => {
             let events = Arc::new(EventsHandler::new(
@@ -51,8 +66,7 @@ pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router 
             .route("/slack/interactions", post(not_configured)),
     };
     slack_routes
-        .route("/slack/install", get(not_built))
-        .route("/slack/oauth_redirect", get(not_built))
+        .merge(install_routes)
         .route("/admin/{*proxy}", any(not_built))
         .fallback(not_found)
 }
@@ -70,6 +84,15 @@ async fn not_configured() -> Response {
     http_io::text(
         StatusCode::SERVICE_UNAVAILABLE,
         "SLACK_SIGNING_SECRET is not set on this server",
+    )
+    .map(Body::from)
+    .into_response()
+}
+
+async fn bad_api_url() -> Response {
+    http_io::text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SLACK_API_URL is not a valid URL on this server",
     )
     .map(Body::from)
     .into_response()
