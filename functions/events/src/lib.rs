@@ -86,7 +86,7 @@ impl EventsHandler {
                 return Ok(http_io::ack());
             }
             Event::TokensRevoked { oauth, bot } => {
-                service::revoke_tokens(&self.backend, &tenant, bot, oauth)
+                service::revoke_tokens(&self.backend, &tenant, bot, oauth, now)
                     .await
                     .map_err(IngressError::unavailable)?;
                 return Ok(http_io::ack());

@@ -10,7 +10,9 @@
 
 use std::time::{Duration, Instant};
 
+use tenant::audit::AuditAction;
 use tenant::ports::{Claim, LedgerKey};
+use tenant::service;
 use tenant::{BotToken, JobEnvelope, Secret};
 use tracing::{info, warn};
 
@@ -115,6 +117,21 @@ impl Worker {
         let expires_in = access.expires_in.unwrap_or_default();
         vault.put(&job.tenant, &bundle).await?;
         info!(expires_in, "bot token refreshed");
+        let detail = format!("bot token refreshed; expires in {expires_in} s");
+        let now = self.clock.unix_secs();
+        if let Err(err) = service::audit(
+            &self.backend,
+            &job.tenant,
+            service::actor::SYSTEM,
+            AuditAction::TokenRefreshed,
+            detail,
+            now,
+        )
+        .await
+        {
+            // The new tokens are stored; failing the job now would only repeat its side effect.
+            warn!(error = %err, "could not audit the token refresh");
+        }
         Ok(token)
     }
 }

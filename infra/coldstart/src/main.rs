@@ -188,6 +188,7 @@ async fn run_once(binary: &Path, name: &str) -> Run {
         // Nothing listens here: a network call at init would fail or hang visibly.
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .env("TABLE_NAME", "coldstart")
+        .env("AUDIT_TABLE_NAME", "coldstart-audit")
         .env("QUEUE_URL", "http://127.0.0.1:9/000000000000/coldstart")
         .env("KMS_KEY_ID", "alias/coldstart")
         .env("SECRET_PREFIX", "coldstart")

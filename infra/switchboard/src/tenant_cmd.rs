@@ -237,13 +237,13 @@ async fn installed(backend: &Backend, id: &TenantId) -> Result<Tenant, TenantCmd
 /// Suspends an installed tenant.
 pub async fn suspend(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantCmdError> {
     installed(backend, id).await?;
-    Ok(service::suspend(backend, id, now).await?)
+    Ok(service::suspend(backend, id, service::actor::OPERATOR, now).await?)
 }
 
 /// Resumes an installed tenant (a no-op for an active one).
 pub async fn resume(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantCmdError> {
     installed(backend, id).await?;
-    Ok(service::resume(backend, id, now).await?)
+    Ok(service::resume(backend, id, service::actor::OPERATOR, now).await?)
 }
 
 /// `YYYY-MM-DD HH:MM` in UTC.

@@ -178,7 +178,10 @@ mod tests {
     fn an_edited_entry_is_detected() {
         let (tenant, mut entries) = chain(5);
         entries[2].detail = "something else".into();
-        assert_eq!(verify_chain(&tenant, &entries), Err(ChainError::Edited { seq: 3 }));
+        assert_eq!(
+            verify_chain(&tenant, &entries),
+            Err(ChainError::Edited { seq: 3 })
+        );
     }
 
     #[test]
@@ -186,17 +189,26 @@ mod tests {
         let (tenant, mut entries) = chain(5);
         entries[2].actor = "attacker".into();
         entries[2].hash = entries[2].compute_hash();
-        assert_eq!(verify_chain(&tenant, &entries), Err(ChainError::Broken { seq: 4 }));
+        assert_eq!(
+            verify_chain(&tenant, &entries),
+            Err(ChainError::Broken { seq: 4 })
+        );
     }
 
     #[test]
     fn a_deleted_entry_is_detected() {
         let (tenant, mut entries) = chain(5);
         entries.remove(1);
-        assert_eq!(verify_chain(&tenant, &entries), Err(ChainError::Broken { seq: 3 }));
+        assert_eq!(
+            verify_chain(&tenant, &entries),
+            Err(ChainError::Broken { seq: 3 })
+        );
         let (tenant, mut entries) = chain(3);
         entries.remove(0);
-        assert_eq!(verify_chain(&tenant, &entries), Err(ChainError::Broken { seq: 2 }));
+        assert_eq!(
+            verify_chain(&tenant, &entries),
+            Err(ChainError::Broken { seq: 2 })
+        );
     }
 
     #[test]

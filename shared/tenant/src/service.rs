@@ -3,6 +3,7 @@
 
 use tracing::info;
 
+use crate::audit::{AuditAction, AuditEvent};
 use crate::ids::{TenantId, UserId};
 use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{Backend, StoreError, VaultError};
@@ -54,6 +55,34 @@ impl TenantError {
     }
 }
 
+/// Who acted, as recorded in the audit log.
+pub mod actor {
+    /// Slack itself (events such as app_uninstalled).
+    pub const SLACK: &str = "slack";
+    /// The operator CLI.
+    pub const OPERATOR: &str = "operator";
+    /// The app on its own (token refresh).
+    pub const SYSTEM: &str = "system";
+}
+
+/// Appends an audit entry for a change that was just made.
+pub async fn audit(
+    backend: &Backend,
+    id: &TenantId,
+    actor: &str,
+    action: AuditAction,
+    detail: impl Into<String>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let event = AuditEvent {
+        actor: actor.to_owned(),
+        action,
+        detail: detail.into(),
+        at: now,
+    };
+    backend.audit.append(id, event).await.map(|_| ())
+}
+
 /// Looks the tenant up for serving a request.
 pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, StoreError> {
     let Some(tenant) = backend.tenants.get(id).await? else {
@@ -89,7 +118,12 @@ pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Ten
     bundle.bot = Some(new.bot);
     backend.vault.put(&id, &bundle).await?;
     backend.tenants.put_installation(&new.installation).await?;
-    let tenant = match backend.tenants.get(&id).await? {
+    let existing = backend.tenants.get(&id).await?;
+    let action = match existing {
+        Some(_) => AuditAction::Reinstall,
+        None => AuditAction::Install,
+    };
+    let tenant = match existing {
         Some(existing) => Tenant {
             name: new.name,
             status: TenantStatus::Active,
@@ -99,6 +133,15 @@ pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Ten
         None => Tenant::new(id.clone(), new.name, now),
     };
     backend.tenants.put(&tenant).await?;
+    audit(
+        backend,
+        &id,
+        actor::OPERATOR,
+        action,
+        "bot token imported",
+        now,
+    )
+    .await?;
     info!(tenant = %id, "tenant installed");
     Ok(tenant)
 }
@@ -106,15 +149,27 @@ pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Ten
 /// `app_uninstalled`: the tenant is marked uninstalled and all its tokens are deleted. Its
 /// other data stays for a reinstall. Idempotent; an unknown tenant is a no-op.
 pub async fn uninstall(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
-    match backend
+    let known = match backend
         .tenants
         .set_status(id, TenantStatus::Uninstalled, now)
         .await
     {
-        Ok(()) | Err(StoreError::NotFound) => {}
+        Ok(()) => true,
+        Err(StoreError::NotFound) => false,
         Err(e) => return Err(e.into()),
-    }
+    };
     backend.vault.delete(id).await?;
+    if known {
+        audit(
+            backend,
+            id,
+            actor::SLACK,
+            AuditAction::Uninstall,
+            "app_uninstalled",
+            now,
+        )
+        .await?;
+    }
     info!(tenant = %id, "tenant uninstalled");
     Ok(())
 }
@@ -126,6 +181,7 @@ pub async fn revoke_tokens(
     id: &TenantId,
     bots: &[UserId],
     users: &[UserId],
+    now: i64,
 ) -> Result<(), TenantError> {
     let Some(mut bundle) = backend.vault.get(id).await? else {
         return Ok(());
@@ -155,23 +211,49 @@ pub async fn revoke_tokens(
     } else {
         backend.vault.put(id, &bundle).await?;
     }
+    let users_revoked = before - bundle.users.len();
+    let detail = format!("bot token: {bot_revoked}; user tokens: {users_revoked}");
+    audit(
+        backend,
+        id,
+        actor::SLACK,
+        AuditAction::TokensRevoked,
+        detail,
+        now,
+    )
+    .await?;
     info!(
         tenant = %id,
         bot_revoked,
-        user_tokens_revoked = before - bundle.users.len(),
+        user_tokens_revoked = users_revoked,
         "tokens revoked"
     );
     Ok(())
 }
 
-/// Suspends an active tenant: requests get a notice and no work is queued.
-pub async fn suspend(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
-    set_status(backend, id, TenantStatus::Suspended, now).await
+/// Suspends an active tenant: requests get a notice and no work is queued. `actor` is who
+/// asked (audited).
+pub async fn suspend(
+    backend: &Backend,
+    id: &TenantId,
+    actor: &str,
+    now: i64,
+) -> Result<(), TenantError> {
+    set_status(backend, id, TenantStatus::Suspended, now).await?;
+    audit(backend, id, actor, AuditAction::Suspend, "", now).await?;
+    Ok(())
 }
 
 /// Resumes a suspended tenant.
-pub async fn resume(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
-    set_status(backend, id, TenantStatus::Active, now).await
+pub async fn resume(
+    backend: &Backend,
+    id: &TenantId,
+    actor: &str,
+    now: i64,
+) -> Result<(), TenantError> {
+    set_status(backend, id, TenantStatus::Active, now).await?;
+    audit(backend, id, actor, AuditAction::Resume, "", now).await?;
+    Ok(())
 }
 
 async fn set_status(

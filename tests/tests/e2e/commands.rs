@@ -68,7 +68,7 @@ async fn a_suspended_workspace_gets_a_notice_and_nothing_is_queued() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
     let id = tenant::TenantId::parse("T0ACME001").unwrap();
-    tenant::service::suspend(&app.backend, &id, 0)
+    tenant::service::suspend(&app.backend, &id, "operator", 0)
         .await
         .unwrap();
 
@@ -86,7 +86,7 @@ async fn a_suspended_workspace_gets_a_notice_and_nothing_is_queued() {
     );
     assert!(app.take_queued().await.is_empty());
 
-    tenant::service::resume(&app.backend, &id, 0).await.unwrap();
+    tenant::service::resume(&app.backend, &id, "operator", 0).await.unwrap();
     app.command("T0ACME001", "ping", "x").await;
     assert_eq!(
         app.take_queued().await.len(),

@@ -135,7 +135,7 @@ async fn events_of_unknown_or_suspended_workspaces_are_acked_and_dropped() {
 
     app.install("T0ACME001", "Acme").await;
     let id = tenant::TenantId::parse("T0ACME001").unwrap();
-    tenant::service::suspend(&app.backend, &id, 0)
+    tenant::service::suspend(&app.backend, &id, "operator", 0)
         .await
         .unwrap();
     let mention = payloads::app_mention(

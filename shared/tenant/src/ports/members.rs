@@ -43,8 +43,11 @@ pub trait Members: Send + Sync {
     -> Result<bool, StoreError>;
 
     /// The member, or `Ok(None)`.
-    async fn get_member(&self, tenant: &TenantId, user: &UserId)
-    -> Result<Option<Member>, StoreError>;
+    async fn get_member(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<Member>, StoreError>;
 
     /// Every member, ordered by user id.
     async fn list_members(&self, tenant: &TenantId) -> Result<Vec<Member>, StoreError>;
