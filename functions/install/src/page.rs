@@ -16,16 +16,17 @@ const STYLE: &str = r#"
 :root { --ink:#1d1c1d; --muted:#616061; --brand:#4a154b; --accent:#007a5a; --line:#e8e8e8; }
 * { box-sizing: border-box; }
 body { margin:0; font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;
-  color:var(--ink); background:linear-gradient(180deg,#f8f5fa 0,#fff 320px); line-height:1.5; }
+  color:var(--ink); background:linear-gradient(180deg,#f8f5fa 0,#fff 320px) no-repeat #fff;
+  line-height:1.5; min-height:100vh; display:flex; flex-direction:column; }
 header { display:flex; align-items:center; gap:10px; padding:20px 40px; }
 .logo { width:34px; height:34px; border-radius:9px; background:var(--brand); color:#fff;
   display:grid; place-items:center; font-weight:800; font-size:19px; }
 .name { font-weight:800; font-size:19px; letter-spacing:.2px; }
-main { max-width:880px; margin:0 auto; padding:24px 40px 64px; }
+main { flex:1; width:100%; max-width:880px; margin:0 auto; padding:24px 40px 64px; }
 h1 { font-size:40px; line-height:1.15; margin:24px 0 12px; letter-spacing:-.5px; }
 h2 { font-size:20px; margin:40px 0 12px; }
 .lead { font-size:19px; color:var(--muted); max-width:640px; }
-.cta { margin:32px 0 8px; display:flex; align-items:center; gap:18px; flex-wrap:wrap; }
+.cta { margin:32px 0 40px; display:flex; align-items:center; gap:18px; flex-wrap:wrap; }
 .button { display:inline-flex; align-items:center; gap:10px; padding:13px 24px; border-radius:8px;
   background:#fff; color:var(--ink); border:1px solid #ddd; font-weight:700; font-size:16px;
   text-decoration:none; box-shadow:0 1px 3px rgba(0,0,0,.08); }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::Clock;
-use app::wiring::SlackSettings;
+use app::wiring::{InstallSettings, SlackSettings};
 use switchboard_cli::serve::{self, Running, ServeParts};
 use tenant::ports::{Delivery, JobConsumer};
 use tenant::service::{self, NewInstall};
@@ -16,6 +16,9 @@ use testkit::payloads;
 use testkit::signer::{now, signed_headers};
 
 pub const SECRET: &str = "e2e-signing-secret-0123456789abcdef";
+/// The app's OAuth credentials, known to the fake Slack.
+pub const CLIENT_ID: &str = "1000000001.2000000002";
+pub const CLIENT_SECRET: &str = "e2e-client-secret-abcdef";
 pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
@@ -52,13 +55,23 @@ pub async fn spawn_on(
     dir: tempfile::TempDir,
 ) -> TestApp {
     let fake = FakeSlack::start().await;
+    fake.set_client(CLIENT_ID, CLIENT_SECRET);
+    // The OAuth redirect_uri names the server's own address, so the port is picked first.
+    let addr = free_loopback_addr();
     let slack = SlackSettings {
         signing_secret: Some(SECRET.into()),
         api_url: fake.api_base(),
         response_url_base: fake.response_base(),
+        client_id: Some(CLIENT_ID.into()),
+        client_secret: Some(Secret::new(CLIENT_SECRET)),
+        install: InstallSettings {
+            authorize_url: fake.authorize_url(),
+            public_base_url: Some(format!("http://{addr}")),
+            ..InstallSettings::default()
+        },
     };
     let server = serve::start(
-        "127.0.0.1:0".parse().unwrap(),
+        addr,
         ServeParts {
             backend: backend.clone(),
             consumer: consumer.clone(),
@@ -74,10 +87,22 @@ pub async fn spawn_on(
         fake,
         backend,
         consumer,
-        http: reqwest::Client::new(),
+        // Keeps cookies like a browser (the OAuth state cookie) and shows redirects as they are.
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client"),
         server: Some(server),
         _dir: dir,
     }
+}
+
+/// A loopback address with a port free right now (the listener is dropped before returning).
+fn free_loopback_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
 }
 
 impl TestApp {

@@ -8,4 +8,5 @@ mod failures;
 mod helpers;
 mod isolation;
 mod lifecycle;
+mod oauth;
 mod worker;
