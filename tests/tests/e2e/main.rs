@@ -9,4 +9,5 @@ mod helpers;
 mod isolation;
 mod lifecycle;
 mod oauth;
+mod rotation;
 mod worker;
