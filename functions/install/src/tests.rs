@@ -26,6 +26,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
             authorize_url: "https://slack.example/oauth/v2/authorize".into(),
             public_base_url: base.map(str::to_owned),
         },
+        admin_api_key: None,
     }
 }
 

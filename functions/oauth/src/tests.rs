@@ -34,6 +34,7 @@ fn settings(fake: &FakeSlack) -> SlackSettings {
             authorize_url: fake.authorize_url(),
             public_base_url: Some(BASE.into()),
         },
+        admin_api_key: None,
     }
 }
 

@@ -36,6 +36,10 @@ pub struct SlackSettings {
     pub client_secret: Option<Secret>,
     /// The install flow: scopes, Slack's authorize URL, our public base URL.
     pub install: InstallSettings,
+    /// The operator API's bearer key (`ADMIN_API_KEY`, or the app secret's `admin_api_key` on
+    /// AWS). Not a Slack setting, but carried here because these settings are what wiring hands
+    /// every process. `None`: the admin API answers 503.
+    pub admin_api_key: Option<Secret>,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -53,6 +57,10 @@ impl std::fmt::Debug for SlackSettings {
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
             )
             .field("install", &self.install)
+            .field(
+                "admin_api_key",
+                &self.admin_api_key.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -71,6 +79,7 @@ impl SlackSettings {
             client_id: var("SLACK_CLIENT_ID"),
             client_secret: var("SLACK_CLIENT_SECRET").map(Secret::new),
             install: InstallSettings::from_env(),
+            admin_api_key: var("ADMIN_API_KEY").map(Secret::new),
         }
     }
 
@@ -229,6 +238,10 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, SlackSettings), Wirin
                 slack.signing_secret = Some(app.signing_secret.expose().to_owned());
                 slack.client_id = Some(app.client_id);
                 slack.client_secret = Some(app.client_secret);
+                // ADMIN_API_KEY, when set, wins over the app secret's key.
+                if slack.admin_api_key.is_none() {
+                    slack.admin_api_key = app.admin_api_key;
+                }
             }
             Wired {
                 backend: adapters.backend(),

@@ -1,5 +1,5 @@
-//! The app's own secrets (Slack signing secret, OAuth client id and secret), one JSON secret in
-//! Secrets Manager, read once per cold start.
+//! The app's own secrets (Slack signing secret, OAuth client id and secret, and optionally the
+//! admin API key), one JSON secret in Secrets Manager, read once per cold start.
 
 use std::fmt;
 
@@ -16,6 +16,10 @@ pub struct AppSecrets {
     pub signing_secret: Secret,
     pub client_id: String,
     pub client_secret: Secret,
+    /// The operator API's bearer key (`admin_api_key`); optional, so secrets written before it
+    /// existed still parse. Without it the admin API is off.
+    #[serde(default)]
+    pub admin_api_key: Option<Secret>,
 }
 
 impl fmt::Debug for AppSecrets {
@@ -24,6 +28,10 @@ impl fmt::Debug for AppSecrets {
             .field("signing_secret", &"[redacted]")
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
+            .field(
+                "admin_api_key",
+                &self.admin_api_key.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -86,6 +94,20 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("123.456"));
+        assert_eq!(secrets.admin_api_key, None, "the admin key is optional");
+    }
+
+    #[test]
+    fn the_optional_admin_key_is_read_and_redacted() {
+        let secrets = parse_app_secrets(
+            r#"{"signing_secret":"s","client_id":"1","client_secret":"c","admin_api_key":"adm-SECRET3"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            secrets.admin_api_key.as_ref().map(Secret::expose),
+            Some("adm-SECRET3")
+        );
+        assert!(!format!("{secrets:?}").contains("SECRET3"));
     }
 
     #[test]

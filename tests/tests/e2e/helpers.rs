@@ -19,6 +19,8 @@ pub const SECRET: &str = "e2e-signing-secret-0123456789abcdef";
 /// The app's OAuth credentials, known to the fake Slack.
 pub const CLIENT_ID: &str = "1000000001.2000000002";
 pub const CLIENT_SECRET: &str = "e2e-client-secret-abcdef";
+/// The operator API's bearer key (`Authorization: Bearer ADMIN_KEY` on /admin/...).
+pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789abcdef0123456789";
 pub const WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
@@ -69,6 +71,7 @@ pub async fn spawn_on(
             public_base_url: Some(format!("http://{addr}")),
             ..InstallSettings::default()
         },
+        admin_api_key: Some(Secret::new(ADMIN_KEY)),
     };
     let server = serve::start(
         addr,

@@ -1,6 +1,7 @@
 //! End-to-end tests: signed requests through the router `switchboard serve` runs, jobs through
 //! the worker, answers to a fake Slack. One test binary (one link) with a module per area.
 
+mod admin;
 mod bad_input;
 mod commands;
 mod events;

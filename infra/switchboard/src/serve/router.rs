@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use admin::AdminHandler;
 use app::Clock;
 use app::http_io::{self, HttpRequest};
 use app::lambda::HttpHandler;
@@ -26,6 +27,12 @@ const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 /// printed what to set) instead of accepting anything unverified. The install routes answer a
 /// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
+    // Without ADMIN_API_KEY the admin handler answers every request 503 itself.
+    let admin = Arc::new(AdminHandler::new(
+        backend.clone(),
+        slack.admin_api_key.as_ref(),
+        clock.clone(),
+    ));
     let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
     let install_routes = Router::new()
         .route("/slack/install", get(dispatch::<InstallHandler>))
@@ -67,7 +74,10 @@ pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router 
     };
     slack_routes
         .merge(install_routes)
-        .route("/admin/{*proxy}", any(not_built))
+        .route(
+            "/admin/{*proxy}",
+            any(dispatch::<AdminHandler>).with_state(admin),
+        )
         .fallback(not_found)
 }
 
@@ -93,16 +103,6 @@ async fn bad_api_url() -> Response {
     http_io::text(
         StatusCode::SERVICE_UNAVAILABLE,
         "SLACK_API_URL is not a valid URL on this server",
-    )
-    .map(Body::from)
-    .into_response()
-}
-
-/// Routes whose functions come with the OAuth and admin work (see the README's roadmap).
-async fn not_built() -> Response {
-    http_io::text(
-        StatusCode::NOT_IMPLEMENTED,
-        "not available yet: install a workspace with `switchboard tenant add`",
     )
     .map(Body::from)
     .into_response()
