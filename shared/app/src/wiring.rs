@@ -13,8 +13,11 @@ pub enum WiringError {
     Missing(&'static str),
     #[error("{name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[cfg(feature = "embedded")]
     #[error("could not open the embedded backend: {0}")]
     Local(#[from] local::LocalError),
+    #[error("this build has no embedded backend (built without the `embedded` feature)")]
+    NoEmbeddedBackend,
     #[error("AWS backend: {0}")]
     Aws(#[from] aws::ConfigError),
     #[error("could not load the app's Slack credentials: {0}")]
@@ -258,11 +261,19 @@ pub async fn wire_from_env() -> Result<(Wired, SlackSettings), WiringError> {
 }
 
 /// The embedded backend in `data_dir()`.
+#[cfg(not(feature = "embedded"))]
+pub fn local_backend() -> Result<Wired, WiringError> {
+    Err(WiringError::NoEmbeddedBackend)
+}
+
+/// The embedded backend in `data_dir()`.
+#[cfg(feature = "embedded")]
 pub fn local_backend() -> Result<Wired, WiringError> {
     local_backend_at(&data_dir())
 }
 
 /// The embedded backend in `dir`.
+#[cfg(feature = "embedded")]
 pub fn local_backend_at(dir: &std::path::Path) -> Result<Wired, WiringError> {
     let local = local::LocalBackend::open(dir)?;
     Ok(Wired {

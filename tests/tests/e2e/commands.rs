@@ -86,7 +86,9 @@ async fn a_suspended_workspace_gets_a_notice_and_nothing_is_queued() {
     );
     assert!(app.take_queued().await.is_empty());
 
-    tenant::service::resume(&app.backend, &id, "operator", 0).await.unwrap();
+    tenant::service::resume(&app.backend, &id, "operator", 0)
+        .await
+        .unwrap();
     app.command("T0ACME001", "ping", "x").await;
     assert_eq!(
         app.take_queued().await.len(),
