@@ -127,11 +127,8 @@ impl AdminHandler {
             .get_installation(id)
             .await
             .map_err(AdminError::storage)?;
-        // Read to learn whether a bot token exists; the token is dropped here, unlogged.
-        let has_bot_token = service::bot_token(b, id)
-            .await
-            .map_err(AdminError::storage)?
-            .is_some();
+        // Whether tokens exist, asked without decrypting them: the admin role cannot decrypt.
+        let has_tokens = b.vault.exists(id).await.map_err(AdminError::storage)?;
         let members = b
             .members
             .list_members(id)
@@ -140,7 +137,7 @@ impl AdminHandler {
         Ok(ok(&TenantDetail {
             tenant: TenantView::from(&tenant),
             installation: installation.as_ref().map(Into::into),
-            has_bot_token,
+            has_tokens,
             members: members.iter().map(MemberView::from).collect(),
         }))
     }

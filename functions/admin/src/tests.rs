@@ -176,7 +176,7 @@ async fn get_shows_installation_members_and_token_presence_but_no_token() {
     assert_eq!(body["installation"]["team_id"], id.as_str());
     assert_eq!(body["installation"]["installer"], "U0INSTALLER");
     assert_eq!(body["installation"]["bot_scopes"][0], "commands");
-    assert_eq!(body["has_bot_token"], true);
+    assert_eq!(body["has_tokens"], true);
     assert_eq!(body["members"][0]["user"], "U0ADMIN001");
     assert_eq!(body["members"][0]["role"], "admin");
     let text = body.to_string();
@@ -187,7 +187,7 @@ async fn get_shows_installation_members_and_token_presence_but_no_token() {
     let (_, body) = rig
         .authed(Method::GET, &format!("/admin/tenants/{id}"))
         .await;
-    assert_eq!(body["has_bot_token"], false);
+    assert_eq!(body["has_tokens"], false);
 }
 
 #[tokio::test]

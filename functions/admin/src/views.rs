@@ -97,8 +97,8 @@ pub struct TenantDetail<'a> {
     pub tenant: TenantView<'a>,
     /// `null` when the tenant has no installation record (an install that failed part-way).
     pub installation: Option<InstallationView<'a>>,
-    /// Whether the vault holds a bot token for the tenant (the token itself never leaves it).
-    pub has_bot_token: bool,
+    /// Whether the vault holds tokens for the tenant (never the tokens themselves).
+    pub has_tokens: bool,
     pub members: Vec<MemberView<'a>>,
 }
 

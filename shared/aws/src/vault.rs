@@ -258,6 +258,18 @@ impl Vault for KmsVault {
         Ok(Some(bundle))
     }
 
+    /// Past the cache: after taking the token-refresh lease, a cached bundle may hold a refresh
+    /// token another instance has already spent.
+    async fn get_fresh(&self, tenant: &TenantId) -> Result<Option<TokenBundle>, VaultError> {
+        self.cache.invalidate(tenant);
+        self.get(tenant).await
+    }
+
+    /// DescribeSecret only: no KMS call, so roles without decrypt rights (admin) can ask.
+    async fn exists(&self, tenant: &TenantId) -> Result<bool, VaultError> {
+        Ok(self.describe(&self.secret_name(tenant)).await? == SecretState::Live)
+    }
+
     async fn put(&self, tenant: &TenantId, bundle: &TokenBundle) -> Result<(), VaultError> {
         self.cache.invalidate(tenant);
         let value = self.encrypt(tenant, bundle).await?;

@@ -134,7 +134,7 @@ async fn list_and_get_show_tenants_without_their_tokens() {
     assert!(!text.contains("xoxb-"), "a token in the body: {text}");
     let detail: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(detail["tenant"]["name"], "Acme");
-    assert_eq!(detail["has_bot_token"], true);
+    assert_eq!(detail["has_tokens"], true);
     assert_eq!(detail["installation"]["team_id"], "T0ACME001");
     assert_eq!(detail["installation"]["bot_user_id"], payloads::BOT_USER_ID);
     assert!(detail["members"].as_array().unwrap().is_empty());

@@ -37,6 +37,12 @@ pub trait Vault: Send + Sync {
         self.get(tenant).await
     }
 
+    /// Whether the tenant has a bundle, answered without decrypting it where the adapter can
+    /// (so that an operator view needs no decrypt permission).
+    async fn exists(&self, tenant: &TenantId) -> Result<bool, VaultError> {
+        Ok(self.get(tenant).await?.is_some())
+    }
+
     /// Replaces the tenant's bundle.
     async fn put(&self, tenant: &TenantId, bundle: &TokenBundle) -> Result<(), VaultError>;
 
