@@ -3,7 +3,7 @@ use crate::ports::Vault;
 use crate::testkit::{random_suffix, random_tenant, sample_bundle};
 
 /// [`Vault`]: missing is `None`, put/get round trip, put replaces (not merges), delete removes,
-/// deleting a missing bundle is `Ok`, and what comes back still prints redacted under `Debug`.
+/// deleting a missing bundle is `Ok`, `exists` and `get_fresh` agree with `get`, and what comes back still prints redacted under `Debug`.
 pub async fn vault(vault: &dyn Vault) {
     let tenant = random_tenant();
     expect_eq(
@@ -12,6 +12,11 @@ pub async fn vault(vault: &dyn Vault) {
         None,
     );
     ok("delete of a missing bundle", vault.delete(&tenant).await);
+    expect_eq(
+        "exists is false without a bundle",
+        ok("exists", vault.exists(&tenant).await),
+        false,
+    );
 
     let marker = random_suffix(12);
     let first = sample_bundle(&marker);
@@ -21,6 +26,16 @@ pub async fn vault(vault: &dyn Vault) {
         "put then get returns the bundle",
         got.as_ref(),
         Some(&first),
+    );
+    expect_eq(
+        "exists after put",
+        ok("exists", vault.exists(&tenant).await),
+        true,
+    );
+    expect_eq(
+        "get_fresh returns what get returns",
+        ok("get_fresh", vault.get_fresh(&tenant).await),
+        Some(first.clone()),
     );
 
     let shown = format!("{got:?} {got:#?}");
@@ -45,6 +60,11 @@ pub async fn vault(vault: &dyn Vault) {
         "delete removes the bundle",
         ok("get", vault.get(&tenant).await),
         None,
+    );
+    expect_eq(
+        "exists is false after delete",
+        ok("exists", vault.exists(&tenant).await),
+        false,
     );
     ok("delete again", vault.delete(&tenant).await);
 }
