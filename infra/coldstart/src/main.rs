@@ -6,7 +6,8 @@
 //! (`AWS_LAMBDA_RUNTIME_API`, function name, memory size, the AWS backend's settings pointed at
 //! an address nothing listens on, so that any network call at init would show), hands it one
 //! event that needs no network (url_verification, ssl_check, an SQS batch with one undecodable
-//! record), and measures the time from exec to the response, the peak RSS (`VmHWM`) then, and
+//! record, the install page and admin API without credentials configured, a cancelled OAuth
+//! redirect), and measures the time from exec to the response, the peak RSS (`VmHWM`) then, and
 //! the binary's size. Each binary runs `--runs` times; the table shows the median and the worst.
 //!
 //! ```sh
@@ -91,6 +92,24 @@ fn event_for(binary: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
+    let get = |path: &str, query: &str| {
+        serde_json::json!({
+            "version": "2.0",
+            "routeKey": format!("GET {path}"),
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": {"accept": "text/html"},
+            "requestContext": {
+                "accountId": "000000000000", "apiId": "coldstart", "domainName": "coldstart.local",
+                "domainPrefix": "coldstart", "requestId": "cold-1", "routeKey": format!("GET {path}"),
+                "stage": "$default", "time": "24/Nov/2026:00:00:00 +0000", "timeEpoch": now * 1000,
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": "Mozilla/5.0"}
+            },
+            "isBase64Encoded": false
+        })
+        .to_string()
+    };
     let apigw = |path: &str, body: &str, content_type: &str| {
         serde_json::json!({
             "version": "2.0",
@@ -132,6 +151,11 @@ fn event_for(binary: &str) -> String {
             "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:jobs", "awsRegion": "us-east-1"
         }]})
         .to_string(),
+        // No OAuth client configured here: the install page answers "not configured" without
+        // touching storage. The cancelled-install page and the admin API without a key likewise.
+        "install" => get("/slack/install", ""),
+        "oauth" => get("/slack/oauth_redirect", "error=access_denied&state=x"),
+        "admin" => get("/admin/tenants", ""),
         other => panic!("no cold-start event for {other}"),
     }
 }
