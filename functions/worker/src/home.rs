@@ -31,15 +31,20 @@ pub fn home_view(tenant: &Tenant) -> Value {
 }
 
 /// The welcome DM to the installer.
-pub fn welcome_text(tenant: &Tenant, reinstall: bool) -> String {
+pub fn welcome_text(tenant: &Tenant, reinstall: bool, first_admin: bool) -> String {
+    let admin = if first_admin {
+        " You are its first admin."
+    } else {
+        ""
+    };
     if reinstall {
         format!(
-            ":wave: Switchboard was reinstalled in *{}*. Everything you had is still here.\n{USAGE}",
+            ":wave: Switchboard was reinstalled in *{}*. Everything you had is still here.{admin}\n{USAGE}",
             tenant.name
         )
     } else {
         format!(
-            ":wave: Thanks for installing Switchboard in *{}*! You are its first admin.\n{USAGE}",
+            ":wave: Thanks for installing Switchboard in *{}*!{admin}\n{USAGE}",
             tenant.name
         )
     }

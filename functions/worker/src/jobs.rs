@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use slack::{Message, ResponseMessage, ResponseType};
-use tenant::ports::{Claim, LedgerKey};
+use tenant::ports::{Claim, LedgerKey, Member, Role};
 use tenant::{ChannelId, JobEnvelope, Tenant, UserId};
+use tracing::info;
 
 use crate::error::JobError;
 use crate::{OUTCOME_TTL, Worker, home};
@@ -68,12 +69,13 @@ impl Worker {
         let Some(installer) = installer else {
             return Ok(());
         };
+        let first_admin = self.enrol_installer(job, installer).await?;
         let token = self.bot_token(job).await?;
         self.once(job, "welcome_dm", async {
             let channel = self.web.open_dm(&token, installer).await?;
             let msg = Message {
                 channel: Some(channel),
-                text: home::welcome_text(tenant, reinstall),
+                text: home::welcome_text(tenant, reinstall, first_admin),
                 blocks: None,
                 thread_ts: None,
             };
@@ -87,6 +89,34 @@ impl Worker {
             Ok(())
         })
         .await
+    }
+
+    /// The installer becomes the tenant's first admin (atomically: of two concurrent installs
+    /// one wins), or else at least a member. Returns whether they became the first admin.
+    async fn enrol_installer(
+        &self,
+        job: &JobEnvelope,
+        installer: &UserId,
+    ) -> Result<bool, JobError> {
+        let members = &self.backend.members;
+        let now = self.clock.unix_secs();
+        let admin = Member {
+            user: installer.clone(),
+            role: Role::Admin,
+            added_at: now,
+        };
+        if members.add_first_admin(&job.tenant, &admin).await? {
+            info!(user = %installer, "installer is the tenant's first admin");
+            return Ok(true);
+        }
+        if members.get_member(&job.tenant, installer).await?.is_none() {
+            let member = Member {
+                role: Role::Member,
+                ..admin
+            };
+            members.put_member(&job.tenant, &member).await?;
+        }
+        Ok(false)
     }
 
     /// A user opened the Home tab: publish the tenant's current view for them.

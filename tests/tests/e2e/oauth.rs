@@ -516,3 +516,61 @@ fn url_encode(raw: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_reinstall_after_an_uninstall_restores_the_same_tenant() {
+    let app = spawn_app_without_worker().await;
+    let back = app.allowed_redirect().await;
+    assert_eq!(app.get(&back).await.status(), StatusCode::OK);
+    let installed = app.backend.tenants.get(&team()).await.unwrap().unwrap();
+    app.take_queued().await;
+
+    // The workspace removes the app: tenant uninstalled, tokens gone.
+    let res = app
+        .post_signed("/slack/events", &testkit::payloads::app_uninstalled(TEAM))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let gone = app.backend.tenants.get(&team()).await.unwrap().unwrap();
+    assert_eq!(gone.status, TenantStatus::Uninstalled);
+    assert!(app.backend.vault.get(&team()).await.unwrap().is_none());
+
+    // And installs it again: the same tenant, active, with new tokens and its history.
+    let back = app.allowed_redirect().await;
+    assert_eq!(app.get(&back).await.status(), StatusCode::OK);
+    let again = app.backend.tenants.get(&team()).await.unwrap().unwrap();
+    assert_eq!(again.status, TenantStatus::Active);
+    assert_eq!(again.created_at, installed.created_at);
+    assert!(
+        app.backend
+            .vault
+            .get(&team())
+            .await
+            .unwrap()
+            .unwrap()
+            .bot
+            .is_some()
+    );
+    let queued = app.take_queued().await;
+    assert!(
+        queued.iter().any(|d| matches!(
+            job(d).kind,
+            JobKind::Provision {
+                reinstall: true,
+                ..
+            }
+        )),
+        "provisioning queued as a reinstall"
+    );
+    let audit = app.backend.audit.list(&team()).await.unwrap();
+    let actions: Vec<AuditAction> = audit.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::Install,
+            AuditAction::Uninstall,
+            AuditAction::Reinstall
+        ]
+    );
+    verify_chain(&team(), &audit).unwrap();
+    app.stop().await;
+}

@@ -267,3 +267,43 @@ async fn provisioning_sends_one_welcome_dm_and_publishes_home_even_across_a_retr
     assert!(app.take_queued().await.is_empty());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_later_installer_becomes_a_member_not_a_second_first_admin() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let tenant = TenantId::parse("T0ACME001").unwrap();
+    let worker = worker_for(&app);
+    for (user, reinstall) in [("U0ADMIN01", false), ("U0OTHER01", true)] {
+        let job = JobEnvelope::new(
+            tenant.clone(),
+            JobKind::Provision {
+                installer: Some(tenant::UserId::parse(user).unwrap()),
+                reinstall,
+            },
+            SlackContext::default(),
+            testkit::signer::now() * 1000,
+        );
+        app.backend.queue.enqueue(&job).await.unwrap();
+        worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    }
+    let members = app.backend.members.list_members(&tenant).await.unwrap();
+    let roles: Vec<(&str, tenant::ports::Role)> =
+        members.iter().map(|m| (m.user.as_str(), m.role)).collect();
+    assert_eq!(
+        roles,
+        [
+            ("U0ADMIN01", tenant::ports::Role::Admin),
+            ("U0OTHER01", tenant::ports::Role::Member)
+        ]
+    );
+    let dms = app.fake.calls_to("chat.postMessage");
+    assert_eq!(dms.len(), 2);
+    assert!(
+        !dms[1].body["text"]
+            .as_str()
+            .unwrap()
+            .contains("first admin")
+    );
+    app.stop().await;
+}
