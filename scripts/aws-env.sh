@@ -38,7 +38,8 @@ _sb_aws_env() {
     local port
     port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')" || return 1
     local log="${TMPDIR:-/tmp}/switchboard-moto-$port.log"
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+    # moto with one request at a time, as atomic as the services it fakes (see the script).
+    "$venv/bin/python" "$root/scripts/moto-server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
     MOTO_PID=$!
     export MOTO_PID
 

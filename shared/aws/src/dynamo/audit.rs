@@ -145,31 +145,11 @@ impl AuditLog for DynamoAuditLog {
     }
 
     async fn list(&self, tenant: &TenantId) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", s(keys::AUDIT_SEQ_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(store_error)?;
-            for item in out.items() {
-                entries.push(entry_from_item(tenant, item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(entries);
-            }
-        }
+        self.table
+            .query_prefix(keys::tenant_pk(tenant), keys::AUDIT_SEQ_PREFIX)
+            .await?
+            .iter()
+            .map(|item| entry_from_item(tenant, item))
+            .collect()
     }
 }

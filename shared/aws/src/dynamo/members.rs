@@ -213,32 +213,12 @@ impl Members for DynamoMembers {
     }
 
     async fn list_members(&self, tenant: &TenantId) -> Result<Vec<Member>, StoreError> {
-        let mut members = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", keys::PK)
-                .expression_attribute_names("#sk", keys::SK)
-                .expression_attribute_values(":pk", s(keys::tenant_pk(tenant)))
-                .expression_attribute_values(":prefix", s(keys::MEMBER_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(store_error)?;
-            for item in out.items() {
-                members.push(checked_member(tenant, item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                // The sort key order is the user id order the port promises.
-                return Ok(members);
-            }
-        }
+        // The sort key order is the user id order the port promises.
+        self.table
+            .query_prefix(keys::tenant_pk(tenant), keys::MEMBER_PREFIX)
+            .await?
+            .iter()
+            .map(|item| checked_member(tenant, item))
+            .collect()
     }
 }
