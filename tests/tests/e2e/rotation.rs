@@ -14,7 +14,7 @@ use worker::Worker;
 use crate::helpers::{CLIENT_ID, CLIENT_SECRET, TestApp, spawn_app_without_worker};
 
 const TEAM: &str = "T0ROTATE1";
-const OLD_TOKEN: &str = "xoxe.xoxb-1-rotating-old";
+const OLD_TOKEN: &str = "xoxe.xoxb-rotating-old";
 const OLD_REFRESH: &str = "xoxe-1-refresh-old";
 
 fn now() -> i64 {
