@@ -91,7 +91,7 @@ impl CommandsHandler {
                 .await
                 .map_err(IngressError::unavailable)?
             {
-                Resolved::Active(active) => Ok(active.tenant),
+                Resolved::Active(tenant) => Ok(tenant),
                 Resolved::Suspended(_) => {
                     info!("tenant suspended: nothing queued");
                     Err(http_io::ephemeral(reply::SUSPENDED))

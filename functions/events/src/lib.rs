@@ -93,11 +93,11 @@ impl EventsHandler {
             }
             _ => {}
         }
-        let installation = match service::resolve(&self.backend, &tenant)
+        match service::resolve(&self.backend, &tenant)
             .await
             .map_err(IngressError::unavailable)?
         {
-            Resolved::Active(active) => active.installation,
+            Resolved::Active(_) => {}
             Resolved::Suspended(_) => {
                 info!("tenant suspended: event dropped");
                 return Ok(http_io::ack());
@@ -106,15 +106,22 @@ impl EventsHandler {
                 info!("tenant not installed: event dropped");
                 return Ok(http_io::ack());
             }
-        };
-        if is_own_event(&callback.event, installation.as_ref()) {
-            debug!("the app's own event: ignored");
-            return Ok(http_io::ack());
         }
         let Some((kind, slack_ctx)) = job_for(&callback.event) else {
             debug!("no job for this event type");
             return Ok(http_io::ack());
         };
+        // The bot's ids are only needed for events that would become work.
+        let installation = self
+            .backend
+            .tenants
+            .get_installation(&tenant)
+            .await
+            .map_err(IngressError::unavailable)?;
+        if is_own_event(&callback.event, installation.as_ref()) {
+            debug!("the app's own event: ignored");
+            return Ok(http_io::ack());
+        }
         self.accept_once(tenant, &callback.event_id, kind, slack_ctx)
             .await
     }

@@ -155,7 +155,7 @@ impl Worker {
 
     async fn run(&self, job: &JobEnvelope) -> Result<(), JobError> {
         let tenant = match service::resolve(&self.backend, &job.tenant).await? {
-            Resolved::Active(active) => active.tenant,
+            Resolved::Active(tenant) => tenant,
             Resolved::Suspended(_) => return Err(JobError::TenantSuspended),
             Resolved::NotInstalled => return Err(JobError::TenantGone),
         };

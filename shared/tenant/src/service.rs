@@ -13,18 +13,11 @@ mod oauth_install;
 
 pub use oauth_install::{Installed, OAuthInstall, WEBHOOK_INTEGRATION, oauth_install};
 
-/// An installed, active tenant and its installation metadata.
-#[derive(Debug, Clone)]
-pub struct ActiveTenant {
-    pub tenant: Tenant,
-    pub installation: Option<Installation>,
-}
-
 /// Where a request's tenant stands, as far as serving it goes.
 #[derive(Debug, Clone)]
 pub enum Resolved {
     /// Installed and active.
-    Active(Box<ActiveTenant>),
+    Active(Tenant),
     /// Installed but suspended by an operator.
     Suspended(Tenant),
     /// Never installed, or uninstalled.
@@ -83,7 +76,9 @@ pub async fn audit(
     backend.audit.append(id, event).await.map(|_| ())
 }
 
-/// Looks the tenant up for serving a request.
+/// Looks the tenant up for serving a request: one read of the tenant record. Callers that
+/// need the installation metadata (the events function, for the bot's ids) read it themselves,
+/// only when they do.
 pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, StoreError> {
     let Some(tenant) = backend.tenants.get(id).await? else {
         return Ok(Resolved::NotInstalled);
@@ -91,13 +86,7 @@ pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, Store
     Ok(match tenant.status {
         TenantStatus::Uninstalled => Resolved::NotInstalled,
         TenantStatus::Suspended => Resolved::Suspended(tenant),
-        TenantStatus::Active => {
-            let installation = backend.tenants.get_installation(id).await?;
-            Resolved::Active(Box::new(ActiveTenant {
-                tenant,
-                installation,
-            }))
-        }
+        TenantStatus::Active => Resolved::Active(tenant),
     })
 }
 
