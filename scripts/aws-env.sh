@@ -74,10 +74,12 @@ _sb_aws_env() {
     export AWS_EC2_METADATA_DISABLED=true
 
     # Stop moto when the shell that sourced this exits (chaining any EXIT trap already set).
+    # The trap keeps the script's own exit status: under `set -e`, a bare `wait` on the killed
+    # server (status 143) would otherwise turn a green run into a failure.
     local previous
     previous="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT\$/\\1/")"
     # shellcheck disable=SC2064
-    trap "kill $MOTO_PID 2>/dev/null; wait $MOTO_PID 2>/dev/null; ${previous:-:}" EXIT
+    trap "_sb_status=\$?; kill $MOTO_PID 2>/dev/null || true; wait $MOTO_PID 2>/dev/null || true; ${previous:-:}; exit \$_sb_status" EXIT
     echo "aws-env: moto_server on $AWS_ENDPOINT_URL (pid $MOTO_PID)" >&2
 }
 
