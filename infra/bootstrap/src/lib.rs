@@ -11,6 +11,22 @@ pub mod template;
 pub use create::create_all;
 pub use template::{Definitions, substitute};
 
+/// The SDK configuration for a local endpoint: the default credential chain (the dummy keys
+/// `scripts/aws-env.sh` exports), pointed at `endpoint_url`, over hyper and rustls on `ring`
+/// (the SDK crates are built without their default HTTPS client; see the root Cargo.toml).
+pub async fn sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https)
+        .endpoint_url(endpoint_url)
+        .load()
+        .await
+}
+
 /// Where the created resources' names come from: the template's names with `${Stage}` set to
 /// `prefix` (`switchboard-<prefix>`, `switchboard-<prefix>-jobs`, `switchboard/<prefix>/app`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,6 @@
 
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
 use bootstrap::{Names, create_all};
 use clap::Parser;
 
@@ -51,10 +50,7 @@ async fn main() -> ExitCode {
             .to_string(),
         );
     }
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&args.endpoint_url)
-        .load()
-        .await;
+    let sdk = bootstrap::sdk_config(&args.endpoint_url).await;
     match create_all(&sdk, &names).await {
         Ok(created) => {
             println!(

@@ -2,7 +2,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::types::TimeToLiveStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
 use bootstrap::{Definitions, Names, create_all};
@@ -16,10 +15,7 @@ async fn resources_match_the_template_and_a_rerun_reuses_them() {
         );
         return;
     };
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
+    let sdk = bootstrap::sdk_config(&endpoint).await;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())

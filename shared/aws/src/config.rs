@@ -2,6 +2,8 @@
 //! template.yaml, or what `switchboard-bootstrap` prints for moto).
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
 /// Names and ids of the AWS resources the adapters use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,15 +73,72 @@ impl AwsConfig {
         })
     }
 
-    /// Loads the SDK configuration (region, credentials) once per cold start, pointed at
-    /// [`Self::endpoint_url`] when set.
+    /// Loads the SDK configuration (region, credentials, the HTTPS client) once per cold
+    /// start, pointed at [`Self::endpoint_url`] when set.
+    ///
+    /// With the `credential-chain` feature (developer machines: `serve --backend aws`) this is
+    /// the SDK's default chain: environment, profiles, SSO cache, web identity, ECS, IMDS.
+    /// Without it (the Lambda packages) credentials come from the variables Lambda sets
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and the region from
+    /// `AWS_REGION`: nothing is read from disk at a cold start and the chain's providers (STS
+    /// among them) are not linked into the binary.
     pub async fn load_sdk_config(&self) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(url) = &self.endpoint_url {
-            loader = loader.endpoint_url(url);
+        #[cfg(feature = "credential-chain")]
+        {
+            let mut loader =
+                aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
+            if let Some(url) = &self.endpoint_url {
+                loader = loader.endpoint_url(url);
+            }
+            loader.load().await
         }
-        loader.load().await
+        #[cfg(not(feature = "credential-chain"))]
+        {
+            lambda_sdk_config(self.endpoint_url.as_deref(), |name| {
+                std::env::var(name).ok()
+            })
+        }
     }
+}
+
+/// The one HTTPS client of every AWS SDK client: hyper and rustls on `ring`, the crypto the
+/// Slack client uses too, so a Lambda package links a single TLS library. Trust roots are the
+/// system's (on Lambda, the Amazon Linux CA bundle).
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// The SDK configuration from Lambda's environment alone: static credentials from the
+/// environment (refreshed by Lambda at each new execution environment), the region from
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries, timeouts, sleep and time source are the
+/// service clients' defaults, as `aws_config::load_defaults` would leave them on Lambda.
+#[cfg_attr(feature = "credential-chain", allow(dead_code))]
+fn lambda_sdk_config(
+    endpoint_url: Option<&str>,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> SdkConfig {
+    use aws_config::environment::EnvironmentVariableCredentialsProvider;
+    // The SDK crates re-export aws-credential-types' provider handle.
+    use aws_sdk_dynamodb::config::SharedCredentialsProvider;
+    let region = lookup("AWS_REGION")
+        .or_else(|| lookup("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.trim().is_empty())
+        .map(aws_config::Region::new);
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .http_client(https_client());
+    if let Some(url) = endpoint_url {
+        builder = builder.endpoint_url(url);
+    }
+    builder.build()
 }
 
 #[cfg(test)]
@@ -94,6 +153,29 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn the_lambda_config_reads_region_and_endpoint_and_carries_credentials_and_https() {
+        let sdk = lambda_sdk_config(
+            Some("http://127.0.0.1:4566"),
+            lookup(&[
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_DEFAULT_REGION", "us-east-2"),
+            ]),
+        );
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert!(sdk.credentials_provider().is_some());
+        assert!(sdk.http_client().is_some());
+        assert!(sdk.behavior_version().is_some());
+
+        let sdk = lambda_sdk_config(None, lookup(&[("AWS_DEFAULT_REGION", "us-east-2")]));
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-2"));
+        assert_eq!(sdk.endpoint_url(), None);
+
+        let sdk = lambda_sdk_config(None, lookup(&[("AWS_REGION", " ")]));
+        assert_eq!(sdk.region(), None);
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod vault;
 pub use app_secrets::{AppSecrets, AppSecretsError, load_app_secrets, parse_app_secrets};
 pub use aws_config::SdkConfig;
 pub use backend::AwsBackend;
-pub use config::{AwsConfig, ConfigError};
+pub use config::{AwsConfig, ConfigError, https_client};
 pub use dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
     STATE_GRACE_SECS, Table,

@@ -54,6 +54,7 @@ pub async fn env(test: &str) -> Option<Env> {
         return None;
     };
     let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(aws::https_client())
         .endpoint_url(&endpoint)
         .load()
         .await;
