@@ -35,11 +35,11 @@ enum Subcommand {
 }
 
 fn subcommand(text: &str) -> Subcommand {
-    match text.split_whitespace().next().map(str::to_ascii_lowercase) {
+    match text.split_whitespace().next() {
         None => Subcommand::Help,
-        Some(word) if word == "help" => Subcommand::Help,
-        Some(word) if word == "ping" => Subcommand::Ping,
-        Some(word) => Subcommand::Unknown(word),
+        Some(word) if word.eq_ignore_ascii_case("help") => Subcommand::Help,
+        Some(word) if word.eq_ignore_ascii_case("ping") => Subcommand::Ping,
+        Some(word) => Subcommand::Unknown(word.to_ascii_lowercase()),
     }
 }
 

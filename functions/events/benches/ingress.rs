@@ -8,6 +8,9 @@
 //! latency table (median and p99 per request over sequential requests) from a small load
 //! driver, since criterion reports batch statistics, not per-request tails.
 //!
+//! `INGRESS_BACKENDS=memory` (or `sqlite`) runs only that backend's rows, e.g. to profile the
+//! in-memory path under `valgrind --tool=callgrind` without the SQLite setup.
+//!
 //! Commands are spread over many tenants so that no tenant passes its plan's per-minute limit
 //! (which would measure the cheaper "over the limit" answer instead).
 
@@ -142,13 +145,21 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let (memory, _queue) = tenant::testkit::memory_backend();
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = local::LocalBackend::open(dir.path()).unwrap().backend();
-    let setups = [
-        rt.block_on(setup("memory", memory, None)),
-        rt.block_on(setup("sqlite", sqlite, Some(dir))),
-    ];
+    let only = std::env::var("INGRESS_BACKENDS").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|only| only.split(',').any(|o| o == name))
+    };
+    let mut setups = Vec::new();
+    if wanted("memory") {
+        let (memory, _queue) = tenant::testkit::memory_backend();
+        setups.push(rt.block_on(setup("memory", memory, None)));
+    }
+    if wanted("sqlite") {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = local::LocalBackend::open(dir.path()).unwrap().backend();
+        setups.push(rt.block_on(setup("sqlite", sqlite, Some(dir))));
+    }
     let verifier = slack::Verifier::new(SECRET).unwrap();
     let mut n = 0u64;
 

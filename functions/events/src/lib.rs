@@ -3,7 +3,7 @@
 //! own events ignored, dedupe on `event_id`, enqueue, ack. A storage or queue failure answers 500
 //! so that Slack retries: nothing is acked that was not durably accepted.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
@@ -11,7 +11,9 @@ use http::StatusCode;
 use slack::{Event, EventCallback, EventsRequest};
 use tenant::ports::{Claim, LedgerKey};
 use tenant::service::{self, Resolved};
-use tenant::{Backend, Installation, JobEnvelope, JobId, JobKind, SlackContext, TenantId};
+use tenant::{
+    Backend, BotId, Installation, JobEnvelope, JobId, JobKind, SlackContext, TenantId, UserId,
+};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 /// Slack retries for up to 5 minutes (24 h with delayed events): keep event ids a day and more.
@@ -65,7 +67,7 @@ impl EventsHandler {
                     .tenant_id()
                     .map_err(|e| IngressError::Malformed(e.to_string()))?;
                 let span = info_span!("event", tenant = %tenant, event_id = %callback.event_id, kind = callback.event.kind());
-                self.on_event(tenant, &callback).instrument(span).await
+                self.on_event(tenant, callback).instrument(span).await
             }
         }
     }
@@ -73,19 +75,20 @@ impl EventsHandler {
     async fn on_event(
         &self,
         tenant: TenantId,
-        callback: &EventCallback,
+        callback: Box<EventCallback>,
     ) -> Result<HttpResponse, IngressError> {
-        let now = self.clock.unix_secs();
         // Lifecycle events come first: they must work whatever the tenant's state (they can
         // arrive after each other in either order).
         match &callback.event {
             Event::AppUninstalled => {
+                let now = self.clock.unix_secs();
                 service::uninstall(&self.backend, &tenant, now)
                     .await
                     .map_err(IngressError::unavailable)?;
                 return Ok(http_io::ack());
             }
             Event::TokensRevoked { oauth, bot } => {
+                let now = self.clock.unix_secs();
                 service::revoke_tokens(&self.backend, &tenant, bot, oauth, now)
                     .await
                     .map_err(IngressError::unavailable)?;
@@ -107,7 +110,11 @@ impl EventsHandler {
                 return Ok(http_io::ack());
             }
         }
-        let Some((kind, slack_ctx)) = job_for(&callback.event) else {
+        // The event's fields move into the job (no copies of its text).
+        let EventCallback {
+            event, event_id, ..
+        } = *callback;
+        let Some(work) = job_for(event) else {
             debug!("no job for this event type");
             return Ok(http_io::ack());
         };
@@ -118,11 +125,11 @@ impl EventsHandler {
             .get_installation(&tenant)
             .await
             .map_err(IngressError::unavailable)?;
-        if is_own_event(&callback.event, installation.as_ref()) {
+        if is_own_event(work.sender(), installation.as_ref()) {
             debug!("the app's own event: ignored");
             return Ok(http_io::ack());
         }
-        self.accept_once(tenant, &callback.event_id, kind, slack_ctx)
+        self.accept_once(tenant, event_id, work.kind, work.slack)
             .await
     }
 
@@ -130,11 +137,12 @@ impl EventsHandler {
     async fn accept_once(
         &self,
         tenant: TenantId,
-        event_id: &str,
+        event_id: String,
         kind: JobKind,
         slack_ctx: SlackContext,
     ) -> Result<HttpResponse, IngressError> {
-        let key = LedgerKey::Event(event_id.to_owned());
+        let job_id = JobId::derived(&tenant, &event_id);
+        let key = LedgerKey::Event(event_id);
         let now = self.clock.now();
         let ledger = &self.backend.ledger;
         match ledger
@@ -157,8 +165,9 @@ impl EventsHandler {
                 ));
             }
         }
-        let job = JobEnvelope::new(tenant.clone(), kind, slack_ctx, self.clock.unix_millis())
-            .with_id(JobId::derived(&tenant, event_id));
+        // The id is derived from the event, so no random one is drawn.
+        let job =
+            JobEnvelope::with_job_id(job_id, tenant.clone(), kind, slack_ctx, unix_millis(now));
         if let Err(err) = self.backend.queue.enqueue(&job).await {
             // Let the retry in at once; if this fails too the lease expires on its own.
             let _ = ledger.release(&tenant, &key).await;
@@ -177,18 +186,44 @@ impl EventsHandler {
     }
 }
 
-/// Whether the event was caused by this app's bot (its messages must not trigger it again).
-fn is_own_event(event: &Event, installation: Option<&Installation>) -> bool {
+/// Unix milliseconds of `now` (0 before the epoch), as [`Clock::unix_millis`] gives them: one
+/// clock read serves the dedupe claim and the job's timestamp.
+fn unix_millis(now: SystemTime) -> i64 {
+    now.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
+/// Whether the event was caused by this app's bot (its messages must not trigger it again),
+/// given the event's [`Event::sender`].
+fn is_own_event(
+    (user, bot): (Option<&UserId>, Option<&BotId>),
+    installation: Option<&Installation>,
+) -> bool {
     let Some(inst) = installation else {
         return false;
     };
-    let (user, bot) = event.sender();
     matches!((bot, &inst.bot_id), (Some(b), Some(ours)) if b == ours)
         || matches!((user, &inst.bot_user_id), (Some(u), Some(ours)) if u == ours)
 }
 
-/// The job an event asks for, if any.
-fn job_for(event: &Event) -> Option<(JobKind, SlackContext)> {
+/// The job an event asks for, and who sent the event.
+struct Work {
+    kind: JobKind,
+    /// Its `user` is the event's sending user (see [`job_for`]).
+    slack: SlackContext,
+    /// The event's sending bot, if any.
+    bot_id: Option<BotId>,
+}
+
+impl Work {
+    /// What [`Event::sender`] gave for the event this work came from.
+    fn sender(&self) -> (Option<&UserId>, Option<&BotId>) {
+        (self.slack.user.as_ref(), self.bot_id.as_ref())
+    }
+}
+
+/// The job an event asks for, if any, built from the event's own fields.
+fn job_for(event: Event) -> Option<Work> {
     match event {
         Event::AppMention {
             user,
@@ -196,30 +231,35 @@ fn job_for(event: &Event) -> Option<(JobKind, SlackContext)> {
             ts,
             channel,
             thread_ts,
-            ..
-        } => Some((
-            JobKind::AppMention {
-                channel: channel.clone(),
-                ts: ts.clone(),
-                thread_ts: thread_ts.clone(),
-                user: user.clone(),
-                text: text.clone(),
-            },
-            SlackContext {
+            bot_id,
+        } => Some(Work {
+            slack: SlackContext {
                 response_url: None,
                 channel: Some(channel.clone()),
                 user: user.clone(),
             },
-        )),
+            kind: JobKind::AppMention {
+                channel,
+                ts,
+                thread_ts,
+                user,
+                text,
+            },
+            bot_id,
+        }),
         // Only the Home tab; the Messages and About tabs need nothing from us.
-        Event::AppHomeOpened { user, channel, tab } if tab.as_deref() == Some("home") => Some((
-            JobKind::PublishHome { user: user.clone() },
-            SlackContext {
-                response_url: None,
-                channel: Some(channel.clone()),
-                user: Some(user.clone()),
-            },
-        )),
+        Event::AppHomeOpened { user, channel, tab } if tab.as_deref() == Some("home") => {
+            Some(Work {
+                slack: SlackContext {
+                    response_url: None,
+                    channel: Some(channel),
+                    user: Some(user.clone()),
+                },
+                kind: JobKind::PublishHome { user },
+                // `sender()` of an App Home event has no bot.
+                bot_id: None,
+            })
+        }
         _ => None,
     }
 }
@@ -227,5 +267,118 @@ fn job_for(event: &Event) -> Option<(JobKind, SlackContext)> {
 impl app::lambda::HttpHandler for EventsHandler {
     async fn handle(&self, req: HttpRequest) -> HttpResponse {
         EventsHandler::handle(self, req).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(raw: &str) -> UserId {
+        UserId::parse(raw).unwrap()
+    }
+
+    fn mention(user_id: Option<UserId>, bot_id: Option<BotId>) -> Event {
+        Event::AppMention {
+            user: user_id,
+            text: "<@U0BOT> hi".into(),
+            ts: "1700000000.000100".into(),
+            channel: tenant::ChannelId::parse("C0CHAN001").unwrap(),
+            thread_ts: Some("1700000000.000001".into()),
+            bot_id,
+        }
+    }
+
+    #[test]
+    fn work_keeps_the_events_sender() {
+        let events = [
+            mention(Some(user("U0USER001")), None),
+            mention(None, Some(BotId::parse("B0BOT0001").unwrap())),
+            mention(
+                Some(user("U0BOT0001")),
+                Some(BotId::parse("B0BOT0001").unwrap()),
+            ),
+            Event::AppHomeOpened {
+                user: user("U0USER001"),
+                channel: tenant::ChannelId::parse("D0HOME001").unwrap(),
+                tab: Some("home".into()),
+            },
+        ];
+        for event in events {
+            let work = job_for(event.clone()).expect("these events make work");
+            assert_eq!(work.sender(), event.sender(), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn an_app_mention_becomes_a_reply_job_in_its_thread() {
+        let work = job_for(mention(Some(user("U0USER001")), None)).unwrap();
+        assert_eq!(
+            work.kind,
+            JobKind::AppMention {
+                channel: tenant::ChannelId::parse("C0CHAN001").unwrap(),
+                ts: "1700000000.000100".into(),
+                thread_ts: Some("1700000000.000001".into()),
+                user: Some(user("U0USER001")),
+                text: "<@U0BOT> hi".into(),
+            }
+        );
+        assert_eq!(
+            work.slack,
+            SlackContext {
+                response_url: None,
+                channel: Some(tenant::ChannelId::parse("C0CHAN001").unwrap()),
+                user: Some(user("U0USER001")),
+            }
+        );
+    }
+
+    #[test]
+    fn only_the_home_tab_and_mentions_make_work() {
+        let home = |tab: Option<&str>| Event::AppHomeOpened {
+            user: user("U0USER001"),
+            channel: tenant::ChannelId::parse("D0HOME001").unwrap(),
+            tab: tab.map(str::to_owned),
+        };
+        assert!(job_for(home(Some("messages"))).is_none());
+        assert!(job_for(home(None)).is_none());
+        assert!(job_for(Event::AppUninstalled).is_none());
+        assert!(matches!(
+            job_for(home(Some("home"))).map(|w| w.kind),
+            Some(JobKind::PublishHome { .. })
+        ));
+    }
+
+    #[test]
+    fn the_bots_own_user_or_bot_id_marks_its_events() {
+        let inst = |bot_user: Option<&str>, bot: Option<&str>| Installation {
+            tenant: TenantId::parse("T0ONE").unwrap(),
+            team_id: None,
+            enterprise_id: None,
+            is_enterprise_install: false,
+            app_id: None,
+            bot_user_id: bot_user.map(user),
+            bot_id: bot.map(|b| BotId::parse(b).unwrap()),
+            bot_scopes: vec![],
+            user_scopes: vec![],
+            installer: None,
+            installed_at: 0,
+        };
+        let ours = inst(Some("U0BOT0001"), Some("B0BOT0001"));
+        let bot = BotId::parse("B0BOT0001").unwrap();
+        let other_bot = BotId::parse("B0OTHER01").unwrap();
+        let bot_user = user("U0BOT0001");
+        let someone = user("U0USER001");
+        assert!(is_own_event((Some(&bot_user), None), Some(&ours)));
+        assert!(is_own_event((None, Some(&bot)), Some(&ours)));
+        assert!(!is_own_event(
+            (Some(&someone), Some(&other_bot)),
+            Some(&ours)
+        ));
+        assert!(!is_own_event((Some(&bot_user), Some(&bot)), None));
+        assert!(!is_own_event(
+            (Some(&bot_user), Some(&bot)),
+            Some(&inst(None, None))
+        ));
     }
 }

@@ -1,10 +1,10 @@
-use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::{Switch, lock, unix_ms};
+use super::{FastMap, Switch, lock, unix_ms};
 use crate::ids::TenantId;
 use crate::ports::{Claim, EventLedger, LedgerKey, StoreError};
 
@@ -29,7 +29,7 @@ struct Entry {
 /// In-memory [`EventLedger`]. Leases and expiry are judged by the `now` callers pass.
 #[derive(Debug, Default)]
 pub struct MemoryLedger {
-    entries: Mutex<HashMap<(TenantId, String), Entry>>,
+    entries: Mutex<FastMap<(TenantId, String), Entry>>,
     /// Makes every call fail with `StoreError::Unavailable` while on.
     pub switch: Switch,
 }
@@ -68,30 +68,35 @@ impl EventLedger for MemoryLedger {
             let cutoff = now.min(unix_ms(SystemTime::now()));
             entries.retain(|_, e| e.expires_at > cutoff);
         }
-        let slot = (tenant.clone(), key.as_key());
-        if let Some(entry) = entries.get(&slot).filter(|e| e.expires_at > now) {
-            match &entry.state {
-                State::Done { outcome } => {
-                    return Ok(Claim::Done {
-                        outcome: outcome.clone(),
-                    });
+        let claimed = Entry {
+            state: State::Claimed {
+                lease_until: now + lease.as_millis(),
+            },
+            expires_at: now + ttl.as_millis(),
+        };
+        match entries.entry(slot_of(tenant, key)) {
+            Slot::Vacant(slot) => {
+                slot.insert(claimed);
+            }
+            Slot::Occupied(mut slot) => {
+                let entry = slot.get();
+                if entry.expires_at > now {
+                    match &entry.state {
+                        State::Done { outcome } => {
+                            return Ok(Claim::Done {
+                                outcome: outcome.clone(),
+                            });
+                        }
+                        State::Claimed { lease_until } if *lease_until > now => {
+                            return Ok(Claim::InFlight);
+                        }
+                        // The holder's lease ran out: take over.
+                        State::Claimed { .. } => {}
+                    }
                 }
-                State::Claimed { lease_until } if *lease_until > now => {
-                    return Ok(Claim::InFlight);
-                }
-                // The holder's lease ran out: take over below.
-                State::Claimed { .. } => {}
+                slot.insert(claimed);
             }
         }
-        entries.insert(
-            slot,
-            Entry {
-                state: State::Claimed {
-                    lease_until: now + lease.as_millis(),
-                },
-                expires_at: now + ttl.as_millis(),
-            },
-        );
         Ok(Claim::Acquired)
     }
 
@@ -110,14 +115,14 @@ impl EventLedger for MemoryLedger {
             },
             expires_at: unix_ms(now) + ttl.as_millis(),
         };
-        lock(&self.entries, WHAT)?.insert((tenant.clone(), key.as_key()), entry);
+        lock(&self.entries, WHAT)?.insert(slot_of(tenant, key), entry);
         Ok(())
     }
 
     async fn release(&self, tenant: &TenantId, key: &LedgerKey) -> Result<(), StoreError> {
         self.switch.check(WHAT)?;
         let mut entries = lock(&self.entries, WHAT)?;
-        let slot = (tenant.clone(), key.as_key());
+        let slot = slot_of(tenant, key);
         if matches!(
             entries.get(&slot),
             Some(Entry {
@@ -128,5 +133,43 @@ impl EventLedger for MemoryLedger {
             entries.remove(&slot);
         }
         Ok(())
+    }
+}
+
+/// The map key: the tenant and [`LedgerKey::as_key`]'s text. Event keys (two per accepted
+/// event) are built directly rather than through `format!`; the test below holds the two equal.
+fn slot_of(tenant: &TenantId, key: &LedgerKey) -> (TenantId, String) {
+    let text = match key {
+        LedgerKey::Event(id) => {
+            let mut text = String::with_capacity(EVENT_PREFIX.len() + id.len());
+            text.push_str(EVENT_PREFIX);
+            text.push_str(id);
+            text
+        }
+        other => other.as_key(),
+    };
+    (tenant.clone(), text)
+}
+
+const EVENT_PREFIX: &str = "event#";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::JobId;
+
+    #[test]
+    fn slots_use_the_ports_key_text() {
+        let tenant = TenantId::parse("T0ONE").unwrap();
+        let job = JobId::new();
+        for key in [
+            LedgerKey::Event("Ev0123ABC".into()),
+            LedgerKey::Event(String::new()),
+            LedgerKey::Job(job),
+            LedgerKey::Step(job, "reply"),
+            LedgerKey::TokenRefresh,
+        ] {
+            assert_eq!(slot_of(&tenant, &key), (tenant.clone(), key.as_key()));
+        }
     }
 }

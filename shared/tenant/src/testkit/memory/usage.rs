@@ -1,10 +1,9 @@
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
-use super::{Switch, lock};
+use super::{FastMap, Switch, lock};
 use crate::ids::TenantId;
 use crate::ports::{Quota, StoreError, UsageCounters, window_of};
 
@@ -15,7 +14,7 @@ type CounterKey = (TenantId, String, u64, u64);
 /// are dropped when the map grows.
 #[derive(Debug, Default)]
 pub struct MemoryUsage {
-    counts: Mutex<HashMap<CounterKey, (u64, u64)>>,
+    counts: Mutex<FastMap<CounterKey, (u64, u64)>>,
     /// Makes every call fail with `StoreError::Unavailable` while on.
     pub switch: Switch,
 }
