@@ -11,9 +11,7 @@ use http::StatusCode;
 use slack::{Event, EventCallback, EventsRequest};
 use tenant::ports::{Claim, LedgerKey};
 use tenant::service::{self, Resolved};
-use tenant::{
-    Backend, BotId, Installation, JobEnvelope, JobId, JobKind, SlackContext, TenantId, UserId,
-};
+use tenant::{Backend, BotId, JobEnvelope, JobId, JobKind, SlackContext, TenantId, UserId};
 use tracing::{Instrument, debug, info, info_span, warn};
 
 /// Slack retries for up to 5 minutes (24 h with delayed events): keep event ids a day and more.
@@ -119,13 +117,14 @@ impl EventsHandler {
             return Ok(http_io::ack());
         };
         // The bot's ids are only needed for events that would become work.
-        let installation = self
+        let ours = self
             .backend
             .tenants
-            .get_installation(&tenant)
+            .bot_identity(&tenant)
             .await
             .map_err(IngressError::unavailable)?;
-        if is_own_event(work.sender(), installation.as_ref()) {
+        let (user, bot) = work.sender();
+        if ours.is_some_and(|ours| ours.sent(user, bot)) {
             debug!("the app's own event: ignored");
             return Ok(http_io::ack());
         }
@@ -191,19 +190,6 @@ impl EventsHandler {
 fn unix_millis(now: SystemTime) -> i64 {
     now.duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_millis() as i64)
-}
-
-/// Whether the event was caused by this app's bot (its messages must not trigger it again),
-/// given the event's [`Event::sender`].
-fn is_own_event(
-    (user, bot): (Option<&UserId>, Option<&BotId>),
-    installation: Option<&Installation>,
-) -> bool {
-    let Some(inst) = installation else {
-        return false;
-    };
-    matches!((bot, &inst.bot_id), (Some(b), Some(ours)) if b == ours)
-        || matches!((user, &inst.bot_user_id), (Some(u), Some(ours)) if u == ours)
 }
 
 /// The job an event asks for, and who sent the event.
@@ -346,39 +332,6 @@ mod tests {
         assert!(matches!(
             job_for(home(Some("home"))).map(|w| w.kind),
             Some(JobKind::PublishHome { .. })
-        ));
-    }
-
-    #[test]
-    fn the_bots_own_user_or_bot_id_marks_its_events() {
-        let inst = |bot_user: Option<&str>, bot: Option<&str>| Installation {
-            tenant: TenantId::parse("T0ONE").unwrap(),
-            team_id: None,
-            enterprise_id: None,
-            is_enterprise_install: false,
-            app_id: None,
-            bot_user_id: bot_user.map(user),
-            bot_id: bot.map(|b| BotId::parse(b).unwrap()),
-            bot_scopes: vec![],
-            user_scopes: vec![],
-            installer: None,
-            installed_at: 0,
-        };
-        let ours = inst(Some("U0BOT0001"), Some("B0BOT0001"));
-        let bot = BotId::parse("B0BOT0001").unwrap();
-        let other_bot = BotId::parse("B0OTHER01").unwrap();
-        let bot_user = user("U0BOT0001");
-        let someone = user("U0USER001");
-        assert!(is_own_event((Some(&bot_user), None), Some(&ours)));
-        assert!(is_own_event((None, Some(&bot)), Some(&ours)));
-        assert!(!is_own_event(
-            (Some(&someone), Some(&other_bot)),
-            Some(&ours)
-        ));
-        assert!(!is_own_event((Some(&bot_user), Some(&bot)), None));
-        assert!(!is_own_event(
-            (Some(&bot_user), Some(&bot)),
-            Some(&inst(None, None))
         ));
     }
 }

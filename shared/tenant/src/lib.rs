@@ -21,6 +21,6 @@ pub mod testkit;
 
 pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};
 pub use job::{JobEnvelope, JobKind, SlackContext};
-pub use model::{Installation, Plan, Tenant, TenantStatus};
+pub use model::{BotIdentity, Installation, Plan, Tenant, TenantStatus};
 pub use ports::Backend;
 pub use secret::{BotToken, Secret, TokenBundle, UserToken};

@@ -96,3 +96,49 @@ pub struct Installation {
     /// Unix seconds.
     pub installed_at: i64,
 }
+
+/// The app's own bot in a tenant's workspace: what ingress compares an event's sender with to
+/// ignore the app's own messages (the part of [`Installation`] the request path reads).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub bot_user_id: Option<UserId>,
+    pub bot_id: Option<BotId>,
+}
+
+impl BotIdentity {
+    /// The bot ids of `installation`.
+    pub fn of(installation: &Installation) -> Self {
+        Self {
+            bot_user_id: installation.bot_user_id.clone(),
+            bot_id: installation.bot_id.clone(),
+        }
+    }
+
+    /// Whether an event sent by `user` or by the bot `bot` came from this app's own bot.
+    pub fn sent(&self, user: Option<&UserId>, bot: Option<&BotId>) -> bool {
+        matches!((bot, &self.bot_id), (Some(b), Some(ours)) if b == ours)
+            || matches!((user, &self.bot_user_id), (Some(u), Some(ours)) if u == ours)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bots_own_user_or_bot_id_marks_its_events() {
+        let user = |u: &str| UserId::parse(u).unwrap();
+        let bot = |b: &str| BotId::parse(b).unwrap();
+        let ours = BotIdentity {
+            bot_user_id: Some(user("U0BOT0001")),
+            bot_id: Some(bot("B0BOT0001")),
+        };
+        assert!(ours.sent(Some(&user("U0BOT0001")), None));
+        assert!(ours.sent(None, Some(&bot("B0BOT0001"))));
+        assert!(!ours.sent(Some(&user("U0USER001")), Some(&bot("B0OTHER01"))));
+        assert!(!ours.sent(None, None));
+        // An installation without bot ids marks nothing as the app's own.
+        let unknown = BotIdentity::default();
+        assert!(!unknown.sent(Some(&user("U0BOT0001")), Some(&bot("B0BOT0001"))));
+    }
+}

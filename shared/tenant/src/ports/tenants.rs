@@ -2,7 +2,7 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::ids::TenantId;
-use crate::model::{Installation, Tenant, TenantStatus};
+use crate::model::{BotIdentity, Installation, Tenant, TenantStatus};
 
 /// Tenant records and their installation metadata.
 #[async_trait]
@@ -27,6 +27,16 @@ pub trait TenantDirectory: Send + Sync {
 
     /// The installation of the tenant, or `Ok(None)`.
     async fn get_installation(&self, id: &TenantId) -> Result<Option<Installation>, StoreError>;
+
+    /// The bot ids of the tenant's installation, or `Ok(None)` without one: what the events
+    /// function reads per event. The default reads the whole installation; an adapter that can
+    /// answer without materializing it (scopes and all) overrides this.
+    async fn bot_identity(&self, id: &TenantId) -> Result<Option<BotIdentity>, StoreError> {
+        Ok(self
+            .get_installation(id)
+            .await?
+            .map(|installation| BotIdentity::of(&installation)))
+    }
 
     /// Creates or replaces the installation (keyed by `installation.tenant`).
     async fn put_installation(&self, installation: &Installation) -> Result<(), StoreError>;

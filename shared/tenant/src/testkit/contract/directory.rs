@@ -100,6 +100,11 @@ async fn list_is_ordered(dir: &dyn TenantDirectory, first: crate::TenantId) {
 
 async fn installations(dir: &dyn TenantDirectory) {
     for id in [random_tenant(), random_enterprise_tenant()] {
+        expect_eq(
+            "bot_identity of a tenant without an installation is None",
+            ok("bot_identity", dir.bot_identity(&id).await),
+            None,
+        );
         let installation = sample_installation(&id, 1_700_000_000);
         ok(
             "put_installation",
@@ -110,14 +115,26 @@ async fn installations(dir: &dyn TenantDirectory) {
             ok("get_installation", dir.get_installation(&id).await),
             Some(installation.clone()),
         );
+        expect_eq(
+            "bot_identity is the installation's bot ids",
+            ok("bot_identity", dir.bot_identity(&id).await),
+            Some(crate::model::BotIdentity::of(&installation)),
+        );
+        // A reinstall can come with a new bot user (the app was removed and added again).
         let replaced = crate::model::Installation {
             bot_scopes: vec!["chat:write".into()],
+            bot_user_id: Some(crate::ids::UserId::parse("U0REPLACED").expect("a user id")),
             installed_at: 1_700_000_500,
             ..installation
         };
         ok(
             "put_installation (replace)",
             dir.put_installation(&replaced).await,
+        );
+        expect_eq(
+            "bot_identity follows a replaced installation",
+            ok("bot_identity", dir.bot_identity(&id).await),
+            Some(crate::model::BotIdentity::of(&replaced)),
         );
         expect_eq(
             "put_installation replaces the installation",

@@ -143,6 +143,11 @@ async fn reads_see_nothing(
         ),
         None,
     );
+    expect_eq(
+        &format!("{b} does not see A's bot identity"),
+        ok("bot_identity", backend.tenants.bot_identity(b).await),
+        None,
+    );
     assert!(
         ok("vault get", backend.vault.get(b).await).is_none(),
         "contract broken: {b} can read A's token bundle"

@@ -26,7 +26,6 @@ pub use usage::MemoryUsage;
 pub use vault::MemoryVault;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
@@ -122,69 +121,11 @@ pub(crate) fn lock<'a, T>(
         .map_err(|_| StoreError::unavailable(SwitchedOff(what)))
 }
 
-/// A `HashMap` with [`FastHasher`]: the maps on the request path (ledger, usage counters,
-/// installations) are keyed by ids we issued or Slack signed, hashed on every request.
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
-/// A word-at-a-time hash with a folded multiply (the 128-bit product's halves xored, as
-/// foldhash and aHash do): a few instructions per word where SipHash-1-3 runs its rounds. It
-/// does not resist chosen-key flooding, which these test and benchmark adapters, holding one
-/// process's own data, have no need for.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FastHasher(u64);
-
-/// Odd constants from the fractional digits of pi (as foldhash's seeds).
-const MUL: u64 = 0x243f_6a88_85a3_08d3;
-const ADD: u64 = 0x1319_8a2e_0370_7344;
-
-impl FastHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        let product = u128::from(self.0 ^ word ^ ADD) * u128::from(MUL);
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
-    }
-}
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn write(&mut self, mut bytes: &[u8]) {
-        while let Some((word, rest)) = bytes.split_first_chunk::<8>() {
-            self.add(u64::from_le_bytes(*word));
-            bytes = rest;
-        }
-        if !bytes.is_empty() {
-            let mut tail = [0u8; 8];
-            tail[..bytes.len()].copy_from_slice(bytes);
-            // The length keeps "ab" and "ab\0" apart within one word.
-            self.add(u64::from_le_bytes(tail) ^ ((bytes.len() as u64) << 59));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// A `HashMap` hashed with foldhash instead of SipHash: the maps on the request path (ledger,
+/// usage counters, installations) are hashed on every request. foldhash's fast hasher does not
+/// resist chosen-key flooding, which these in-process adapters (one process's own data, tests
+/// and benchmarks) have no need for.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Unix milliseconds of a `SystemTime` (0 before the epoch).
 pub(crate) fn unix_ms(t: SystemTime) -> u128 {

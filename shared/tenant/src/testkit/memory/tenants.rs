@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::{FastMap, Switch, lock};
 use crate::ids::TenantId;
-use crate::model::{Installation, Tenant, TenantStatus};
+use crate::model::{BotIdentity, Installation, Tenant, TenantStatus};
 use crate::ports::{StoreError, TenantDirectory};
 
 /// In-memory [`TenantDirectory`]. Tenants are hashed by id (every request looks one up); `list`
@@ -56,6 +56,13 @@ impl TenantDirectory for MemoryTenants {
     async fn get_installation(&self, id: &TenantId) -> Result<Option<Installation>, StoreError> {
         self.switch.check(WHAT)?;
         Ok(lock(&self.installations, WHAT)?.get(id).cloned())
+    }
+
+    async fn bot_identity(&self, id: &TenantId) -> Result<Option<BotIdentity>, StoreError> {
+        self.switch.check(WHAT)?;
+        Ok(lock(&self.installations, WHAT)?
+            .get(id)
+            .map(BotIdentity::of))
     }
 
     async fn put_installation(&self, installation: &Installation) -> Result<(), StoreError> {

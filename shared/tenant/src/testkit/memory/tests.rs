@@ -1,12 +1,8 @@
 //! The new suites (OAuth states, audit log, members) on the memory adapters, plus what only
 //! the memory adapters can show: the raw state is not a key, tampering is caught, switches.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasher, BuildHasherDefault};
-
-use super::{FastHasher, MemoryStores};
+use super::MemoryStores;
 use crate::audit::{AuditAction, AuditEvent, ChainError, verify_chain};
-use crate::ids::TenantId;
 use crate::ports::{AuditLog, OAuthStateRecord, OAuthStates, StoreError};
 use crate::testkit::{contract, random_tenant};
 
@@ -97,37 +93,4 @@ async fn switched_off_adapters_are_unavailable() {
     ));
     stores.members.switch.set_down(false);
     assert!(backend.members.list_members(&tenant).await.is_ok());
-}
-
-#[test]
-fn the_fast_hasher_tells_keys_apart() {
-    let hash = |key: &dyn Fn(&mut FastHasher)| {
-        let mut h = BuildHasherDefault::<FastHasher>::default().build_hasher();
-        key(&mut h);
-        std::hash::Hasher::finish(&h)
-    };
-    // Tails shorter than a word, zero bytes and word boundaries.
-    let words = [
-        "",
-        "a",
-        "a\0",
-        "ab",
-        "abcdefg",
-        "abcdefgh",
-        "abcdefgh\0",
-        "abcdefghi",
-        "T0B0000001",
-        "T0B0000002",
-    ];
-    let hashes: HashSet<u64> = words
-        .iter()
-        .map(|w| hash(&|h| std::hash::Hasher::write(h, w.as_bytes())))
-        .collect();
-    assert_eq!(hashes.len(), words.len());
-    // Tenant ids as the maps hash them: no two of 20,000 share a hash.
-    let builder = BuildHasherDefault::<FastHasher>::default();
-    let ids: HashSet<u64> = (0..20_000)
-        .map(|n| builder.hash_one(TenantId::parse(&format!("T0B{n:07}")).unwrap()))
-        .collect();
-    assert_eq!(ids.len(), 20_000);
 }
