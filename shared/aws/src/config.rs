@@ -94,10 +94,16 @@ impl AwsConfig {
         }
         #[cfg(not(feature = "credential-chain"))]
         {
-            lambda_sdk_config(self.endpoint_url.as_deref(), |name| {
-                std::env::var(name).ok()
-            })
+            self.environment_sdk_config()
         }
+    }
+
+    /// The SDK configuration the Lambda packages use: credentials and region from the
+    /// process environment only, over [`https_client`], pointed at [`Self::endpoint_url`].
+    pub fn environment_sdk_config(&self) -> SdkConfig {
+        lambda_sdk_config(self.endpoint_url.as_deref(), |name| {
+            std::env::var(name).ok()
+        })
     }
 }
 
@@ -116,7 +122,6 @@ pub fn https_client() -> SharedHttpClient {
 /// environment (refreshed by Lambda at each new execution environment), the region from
 /// `AWS_REGION` (or `AWS_DEFAULT_REGION`). Retries, timeouts, sleep and time source are the
 /// service clients' defaults, as `aws_config::load_defaults` would leave them on Lambda.
-#[cfg_attr(feature = "credential-chain", allow(dead_code))]
 fn lambda_sdk_config(
     endpoint_url: Option<&str>,
     lookup: impl Fn(&str) -> Option<String>,

@@ -89,3 +89,20 @@ async fn tenants_are_isolated_on_aws() {
     };
     contract::isolation(&env.backend().backend()).await;
 }
+
+#[tokio::test]
+async fn the_lambda_sdk_config_drives_every_adapter() {
+    // What the Lambda packages run: credentials and region from the environment alone (no
+    // default chain), the SDK's own defaults for retries, timeouts and sleep. The tests build
+    // with the full chain (`credential-chain`), so this is where that path meets AWS's wire
+    // protocols: tables, KMS, Secrets Manager and SQS through it keep their contracts.
+    let Some(env) = common::env("lambda_sdk_config").await else {
+        return;
+    };
+    let sdk = env.config.environment_sdk_config();
+    let adapters = aws::AwsBackend::with_vault(&env.config, &sdk, |v| v.with_force_delete(true));
+    let backend = adapters.backend();
+    contract::tenant_directory(backend.tenants.as_ref()).await;
+    contract::vault(backend.vault.as_ref()).await;
+    contract::job_queue(backend.queue.as_ref(), adapters.consumer().as_ref()).await;
+}
