@@ -3,8 +3,9 @@
 //! own events ignored, dedupe on `event_id`, enqueue, ack. A storage or queue failure answers 500
 //! so that Slack retries: nothing is acked that was not durably accepted.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use app::clock::unix_millis;
 use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
 use http::StatusCode;
@@ -183,13 +184,6 @@ impl EventsHandler {
         info!(job_id = %job.id, job = job.kind.name(), "event queued");
         Ok(http_io::ack())
     }
-}
-
-/// Unix milliseconds of `now` (0 before the epoch), as [`Clock::unix_millis`] gives them: one
-/// clock read serves the dedupe claim and the job's timestamp.
-fn unix_millis(now: SystemTime) -> i64 {
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// The job an event asks for, and who sent the event.

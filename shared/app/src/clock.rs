@@ -27,8 +27,14 @@ impl Clock {
     }
 
     pub fn unix_millis(&self) -> i64 {
-        since_epoch(self.now()).as_millis() as i64
+        unix_millis(self.now())
     }
+}
+
+/// Unix milliseconds of `t` (0 before the epoch): for a caller that read [`Clock::now`] once
+/// and needs the same instant in milliseconds too.
+pub fn unix_millis(t: SystemTime) -> i64 {
+    since_epoch(t).as_millis() as i64
 }
 
 impl Default for Clock {
