@@ -10,15 +10,19 @@ use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
 use http::StatusCode;
 use slack::{Event, EventCallback, EventsRequest};
-use tenant::ports::{Claim, LedgerKey};
+use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
+use tenant::ports::LedgerKey;
 use tenant::service::{self, Resolved};
 use tenant::{Backend, BotId, JobEnvelope, JobId, JobKind, SlackContext, TenantId, UserId};
 use tracing::{Instrument, debug, info, info_span, warn};
 
-/// Slack retries for up to 5 minutes (24 h with delayed events): keep event ids a day and more.
-const DEDUPE_TTL: Duration = Duration::from_secs(26 * 3600);
-/// A claim older than this belongs to a delivery that died; a retry may take it over.
-const DEDUPE_LEASE: Duration = Duration::from_secs(30);
+/// Event ids are kept a day and more (Slack retries for up to 5 minutes, 24 h with delayed
+/// events); a claim older than 30 s belongs to a delivery that died, and a retry may take it
+/// over.
+const DEDUPE: Policy = Policy {
+    lease: Duration::from_secs(30),
+    ttl: Duration::from_secs(26 * 3600),
+};
 
 /// The events function's state, built once per cold start.
 pub struct EventsHandler {
@@ -144,18 +148,37 @@ impl EventsHandler {
         let job_id = JobId::derived(&tenant, &event_id);
         let key = LedgerKey::Event(event_id);
         let now = self.clock.now();
-        let ledger = &self.backend.ledger;
-        match ledger
-            .claim(&tenant, &key, now, DEDUPE_LEASE, DEDUPE_TTL)
-            .await
-            .map_err(IngressError::unavailable)?
-        {
-            Claim::Acquired => {}
-            Claim::Done { .. } => {
+        // The id is derived from the event, so no random one is drawn.
+        let job =
+            JobEnvelope::with_job_id(job_id, tenant.clone(), kind, slack_ctx, unix_millis(now));
+        let clock = || self.clock.now();
+        let accepted = once(
+            self.backend.ledger.as_ref(),
+            &tenant,
+            &key,
+            DEDUPE,
+            &clock,
+            |_| async {
+                // A failed enqueue is released: the retry queues the same derived job id,
+                // which the worker runs once even if this one landed after all.
+                match self.backend.queue.enqueue(&job).await {
+                    Ok(()) => Settle::Done {
+                        value: (),
+                        outcome: "queued".to_owned(),
+                    },
+                    Err(err) => Settle::Release(err),
+                }
+            },
+        )
+        .await;
+        match accepted {
+            Ok(Once::Ran(Ok(()))) => {}
+            Ok(Once::Ran(Err(err))) => return Err(IngressError::unavailable(err)),
+            Ok(Once::AlreadyDone { .. }) => {
                 info!("duplicate delivery: acked, not queued");
                 return Ok(http_io::ack());
             }
-            Claim::InFlight => {
+            Ok(Once::Busy) => {
                 // Another delivery of this event is being accepted right now. If it fails,
                 // Slack must still have a retry left, so this one is not acked.
                 warn!("delivery already in flight: asking Slack to retry");
@@ -164,22 +187,12 @@ impl EventsHandler {
                     "retry later",
                 ));
             }
-        }
-        // The id is derived from the event, so no random one is drawn.
-        let job =
-            JobEnvelope::with_job_id(job_id, tenant.clone(), kind, slack_ctx, unix_millis(now));
-        if let Err(err) = self.backend.queue.enqueue(&job).await {
-            // Let the retry in at once; if this fails too the lease expires on its own.
-            let _ = ledger.release(&tenant, &key).await;
-            return Err(IngressError::unavailable(err));
-        }
-        if let Err(err) = ledger
-            .complete(&tenant, &key, "queued", now, DEDUPE_TTL)
-            .await
-        {
-            // The job is durable; a retry after the lease would queue the same derived job id,
-            // which the worker runs once. So this is worth a log line, not a 500.
-            warn!(error = %err, "could not mark event as queued");
+            Err(OnceError::Claim(err)) => return Err(IngressError::unavailable(err)),
+            Err(err @ OnceError::Record(_)) => {
+                // The job is durable; a retry after the lease would queue the same derived job
+                // id, which the worker runs once. So this is worth a log line, not a 500.
+                warn!(error = %err, "could not mark event as queued");
+            }
         }
         info!(job_id = %job.id, job = job.kind.name(), "event queued");
         Ok(http_io::ack())

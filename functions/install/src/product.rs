@@ -14,8 +14,8 @@ fn why(scope: &str) -> &'static str {
         "im:write" => "Send you a welcome note and your private follow-up drafts.",
         "users:read" => "Match meeting attendees to people in your workspace.",
         "incoming-webhook" => "Post to the one channel you pick during installation.",
-        "channels:history" | "groups:history" => {
-            "Read the thread you ask it to summarise, and nothing else."
+        "channels:history" | "groups:history" | "im:history" | "mpim:history" => {
+            "Look back at its own recent replies, so a retried request never posts twice."
         }
         "users:read.email" => "Match attendees by email address to their Slack accounts.",
         "chat:write.public" => "Post follow-ups in public channels it has not been added to.",

@@ -27,6 +27,12 @@ pub enum JobError {
     RefreshBusy,
     #[error("Slack's token refresh answer had no access or refresh token")]
     BadRefresh,
+    #[error("the job did not finish within its run timeout")]
+    TimedOut,
+    #[error("another attempt of this step holds it")]
+    StepBusy,
+    #[error("the message has no channel to post in")]
+    NoChannel,
 }
 
 /// What to do with a failed job.
@@ -45,12 +51,27 @@ impl JobError {
                 after: e.retry_after(),
             },
             Self::Store(e) if e.is_transient() => Disposition::Retry { after: None },
-            Self::RefreshBusy => Disposition::Retry {
+            Self::RefreshBusy | Self::StepBusy => Disposition::Retry {
                 after: Some(Duration::from_secs(2)),
             },
+            Self::TimedOut => Disposition::Retry { after: None },
             Self::Vault(e) if e.is_transient() => Disposition::Retry { after: None },
             _ => Disposition::Permanent,
         }
+    }
+
+    /// Whether the failed call may have taken effect all the same: the request went out and no
+    /// clear answer came back (timeout, 5xx, a broken connection). Such a step is retried as a
+    /// recovery, which checks before acting again; a 429 or an error answer means it did not.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            Self::Slack(
+                slack::SlackApiError::Timeout
+                    | slack::SlackApiError::Server { .. }
+                    | slack::SlackApiError::Transport(_)
+            ) | Self::TimedOut
+        )
     }
 
     /// A short reason for the ledger and logs; never contains a token or a URL.

@@ -1,15 +1,18 @@
-//! What each job kind does. Every function here makes at most one side effect in Slack, after
-//! everything that can fail without side effects has been checked.
+//! What each job kind does. Every side effect in Slack is a step of its own (see
+//! [`Worker::step`]), run once across redeliveries, after everything that can fail without
+//! side effects has been checked.
 
-use std::time::Duration;
-
-use slack::{Message, ResponseMessage, ResponseType};
-use tenant::ports::{Claim, LedgerKey, Member, Role};
-use tenant::{ChannelId, JobEnvelope, Tenant, UserId};
-use tracing::info;
+use slack::{Message, MessageMetadata, ResponseMessage, ResponseType};
+use tenant::idempotency::{Attempt, Once, OnceError, Settle, once};
+use tenant::ports::{LedgerKey, Member, Role};
+use tenant::{ChannelId, JobEnvelope, Secret, Tenant, UserId};
+use tracing::{info, warn};
 
 use crate::error::JobError;
-use crate::{OUTCOME_TTL, Worker, home};
+use crate::{Worker, home};
+
+/// The metadata `event_type` of every message a job step posts (its marker).
+pub(crate) const MARKER_EVENT_TYPE: &str = "switchboard_job_step";
 
 impl Worker {
     /// `/followup ping`: the tenant's name and the round trip from ingress to this answer.
@@ -25,8 +28,7 @@ impl Worker {
              (Slack → Switchboard → queue → worker → Slack).",
             tenant.name
         ));
-        self.web.respond(url, &reply).await?;
-        Ok(())
+        self.respond_once(job, url, &reply).await
     }
 
     /// The bot was mentioned: reply in the mention's thread.
@@ -49,16 +51,15 @@ impl Worker {
                 "{greeting}I'm on it. Meeting follow-ups are coming here soon; \
                  try `/followup help` to see what I can do today."
             ),
-            blocks: None,
             thread_ts: Some(thread_ts.unwrap_or(ts).to_owned()),
+            ..Message::default()
         };
-        self.web.post_message(&token, &msg).await?;
-        Ok(())
+        self.post_once(job, "reply", &token, msg).await
     }
 
     /// A new install or reinstall: the welcome DM to the installer and the App Home.
-    /// Each side effect is its own ledger step, so a retry after a failure in the second one
-    /// does not send the DM again.
+    /// Each side effect is its own step, so a retry after a failure in the second one does not
+    /// send the DM again.
     pub(crate) async fn provision(
         &self,
         job: &JobEnvelope,
@@ -71,19 +72,16 @@ impl Worker {
         };
         let first_admin = self.enrol_installer(job, installer).await?;
         let token = self.bot_token(job).await?;
-        self.once(job, "welcome_dm", async {
-            let channel = self.web.open_dm(&token, installer).await?;
-            let msg = Message {
-                channel: Some(channel),
-                text: home::welcome_text(tenant, reinstall, first_admin),
-                blocks: None,
-                thread_ts: None,
-            };
-            self.web.post_message(&token, &msg).await?;
-            Ok(())
-        })
-        .await?;
-        self.once(job, "home", async {
+        // conversations.open is idempotent: it answers the same DM every time.
+        let channel = self.web.open_dm(&token, installer).await?;
+        let msg = Message {
+            channel: Some(channel),
+            text: home::welcome_text(tenant, reinstall, first_admin),
+            ..Message::default()
+        };
+        self.post_once(job, "welcome_dm", &token, msg).await?;
+        // views.publish replaces the whole Home tab: repeating it is harmless.
+        self.step(job, "home", |_| async {
             let view = home::home_view(tenant);
             self.web.publish_home(&token, installer, &view).await?;
             Ok(())
@@ -119,7 +117,7 @@ impl Worker {
         Ok(false)
     }
 
-    /// A user opened the Home tab: publish the tenant's current view for them.
+    /// A user opened the Home tab: publish the tenant's current view for them (idempotent).
     pub(crate) async fn publish_home(
         &self,
         job: &JobEnvelope,
@@ -131,38 +129,6 @@ impl Worker {
             .publish_home(&token, user, &home::home_view(tenant))
             .await?;
         Ok(())
-    }
-
-    /// Runs `step` of `job` at most once across redeliveries: a step already done is skipped.
-    async fn once(
-        &self,
-        job: &JobEnvelope,
-        step: &'static str,
-        run: impl Future<Output = Result<(), JobError>>,
-    ) -> Result<(), JobError> {
-        let key = LedgerKey::Step(job.id, step);
-        let ledger = &self.backend.ledger;
-        let now = self.clock.now();
-        match ledger
-            .claim(&job.tenant, &key, now, STEP_LEASE, OUTCOME_TTL)
-            .await?
-        {
-            Claim::Done { .. } => return Ok(()),
-            // The whole job holds its own claim, so a step in flight is a crashed attempt's.
-            Claim::InFlight | Claim::Acquired => {}
-        }
-        match run.await {
-            Ok(()) => {
-                ledger
-                    .complete(&job.tenant, &key, "done", self.clock.now(), OUTCOME_TTL)
-                    .await?;
-                Ok(())
-            }
-            Err(err) => {
-                let _ = ledger.release(&job.tenant, &key).await;
-                Err(err)
-            }
-        }
     }
 
     /// A button, shortcut or submission: confirm it to the user where Slack lets us answer.
@@ -178,13 +144,113 @@ impl Worker {
         };
         let what = action.unwrap_or(interaction);
         let reply = ephemeral(format!("Got it: `{what}`."));
-        self.web.respond(url, &reply).await?;
-        Ok(())
+        self.respond_once(job, url, &reply).await
+    }
+
+    /// Runs `effect`, the step `name` of `job`, at most once across redeliveries and crashes
+    /// (through [`tenant::idempotency::once`]). A Slack timeout, 5xx or transport failure
+    /// leaves the outcome unknown: the next try is an [`Attempt::Recovery`], which the effect
+    /// must answer by checking before it acts again.
+    pub(crate) async fn step<F, Fut>(
+        &self,
+        job: &JobEnvelope,
+        name: &'static str,
+        effect: F,
+    ) -> Result<(), JobError>
+    where
+        F: FnOnce(Attempt) -> Fut,
+        Fut: Future<Output = Result<(), JobError>>,
+    {
+        let clock = || self.clock.now();
+        let ran = once(
+            self.backend.ledger.as_ref(),
+            &job.tenant,
+            &LedgerKey::Step(job.id, name),
+            self.timing.policy(),
+            &clock,
+            |attempt| async move {
+                Settle::from_result(effect(attempt).await, "done", JobError::outcome_unknown)
+            },
+        )
+        .await;
+        match ran {
+            Ok(Once::Ran(result)) => result,
+            Ok(Once::AlreadyDone { .. }) => Ok(()),
+            Ok(Once::Busy) => Err(JobError::StepBusy),
+            Err(OnceError::Claim(err) | OnceError::Record(err)) => Err(JobError::Store(err)),
+        }
+    }
+
+    /// chat.postMessage of `msg` as step `name`, marked with the job and step in its metadata.
+    /// On a recovery the conversation is searched for the marker first, so a message that did
+    /// reach Slack before a crash or a timeout is not posted a second time.
+    async fn post_once(
+        &self,
+        job: &JobEnvelope,
+        name: &'static str,
+        token: &Secret,
+        mut msg: Message,
+    ) -> Result<(), JobError> {
+        let marker = marker(job, name);
+        msg.metadata = Some(marker.clone());
+        self.step(job, name, |attempt| async move {
+            let channel = msg.channel.as_ref().ok_or(JobError::NoChannel)?;
+            if attempt == Attempt::Recovery {
+                let oldest = slack_ts(job.created_at_ms);
+                let thread = msg.thread_ts.as_deref();
+                if self
+                    .web
+                    .find_marked(token, channel, thread, &oldest, &marker)
+                    .await?
+                {
+                    info!(
+                        step = name,
+                        "an earlier attempt's message is in Slack: not reposted"
+                    );
+                    return Ok(());
+                }
+            }
+            self.web.post_message(token, &msg).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A `response_url` reply as step `respond`. Slack offers no way to read an ephemeral reply
+    /// back, so when an earlier attempt's outcome is unknown the reply is not sent again: a
+    /// duplicate "working on it" is worse than none, and the user can ask again.
+    async fn respond_once(
+        &self,
+        job: &JobEnvelope,
+        url: &str,
+        reply: &ResponseMessage,
+    ) -> Result<(), JobError> {
+        self.step(job, "respond", |attempt| async move {
+            if attempt == Attempt::Recovery {
+                warn!("an earlier reply may have reached Slack: not repeated");
+                return Ok(());
+            }
+            self.web.respond(url, reply).await?;
+            Ok(())
+        })
+        .await
     }
 }
 
-/// Lease of a step claim; steps are short.
-const STEP_LEASE: Duration = Duration::from_secs(60);
+/// The marker of step `name` of `job`.
+pub(crate) fn marker(job: &JobEnvelope, name: &str) -> MessageMetadata {
+    MessageMetadata {
+        event_type: MARKER_EVENT_TYPE.to_owned(),
+        event_payload: serde_json::json!({ "job": job.id.to_string(), "step": name }),
+    }
+}
+
+/// A Slack `ts` ("seconds.micros") for unix milliseconds, minus a minute for clock skew between
+/// us and Slack.
+fn slack_ts(unix_ms: i64) -> String {
+    let ms = (unix_ms - 60_000).max(0);
+    format!("{}.{:06}", ms / 1000, (ms % 1000) * 1000)
+}
 
 /// A message on a response_url that only the user who acted sees.
 pub(crate) fn ephemeral(text: String) -> ResponseMessage {

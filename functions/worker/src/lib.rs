@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use app::Clock;
 use futures::future::join_all;
+use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
 use tenant::job::EnvelopeError;
-use tenant::ports::{Claim, JobConsumer, LedgerKey, StoreError};
+use tenant::ports::{JobConsumer, LedgerKey, StoreError};
 use tenant::service::{self, Resolved};
 use tenant::{Backend, JobEnvelope, JobKind};
 use tracing::{Instrument, error, info, info_span, warn};
@@ -27,12 +28,69 @@ use tracing::{Instrument, error, info, info_span, warn};
 pub use error::{Disposition, JobError};
 pub use tokens::REFRESH_MARGIN_SECS;
 
-/// How long a received local message stays invisible (and a job claim is leased): longer than
-/// any job takes. On AWS the queue's own visibility timeout applies (see template.yaml).
-pub const VISIBILITY: Duration = Duration::from_secs(120);
 /// How long job outcomes are remembered: longer than a message can live in the queue (4 days
 /// by default) so that any redelivery finds it.
 pub(crate) const OUTCOME_TTL: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// The worker's clocks, which must nest: a job's run (every call in it has its own shorter
+/// timeout) ends before its claim's lease, and the lease ends before the queue shows the
+/// message again. So a redelivery never runs beside a live attempt, and one whose attempt died
+/// takes the job over (as a recovery) as soon as the queue hands it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobTiming {
+    /// How long a received message stays invisible (the queue's visibility timeout).
+    pub visibility: Duration,
+    /// How long a job's claim (and each of its steps' claims) is held.
+    pub lease: Duration,
+    /// How long one run of a job may take before it is cut off (and retried).
+    pub run_timeout: Duration,
+}
+
+impl JobTiming {
+    /// The local queue (`switchboard serve`): a job abandoned by a killed worker is picked up
+    /// again within 30 s of its receipt.
+    pub const LOCAL: Self = Self {
+        visibility: Duration::from_secs(30),
+        lease: Duration::from_secs(28),
+        run_timeout: Duration::from_secs(25),
+    };
+
+    /// On Lambda: the queue's visibility (template.yaml `JobQueue.VisibilityTimeout`, 360 s)
+    /// and the function's own timeout (60 s), which bounds a run however it ends.
+    pub fn lambda(visibility: Duration, function_timeout: Duration) -> Result<Self, String> {
+        let timing = Self {
+            visibility,
+            lease: visibility.saturating_sub(Duration::from_secs(2)),
+            run_timeout: function_timeout.saturating_sub(Duration::from_secs(5)),
+        };
+        timing.check().map(|()| timing)
+    }
+
+    /// Whether the clocks nest as described on the type.
+    pub fn check(&self) -> Result<(), String> {
+        if self.run_timeout.is_zero() || self.run_timeout >= self.lease {
+            return Err(format!(
+                "a job's run ({:?}) must end before its lease ({:?})",
+                self.run_timeout, self.lease
+            ));
+        }
+        if self.lease > self.visibility {
+            return Err(format!(
+                "a job's lease ({:?}) must not outlast the queue's visibility ({:?})",
+                self.lease, self.visibility
+            ));
+        }
+        Ok(())
+    }
+
+    /// The claim policy of a job and of each of its steps.
+    pub(crate) fn policy(&self) -> Policy {
+        Policy {
+            lease: self.lease,
+            ttl: OUTCOME_TTL,
+        }
+    }
+}
 
 /// What became of one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +117,7 @@ pub struct Worker {
     backend: Backend,
     web: slack::WebApi,
     clock: Clock,
+    timing: JobTiming,
     /// Refreshes rotating tokens; `None` when the app's client credentials are not configured.
     oauth: Option<slack::oauth::OAuthClient>,
 }
@@ -69,8 +128,21 @@ impl Worker {
             backend,
             web,
             clock,
+            timing: JobTiming::LOCAL,
             oauth: None,
         }
+    }
+
+    /// Runs with `timing` (checked: see [`JobTiming`]) instead of [`JobTiming::LOCAL`].
+    pub fn with_timing(mut self, timing: JobTiming) -> Result<Self, String> {
+        timing.check()?;
+        self.timing = timing;
+        Ok(self)
+    }
+
+    /// The clocks this worker runs on.
+    pub fn timing(&self) -> JobTiming {
+        self.timing
     }
 
     /// Lets the worker refresh rotating tokens with the app's OAuth client.
@@ -96,61 +168,81 @@ impl Worker {
     }
 
     async fn process_job(&self, job: &JobEnvelope) -> Outcome {
-        let key = LedgerKey::Job(job.id);
-        let ledger = &self.backend.ledger;
-        match ledger
-            .claim(&job.tenant, &key, self.clock.now(), VISIBILITY, OUTCOME_TTL)
-            .await
-        {
-            Ok(Claim::Acquired) => {}
-            Ok(Claim::Done { outcome }) => {
-                info!(%outcome, "job already done: not repeated");
-                return Outcome::AlreadyDone;
+        let clock = || self.clock.now();
+        let ran = once(
+            self.backend.ledger.as_ref(),
+            &job.tenant,
+            &LedgerKey::Job(job.id),
+            self.timing.policy(),
+            &clock,
+            |_| self.attempt(job),
+        )
+        .await;
+        match ran {
+            Ok(Once::Ran(Ok(outcome))) => {
+                if outcome == Outcome::Done {
+                    info!("job done");
+                }
+                outcome
             }
-            Ok(Claim::InFlight) => {
+            Ok(Once::Ran(Err(after))) => Outcome::Retry { after },
+            Ok(Once::AlreadyDone { outcome }) => {
+                info!(%outcome, "job already done: not repeated");
+                Outcome::AlreadyDone
+            }
+            Ok(Once::Busy) => {
                 info!("job running elsewhere: retry after its lease");
-                return Outcome::Retry {
-                    after: Some(VISIBILITY),
+                Outcome::Retry {
+                    after: Some(self.timing.lease),
+                }
+            }
+            Err(OnceError::Claim(err)) => {
+                warn!(error = %err, "ledger unavailable; will retry");
+                Outcome::Retry { after: None }
+            }
+            Err(err @ OnceError::Record(_)) => {
+                // Without the record a redelivery could repeat the side effect; the claim stays
+                // held until its lease runs out, and the next run after that is a recovery.
+                error!(error = %err, "could not record the job outcome");
+                Outcome::Retry {
+                    after: Some(self.timing.lease),
+                }
+            }
+        }
+    }
+
+    /// One run of the job, bounded by the run timeout, and how the ledger should settle it.
+    /// Retried runs are released (each step keeps its own record, so a rerun skips what was
+    /// done and checks what may have been); permanent failures are recorded.
+    async fn attempt(&self, job: &JobEnvelope) -> Settle<Outcome, Option<Duration>> {
+        let result = match tokio::time::timeout(self.timing.run_timeout, self.run(job)).await {
+            Ok(result) => result,
+            Err(_) => Err(JobError::TimedOut),
+        };
+        let err = match result {
+            Ok(()) => {
+                return Settle::Done {
+                    value: Outcome::Done,
+                    outcome: "done".to_owned(),
                 };
             }
-            Err(err) => return self.retry_on_store(err),
-        }
-        let result = self.run(job).await;
-        let (outcome, record) = match &result {
-            Ok(()) => (Outcome::Done, "done".to_owned()),
-            Err(err) => match err.disposition() {
-                Disposition::Retry { after } => {
-                    warn!(error = %err.reason(), ?after, "job failed; will retry");
-                    // Nothing was done: let the next delivery claim it at once.
-                    let _ = ledger.release(&job.tenant, &key).await;
-                    return Outcome::Retry { after };
-                }
-                Disposition::Permanent => {
-                    let reason = err.reason();
-                    error!(error = %reason, "job failed permanently");
-                    self.tell_user(job, err).await;
-                    (
-                        Outcome::Failed {
-                            reason: reason.clone(),
-                        },
-                        format!("failed: {reason}"),
-                    )
-                }
-            },
+            Err(err) => err,
         };
-        if let Err(err) = ledger
-            .complete(&job.tenant, &key, &record, self.clock.now(), OUTCOME_TTL)
-            .await
-        {
-            // Without the record a redelivery could repeat the side effect; keep the message
-            // (the claim's lease blocks a rerun meanwhile) and try to record again later.
-            error!(error = %err, "could not record the job outcome");
-            return Outcome::Retry { after: None };
+        match err.disposition() {
+            Disposition::Retry { after } => {
+                warn!(error = %err.reason(), ?after, "job failed; will retry");
+                Settle::Release(after)
+            }
+            Disposition::Permanent => {
+                let reason = err.reason();
+                error!(error = %reason, "job failed permanently");
+                self.tell_user(job, &err).await;
+                Settle::Done {
+                    outcome: format!("failed: {reason}"),
+                    value: Outcome::Failed { reason },
+                }
+            }
         }
-        if outcome == Outcome::Done {
-            info!("job done");
-        }
-        outcome
     }
 
     async fn run(&self, job: &JobEnvelope) -> Result<(), JobError> {
@@ -207,11 +299,6 @@ impl Worker {
         }
     }
 
-    fn retry_on_store(&self, err: StoreError) -> Outcome {
-        warn!(error = %err, "ledger unavailable; will retry");
-        Outcome::Retry { after: None }
-    }
-
     /// One pass over a local queue: receive up to `max` messages, run them concurrently, then
     /// ack or reschedule each. Returns how many messages were received.
     pub async fn drain_once(
@@ -219,7 +306,7 @@ impl Worker {
         consumer: &dyn JobConsumer,
         max: usize,
     ) -> Result<usize, StoreError> {
-        let deliveries = consumer.receive(max, VISIBILITY).await?;
+        let deliveries = consumer.receive(max, self.timing.visibility).await?;
         let count = deliveries.len();
         let outcomes = join_all(
             deliveries

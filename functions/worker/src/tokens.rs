@@ -8,10 +8,12 @@
 //! refreshes (Bolt-JS's race) would leave one process with a revoked token: here they cannot
 //! happen.
 
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use tenant::audit::AuditAction;
-use tenant::ports::{Claim, LedgerKey};
+use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
+use tenant::ports::LedgerKey;
 use tenant::service;
 use tenant::{BotToken, JobEnvelope, Secret};
 use tracing::{info, warn};
@@ -45,25 +47,36 @@ impl Worker {
                 // Without client credentials we cannot refresh; the token works until it expires.
                 return self.unrefreshed(bot);
             };
-            let key = LedgerKey::TokenRefresh;
-            match self
-                .backend
-                .ledger
-                .claim(&job.tenant, &key, self.clock.now(), LEASE, LEASE * 2)
-                .await?
-            {
-                Claim::Acquired => {
-                    let result = self.refresh_bot(job, oauth).await;
-                    let _ = self.backend.ledger.release(&job.tenant, &key).await;
-                    return result;
-                }
-                Claim::InFlight | Claim::Done { .. } => {
+            // The refresh lease is a lock, not a record: it is freed as soon as the refresh
+            // ends, and only its holder's token can free it. A holder that died leaves it to
+            // lapse after LEASE; its successor (a recovery) re-reads the store and refreshes
+            // with whatever refresh token is stored there: the new one if the dead holder
+            // stored it, else the previous one, which Slack still accepts for a grace period
+            // (slack.md 2.3). Every call under the lease has a timeout shorter than LEASE.
+            let clock = || self.clock.now();
+            let ran = once(
+                self.backend.ledger.as_ref(),
+                &job.tenant,
+                &LedgerKey::TokenRefresh,
+                Policy {
+                    lease: LEASE,
+                    ttl: LEASE * 2,
+                },
+                &clock,
+                |_| async { Settle::<_, Infallible>::Free(self.refresh_bot(job, oauth).await) },
+            )
+            .await;
+            match ran {
+                Ok(Once::Ran(Ok(result))) => return result,
+                Ok(Once::Ran(Err(never))) => match never {},
+                Ok(Once::Busy | Once::AlreadyDone { .. }) => {
                     if Instant::now() >= deadline {
                         return Err(JobError::RefreshBusy);
                     }
                     tokio::time::sleep(POLL).await;
                     fresh = true;
                 }
+                Err(OnceError::Claim(err) | OnceError::Record(err)) => return Err(err.into()),
             }
         }
     }

@@ -9,9 +9,16 @@ use serde::Serialize;
 /// The bot scopes the app asks for (and `tenant add` records by default).
 pub const BOT_SCOPES: &[&str] = &[
     "app_mentions:read",
+    // Reading back the app's own recent messages in a thread, channel or DM, to find the
+    // metadata marker of a post whose outcome a crash or timeout left unknown (no double posts;
+    // docs/security.md).
+    "channels:history",
     "chat:write",
     "commands",
+    "groups:history",
+    "im:history",
     "im:write",
+    "mpim:history",
     "users:read",
 ];
 
@@ -295,9 +302,13 @@ mod tests {
             strings(&m["oauth_config"]["scopes"]["bot"]),
             [
                 "app_mentions:read",
+                "channels:history",
                 "chat:write",
                 "commands",
+                "groups:history",
+                "im:history",
                 "im:write",
+                "mpim:history",
                 "users:read"
             ]
         );

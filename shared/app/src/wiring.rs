@@ -129,9 +129,16 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
 /// (`switchboard manifest`, `infra/switchboard/src/manifest.rs`), which the install must match.
 pub const DEFAULT_BOT_SCOPES: &[&str] = &[
     "app_mentions:read",
+    // Reading back the app's own recent messages in a thread, channel or DM, to find the
+    // metadata marker of a post whose outcome a crash or timeout left unknown (no double posts;
+    // docs/security.md).
+    "channels:history",
     "chat:write",
     "commands",
+    "groups:history",
+    "im:history",
     "im:write",
+    "mpim:history",
     "users:read",
 ];
 

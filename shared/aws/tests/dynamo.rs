@@ -142,14 +142,14 @@ async fn conditional_check_failures_become_domain_answers() {
 
     // A lost claim: InFlight (not an error).
     let key = LedgerKey::Event(format!("Ev{}", random_suffix(8)));
-    assert_eq!(
-        backend
-            .ledger
-            .claim(&tenant, &key, now, MINUTE, MINUTE)
-            .await
-            .unwrap(),
-        Claim::Acquired
-    );
+    let Claim::Acquired(lease) = backend
+        .ledger
+        .claim(&tenant, &key, now, MINUTE, MINUTE)
+        .await
+        .unwrap()
+    else {
+        panic!("a first claim is Acquired");
+    };
     assert_eq!(
         backend
             .ledger
@@ -174,10 +174,14 @@ async fn conditional_check_failures_become_domain_answers() {
     // Releasing a completed key: Ok and still done.
     backend
         .ledger
-        .complete(&tenant, &key, "ok", now, MINUTE)
+        .complete(&tenant, &key, &lease.token, "ok", now, MINUTE)
         .await
         .unwrap();
-    backend.ledger.release(&tenant, &key).await.unwrap();
+    backend
+        .ledger
+        .release(&tenant, &key, &lease.token)
+        .await
+        .unwrap();
     assert_eq!(
         backend
             .ledger

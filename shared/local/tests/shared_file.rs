@@ -69,7 +69,7 @@ fn a_claim_is_exactly_once_across_handles_and_threads() {
             })
             .collect();
         let claims: Vec<Claim> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-        let acquired = claims.iter().filter(|c| **c == Claim::Acquired).count();
+        let acquired = claims.iter().filter(|c| c.is_acquired()).count();
         assert_eq!(acquired, 1, "round {round}: {claims:?}");
     }
 }

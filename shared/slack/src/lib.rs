@@ -22,5 +22,6 @@ pub use payload::{
 pub use tenant::InstallContext;
 pub use verify::{MAX_SKEW_SECS, Verifier, VerifyError};
 pub use web::{
-    AuthError, AuthTest, Message, Posted, ResponseMessage, ResponseType, SlackApiError, WebApi,
+    AuthError, AuthTest, Message, MessageMetadata, Posted, ResponseMessage, ResponseType,
+    SlackApiError, WebApi,
 };

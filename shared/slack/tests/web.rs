@@ -158,6 +158,7 @@ fn msg(channel: &str) -> Message {
         text: "Summary ready".into(),
         blocks: Some(json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}])),
         thread_ts: Some("1.2".into()),
+        ..Message::default()
     }
 }
 

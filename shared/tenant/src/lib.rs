@@ -6,10 +6,12 @@
 //! * [`job`]: the versioned job envelope shared by producers (ingress) and the worker.
 //! * [`ports`]: the small traits adapters implement (`shared/local`, `shared/aws`), each with its
 //!   error contract.
+//! * [`idempotency`]: the one claim → run → record helper every once-only step uses.
 //! * [`service`]: tenant operations built on the ports (resolve, uninstall, revoke, suspend).
 //! * `testkit` (feature): one contract suite per port, plus in-memory adapters.
 
 pub mod audit;
+pub mod idempotency;
 pub mod ids;
 pub mod job;
 pub mod model;

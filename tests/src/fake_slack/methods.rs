@@ -45,6 +45,8 @@ pub(super) struct Counters {
     views: u64,
     groups: u64,
     dms: HashMap<String, String>,
+    /// Every message posted, with its channel, for conversations.history and .replies.
+    posted: Vec<(String, Value)>,
 }
 
 impl Counters {
@@ -110,6 +112,11 @@ pub(super) fn call(
         "chat.update" => update(params, who),
         "conversations.open" => conversations_open(params, counters),
         "views.publish" => views_publish(params, who, counters),
+        "conversations.history" => history(params, counters, None),
+        "conversations.replies" => match text(params, "ts") {
+            Some(ts) => history(params, counters, Some(ts)),
+            None => not_ok("thread_not_found"),
+        },
         "auth.test" => auth_test(who),
         _ => not_ok("unknown_method"),
     }
@@ -136,7 +143,47 @@ fn message(params: &Map<String, Value>, who: &BotIdentity, ts: &str) -> Value {
     if let Some(thread_ts) = text(params, "thread_ts") {
         message["thread_ts"] = thread_ts.into();
     }
+    if let Some(metadata) = structured(params, "metadata") {
+        message["metadata"] = metadata;
+    }
     message
+}
+
+/// slack-ui.md §5.4: the channel's messages newest first (or a thread's, root included, oldest
+/// first), at or after `oldest`; `metadata` only with `include_all_metadata=true` (without it
+/// Slack returns only `event_type`).
+fn history(params: &Map<String, Value>, counters: &Counters, thread: Option<&str>) -> Value {
+    let Some(channel) = text(params, "channel") else {
+        return not_ok("channel_not_found");
+    };
+    let oldest: f64 = text(params, "oldest")
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0.0);
+    let full_metadata = text(params, "include_all_metadata") == Some("true");
+    let mut messages: Vec<Value> = counters
+        .posted
+        .iter()
+        .filter(|(c, _)| c == channel)
+        .map(|(_, m)| m.clone())
+        .filter(|m| {
+            let ts = m["ts"].as_str().unwrap_or("");
+            let in_thread = match thread {
+                Some(root) => ts == root || m["thread_ts"].as_str() == Some(root),
+                None => true,
+            };
+            in_thread && ts.parse::<f64>().unwrap_or(0.0) >= oldest
+        })
+        .map(|mut m| {
+            if !full_metadata && let Some(meta) = m.get_mut("metadata") {
+                *meta = json!({"event_type": meta["event_type"].clone()});
+            }
+            m
+        })
+        .collect();
+    if thread.is_none() {
+        messages.reverse();
+    }
+    json!({"ok": true, "messages": messages, "has_more": false})
 }
 
 /// slack.md §5.2. A user id as channel posts into the bot's DM with that user.
@@ -153,11 +200,13 @@ fn post_message(params: &Map<String, Value>, who: &BotIdentity, counters: &mut C
         channel.to_owned()
     };
     let ts = counters.next_ts();
+    let message = message(params, who, &ts);
+    counters.posted.push((channel.clone(), message.clone()));
     json!({
         "ok": true,
         "channel": channel,
         "ts": ts,
-        "message": message(params, who, &ts),
+        "message": message,
     })
 }
 

@@ -72,6 +72,10 @@ pub enum Failure {
     Status(u16),
     /// HTTP 200 with `{"ok":false,"error":<code>}`, e.g. `channel_not_found`.
     NotOk(&'static str),
+    /// The call takes effect (a message is posted), then the answer is this HTTP status: what
+    /// a client sees when Slack did the work but the reply was lost (a 5xx from a proxy, or a
+    /// timeout) and cannot tell whether anything happened.
+    AfterEffect(u16),
 }
 
 #[derive(Debug, Clone)]
@@ -356,8 +360,11 @@ async fn api(
         body: Value::Object(params.clone()),
         at: Instant::now(),
     });
-    if let Some(failure) = take_failure(&mut inner, &method) {
-        return failure_response(&failure);
+    let mut lost_answer = None;
+    match take_failure(&mut inner, &method) {
+        Some(Failure::AfterEffect(status)) => lost_answer = Some(Failure::Status(status)),
+        Some(failure) => return failure_response(&failure),
+        None => {}
     }
     if let Some(code) = parse_error {
         return not_ok(code);
@@ -380,7 +387,10 @@ async fn api(
         return not_ok("token_expired");
     }
     let answer = methods::call(&method, &params, &identity, &mut inner.counters);
-    axum::Json(answer).into_response()
+    match lost_answer {
+        Some(failure) => failure_response(&failure),
+        None => axum::Json(answer).into_response(),
+    }
 }
 
 /// `/hooks/*`: a response_url. It takes no token; the URL itself is the credential.
@@ -432,7 +442,7 @@ fn failure_response(failure: &Failure) -> Response {
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             response
         }
-        Failure::Status(code) => {
+        Failure::Status(code) | Failure::AfterEffect(code) => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, "fake Slack: injected failure").into_response()
         }

@@ -216,7 +216,9 @@ async fn each_refresh_token_works_once_and_the_old_token_lives_out_its_grace() {
     let fake = FakeSlack::start().await;
     fake.set_client(ID, SECRET);
     fake.set_oauth(OAuthSettings {
-        old_token_grace: Duration::from_millis(200),
+        // Long enough that three calls fit in it on a loaded 2-core machine (it was 200 ms and
+        // failed there), short enough to wait out.
+        old_token_grace: Duration::from_secs(2),
         ..OAuthSettings::default()
     });
     fake.add_rotating_token(
@@ -257,7 +259,7 @@ async fn each_refresh_token_works_once_and_the_old_token_lives_out_its_grace() {
         "grace"
     );
     assert_eq!(auth_test(&fake, &new_token).await["ok"], true);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
         auth_test(&fake, "xoxe.xoxb-1-seed").await["error"],
         "token_expired"

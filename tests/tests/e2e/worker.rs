@@ -85,13 +85,137 @@ async fn slack_rate_limits_are_retried_after_retry_after() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried() {
-    let app = spawn_app().await;
+async fn a_reply_whose_outcome_is_unknown_is_not_sent_again_on_a_response_url() {
+    // A 5xx from a response_url may come after Slack showed the reply; Slack offers no way to
+    // read an ephemeral reply back, so the retry does not send it again (at most once).
+    let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
+    let worker = worker_for(&app);
     app.fake.fail_next(RESPONSE_URL, Failure::Status(503));
-    app.command("T0ACME001", "ping", "flaky").await;
-    let calls = app.fake.wait_for(RESPONSE_URL, 2, WAIT).await;
-    assert_eq!(calls.len(), 2);
+    let job = ping_job(&app, "T0ACME001", "flaky");
+    assert!(matches!(
+        worker.process(&job.to_json(), 1).await,
+        Outcome::Retry { .. }
+    ));
+    assert_eq!(worker.process(&job.to_json(), 2).await, Outcome::Done);
+    assert_eq!(app.fake.calls_to(RESPONSE_URL).len(), 1, "not repeated");
+    app.stop().await;
+}
+
+fn mention_job(team: &str, thread: &str) -> JobEnvelope {
+    JobEnvelope::new(
+        TenantId::parse(team).unwrap(),
+        JobKind::AppMention {
+            channel: tenant::ChannelId::parse("C0GENERAL1").unwrap(),
+            ts: thread.to_owned(),
+            thread_ts: None,
+            user: Some(tenant::UserId::parse("U0ASKER01").unwrap()),
+            text: "<@U0FAKEBOT> hi".into(),
+        },
+        SlackContext::default(),
+        testkit::signer::now() * 1000,
+    )
+}
+
+#[tokio::test]
+async fn a_mention_reply_that_reached_slack_behind_a_5xx_is_found_by_its_marker_not_reposted() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let worker = worker_for(&app);
+    // Slack posts the reply, but the answer is lost behind a 502.
+    app.fake
+        .fail_next("chat.postMessage", Failure::AfterEffect(502));
+    let job = mention_job("T0ACME001", "1700000000.000100");
+    assert!(matches!(
+        worker.process(&job.to_json(), 1).await,
+        Outcome::Retry { .. }
+    ));
+    assert_eq!(worker.process(&job.to_json(), 2).await, Outcome::Done);
+    assert_eq!(
+        app.fake.calls_to("chat.postMessage").len(),
+        1,
+        "the reply is in Slack once"
+    );
+    let lookups = app.fake.calls_to("conversations.replies");
+    assert_eq!(lookups.len(), 1, "the retry looked for its marker first");
+    assert_eq!(lookups[0].body["ts"], "1700000000.000100");
+    assert_eq!(lookups[0].body["include_all_metadata"], "true");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_mention_reply_refused_with_a_5xx_is_posted_by_the_retry_after_its_lookup() {
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let worker = worker_for(&app);
+    // Refused before any effect: the lookup finds nothing, and the reply is posted.
+    app.fake.fail_next("chat.postMessage", Failure::Status(503));
+    let job = mention_job("T0ACME001", "1700000000.000200");
+    assert!(matches!(
+        worker.process(&job.to_json(), 1).await,
+        Outcome::Retry { .. }
+    ));
+    assert_eq!(worker.process(&job.to_json(), 2).await, Outcome::Done);
+    let posts = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posts.len(), 2, "refused once, then posted");
+    assert_eq!(
+        posts[1].body["metadata"]["event_payload"]["job"],
+        job.id.to_string(),
+        "the post carries its marker"
+    );
+    assert_eq!(app.fake.calls_to("conversations.replies").len(), 1);
+    assert_eq!(
+        worker.process(&job.to_json(), 3).await,
+        Outcome::AlreadyDone
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_after_posting_is_taken_over_after_its_lease_and_not_reposted() {
+    let app = spawn_app_without_worker().await;
+    let token = tenant::Secret::new(app.install("T0ACME001", "Acme").await);
+    let worker = worker_for(&app);
+    let job = mention_job("T0ACME001", "1700000000.000300");
+    // A first worker posted (with its marker), then died before recording anything: its job
+    // and step claims are still held.
+    let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
+    let now = std::time::SystemTime::now();
+    let lease = worker.timing().lease;
+    for key in [LedgerKey::Job(job.id), LedgerKey::Step(job.id, "reply")] {
+        let claim = app
+            .backend
+            .ledger
+            .claim(&job.tenant, &key, now, lease, Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert!(claim.is_acquired());
+    }
+    let mut msg = slack::Message {
+        channel: Some(tenant::ChannelId::parse("C0GENERAL1").unwrap()),
+        text: "Hi!".into(),
+        thread_ts: Some("1700000000.000300".into()),
+        ..slack::Message::default()
+    };
+    msg.metadata = Some(slack::MessageMetadata {
+        event_type: "switchboard_job_step".into(),
+        event_payload: serde_json::json!({"job": job.id.to_string(), "step": "reply"}),
+    });
+    web.post_message(&token, &msg).await.unwrap();
+    // Within the lease the redelivery waits; the lease is shorter than the queue's visibility.
+    assert!(lease < worker.timing().visibility);
+    assert!(matches!(
+        worker.process(&job.to_json(), 2).await,
+        Outcome::Retry { after: Some(after) } if after <= lease
+    ));
+    // After the lease (the clock moved on), the job is taken over and the marker found.
+    let later = Worker::new(
+        app.backend.clone(),
+        web,
+        Clock::fixed(now + lease + Duration::from_secs(1)),
+    );
+    assert_eq!(later.process(&job.to_json(), 3).await, Outcome::Done);
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1, "not twice");
     app.stop().await;
 }
 
@@ -168,7 +292,13 @@ async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
     let worker = worker_for(&app);
-    app.fake.fail_next(RESPONSE_URL, Failure::Status(500));
+    // Refused with a 429 (nothing happened): retried, and delivered by the retry.
+    app.fake.fail_next(
+        RESPONSE_URL,
+        Failure::RateLimited {
+            retry_after_secs: 0,
+        },
+    );
     let failing = ping_job(&app, "T0ACME001", "fails");
     let mut event = SqsEvent::default();
     event.records = vec![
@@ -246,9 +376,10 @@ async fn provisioning_sends_one_welcome_dm_and_publishes_home_even_across_a_retr
     tokio::time::sleep(worker::backoff(1) + Duration::from_millis(100)).await;
     worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
 
+    // conversations.open is idempotent (the same DM every time), so it is not a step.
     let opens = app.fake.calls_to("conversations.open");
-    assert_eq!(opens.len(), 1);
-    assert_eq!(opens[0].body["users"], "U0ADMIN01");
+    assert!(!opens.is_empty());
+    assert!(opens.iter().all(|o| o.body["users"] == "U0ADMIN01"));
     let dms = app.fake.calls_to("chat.postMessage");
     assert_eq!(dms.len(), 1, "one welcome DM");
     assert_eq!(

@@ -1,7 +1,9 @@
 //! [`EventLedger`] on DynamoDB: a claim is one conditional `PutItem`, so of any number of
 //! concurrent claimers exactly one wins.
 //!
-//! An item holds `state` (`claimed` or `done`), `lease_ms` (claims: unix ms when the lease ends),
+//! An item holds `state` (`claimed` or `done`), `lease_ms` (claims: unix ms when the lease ends;
+//! 0 once abandoned), `holder` (claims: the holder's lease token, which every later write of the
+//! claim is conditional on),
 //! `expires_ms` (unix ms when the entry is as if never seen), `outcome` (done entries) and the
 //! TTL attribute `expires_at` (unix seconds). TTL deletion is lazy (up to days late), so the
 //! conditions treat an entry whose `expires_ms` has passed as absent; leases and expiry are
@@ -12,9 +14,10 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use tenant::TenantId;
-use tenant::ports::{Claim, EventLedger, LedgerKey, StoreError};
+use tenant::ports::{Claim, EventLedger, Lease, LeaseToken, LedgerKey, StoreError};
 
 use super::{Item, Table, get_n, get_s, n, s, ttl_secs, unix_ms};
 use crate::error::store_error;
@@ -24,6 +27,9 @@ const STATE: &str = "state";
 const LEASE_MS: &str = "lease_ms";
 const EXPIRES_MS: &str = "expires_ms";
 const OUTCOME: &str = "outcome";
+const HOLDER: &str = "holder";
+/// Every write of a claim after it was made: only by its holder, while it is unfinished.
+const HELD: &str = "#state = :claimed AND #holder = :token";
 const CLAIMED: &str = "claimed";
 const DONE: &str = "done";
 
@@ -53,6 +59,7 @@ impl DynamoLedger {
     ) -> Result<Option<Claim>, StoreError> {
         let lease_ms = now_ms.saturating_add(duration_ms(lease));
         let expires_ms = now_ms.saturating_add(duration_ms(ttl));
+        let token = LeaseToken::random();
         let result = self
             .table
             .client
@@ -61,6 +68,7 @@ impl DynamoLedger {
             .item(keys::PK, s(&key.pk))
             .item(keys::SK, s(&key.sk))
             .item(STATE, s(CLAIMED))
+            .item(HOLDER, s(token.as_str()))
             .item(LEASE_MS, n(lease_ms))
             .item(EXPIRES_MS, n(expires_ms))
             .item(keys::EXPIRES_AT, n(ttl_secs(expires_ms)))
@@ -75,10 +83,18 @@ impl DynamoLedger {
             .expression_attribute_values(":now", n(now_ms))
             .expression_attribute_values(":claimed", s(CLAIMED))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            // On success, the entry this claim replaced: an unfinished claim means a takeover.
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(Some(Claim::Acquired)),
+            Ok(out) => {
+                let recovered = out
+                    .attributes
+                    .as_ref()
+                    .is_some_and(|old| was_live_claim(old, now_ms));
+                return Ok(Some(Claim::Acquired(Lease { token, recovered })));
+            }
             Err(err) => err,
         };
         if !matches!(
@@ -138,6 +154,21 @@ fn answer_for(item: &Item, now_ms: u64) -> Result<Option<Claim>, StoreError> {
     }
 }
 
+/// Whether `old`, the entry a successful claim replaced, was an unexpired unfinished claim.
+fn was_live_claim(old: &Item, now_ms: u64) -> bool {
+    let live = get_n::<u64>(old, EXPIRES_MS).is_ok_and(|expires| expires > now_ms);
+    live && get_s(old, STATE).is_ok_and(|state| state == CLAIMED)
+}
+
+fn is_condition_failure<E>(err: &aws_sdk_dynamodb::error::SdkError<E>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -168,13 +199,15 @@ impl EventLedger for DynamoLedger {
         &self,
         tenant: &TenantId,
         key: &LedgerKey,
+        token: &LeaseToken,
         outcome: &str,
         now: SystemTime,
         ttl: Duration,
     ) -> Result<(), StoreError> {
         let item_key = keys::ledger(tenant, key);
         let expires_ms = unix_ms(now).saturating_add(duration_ms(ttl));
-        self.table
+        let result = self
+            .table
             .client
             .put_item()
             .table_name(&self.table.name)
@@ -184,32 +217,83 @@ impl EventLedger for DynamoLedger {
             .item(OUTCOME, s(outcome))
             .item(EXPIRES_MS, n(expires_ms))
             .item(keys::EXPIRES_AT, n(ttl_secs(expires_ms)))
+            .condition_expression(HELD)
+            .expression_attribute_names("#state", STATE)
+            .expression_attribute_names("#holder", HOLDER)
+            .expression_attribute_values(":claimed", s(CLAIMED))
+            .expression_attribute_values(":token", s(token.as_str()))
             .send()
-            .await
-            .map_err(store_error)?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Err(StoreError::LeaseLost),
+            Err(err) => Err(store_error(err)),
+        }
     }
 
-    async fn release(&self, tenant: &TenantId, key: &LedgerKey) -> Result<(), StoreError> {
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        token: &LeaseToken,
+    ) -> Result<(), StoreError> {
         let result = self
             .table
             .client
             .delete_item()
             .table_name(&self.table.name)
             .set_key(Some(keys::ledger(tenant, key).to_map()))
-            // Only an unfinished claim is dropped; a completed entry stays completed.
-            .condition_expression("#state = :claimed")
+            // Only the holder's unfinished claim is dropped; a completed entry stays completed.
+            .condition_expression(HELD)
             .expression_attribute_names("#state", STATE)
+            .expression_attribute_names("#holder", HOLDER)
             .expression_attribute_values(":claimed", s(CLAIMED))
+            .expression_attribute_values(":token", s(token.as_str()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            // Absent or done: nothing to release, which the contract makes a success.
+            // Absent, done or someone else's: nothing to release, which the contract makes Ok.
             Err(err)
                 if matches!(
                     err.as_service_error(),
                     Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    async fn abandon(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        token: &LeaseToken,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .set_key(Some(keys::ledger(tenant, key).to_map()))
+            .update_expression("SET #lease = :zero")
+            .condition_expression(HELD)
+            .expression_attribute_names("#lease", LEASE_MS)
+            .expression_attribute_names("#state", STATE)
+            .expression_attribute_names("#holder", HOLDER)
+            .expression_attribute_values(":zero", n(0u64))
+            .expression_attribute_values(":claimed", s(CLAIMED))
+            .expression_attribute_values(":token", s(token.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
                 Ok(())

@@ -6,6 +6,7 @@
 //! any transport error.
 
 mod error;
+mod history;
 mod types;
 
 use std::time::Duration;
@@ -17,7 +18,7 @@ use tenant::{ChannelId, Secret, UserId};
 use url::Url;
 
 pub use error::{AuthError, SlackApiError};
-pub use types::{AuthTest, Message, Posted, ResponseMessage, ResponseType};
+pub use types::{AuthTest, Message, MessageMetadata, Posted, ResponseMessage, ResponseType};
 use types::{Envelope, EphemeralBody, Ignored, OpenBody, Opened, PublishBody, UpdateBody};
 
 /// Slack's production Web API base.
@@ -229,6 +230,37 @@ impl WebApi {
         token: &Secret,
         body: &impl Serialize,
     ) -> Result<T, SlackApiError> {
+        let (url, auth) = self.method_url(method, token)?;
+        let body = serde_json::to_vec(body).map_err(SlackApiError::Decode)?;
+        let request = self
+            .http
+            .post(url)
+            .header(header::AUTHORIZATION, auth)
+            .header(header::CONTENT_TYPE, JSON_UTF8)
+            .body(body);
+        Self::finish(request).await
+    }
+
+    /// GETs `method` with `query` and the bearer token (the read methods slack-ui.md lists as
+    /// GET, such as conversations.history) and decodes the reply.
+    async fn call_get<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &Secret,
+        query: &[(&str, &str)],
+    ) -> Result<T, SlackApiError> {
+        let (mut url, auth) = self.method_url(method, token)?;
+        url.query_pairs_mut().extend_pairs(query);
+        let request = self.http.get(url).header(header::AUTHORIZATION, auth);
+        Self::finish(request).await
+    }
+
+    /// The URL of `method` and the bearer header for `token` (marked sensitive).
+    fn method_url(
+        &self,
+        method: &str,
+        token: &Secret,
+    ) -> Result<(Url, HeaderValue), SlackApiError> {
         let url = self
             .api_base
             .join(method)
@@ -236,17 +268,14 @@ impl WebApi {
         let mut auth = HeaderValue::try_from(format!("Bearer {}", token.expose()))
             .map_err(|_| SlackApiError::InvalidRequest("token is not a valid header value"))?;
         auth.set_sensitive(true);
-        let body = serde_json::to_vec(body).map_err(SlackApiError::Decode)?;
+        Ok((url, auth))
+    }
 
-        let response = self
-            .http
-            .post(url)
-            .header(header::AUTHORIZATION, auth)
-            .header(header::CONTENT_TYPE, JSON_UTF8)
-            .body(body)
-            .send()
-            .await
-            .map_err(transport)?;
+    /// Sends a Web API request and decodes its envelope: 429/5xx first, then `ok:false`.
+    async fn finish<T: DeserializeOwned>(
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, SlackApiError> {
+        let response = request.send().await.map_err(transport)?;
         let status = response.status();
         if let Some(err) = status_error(status, response.headers()) {
             return Err(err);

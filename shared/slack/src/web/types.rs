@@ -15,6 +15,17 @@ pub struct Message {
     pub blocks: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_ts: Option<String>,
+    /// Message metadata (slack-ui.md 5.4): the app's marker that lets a retried job find a
+    /// message it may already have posted. Readable by anyone in the workspace: no secrets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MessageMetadata>,
+}
+
+/// `metadata` of a message: an event type and a small JSON payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageMetadata {
+    pub event_type: String,
+    pub event_payload: serde_json::Value,
 }
 
 /// Where a posted or updated message now lives.

@@ -21,7 +21,7 @@ mod vault;
 use std::sync::Arc;
 
 pub use audit::AuditLog;
-pub use ledger::{Claim, EventLedger, LedgerKey};
+pub use ledger::{Claim, EventLedger, Lease, LeaseToken, LedgerKey};
 pub use members::{Member, Members, Role};
 pub use oauth_state::{OAuthStateRecord, OAuthStates, StateConsumed};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
@@ -50,6 +50,10 @@ pub enum StoreError {
     /// Stored data could not be decoded: a bug or tampering, never retried.
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// The caller's claim on a ledger key is no longer its own (its lease ran out and another
+    /// holder took the key over): the caller's write was not made.
+    #[error("the claim's lease was taken over by another holder")]
+    LeaseLost,
 }
 
 impl StoreError {

@@ -3,7 +3,7 @@ use std::time::{Duration, SystemTime};
 use super::{expect_eq, isolation_people, ok};
 use crate::ids::{JobId, TenantId};
 use crate::model::{Tenant, TenantStatus};
-use crate::ports::{Backend, Claim, LedgerKey, StoreError};
+use crate::ports::{Backend, Claim, Lease, LedgerKey, StoreError};
 use crate::testkit::{random_suffix, sample_bundle, sample_installation, tenant};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -38,19 +38,25 @@ pub async fn isolation(backend: &Backend) {
     ok("vault put A", backend.vault.put(&a, &a_bundle).await);
     let in_flight = LedgerKey::Job(JobId::new());
     let done = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
-    expect_eq(
+    let a_lease = acquired(
         "A claims",
         ok(
             "claim A",
             backend.ledger.claim(&a, &in_flight, now, LEASE, TTL).await,
         ),
-        Claim::Acquired,
+    );
+    let a_done = acquired(
+        "A claims its second key",
+        ok(
+            "claim A",
+            backend.ledger.claim(&a, &done, now, LEASE, TTL).await,
+        ),
     );
     ok(
         "complete A",
         backend
             .ledger
-            .complete(&a, &done, "A's outcome", now, TTL)
+            .complete(&a, &done, &a_done.token, "A's outcome", now, TTL)
             .await,
     );
     let used_a = ok(
@@ -61,8 +67,8 @@ pub async fn isolation(backend: &Backend) {
     let a_people = isolation_people::store_for(backend, &a).await;
 
     for b in &others {
-        reads_see_nothing(backend, b, &in_flight, &done, now).await;
-        writes_leave_a_alone(backend, b, &in_flight, &done, now).await;
+        let b_leases = reads_see_nothing(backend, b, &in_flight, &done, now).await;
+        writes_leave_a_alone(backend, b, &in_flight, &done, &b_leases, &a_lease, now).await;
         isolation_people::check_other(backend, b, &a_people).await;
     }
     isolation_people::check_unchanged(backend, &a, &a_people).await;
@@ -129,7 +135,7 @@ async fn reads_see_nothing(
     in_flight: &LedgerKey,
     done: &LedgerKey,
     now: SystemTime,
-) {
+) -> (Lease, Lease) {
     expect_eq(
         &format!("{b} does not see A's tenant"),
         ok("get", backend.tenants.get(b).await),
@@ -165,21 +171,19 @@ async fn reads_see_nothing(
     }
     // B's first claim of A's keys is B's own: it must not see A's claim or outcome. (This also
     // claims them for B, which A's checks below must not see either.)
-    expect_eq(
+    let b_in_flight = acquired(
         &format!("{b} does not see A's in-flight claim"),
         ok(
             "claim",
             backend.ledger.claim(b, in_flight, now, LEASE, TTL).await,
         ),
-        Claim::Acquired,
     );
-    expect_eq(
+    let b_done = acquired(
         &format!("{b} does not see A's completed key"),
         ok(
             "claim",
             backend.ledger.claim(b, done, now, LEASE, TTL).await,
         ),
-        Claim::Acquired,
     );
     let quota = ok(
         "consume",
@@ -189,6 +193,7 @@ async fn reads_see_nothing(
         quota.allowed && quota.used == 1,
         "contract broken: {b} shares A's usage counter: {quota:?}"
     );
+    (b_in_flight, b_done)
 }
 
 async fn writes_leave_a_alone(
@@ -196,18 +201,49 @@ async fn writes_leave_a_alone(
     b: &TenantId,
     in_flight: &LedgerKey,
     done: &LedgerKey,
+    b_leases: &(Lease, Lease),
+    a_lease: &Lease,
     now: SystemTime,
 ) {
     ok("vault delete", backend.vault.delete(b).await);
-    ok("release", backend.ledger.release(b, in_flight).await);
+    let (b_in_flight, b_done) = b_leases;
+    // A's lease token means nothing under B's partition.
+    match backend
+        .ledger
+        .complete(b, in_flight, &a_lease.token, "A's token", now, TTL)
+        .await
+    {
+        Err(StoreError::LeaseLost) => {}
+        other => panic!(
+            "contract broken: A's lease token completed {b}'s claim: {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    ok(
+        "release",
+        backend
+            .ledger
+            .release(b, in_flight, &b_in_flight.token)
+            .await,
+    );
+    let b_again = acquired(
+        "B claims its released key again",
+        ok(
+            "claim",
+            backend.ledger.claim(b, in_flight, now, LEASE, TTL).await,
+        ),
+    );
     ok(
         "complete",
         backend
             .ledger
-            .complete(b, in_flight, "B's outcome", now, TTL)
+            .complete(b, in_flight, &b_again.token, "B's outcome", now, TTL)
             .await,
     );
-    ok("release", backend.ledger.release(b, done).await);
+    ok(
+        "abandon",
+        backend.ledger.abandon(b, done, &b_done.token).await,
+    );
     ok(
         "put",
         backend
@@ -236,4 +272,12 @@ async fn writes_leave_a_alone(
         ok("vault get", backend.vault.get(b).await),
         Some(b_bundle),
     );
+}
+
+/// The lease of an `Acquired` claim; anything else breaks the contract named by `what`.
+pub(crate) fn acquired(what: &str, claim: Claim) -> Lease {
+    match claim {
+        Claim::Acquired(lease) => lease,
+        other => panic!("contract broken: {what}: expected Acquired, got {other:?}"),
+    }
 }

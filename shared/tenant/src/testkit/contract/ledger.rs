@@ -1,8 +1,9 @@
 use std::time::{Duration, SystemTime};
 
+use super::isolation::acquired;
 use super::{expect_eq, ok};
-use crate::ids::JobId;
-use crate::ports::{Claim, EventLedger, LedgerKey};
+use crate::ids::{JobId, TenantId};
+use crate::ports::{Claim, EventLedger, LeaseToken, LedgerKey, StoreError};
 use crate::testkit::{join_all, random_suffix, random_tenant};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -10,8 +11,10 @@ const TTL: Duration = Duration::from_secs(600);
 const SECOND: Duration = Duration::from_secs(1);
 
 /// [`EventLedger`]: exactly one of 20 concurrent claimers acquires; `InFlight` within the lease;
-/// takeover after it; `Done` with the outcome after `complete`; `release` makes a claim
-/// claimable again but leaves a completed key completed; entries expire after their ttl.
+/// takeover after it, marked `recovered`; `Done` with the outcome after `complete`; only the
+/// holder's own token completes, releases or abandons; `release` makes a claim claimable again
+/// (fresh) but leaves a completed key completed; `abandon` makes it claimable at once as a
+/// recovery; entries expire after their ttl.
 ///
 /// Times are the real clock plus offsets, passed in as `now`; adapters must judge leases and
 /// expiry by the `now` they are given.
@@ -29,16 +32,27 @@ pub async fn event_ledger(ledger: &dyn EventLedger) {
     )
     .await;
     let claims: Vec<Claim> = claims.into_iter().map(|c| ok("claim", c)).collect();
-    let acquired = claims.iter().filter(|c| **c == Claim::Acquired).count();
+    let winners: Vec<_> = claims
+        .iter()
+        .filter_map(|c| match c {
+            Claim::Acquired(lease) => Some(lease.clone()),
+            _ => None,
+        })
+        .collect();
     expect_eq(
         "exactly one of 20 concurrent claims is Acquired",
-        acquired,
+        winners.len(),
         1,
+    );
+    let holder = winners[0].clone();
+    assert!(
+        !holder.recovered,
+        "contract broken: a first claim is not a recovery"
     );
     assert!(
         claims
             .iter()
-            .all(|c| matches!(c, Claim::Acquired | Claim::InFlight)),
+            .all(|c| matches!(c, Claim::Acquired(_) | Claim::InFlight)),
         "contract broken: losers of a fresh claim must see InFlight, got {claims:?}"
     );
     expect_eq(
@@ -50,11 +64,40 @@ pub async fn event_ledger(ledger: &dyn EventLedger) {
         Claim::InFlight,
     );
 
+    // Only the holder's token settles the claim.
+    let stranger = LeaseToken::random();
+    match ledger
+        .complete(&tenant, &key, &stranger, "not mine", at(2), TTL)
+        .await
+    {
+        Err(StoreError::LeaseLost) => {}
+        other => panic!(
+            "contract broken: complete with another token must be LeaseLost, got {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    ok(
+        "release with another token",
+        ledger.release(&tenant, &key, &stranger).await,
+    );
+    ok(
+        "abandon with another token",
+        ledger.abandon(&tenant, &key, &stranger).await,
+    );
+    expect_eq(
+        "another token's release or abandon leaves the claim held",
+        ok(
+            "claim",
+            ledger.claim(&tenant, &key, at(2), LEASE, TTL).await,
+        ),
+        Claim::InFlight,
+    );
+
     // Completion records the outcome; release cannot undo it.
     ok(
         "complete",
         ledger
-            .complete(&tenant, &key, "enqueued job", at(2), TTL)
+            .complete(&tenant, &key, &holder.token, "enqueued job", at(2), TTL)
             .await,
     );
     let done = Claim::Done {
@@ -76,9 +119,16 @@ pub async fn event_ledger(ledger: &dyn EventLedger) {
         ),
         done.clone(),
     );
-    ok("release", ledger.release(&tenant, &key).await);
+    ok(
+        "release",
+        ledger.release(&tenant, &key, &holder.token).await,
+    );
+    ok(
+        "abandon",
+        ledger.abandon(&tenant, &key, &holder.token).await,
+    );
     expect_eq(
-        "release after complete keeps the key Done",
+        "release or abandon after complete keeps the key Done",
         ok(
             "claim",
             ledger.claim(&tenant, &key, at(4), LEASE, TTL).await,
@@ -86,26 +136,48 @@ pub async fn event_ledger(ledger: &dyn EventLedger) {
         done,
     );
 
-    takeover_and_release(ledger, &tenant, t0).await;
+    takeover(ledger, &tenant, t0).await;
+    release_and_abandon(ledger, &tenant, t0).await;
     expiry(ledger, &tenant, t0).await;
 }
 
-async fn takeover_and_release(ledger: &dyn EventLedger, tenant: &crate::TenantId, t0: SystemTime) {
-    // A crashed claimer's lease runs out: the next claim takes over and gets a fresh lease.
+async fn takeover(ledger: &dyn EventLedger, tenant: &TenantId, t0: SystemTime) {
+    // A crashed claimer's lease runs out: the next claim takes over, is told so, and gets a
+    // fresh lease of its own; the crashed one's late settling changes nothing.
     let job = LedgerKey::Job(JobId::new());
-    expect_eq(
+    let first = acquired(
         "a first claim is Acquired",
         ok("claim", ledger.claim(tenant, &job, t0, LEASE, TTL).await),
-        Claim::Acquired,
     );
     let after_lease = t0 + LEASE + SECOND;
-    expect_eq(
-        "a claim after the lease ran out takes over (Acquired)",
+    let second = acquired(
+        "a claim after the lease ran out takes over",
         ok(
             "claim",
             ledger.claim(tenant, &job, after_lease, LEASE, TTL).await,
         ),
-        Claim::Acquired,
+    );
+    assert!(
+        second.recovered,
+        "contract broken: a takeover must be marked recovered"
+    );
+    assert_ne!(
+        first.token, second.token,
+        "contract broken: a takeover gets its own token"
+    );
+    match ledger
+        .complete(tenant, &job, &first.token, "late", after_lease, TTL)
+        .await
+    {
+        Err(StoreError::LeaseLost) => {}
+        other => panic!(
+            "contract broken: the old holder's complete must be LeaseLost, got {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    ok(
+        "old holder's release",
+        ledger.release(tenant, &job, &first.token).await,
     );
     expect_eq(
         "the takeover holds a fresh lease (InFlight)",
@@ -117,57 +189,112 @@ async fn takeover_and_release(ledger: &dyn EventLedger, tenant: &crate::TenantId
         ),
         Claim::InFlight,
     );
-
-    // Releasing an unfinished claim makes the key claimable at once.
-    let step = LedgerKey::Step(JobId::new(), "reply");
+    ok(
+        "the new holder completes",
+        ledger
+            .complete(tenant, &job, &second.token, "done", after_lease, TTL)
+            .await,
+    );
     expect_eq(
+        "the new holder's outcome is recorded",
+        ok(
+            "claim",
+            ledger
+                .claim(tenant, &job, after_lease + SECOND, LEASE, TTL)
+                .await,
+        ),
+        Claim::Done {
+            outcome: "done".into(),
+        },
+    );
+
+    // A holder past its lease that nobody took over may still record its outcome.
+    let slow = LedgerKey::Step(JobId::new(), "post");
+    let lease = acquired(
+        "a first step claim is Acquired",
+        ok("claim", ledger.claim(tenant, &slow, t0, LEASE, TTL).await),
+    );
+    ok(
+        "complete after the lease when nobody took over",
+        ledger
+            .complete(tenant, &slow, &lease.token, "posted", after_lease, TTL)
+            .await,
+    );
+}
+
+async fn release_and_abandon(ledger: &dyn EventLedger, tenant: &TenantId, t0: SystemTime) {
+    // Releasing an unfinished claim makes the key claimable at once, as a fresh claim.
+    let step = LedgerKey::Step(JobId::new(), "reply");
+    let lease = acquired(
         "a first step claim is Acquired",
         ok("claim", ledger.claim(tenant, &step, t0, LEASE, TTL).await),
-        Claim::Acquired,
     );
-    ok("release", ledger.release(tenant, &step).await);
-    expect_eq(
+    ok("release", ledger.release(tenant, &step, &lease.token).await);
+    let again = acquired(
         "a released claim is Acquired again within the old lease",
         ok(
             "claim",
             ledger.claim(tenant, &step, t0 + SECOND, LEASE, TTL).await,
         ),
-        Claim::Acquired,
+    );
+    assert!(
+        !again.recovered,
+        "contract broken: a claim after a release is fresh, not a recovery"
     );
 
-    // Releasing something never claimed is harmless; completing an unclaimed key records it.
-    let never = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
-    ok(
-        "release of an unknown key",
-        ledger.release(tenant, &never).await,
-    );
-    ok(
-        "complete of an unclaimed key",
-        ledger.complete(tenant, &never, "skipped", t0, TTL).await,
-    );
-    expect_eq(
-        "completing an unclaimed key records it as Done",
+    // Abandoning makes it claimable at once, as a recovery.
+    ok("abandon", ledger.abandon(tenant, &step, &again.token).await);
+    let recovered = acquired(
+        "an abandoned claim is Acquired again within the old lease",
         ok(
             "claim",
-            ledger.claim(tenant, &never, t0 + SECOND, LEASE, TTL).await,
+            ledger
+                .claim(tenant, &step, t0 + SECOND * 2, LEASE, TTL)
+                .await,
         ),
-        Claim::Done {
-            outcome: "skipped".into(),
-        },
     );
+    assert!(
+        recovered.recovered,
+        "contract broken: a claim after an abandon is a recovery"
+    );
+
+    // Releasing something never claimed is harmless; completing it is not allowed.
+    let never = LedgerKey::Request(random_suffix(16));
+    let token = LeaseToken::random();
+    ok(
+        "release of an unknown key",
+        ledger.release(tenant, &never, &token).await,
+    );
+    ok(
+        "abandon of an unknown key",
+        ledger.abandon(tenant, &never, &token).await,
+    );
+    match ledger.complete(tenant, &never, &token, "x", t0, TTL).await {
+        Err(StoreError::LeaseLost) => {}
+        other => panic!(
+            "contract broken: completing an unclaimed key must be LeaseLost, got {:?}",
+            other.map_err(|e| e.to_string())
+        ),
+    }
+    let fresh = acquired(
+        "an unknown key is still claimable",
+        ok("claim", ledger.claim(tenant, &never, t0, LEASE, TTL).await),
+    );
+    assert!(!fresh.recovered, "contract broken: nothing to recover");
 }
 
-async fn expiry(ledger: &dyn EventLedger, tenant: &crate::TenantId, t0: SystemTime) {
+async fn expiry(ledger: &dyn EventLedger, tenant: &TenantId, t0: SystemTime) {
     let ttl = Duration::from_secs(60);
     let key = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
-    expect_eq(
+    let lease = acquired(
         "a first claim is Acquired",
         ok("claim", ledger.claim(tenant, &key, t0, LEASE, ttl).await),
-        Claim::Acquired,
     );
     ok(
         "complete",
-        ledger.complete(tenant, &key, "done", t0, ttl).await,
+        ledger
+            .complete(tenant, &key, &lease.token, "done", t0, ttl)
+            .await,
     );
     expect_eq(
         "a completed key is Done until its ttl",
@@ -181,29 +308,28 @@ async fn expiry(ledger: &dyn EventLedger, tenant: &crate::TenantId, t0: SystemTi
             outcome: "done".into(),
         },
     );
-    expect_eq(
-        "after its ttl a key is as if never seen (Acquired)",
+    let reborn = acquired(
+        "after its ttl a key is as if never seen",
         ok(
             "claim",
             ledger
                 .claim(tenant, &key, t0 + ttl + SECOND, LEASE, ttl)
                 .await,
         ),
-        Claim::Acquired,
     );
+    assert!(!reborn.recovered, "contract broken: an expired key is new");
 
     // An abandoned claim expires too (its ttl is shorter than its lease here).
     let abandoned = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
     let short_ttl = Duration::from_secs(5);
-    expect_eq(
+    acquired(
         "a first claim is Acquired",
         ok(
             "claim",
             ledger.claim(tenant, &abandoned, t0, LEASE, short_ttl).await,
         ),
-        Claim::Acquired,
     );
-    expect_eq(
+    let after = acquired(
         "an expired claim is as if never seen",
         ok(
             "claim",
@@ -217,6 +343,9 @@ async fn expiry(ledger: &dyn EventLedger, tenant: &crate::TenantId, t0: SystemTi
                 )
                 .await,
         ),
-        Claim::Acquired,
+    );
+    assert!(
+        !after.recovered,
+        "contract broken: an expired claim is gone, not recovered"
     );
 }

@@ -1,4 +1,4 @@
-use std::collections::hash_map::Entry as Slot;
+use std::collections::hash_map::{Entry as Slot, OccupiedEntry};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -6,13 +6,14 @@ use async_trait::async_trait;
 
 use super::{FastMap, Switch, lock, unix_ms};
 use crate::ids::TenantId;
-use crate::ports::{Claim, EventLedger, LedgerKey, StoreError};
+use crate::ports::{Claim, EventLedger, Lease, LeaseToken, LedgerKey, StoreError};
 
 #[derive(Debug, Clone)]
 enum State {
-    /// Claimed until this time (unix ms).
+    /// Claimed by the holder of `token` until `lease_until` (unix ms; 0 once abandoned).
     Claimed {
         lease_until: u128,
+        token: LeaseToken,
     },
     Done {
         outcome: String,
@@ -47,6 +48,26 @@ impl MemoryLedger {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Hands the entry of `key` to `change` if `token` still holds its claim; whether it did.
+    fn with_held(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        token: &LeaseToken,
+        change: impl FnOnce(OccupiedEntry<'_, (TenantId, String), Entry>),
+    ) -> Result<bool, StoreError> {
+        self.switch.check(WHAT)?;
+        let mut entries = lock(&self.entries, WHAT)?;
+        match entries.entry(slot_of(tenant, key)) {
+            Slot::Occupied(entry) if matches!(&entry.get().state, State::Claimed { token: t, .. } if t == token) =>
+            {
+                change(entry);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
 }
 
 #[async_trait]
@@ -68,12 +89,15 @@ impl EventLedger for MemoryLedger {
             let cutoff = now.min(unix_ms(SystemTime::now()));
             entries.retain(|_, e| e.expires_at > cutoff);
         }
+        let token = LeaseToken::random();
         let claimed = Entry {
             state: State::Claimed {
                 lease_until: now + lease.as_millis(),
+                token: token.clone(),
             },
             expires_at: now + ttl.as_millis(),
         };
+        let mut recovered = false;
         match entries.entry(slot_of(tenant, key)) {
             Slot::Vacant(slot) => {
                 slot.insert(claimed);
@@ -87,51 +111,67 @@ impl EventLedger for MemoryLedger {
                                 outcome: outcome.clone(),
                             });
                         }
-                        State::Claimed { lease_until } if *lease_until > now => {
+                        State::Claimed { lease_until, .. } if *lease_until > now => {
                             return Ok(Claim::InFlight);
                         }
-                        // The holder's lease ran out: take over.
-                        State::Claimed { .. } => {}
+                        // The holder's lease ran out (or it abandoned the claim): take over.
+                        State::Claimed { .. } => recovered = true,
                     }
                 }
                 slot.insert(claimed);
             }
         }
-        Ok(Claim::Acquired)
+        Ok(Claim::Acquired(Lease { token, recovered }))
     }
 
     async fn complete(
         &self,
         tenant: &TenantId,
         key: &LedgerKey,
+        token: &LeaseToken,
         outcome: &str,
         now: SystemTime,
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        self.switch.check(WHAT)?;
         let entry = Entry {
             state: State::Done {
                 outcome: outcome.to_owned(),
             },
             expires_at: unix_ms(now) + ttl.as_millis(),
         };
-        lock(&self.entries, WHAT)?.insert(slot_of(tenant, key), entry);
+        let held = self.with_held(tenant, key, token, |mut held| {
+            held.insert(entry);
+        })?;
+        if held {
+            Ok(())
+        } else {
+            Err(StoreError::LeaseLost)
+        }
+    }
+
+    async fn release(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        token: &LeaseToken,
+    ) -> Result<(), StoreError> {
+        self.with_held(tenant, key, token, |held| {
+            held.remove();
+        })?;
         Ok(())
     }
 
-    async fn release(&self, tenant: &TenantId, key: &LedgerKey) -> Result<(), StoreError> {
-        self.switch.check(WHAT)?;
-        let mut entries = lock(&self.entries, WHAT)?;
-        let slot = slot_of(tenant, key);
-        if matches!(
-            entries.get(&slot),
-            Some(Entry {
-                state: State::Claimed { .. },
-                ..
-            })
-        ) {
-            entries.remove(&slot);
-        }
+    async fn abandon(
+        &self,
+        tenant: &TenantId,
+        key: &LedgerKey,
+        token: &LeaseToken,
+    ) -> Result<(), StoreError> {
+        self.with_held(tenant, key, token, |mut held| {
+            if let State::Claimed { lease_until, .. } = &mut held.get_mut().state {
+                *lease_until = 0;
+            }
+        })?;
         Ok(())
     }
 }
@@ -168,6 +208,7 @@ mod tests {
             LedgerKey::Job(job),
             LedgerKey::Step(job, "reply"),
             LedgerKey::TokenRefresh,
+            LedgerKey::Request("cmd0".into()),
         ] {
             assert_eq!(slot_of(&tenant, &key), (tenant.clone(), key.as_key()));
         }

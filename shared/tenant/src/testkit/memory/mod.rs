@@ -37,9 +37,9 @@ use crate::ids::{TenantId, UserId};
 use crate::job::JobEnvelope;
 use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{
-    AuditLog, Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LedgerKey, Member,
-    Members, OAuthStateRecord, OAuthStates, Quota, StateConsumed, StoreError, TenantDirectory,
-    UsageCounters, Vault, VaultError,
+    AuditLog, Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LeaseToken, LedgerKey,
+    Member, Members, OAuthStateRecord, OAuthStates, Quota, StateConsumed, StoreError,
+    TenantDirectory, UsageCounters, Vault, VaultError,
 };
 use crate::secret::TokenBundle;
 
@@ -181,13 +181,17 @@ impl EventLedger for Down {
         &self,
         _: &TenantId,
         _: &LedgerKey,
+        _: &LeaseToken,
         _: &str,
         _: SystemTime,
         _: Duration,
     ) -> Result<(), StoreError> {
         down()
     }
-    async fn release(&self, _: &TenantId, _: &LedgerKey) -> Result<(), StoreError> {
+    async fn release(&self, _: &TenantId, _: &LedgerKey, _: &LeaseToken) -> Result<(), StoreError> {
+        down()
+    }
+    async fn abandon(&self, _: &TenantId, _: &LedgerKey, _: &LeaseToken) -> Result<(), StoreError> {
         down()
     }
 }
