@@ -178,13 +178,13 @@ impl CommandsHandler {
         if let Some(answer) = self.over_limit(&tenant).await? {
             return Ok(answer);
         }
-        let kind = JobKind::Interaction {
+        let kind = JobKind::Interaction(tenant::job::Interaction {
             interaction: kind_name(&interaction.kind).to_owned(),
             action: interaction
                 .action_id
                 .clone()
                 .or_else(|| interaction.callback_id.clone()),
-        };
+        });
         let ctx = SlackContext {
             response_url: interaction.response_url.clone(),
             channel: interaction.channel_id.clone(),

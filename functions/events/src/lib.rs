@@ -231,13 +231,13 @@ fn job_for(event: Event) -> Option<Work> {
                 channel: Some(channel.clone()),
                 user: user.clone(),
             },
-            kind: JobKind::AppMention {
+            kind: JobKind::AppMention(tenant::job::AppMention {
                 channel,
                 ts,
                 thread_ts,
                 user,
                 text,
-            },
+            }),
             bot_id,
         }),
         // Only the Home tab; the Messages and About tabs need nothing from us.
@@ -248,7 +248,7 @@ fn job_for(event: Event) -> Option<Work> {
                     channel: Some(channel),
                     user: Some(user.clone()),
                 },
-                kind: JobKind::PublishHome { user },
+                kind: JobKind::PublishHome(tenant::job::PublishHome { user }),
                 // `sender()` of an App Home event has no bot.
                 bot_id: None,
             })
@@ -308,13 +308,13 @@ mod tests {
         let work = job_for(mention(Some(user("U0USER001")), None)).unwrap();
         assert_eq!(
             work.kind,
-            JobKind::AppMention {
+            JobKind::AppMention(tenant::job::AppMention {
                 channel: tenant::ChannelId::parse("C0CHAN001").unwrap(),
                 ts: "1700000000.000100".into(),
                 thread_ts: Some("1700000000.000001".into()),
                 user: Some(user("U0USER001")),
                 text: "<@U0BOT> hi".into(),
-            }
+            })
         );
         assert_eq!(
             work.slack,
@@ -338,7 +338,7 @@ mod tests {
         assert!(job_for(Event::AppUninstalled).is_none());
         assert!(matches!(
             job_for(home(Some("home"))).map(|w| w.kind),
-            Some(JobKind::PublishHome { .. })
+            Some(JobKind::PublishHome(tenant::job::PublishHome { .. }))
         ));
     }
 }

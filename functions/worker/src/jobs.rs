@@ -4,8 +4,9 @@
 
 use slack::{Message, MessageMetadata, ResponseMessage, ResponseType};
 use tenant::idempotency::{Attempt, Once, OnceError, Settle, once};
+use tenant::job::{AppMention, Interaction, Provision};
 use tenant::ports::{LedgerKey, Member, Role};
-use tenant::{ChannelId, JobEnvelope, Secret, Tenant, UserId};
+use tenant::{JobEnvelope, Secret, Tenant, UserId};
 use tracing::{info, warn};
 
 use crate::error::JobError;
@@ -35,23 +36,20 @@ impl Worker {
     pub(crate) async fn mention_reply(
         &self,
         job: &JobEnvelope,
-        channel: &ChannelId,
-        ts: &str,
-        thread_ts: Option<&str>,
-        user: Option<&UserId>,
+        mention: &AppMention,
     ) -> Result<(), JobError> {
         let token = self.bot_token(job).await?;
-        let greeting = match user {
+        let greeting = match &mention.user {
             Some(user) => format!("Hi <@{user}>! "),
             None => "Hi! ".to_owned(),
         };
         let msg = Message {
-            channel: Some(channel.clone()),
+            channel: Some(mention.channel.clone()),
             text: format!(
                 "{greeting}I'm on it. Meeting follow-ups are coming here soon; \
                  try `/followup help` to see what I can do today."
             ),
-            thread_ts: Some(thread_ts.unwrap_or(ts).to_owned()),
+            thread_ts: Some(mention.thread_ts.as_ref().unwrap_or(&mention.ts).clone()),
             ..Message::default()
         };
         self.post_once(job, "reply", &token, msg).await
@@ -64,10 +62,9 @@ impl Worker {
         &self,
         job: &JobEnvelope,
         tenant: &Tenant,
-        installer: Option<&UserId>,
-        reinstall: bool,
+        provision: &Provision,
     ) -> Result<(), JobError> {
-        let Some(installer) = installer else {
+        let Some(installer) = &provision.installer else {
             return Ok(());
         };
         let first_admin = self.enrol_installer(job, installer).await?;
@@ -76,7 +73,7 @@ impl Worker {
         let channel = self.web.open_dm(&token, installer).await?;
         let msg = Message {
             channel: Some(channel),
-            text: home::welcome_text(tenant, reinstall, first_admin),
+            text: home::welcome_text(tenant, provision.reinstall, first_admin),
             ..Message::default()
         };
         self.post_once(job, "welcome_dm", &token, msg).await?;
@@ -135,14 +132,16 @@ impl Worker {
     pub(crate) async fn interaction(
         &self,
         job: &JobEnvelope,
-        interaction: &str,
-        action: Option<&str>,
+        interaction: &Interaction,
     ) -> Result<(), JobError> {
         // Global shortcuts and modal submissions carry no response_url: nothing to answer on.
         let Some(url) = job.slack.response_url.as_deref() else {
             return Ok(());
         };
-        let what = action.unwrap_or(interaction);
+        let what = interaction
+            .action
+            .as_deref()
+            .unwrap_or(&interaction.interaction);
         let reply = ephemeral(format!("Got it: `{what}`."));
         self.respond_once(job, url, &reply).await
     }

@@ -253,28 +253,10 @@ impl Worker {
         };
         match &job.kind {
             JobKind::Ping => self.ping(job, &tenant).await,
-            JobKind::AppMention {
-                channel,
-                ts,
-                thread_ts,
-                user,
-                ..
-            } => {
-                self.mention_reply(job, channel, ts, thread_ts.as_deref(), user.as_ref())
-                    .await
-            }
-            JobKind::Provision {
-                installer,
-                reinstall,
-            } => {
-                self.provision(job, &tenant, installer.as_ref(), *reinstall)
-                    .await
-            }
-            JobKind::PublishHome { user } => self.publish_home(job, &tenant, user).await,
-            JobKind::Interaction {
-                interaction,
-                action,
-            } => self.interaction(job, interaction, action.as_deref()).await,
+            JobKind::AppMention(mention) => self.mention_reply(job, mention).await,
+            JobKind::Provision(provision) => self.provision(job, &tenant, provision).await,
+            JobKind::PublishHome(home) => self.publish_home(job, &tenant, &home.user).await,
+            JobKind::Interaction(interaction) => self.interaction(job, interaction).await,
         }
     }
 

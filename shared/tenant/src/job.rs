@@ -31,109 +31,86 @@ pub struct JobEnvelope {
 }
 
 /// What the job does, with the data it needs. Serialized as `"kind"` + `"payload"`.
+///
+/// Each kind with data is a newtype around its payload struct, so adding a kind is a struct,
+/// a variant, its [`JobKind::name`] and its line in the envelope's `Serialize`; the compiler
+/// points at each, and the tests hold the hand-written envelope writer to the derive's JSON on
+/// every variant, so the wire format cannot drift silently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum JobKind {
     /// `/followup ping`: answer on the response_url with the tenant's name and the round trip.
     Ping,
     /// The bot was mentioned: reply in the thread of the mention.
-    AppMention {
-        channel: ChannelId,
-        /// The mention's ts; the reply goes into its thread.
-        ts: String,
-        /// Set when the mention itself was inside a thread.
-        thread_ts: Option<String>,
-        user: Option<UserId>,
-        text: String,
-    },
+    AppMention(AppMention),
     /// A new install or a reinstall: first admin, welcome DM, App Home.
-    Provision {
-        /// The user who installed the app (`authed_user.id`), if Slack said.
-        installer: Option<UserId>,
-        reinstall: bool,
-    },
+    Provision(Provision),
     /// A user opened the App Home tab: publish it.
-    PublishHome { user: UserId },
+    PublishHome(PublishHome),
     /// A button, shortcut or modal submission.
-    Interaction {
-        /// `block_actions`, `shortcut`, `message_action`, `view_submission`.
-        interaction: String,
-        /// The `action_id` or `callback_id` that identifies what was used.
-        action: Option<String>,
-    },
+    Interaction(Interaction),
+}
+
+/// [`JobKind::AppMention`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppMention {
+    pub channel: ChannelId,
+    /// The mention's ts; the reply goes into its thread.
+    pub ts: String,
+    /// Set when the mention itself was inside a thread.
+    pub thread_ts: Option<String>,
+    pub user: Option<UserId>,
+    pub text: String,
+}
+
+/// [`JobKind::Provision`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provision {
+    /// The user who installed the app (`authed_user.id`), if Slack said.
+    pub installer: Option<UserId>,
+    pub reinstall: bool,
+}
+
+/// [`JobKind::PublishHome`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishHome {
+    pub user: UserId,
+}
+
+/// [`JobKind::Interaction`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interaction {
+    /// `block_actions`, `shortcut`, `message_action`, `view_submission`.
+    pub interaction: String,
+    /// The `action_id` or `callback_id` that identifies what was used.
+    pub action: Option<String>,
 }
 
 impl JobKind {
-    /// A short stable name for logs and metrics.
+    /// A short stable name for logs and metrics: the snake_case tag the derive writes.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Ping => "ping",
-            Self::AppMention { .. } => "app_mention",
-            Self::Provision { .. } => "provision",
-            Self::PublishHome { .. } => "publish_home",
-            Self::Interaction { .. } => "interaction",
+            Self::AppMention(_) => "app_mention",
+            Self::Provision(_) => "provision",
+            Self::PublishHome(_) => "publish_home",
+            Self::Interaction(_) => "interaction",
         }
     }
-}
 
-/// The `payload` object of a [`JobKind`] (what the adjacently tagged derive writes), borrowed.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Payload<'a> {
-    AppMention {
-        channel: &'a ChannelId,
-        ts: &'a str,
-        thread_ts: &'a Option<String>,
-        user: &'a Option<UserId>,
-        text: &'a str,
-    },
-    Provision {
-        installer: &'a Option<UserId>,
-        reinstall: bool,
-    },
-    PublishHome {
-        user: &'a UserId,
-    },
-    Interaction {
-        interaction: &'a str,
-        action: &'a Option<String>,
-    },
-}
-
-impl JobKind {
-    /// The variant's data, `None` for a variant without any (no `payload` key is written).
-    fn payload(&self) -> Option<Payload<'_>> {
+    /// Writes the variant's `payload` field (none for a variant without data).
+    fn serialize_payload<S: SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
         match self {
-            Self::Ping => None,
-            Self::AppMention {
-                channel,
-                ts,
-                thread_ts,
-                user,
-                text,
-            } => Some(Payload::AppMention {
-                channel,
-                ts,
-                thread_ts,
-                user,
-                text,
-            }),
-            Self::Provision {
-                installer,
-                reinstall,
-            } => Some(Payload::Provision {
-                installer,
-                reinstall: *reinstall,
-            }),
-            Self::PublishHome { user } => Some(Payload::PublishHome { user }),
-            Self::Interaction {
-                interaction,
-                action,
-            } => Some(Payload::Interaction {
-                interaction,
-                action,
-            }),
+            Self::Ping => Ok(()),
+            Self::AppMention(p) => out.serialize_field("payload", p),
+            Self::Provision(p) => out.serialize_field("payload", p),
+            Self::PublishHome(p) => out.serialize_field("payload", p),
+            Self::Interaction(p) => out.serialize_field("payload", p),
         }
+    }
+
+    fn has_payload(&self) -> bool {
+        !matches!(self, Self::Ping)
     }
 }
 
@@ -143,17 +120,14 @@ impl JobKind {
 /// costliest step of accepting an event on the in-memory backend.
 impl Serialize for JobEnvelope {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let payload = self.kind.payload();
-        let fields = if payload.is_some() { 7 } else { 6 };
+        let fields = if self.kind.has_payload() { 7 } else { 6 };
         let mut out = s.serialize_struct("JobEnvelope", fields)?;
         out.serialize_field("v", &self.v)?;
         out.serialize_field("id", &self.id)?;
         out.serialize_field("tenant", &self.tenant)?;
         // `name()` is the snake_case variant name the derive uses as the tag.
         out.serialize_field("kind", self.kind.name())?;
-        if let Some(payload) = &payload {
-            out.serialize_field("payload", payload)?;
-        }
+        self.kind.serialize_payload(&mut out)?;
         out.serialize_field("created_at_ms", &self.created_at_ms)?;
         out.serialize_field("slack", &self.slack)?;
         out.end()
@@ -272,37 +246,37 @@ mod tests {
         let user = UserId::parse("U0USER001").unwrap();
         vec![
             JobKind::Ping,
-            JobKind::AppMention {
+            JobKind::AppMention(AppMention {
                 channel: ChannelId::parse("C0CHAN001").unwrap(),
                 ts: "1700000000.000100".into(),
                 thread_ts: Some("1700000000.000001".into()),
                 user: Some(user.clone()),
                 text: "<@U0BOT> \"quoted\" \\ and \u{e9}\n".into(),
-            },
-            JobKind::AppMention {
+            }),
+            JobKind::AppMention(AppMention {
                 channel: ChannelId::parse("C0CHAN001").unwrap(),
                 ts: "1700000000.000100".into(),
                 thread_ts: None,
                 user: None,
                 text: String::new(),
-            },
-            JobKind::Provision {
+            }),
+            JobKind::Provision(Provision {
                 installer: Some(user.clone()),
                 reinstall: true,
-            },
-            JobKind::Provision {
+            }),
+            JobKind::Provision(Provision {
                 installer: None,
                 reinstall: false,
-            },
-            JobKind::PublishHome { user: user.clone() },
-            JobKind::Interaction {
+            }),
+            JobKind::PublishHome(PublishHome { user: user.clone() }),
+            JobKind::Interaction(Interaction {
                 interaction: "block_actions".into(),
                 action: Some("approve".into()),
-            },
-            JobKind::Interaction {
+            }),
+            JobKind::Interaction(Interaction {
                 interaction: "view_submission".into(),
                 action: None,
-            },
+            }),
         ]
     }
 

@@ -77,10 +77,10 @@ async fn a_first_install_stores_tokens_installation_tenant_job_and_audit_entry()
     assert_eq!(jobs.len(), 1);
     assert_eq!(
         jobs[0].kind,
-        JobKind::Provision {
+        JobKind::Provision(tenant::job::Provision {
             installer: Some(installer()),
             reinstall: false
-        }
+        })
     );
     assert_eq!(jobs[0].id, done.job.id);
 
@@ -144,10 +144,10 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
     assert_eq!(verify_chain(&id, &entries), Ok(()));
     assert!(matches!(
         stores.queue.peek_all()[0].kind,
-        JobKind::Provision {
+        JobKind::Provision(tenant::job::Provision {
             reinstall: true,
             ..
-        }
+        })
     ));
 }
 

@@ -152,10 +152,10 @@ async fn a_full_install_stores_everything_queues_provisioning_and_clears_the_coo
     assert_eq!(queued.len(), 1);
     assert_eq!(
         job(&queued[0]).kind,
-        JobKind::Provision {
+        JobKind::Provision(tenant::job::Provision {
             installer: UserId::parse("U0INSTALLER").ok(),
             reinstall: false
-        }
+        })
     );
     assert_eq!(
         app.fake.calls_to("auth.test").len(),
@@ -459,14 +459,14 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
     assert!(matches!(
         kinds.as_slice(),
         [
-            JobKind::Provision {
+            JobKind::Provision(tenant::job::Provision {
                 reinstall: false,
                 ..
-            },
-            JobKind::Provision {
+            }),
+            JobKind::Provision(tenant::job::Provision {
                 reinstall: true,
                 ..
-            }
+            })
         ]
     ));
     app.stop().await;
@@ -554,10 +554,10 @@ async fn a_reinstall_after_an_uninstall_restores_the_same_tenant() {
     assert!(
         queued.iter().any(|d| matches!(
             job(d).kind,
-            JobKind::Provision {
+            JobKind::Provision(tenant::job::Provision {
                 reinstall: true,
                 ..
-            }
+            })
         )),
         "provisioning queued as a reinstall"
     );

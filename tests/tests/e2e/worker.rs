@@ -105,13 +105,13 @@ async fn a_reply_whose_outcome_is_unknown_is_not_sent_again_on_a_response_url() 
 fn mention_job(team: &str, thread: &str) -> JobEnvelope {
     JobEnvelope::new(
         TenantId::parse(team).unwrap(),
-        JobKind::AppMention {
+        JobKind::AppMention(tenant::job::AppMention {
             channel: tenant::ChannelId::parse("C0GENERAL1").unwrap(),
             ts: thread.to_owned(),
             thread_ts: None,
             user: Some(tenant::UserId::parse("U0ASKER01").unwrap()),
             text: "<@U0FAKEBOT> hi".into(),
-        },
+        }),
         SlackContext::default(),
         testkit::signer::now() * 1000,
     )
@@ -354,10 +354,10 @@ async fn provisioning_sends_one_welcome_dm_and_publishes_home_even_across_a_retr
     let token = app.install("T0ACME001", "Acme").await;
     let job = JobEnvelope::new(
         TenantId::parse("T0ACME001").unwrap(),
-        JobKind::Provision {
+        JobKind::Provision(tenant::job::Provision {
             installer: Some(tenant::UserId::parse("U0ADMIN01").unwrap()),
             reinstall: false,
-        },
+        }),
         SlackContext::default(),
         testkit::signer::now() * 1000,
     );
@@ -408,10 +408,10 @@ async fn a_later_installer_becomes_a_member_not_a_second_first_admin() {
     for (user, reinstall) in [("U0ADMIN01", false), ("U0OTHER01", true)] {
         let job = JobEnvelope::new(
             tenant.clone(),
-            JobKind::Provision {
+            JobKind::Provision(tenant::job::Provision {
                 installer: Some(tenant::UserId::parse(user).unwrap()),
                 reinstall,
-            },
+            }),
             SlackContext::default(),
             testkit::signer::now() * 1000,
         );

@@ -107,10 +107,10 @@ pub async fn oauth_install(
     };
     let job = JobEnvelope::new(
         id.clone(),
-        JobKind::Provision {
+        JobKind::Provision(crate::job::Provision {
             installer: installer.clone(),
             reinstall,
-        },
+        }),
         SlackContext {
             user: installer.clone(),
             ..SlackContext::default()
