@@ -7,18 +7,15 @@
 
 mod reply;
 
-use std::time::Duration;
-
 use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
 use slack::{FormRequest, Interaction, InteractionKind, SlashCommand};
-use tenant::service::{self, Resolved};
-use tenant::{Backend, JobEnvelope, JobKind, SlackContext, Tenant, TenantId};
+use tenant::service::ingress::{CommandOutcome, CommandWork, accept_command, request_key};
+use tenant::{Backend, JobKind, SlackContext, TenantId};
 use tracing::{Instrument, info, info_span};
 
 /// The usage counter commands and interactions share.
-pub const COMMAND_COUNTER: &str = "commands";
-const RATE_WINDOW: Duration = Duration::from_secs(60);
+pub use tenant::service::ingress::COMMAND_COUNTER;
 
 /// The commands function's state, built once per cold start.
 pub struct CommandsHandler {
@@ -69,146 +66,122 @@ impl CommandsHandler {
             FormRequest::Command(cmd) => {
                 let tenant = tenant_of(cmd.install_context())?;
                 let span = info_span!("command", tenant = %tenant, command = %cmd.command);
-                self.on_command(tenant, &cmd).instrument(span).await
+                self.on_command(tenant, &cmd, req.body())
+                    .instrument(span)
+                    .await
             }
             FormRequest::Interaction(interaction) => {
                 let tenant = tenant_of(interaction.install_context())?;
                 let span = info_span!("interaction", tenant = %tenant, kind = ?interaction.kind);
-                self.on_interaction(tenant, &interaction)
+                self.on_interaction(tenant, &interaction, req.body())
                     .instrument(span)
                     .await
             }
         }
     }
 
-    /// The active tenant, or the answer to give instead.
-    async fn active_tenant(
-        &self,
-        id: &TenantId,
-    ) -> Result<Result<Tenant, HttpResponse>, IngressError> {
-        Ok(
-            match service::resolve(&self.backend, id)
-                .await
-                .map_err(IngressError::unavailable)?
-            {
-                Resolved::Active(tenant) => Ok(tenant),
-                Resolved::Suspended(_) => {
-                    info!("tenant suspended: nothing queued");
-                    Err(http_io::ephemeral(reply::SUSPENDED))
-                }
-                Resolved::NotInstalled => {
-                    info!("tenant not installed");
-                    Err(http_io::ephemeral(reply::REINSTALL))
-                }
-            },
-        )
-    }
-
-    /// Counts one use against the tenant's per-minute limit; `Some(answer)` when over it.
-    async fn over_limit(&self, tenant: &Tenant) -> Result<Option<HttpResponse>, IngressError> {
-        let quota = self
-            .backend
-            .usage
-            .consume(
-                &tenant.id,
-                COMMAND_COUNTER,
-                tenant.plan.commands_per_minute(),
-                RATE_WINDOW,
-                self.clock.now(),
-            )
-            .await
-            .map_err(IngressError::unavailable)?;
-        if quota.allowed {
-            return Ok(None);
-        }
-        info!(
-            used = quota.used,
-            limit = quota.limit,
-            "tenant over its command rate limit"
-        );
-        let wait = (quota.resets_at as i64 - self.clock.unix_secs()).max(1);
-        Ok(Some(http_io::ephemeral(&reply::rate_limited(wait))))
-    }
-
     async fn on_command(
         &self,
         id: TenantId,
         cmd: &SlashCommand,
+        raw: &[u8],
     ) -> Result<HttpResponse, IngressError> {
-        let tenant = match self.active_tenant(&id).await? {
-            Ok(tenant) => tenant,
-            Err(answer) => return Ok(answer),
-        };
-        if let Some(answer) = self.over_limit(&tenant).await? {
-            return Ok(answer);
-        }
-        match subcommand(&cmd.text) {
-            Subcommand::Help => Ok(http_io::ephemeral(&reply::help(&cmd.command))),
-            Subcommand::Unknown(word) => {
-                Ok(http_io::ephemeral(&reply::unknown(&cmd.command, &word)))
-            }
-            Subcommand::Ping => {
-                let ctx = SlackContext {
+        let sub = subcommand(&cmd.text);
+        let work = match &sub {
+            Subcommand::Help | Subcommand::Unknown(_) => CommandWork::Answer,
+            Subcommand::Ping => CommandWork::Job {
+                kind: JobKind::Ping,
+                slack: SlackContext {
                     response_url: Some(cmd.response_url.clone()),
                     channel: Some(cmd.channel_id.clone()),
                     user: Some(cmd.user_id.clone()),
-                };
-                self.enqueue(id, JobKind::Ping, ctx).await?;
-                Ok(http_io::ephemeral(reply::WORKING))
-            }
-        }
+                },
+            },
+        };
+        let request = request_key(Some(&cmd.trigger_id), raw);
+        let outcome = self.accept(id, &request, work).await?;
+        Ok(answer(outcome, || match &sub {
+            Subcommand::Unknown(word) => reply::unknown(&cmd.command, word),
+            _ => reply::help(&cmd.command),
+        }))
     }
 
     async fn on_interaction(
         &self,
         id: TenantId,
         interaction: &Interaction,
+        raw: &[u8],
     ) -> Result<HttpResponse, IngressError> {
-        let tenant = match self.active_tenant(&id).await? {
-            Ok(tenant) => tenant,
-            Err(answer) => return Ok(answer),
+        let work = match interaction.kind {
+            // Closing a modal and loading menu options need no work.
+            InteractionKind::ViewClosed | InteractionKind::BlockSuggestion => CommandWork::Nothing,
+            _ => CommandWork::Job {
+                kind: JobKind::Interaction(tenant::job::Interaction {
+                    interaction: kind_name(&interaction.kind).to_owned(),
+                    action: interaction
+                        .action_id
+                        .clone()
+                        .or_else(|| interaction.callback_id.clone()),
+                }),
+                slack: SlackContext {
+                    response_url: interaction.response_url.clone(),
+                    channel: interaction.channel_id.clone(),
+                    user: interaction.user_id.clone(),
+                },
+            },
         };
-        // Closing a modal and loading menu options need no work.
-        if matches!(
-            interaction.kind,
-            InteractionKind::ViewClosed | InteractionKind::BlockSuggestion
-        ) {
-            return Ok(http_io::ack());
-        }
-        if let Some(answer) = self.over_limit(&tenant).await? {
-            return Ok(answer);
-        }
-        let kind = JobKind::Interaction(tenant::job::Interaction {
-            interaction: kind_name(&interaction.kind).to_owned(),
-            action: interaction
-                .action_id
-                .clone()
-                .or_else(|| interaction.callback_id.clone()),
-        });
-        let ctx = SlackContext {
-            response_url: interaction.response_url.clone(),
-            channel: interaction.channel_id.clone(),
-            user: interaction.user_id.clone(),
-        };
-        self.enqueue(id, kind, ctx).await?;
-        // An empty 200 is the ack for every interaction (it also closes a submitted modal).
-        Ok(http_io::ack())
+        let request = request_key(interaction.trigger_id.as_deref(), raw);
+        let outcome = self.accept(id, &request, work).await?;
+        // An interaction's answer is an empty 200 (it also closes a submitted modal), however
+        // it was handled; only the notices of a paused or missing install are shown.
+        Ok(match outcome {
+            CommandOutcome::Queued(job_id) => {
+                info!(%job_id, "interaction queued");
+                http_io::ack()
+            }
+            other => answer(other, String::new),
+        })
     }
 
-    async fn enqueue(
+    async fn accept(
         &self,
-        tenant: TenantId,
-        kind: JobKind,
-        ctx: SlackContext,
-    ) -> Result<(), IngressError> {
-        let job = JobEnvelope::new(tenant, kind, ctx, self.clock.unix_millis());
-        self.backend
-            .queue
-            .enqueue(&job)
+        id: TenantId,
+        request: &str,
+        work: CommandWork,
+    ) -> Result<CommandOutcome, IngressError> {
+        let clock = || self.clock.now();
+        accept_command(&self.backend, &clock, id, request, work)
             .await
-            .map_err(IngressError::unavailable)?;
-        info!(job_id = %job.id, job = job.kind.name(), "job queued");
-        Ok(())
+            .map_err(IngressError::unavailable)
+    }
+}
+
+/// The one mapping from what was done with a command to what the user sees; `text` is the
+/// synchronous answer's text.
+fn answer(outcome: CommandOutcome, text: impl FnOnce() -> String) -> HttpResponse {
+    match outcome {
+        CommandOutcome::NotInstalled => {
+            info!("tenant not installed");
+            http_io::ephemeral(reply::REINSTALL)
+        }
+        CommandOutcome::Suspended => {
+            info!("tenant suspended: nothing queued");
+            http_io::ephemeral(reply::SUSPENDED)
+        }
+        CommandOutcome::RateLimited { retry_in } => {
+            http_io::ephemeral(&reply::rate_limited(retry_in.as_secs()))
+        }
+        CommandOutcome::Answer => http_io::ephemeral(&text()),
+        CommandOutcome::Queued(job_id) => {
+            info!(%job_id, "command queued");
+            http_io::ephemeral(reply::WORKING)
+        }
+        // A replay (or a copy being accepted right now) is acked and does nothing.
+        CommandOutcome::Duplicate | CommandOutcome::InFlight => {
+            info!("replayed request: acked, nothing queued");
+            http_io::ack()
+        }
+        CommandOutcome::Acked => http_io::ack(),
     }
 }
 

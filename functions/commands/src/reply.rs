@@ -8,7 +8,7 @@ so this request was not run. Please contact your Slack admin.";
 pub const REINSTALL: &str = "Switchboard is not installed for this workspace (or was removed). \
 Please ask an admin to reinstall it from the Switchboard install page.";
 
-pub fn rate_limited(retry_in_secs: i64) -> String {
+pub fn rate_limited(retry_in_secs: u64) -> String {
     format!(
         "Your workspace is sending commands faster than its plan allows. \
          Please try again in {retry_in_secs} s."

@@ -1,28 +1,16 @@
-//! POST /slack/events. In order: size (413), signature (401), parse (400), url_verification,
-//! tenant resolution (unknown or uninstalled: ack and drop), lifecycle events inline, the bot's
-//! own events ignored, dedupe on `event_id`, enqueue, ack. A storage or queue failure answers 500
-//! so that Slack retries: nothing is acked that was not durably accepted.
+//! POST /slack/events: parse → service → map. Size (413), signature (401), parse (400) and
+//! url_verification here; then `tenant::service::ingress::accept_event` (lifecycle events
+//! inline, tenant resolution, the bot's own events ignored, dedupe on `event_id`, enqueue) and
+//! one mapping of its outcome to HTTP. A storage or queue failure answers 500 so that Slack
+//! retries: nothing is acked that was not durably accepted.
 
-use std::time::Duration;
-
-use app::clock::unix_millis;
 use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
 use http::StatusCode;
 use slack::{Event, EventCallback, EventsRequest};
-use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
-use tenant::ports::LedgerKey;
-use tenant::service::{self, Resolved};
-use tenant::{Backend, BotId, JobEnvelope, JobId, JobKind, SlackContext, TenantId, UserId};
+use tenant::service::ingress::{EventOutcome, InboundEvent, accept_event};
+use tenant::{Backend, BotId, JobKind, SlackContext, TenantId};
 use tracing::{Instrument, debug, info, info_span, warn};
-
-/// Event ids are kept a day and more (Slack retries for up to 5 minutes, 24 h with delayed
-/// events); a claim older than 30 s belongs to a delivery that died, and a retry may take it
-/// over.
-const DEDUPE: Policy = Policy {
-    lease: Duration::from_secs(30),
-    ttl: Duration::from_secs(26 * 3600),
-};
 
 /// The events function's state, built once per cold start.
 pub struct EventsHandler {
@@ -80,122 +68,59 @@ impl EventsHandler {
         tenant: TenantId,
         callback: Box<EventCallback>,
     ) -> Result<HttpResponse, IngressError> {
-        // Lifecycle events come first: they must work whatever the tenant's state (they can
-        // arrive after each other in either order).
-        match &callback.event {
-            Event::AppUninstalled => {
-                let now = self.clock.unix_secs();
-                service::uninstall(&self.backend, &tenant, now)
-                    .await
-                    .map_err(IngressError::unavailable)?;
-                return Ok(http_io::ack());
-            }
-            Event::TokensRevoked { oauth, bot } => {
-                let now = self.clock.unix_secs();
-                service::revoke_tokens(&self.backend, &tenant, bot, oauth, now)
-                    .await
-                    .map_err(IngressError::unavailable)?;
-                return Ok(http_io::ack());
-            }
-            _ => {}
-        }
-        match service::resolve(&self.backend, &tenant)
-            .await
-            .map_err(IngressError::unavailable)?
-        {
-            Resolved::Active(_) => {}
-            Resolved::Suspended(_) => {
-                info!("tenant suspended: event dropped");
-                return Ok(http_io::ack());
-            }
-            Resolved::NotInstalled => {
-                info!("tenant not installed: event dropped");
-                return Ok(http_io::ack());
-            }
-        }
         // The event's fields move into the job (no copies of its text).
         let EventCallback {
             event, event_id, ..
         } = *callback;
-        let Some(work) = job_for(event) else {
-            debug!("no job for this event type");
-            return Ok(http_io::ack());
-        };
-        // The bot's ids are only needed for events that would become work.
-        let ours = self
-            .backend
-            .tenants
-            .bot_identity(&tenant)
+        let inbound = inbound(event, event_id);
+        let clock = || self.clock.now();
+        let outcome = accept_event(&self.backend, &clock, tenant, inbound)
             .await
             .map_err(IngressError::unavailable)?;
-        let (user, bot) = work.sender();
-        if ours.is_some_and(|ours| ours.sent(user, bot)) {
-            debug!("the app's own event: ignored");
-            return Ok(http_io::ack());
-        }
-        self.accept_once(tenant, event_id, work.kind, work.slack)
-            .await
+        Ok(answer(outcome))
     }
+}
 
-    /// Dedupe then enqueue: of every delivery of one `event_id`, only the first is queued.
-    async fn accept_once(
-        &self,
-        tenant: TenantId,
-        event_id: String,
-        kind: JobKind,
-        slack_ctx: SlackContext,
-    ) -> Result<HttpResponse, IngressError> {
-        let job_id = JobId::derived(&tenant, &event_id);
-        let key = LedgerKey::Event(event_id);
-        let now = self.clock.now();
-        // The id is derived from the event, so no random one is drawn.
-        let job =
-            JobEnvelope::with_job_id(job_id, tenant.clone(), kind, slack_ctx, unix_millis(now));
-        let clock = || self.clock.now();
-        let accepted = once(
-            self.backend.ledger.as_ref(),
-            &tenant,
-            &key,
-            DEDUPE,
-            &clock,
-            |_| async {
-                // A failed enqueue is released: the retry queues the same derived job id,
-                // which the worker runs once even if this one landed after all.
-                match self.backend.queue.enqueue(&job).await {
-                    Ok(()) => Settle::Done {
-                        value: (),
-                        outcome: "queued".to_owned(),
-                    },
-                    Err(err) => Settle::Release(err),
-                }
-            },
-        )
-        .await;
-        match accepted {
-            Ok(Once::Ran(Ok(()))) => {}
-            Ok(Once::Ran(Err(err))) => return Err(IngressError::unavailable(err)),
-            Ok(Once::AlreadyDone { .. }) => {
-                info!("duplicate delivery: acked, not queued");
-                return Ok(http_io::ack());
-            }
-            Ok(Once::Busy) => {
-                // Another delivery of this event is being accepted right now. If it fails,
-                // Slack must still have a retry left, so this one is not acked.
-                warn!("delivery already in flight: asking Slack to retry");
-                return Ok(http_io::text(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "retry later",
-                ));
-            }
-            Err(OnceError::Claim(err)) => return Err(IngressError::unavailable(err)),
-            Err(err @ OnceError::Record(_)) => {
-                // The job is durable; a retry after the lease would queue the same derived job
-                // id, which the worker runs once. So this is worth a log line, not a 500.
-                warn!(error = %err, "could not mark event as queued");
-            }
+/// The one mapping from what was done with an event to Slack's answer.
+fn answer(outcome: EventOutcome) -> HttpResponse {
+    match outcome {
+        EventOutcome::Queued(job_id) => {
+            info!(%job_id, "event queued");
+            http_io::ack()
         }
-        info!(job_id = %job.id, job = job.kind.name(), "event queued");
-        Ok(http_io::ack())
+        EventOutcome::Handled => http_io::ack(),
+        EventOutcome::Duplicate => {
+            info!("duplicate delivery: acked, not queued");
+            http_io::ack()
+        }
+        EventOutcome::InFlight => {
+            warn!("delivery already in flight: asking Slack to retry");
+            http_io::text(StatusCode::SERVICE_UNAVAILABLE, "retry later")
+        }
+        EventOutcome::Dropped(why) => {
+            debug!(?why, "event acked without work");
+            http_io::ack()
+        }
+    }
+}
+
+/// What the event asks of us.
+fn inbound(event: Event, event_id: String) -> InboundEvent {
+    match event {
+        Event::AppUninstalled => InboundEvent::Uninstalled,
+        Event::TokensRevoked { oauth, bot } => InboundEvent::TokensRevoked {
+            bots: bot,
+            users: oauth,
+        },
+        other => match job_for(other) {
+            Some(work) => InboundEvent::Work {
+                event_id,
+                kind: work.kind,
+                slack: work.slack,
+                bot_id: work.bot_id,
+            },
+            None => InboundEvent::Ignored,
+        },
     }
 }
 
@@ -208,9 +133,10 @@ struct Work {
     bot_id: Option<BotId>,
 }
 
+#[cfg(test)]
 impl Work {
     /// What [`Event::sender`] gave for the event this work came from.
-    fn sender(&self) -> (Option<&UserId>, Option<&BotId>) {
+    fn sender(&self) -> (Option<&tenant::UserId>, Option<&BotId>) {
         (self.slack.user.as_ref(), self.bot_id.as_ref())
     }
 }
@@ -266,6 +192,7 @@ impl app::lambda::HttpHandler for EventsHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tenant::UserId;
 
     fn user(raw: &str) -> UserId {
         UserId::parse(raw).unwrap()

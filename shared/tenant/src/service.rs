@@ -9,6 +9,7 @@ use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{Backend, StoreError, VaultError};
 use crate::secret::{BotToken, TokenBundle};
 
+pub mod ingress;
 mod oauth_install;
 
 pub use oauth_install::{Installed, OAuthInstall, WEBHOOK_INTEGRATION, oauth_install};

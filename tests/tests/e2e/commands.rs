@@ -157,3 +157,44 @@ async fn a_button_click_is_acked_empty_and_confirmed_on_its_response_url() {
     assert!(posts[0].body["text"].as_str().unwrap().contains("approve"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_command_or_interaction_replayed_within_the_signature_window_queues_nothing_new() {
+    // Before issue 7 each replay of a signed request made a new job with a random id.
+    let app = spawn_app_without_worker().await;
+    app.install("T0ACME001", "Acme").await;
+    let hook = app.fake.response_url("replayed");
+    let command = payloads::slash_command(
+        "T0ACME001",
+        "U0USER001",
+        "C0CHAN001",
+        "/followup",
+        "ping",
+        &hook,
+    );
+    let click =
+        payloads::block_actions("T0ACME001", "U0USER001", "C0CHAN001", "approve", "1", &hook);
+    for (path, body) in [
+        ("/slack/commands", &command),
+        ("/slack/interactions", &click),
+    ] {
+        for attempt in 0..3 {
+            let res = app.post_signed(path, body).await;
+            assert_eq!(res.status(), 200, "{path} attempt {attempt}");
+        }
+    }
+    let queued = app.take_queued().await;
+    assert_eq!(queued.len(), 2, "one job per request, not per replay");
+    // A new request (a new trigger id) is new work.
+    let again = payloads::slash_command(
+        "T0ACME001",
+        "U0USER001",
+        "C0CHAN001",
+        "/followup",
+        "ping",
+        &hook,
+    );
+    app.post_signed("/slack/commands", &again).await;
+    assert_eq!(app.take_queued().await.len(), 1);
+    app.stop().await;
+}

@@ -1,0 +1,366 @@
+//! Accepting Slack work at ingress: what the events and commands functions do between a
+//! verified, parsed request and their HTTP answer. Each returns an outcome enum that its
+//! handler maps to HTTP in one place; the rules (who is served, what is deduplicated, what is
+//! rate limited, that nothing is acked before it is durably queued) live here once.
+
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+use tracing::{info, warn};
+
+use super::{Resolved, TenantError, resolve, revoke_tokens, uninstall};
+use crate::idempotency::{Once, OnceError, Policy, Settle, once};
+use crate::ids::{BotId, JobId, TenantId, UserId};
+use crate::job::{JobEnvelope, JobKind, SlackContext};
+use crate::model::Tenant;
+use crate::ports::{Backend, LedgerKey, StoreError};
+
+/// Event ids are kept a day and more (Slack retries for up to 5 minutes, 24 h with delayed
+/// events); a claim older than 30 s belongs to a delivery that died, and a retry may take it
+/// over.
+pub const EVENT_DEDUPE: Policy = Policy {
+    lease: Duration::from_secs(30),
+    ttl: Duration::from_secs(26 * 3600),
+};
+
+/// Commands and interactions are remembered past the signature window (±5 minutes), so a
+/// replayed request is a duplicate.
+pub const REQUEST_DEDUPE: Policy = Policy {
+    lease: Duration::from_secs(30),
+    ttl: Duration::from_secs(15 * 60),
+};
+
+/// The usage counter commands and interactions share.
+pub const COMMAND_COUNTER: &str = "commands";
+const RATE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Ingress could not decide: storage or the queue failed. Answered 5xx so Slack retries.
+#[derive(Debug, thiserror::Error)]
+#[error("ingress could not accept the request")]
+pub struct IntakeError(#[source] pub StoreError);
+
+impl From<StoreError> for IntakeError {
+    fn from(err: StoreError) -> Self {
+        Self(err)
+    }
+}
+
+impl From<TenantError> for IntakeError {
+    fn from(err: TenantError) -> Self {
+        match err {
+            TenantError::Store(e) => Self(e),
+            other => Self(StoreError::unavailable(other)),
+        }
+    }
+}
+
+/// What an event asks of us, as the events function parsed it.
+#[derive(Debug, Clone)]
+pub enum InboundEvent {
+    /// `app_uninstalled`.
+    Uninstalled,
+    /// `tokens_revoked`: the bot users and users whose tokens Slack revoked.
+    TokensRevoked {
+        bots: Vec<UserId>,
+        users: Vec<UserId>,
+    },
+    /// An event that becomes a job, with who sent it (to ignore the app's own events).
+    Work {
+        event_id: String,
+        kind: JobKind,
+        /// Its `user` is the event's sending user.
+        slack: SlackContext,
+        bot_id: Option<BotId>,
+    },
+    /// An event we do not act on.
+    Ignored,
+}
+
+/// Why an event or request was acked without work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    NotInstalled,
+    Suspended,
+    /// The app's own bot sent it.
+    OwnEvent,
+    /// Nothing to do for it.
+    NoWork,
+}
+
+/// What [`accept_event`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// A lifecycle event, handled inline.
+    Handled,
+    Queued(JobId),
+    /// A retry of an event already queued.
+    Duplicate,
+    /// Another delivery of this event is being accepted right now: if it fails, Slack must
+    /// still have a retry left, so this one is not acked.
+    InFlight,
+    Dropped(Dropped),
+}
+
+/// Accepts one event of `tenant` at `now` (see the module doc): lifecycle events inline
+/// whatever the tenant's state, then tenant resolution, the app's own events ignored, dedupe on
+/// the event id, and the job queued under an id derived from the event.
+pub async fn accept_event(
+    backend: &Backend,
+    now: &(dyn Fn() -> SystemTime + Sync),
+    tenant: TenantId,
+    event: InboundEvent,
+) -> Result<EventOutcome, IntakeError> {
+    let (event_id, kind, slack, bot_id) = match event {
+        InboundEvent::Uninstalled => {
+            uninstall(backend, &tenant, secs(now())).await?;
+            return Ok(EventOutcome::Handled);
+        }
+        InboundEvent::TokensRevoked { bots, users } => {
+            revoke_tokens(backend, &tenant, &bots, &users, secs(now())).await?;
+            return Ok(EventOutcome::Handled);
+        }
+        InboundEvent::Ignored => return Ok(EventOutcome::Dropped(Dropped::NoWork)),
+        InboundEvent::Work {
+            event_id,
+            kind,
+            slack,
+            bot_id,
+        } => (event_id, kind, slack, bot_id),
+    };
+    if let Err(dropped) = active(backend, &tenant).await? {
+        return Ok(EventOutcome::Dropped(dropped));
+    }
+    // The bot's ids are only needed for events that would become work.
+    let ours = backend.tenants.bot_identity(&tenant).await?;
+    if ours.is_some_and(|ours| ours.sent(slack.user.as_ref(), bot_id.as_ref())) {
+        return Ok(EventOutcome::Dropped(Dropped::OwnEvent));
+    }
+    // The id is derived from the event, so no random one is drawn and a retry that gets past
+    // the ledger (after its lease) queues the same job, which the worker runs once.
+    let job_id = JobId::derived(&tenant, &event_id);
+    let at = now();
+    let job = JobEnvelope::with_job_id(job_id, tenant, kind, slack, unix_ms(at));
+    let key = LedgerKey::Event(event_id);
+    let gate = || async { Ok(None) };
+    Ok(
+        match enqueue_once(backend, now, &key, EVENT_DEDUPE, &job, gate).await? {
+            Queued::Now => EventOutcome::Queued(job.id),
+            // Events are not rate limited here (Slack limits its own deliveries).
+            Queued::Refused(_) | Queued::Before => EventOutcome::Duplicate,
+            Queued::Busy => EventOutcome::InFlight,
+        },
+    )
+}
+
+/// What a slash command or interaction asks of us, as the commands function parsed it.
+#[derive(Debug, Clone)]
+pub enum CommandWork {
+    /// Answered synchronously by the handler (help): counted, nothing queued.
+    Answer,
+    /// A job to queue.
+    Job { kind: JobKind, slack: SlackContext },
+    /// Nothing to do (a modal closed, options requested): acked without counting.
+    Nothing,
+}
+
+/// What [`accept_command`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandOutcome {
+    NotInstalled,
+    Suspended,
+    /// Over the tenant's per-minute limit; the window resets after this long.
+    RateLimited {
+        retry_in: Duration,
+    },
+    /// Counted; the handler answers it itself.
+    Answer,
+    Queued(JobId),
+    /// A replay of a request already accepted (same trigger or same signed body).
+    Duplicate,
+    /// Another copy of this request is being accepted right now.
+    InFlight,
+    Acked,
+}
+
+/// The key that makes a replayed command or interaction a duplicate: Slack's `trigger_id`
+/// (unique per user action) when the request has one, else a digest of the signed body.
+pub fn request_key(trigger_id: Option<&str>, raw_body: &[u8]) -> String {
+    match trigger_id.filter(|t| !t.is_empty()) {
+        Some(trigger) => format!("trigger:{trigger}"),
+        None => {
+            let digest = Sha256::digest(raw_body);
+            let mut key = String::with_capacity(5 + 64);
+            key.push_str("body:");
+            for byte in digest {
+                key.push_str(&format!("{byte:02x}"));
+            }
+            key
+        }
+    }
+}
+
+/// Accepts one command or interaction of `tenant` at `now`: tenant resolution, the per-tenant
+/// rate limit, and for work a job queued once per request (`request`, see [`request_key`]).
+pub async fn accept_command(
+    backend: &Backend,
+    now: &(dyn Fn() -> SystemTime + Sync),
+    tenant: TenantId,
+    request: &str,
+    work: CommandWork,
+) -> Result<CommandOutcome, IntakeError> {
+    let record = match active(backend, &tenant).await? {
+        Ok(record) => record,
+        Err(Dropped::Suspended) => return Ok(CommandOutcome::Suspended),
+        Err(_) => return Ok(CommandOutcome::NotInstalled),
+    };
+    let (kind, slack) = match work {
+        CommandWork::Nothing => return Ok(CommandOutcome::Acked),
+        CommandWork::Answer => {
+            return Ok(match over_limit(backend, &record, now()).await? {
+                Some(retry_in) => CommandOutcome::RateLimited { retry_in },
+                None => CommandOutcome::Answer,
+            });
+        }
+        CommandWork::Job { kind, slack } => (kind, slack),
+    };
+    let job_id = JobId::derived(&tenant, request);
+    let key = LedgerKey::Request(job_id.to_string());
+    let job = JobEnvelope::with_job_id(job_id, tenant, kind, slack, unix_ms(now()));
+    // The limit is checked under the request's claim, so a replay is caught before it counts.
+    let gate = || over_limit(backend, &record, now());
+    Ok(
+        match enqueue_once(backend, now, &key, REQUEST_DEDUPE, &job, gate).await? {
+            Queued::Now => CommandOutcome::Queued(job.id),
+            Queued::Refused(retry_in) => CommandOutcome::RateLimited { retry_in },
+            Queued::Before => CommandOutcome::Duplicate,
+            Queued::Busy => CommandOutcome::InFlight,
+        },
+    )
+}
+
+/// The active tenant record, or why it is not served.
+async fn active(
+    backend: &Backend,
+    tenant: &TenantId,
+) -> Result<Result<Tenant, Dropped>, StoreError> {
+    Ok(match resolve(backend, tenant).await? {
+        Resolved::Active(tenant) => Ok(tenant),
+        Resolved::Suspended(_) => Err(Dropped::Suspended),
+        Resolved::NotInstalled => Err(Dropped::NotInstalled),
+    })
+}
+
+/// Counts one use against the tenant's per-minute limit; `Some(wait)` when over it.
+async fn over_limit(
+    backend: &Backend,
+    tenant: &Tenant,
+    now: SystemTime,
+) -> Result<Option<Duration>, StoreError> {
+    let quota = backend
+        .usage
+        .consume(
+            &tenant.id,
+            COMMAND_COUNTER,
+            tenant.plan.commands_per_minute(),
+            RATE_WINDOW,
+            now,
+        )
+        .await?;
+    if quota.allowed {
+        return Ok(None);
+    }
+    info!(
+        used = quota.used,
+        limit = quota.limit,
+        "tenant over its command rate limit"
+    );
+    let wait = quota
+        .resets_at
+        .saturating_sub(secs(now).max(0) as u64)
+        .max(1);
+    Ok(Some(Duration::from_secs(wait)))
+}
+
+/// How [`enqueue_once`] went.
+enum Queued {
+    /// Queued by this call and recorded.
+    Now,
+    /// Not queued: the gate refused it (rate limited for this long); recorded, so a replay is a
+    /// duplicate.
+    Refused(Duration),
+    /// Queued (or refused) before.
+    Before,
+    Busy,
+}
+
+/// Enqueues `job` once for `key`, unless `gate` (run under the claim) refuses it with a wait.
+/// A failed enqueue releases the claim (the retry queues the same derived job id, which the
+/// worker runs once even if this one landed after all).
+async fn enqueue_once<G, Fut>(
+    backend: &Backend,
+    now: &(dyn Fn() -> SystemTime + Sync),
+    key: &LedgerKey,
+    policy: Policy,
+    job: &JobEnvelope,
+    gate: G,
+) -> Result<Queued, IntakeError>
+where
+    G: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Option<Duration>, StoreError>>,
+{
+    let ran = once(
+        backend.ledger.as_ref(),
+        &job.tenant,
+        key,
+        policy,
+        now,
+        |_| async {
+            match gate().await {
+                Ok(Some(wait)) => {
+                    return Settle::Done {
+                        value: Some(wait),
+                        outcome: "refused".to_owned(),
+                    };
+                }
+                Ok(None) => {}
+                Err(err) => return Settle::Release(err),
+            }
+            match backend.queue.enqueue(job).await {
+                Ok(()) => Settle::Done {
+                    value: None,
+                    outcome: "queued".to_owned(),
+                },
+                Err(err) => Settle::Release(err),
+            }
+        },
+    )
+    .await;
+    match ran {
+        Ok(Once::Ran(Ok(Some(wait)))) => Ok(Queued::Refused(wait)),
+        Ok(Once::Ran(Ok(None))) => {
+            info!(job_id = %job.id, job = job.kind.name(), "job queued");
+            Ok(Queued::Now)
+        }
+        Ok(Once::Ran(Err(err))) => Err(err.into()),
+        Ok(Once::AlreadyDone { .. }) => Ok(Queued::Before),
+        Ok(Once::Busy) => Ok(Queued::Busy),
+        Err(OnceError::Claim(err)) => Err(err.into()),
+        // The job may be queued, but unrecorded the answer cannot be known: a 5xx makes Slack
+        // retry, and that retry (after the lease) queues the same job id, which the worker
+        // runs once.
+        Err(OnceError::Record(err)) => {
+            warn!(error = %err, job_id = %job.id, "request handled but not recorded");
+            Err(err.into())
+        }
+    }
+}
+
+fn secs(t: SystemTime) -> i64 {
+    unix_ms(t).div_euclid(1000)
+}
+
+fn unix_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
