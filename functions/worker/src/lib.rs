@@ -103,6 +103,9 @@ pub enum Outcome {
     Retry { after: Option<Duration> },
     /// The job cannot succeed; recorded and dropped.
     Failed { reason: String },
+    /// The message is not a job this build can run (or the deployment lacks what it needs):
+    /// moved to the dead-letter queue with `reason`, for an operator to look at and redrive.
+    DeadLetter { reason: String },
 }
 
 impl Outcome {
@@ -302,6 +305,11 @@ impl Worker {
                     let delay = after.unwrap_or_else(|| backoff(delivery.receive_count));
                     consumer.retry_after(&delivery.receipt, delay).await?;
                 }
+                Outcome::DeadLetter { reason } => {
+                    consumer
+                        .dead_letter(&delivery.receipt, &delivery.body, &reason)
+                        .await?;
+                }
                 _ => consumer.ack(&delivery.receipt).await?,
             }
         }
@@ -315,9 +323,10 @@ pub fn backoff(receive_count: u32) -> Duration {
 }
 
 fn bad_envelope(err: &EnvelopeError) -> Outcome {
-    // Not a job we can run, ever: drop it (the DLQ is for jobs that kept failing).
-    error!(error = %err, "undecodable job envelope dropped");
-    Outcome::Failed {
+    // Not a job this build can run: an operator must see it (a producer bug, or a message from
+    // a newer deploy to redrive later), so it goes to the DLQ with its reason, not to the bin.
+    error!(error = %err, "undecodable job envelope: dead-lettered");
+    Outcome::DeadLetter {
         reason: err.to_string(),
     }
 }

@@ -29,8 +29,27 @@ impl Worker {
         .await;
         let mut failures = Vec::new();
         for (record, outcome) in event.records.iter().zip(outcomes) {
-            let Outcome::Retry { after } = outcome else {
-                continue;
+            let after = match outcome {
+                Outcome::Retry { after } => after,
+                Outcome::DeadLetter { reason } => {
+                    let moved = match (visibility, record.receipt_handle.as_deref()) {
+                        (Some(consumer), Some(receipt)) => {
+                            let body = record.body.as_deref().unwrap_or_default();
+                            consumer.dead_letter(receipt, body, &reason).await
+                        }
+                        _ => Err(tenant::ports::StoreError::NotFound),
+                    };
+                    match moved {
+                        Ok(()) => continue,
+                        // Failing the record lets SQS's redrive move it after its last
+                        // receive: slower, and without the reason, but not lost.
+                        Err(err) => {
+                            warn!(error = %err, "could not dead-letter the message; failing it");
+                            None
+                        }
+                    }
+                }
+                _ => continue,
             };
             if let (Some(delay), Some(consumer), Some(receipt)) =
                 (after, visibility, record.receipt_handle.as_deref())

@@ -4,9 +4,11 @@
 //! queue turns on SQS fair queues (one noisy tenant cannot starve the others' jobs), and a
 //! `tenant_id` message attribute for filtering and tracing without parsing the body.
 //!
-//! Dead-lettering is SQS's own: the queue's redrive policy (`maxReceiveCount` =
+//! Dead-lettering is mostly SQS's own: the queue's redrive policy (`maxReceiveCount` =
 //! [`MAX_RECEIVES`](tenant::ports::MAX_RECEIVES), in template.yaml) moves a message to the DLQ
-//! when it would be received once more. The adapter only reads the DLQ's size.
+//! when it would be received once more. A message that can never succeed is moved at once
+//! ([`JobConsumer::dead_letter`]: SendMessage to the DLQ with a `reason` attribute, then
+//! DeleteMessage), so an operator sees why it failed.
 
 use std::time::Duration;
 
@@ -41,6 +43,11 @@ impl SqsQueue {
         }
     }
 }
+
+/// `dead_letter` was asked for but no `DLQ_URL` is configured.
+#[derive(Debug, thiserror::Error)]
+#[error("no dead-letter queue URL is configured (DLQ_URL)")]
+struct NoDeadLetterQueue;
 
 /// SQS takes whole seconds: round up, so a message never becomes visible earlier than asked.
 fn visibility_secs(d: Duration) -> i32 {
@@ -108,6 +115,26 @@ impl JobConsumer for SqsQueue {
             });
         }
         Ok(deliveries)
+    }
+
+    async fn dead_letter(&self, receipt: &str, body: &str, reason: &str) -> Result<(), StoreError> {
+        let Some(dlq) = &self.dlq_url else {
+            return Err(StoreError::unavailable(NoDeadLetterQueue));
+        };
+        let reason_attr = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(reason)
+            .build()
+            .map_err(StoreError::unavailable)?;
+        self.client
+            .send_message()
+            .queue_url(dlq)
+            .message_body(body)
+            .message_attributes("reason", reason_attr)
+            .send()
+            .await
+            .map_err(store_error)?;
+        self.ack(receipt).await
     }
 
     async fn ack(&self, receipt: &str) -> Result<(), StoreError> {

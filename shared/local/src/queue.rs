@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use tenant::JobEnvelope;
 use tenant::ports::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES, StoreError};
 
@@ -103,6 +103,33 @@ impl JobConsumer for Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn dead_letter(
+        &self,
+        receipt: &str,
+        _body: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let now = unix_ms(SystemTime::now());
+        let moved = self.db.write(|tx| {
+            let id: Option<i64> = tx
+                .prepare_cached("SELECT id FROM jobs WHERE receipt = ?1")?
+                .query_row([receipt], |row| row.get(0))
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(false);
+            };
+            dead_letter(tx, id, now)?;
+            tx.prepare_cached("UPDATE dead_jobs SET reason = ?2 WHERE id = ?1")?
+                .execute(params![id, reason])?;
+            Ok(true)
+        })?;
+        if moved {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     async fn dead_letter_count(&self) -> Result<u64, StoreError> {

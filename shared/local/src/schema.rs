@@ -128,10 +128,12 @@ CREATE TABLE admin_guard (
 );
 ";
 
-/// Version 3 (issue 7): the ledger's owner-checked leases. `holder` is the lease token of the
+/// Version 3 (issue 7): the ledger's owner-checked leases and dead-letter reasons. `holder` is the lease token of the
 /// claim's holder (NULL once done); only that holder may complete, release or abandon it.
 const SCHEMA_V3: &str = "
 ALTER TABLE ledger ADD COLUMN holder TEXT;
+-- Why a job was dead-lettered on purpose (an undecodable envelope, a missing permission).
+ALTER TABLE dead_jobs ADD COLUMN reason TEXT;
 ";
 
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.

@@ -39,7 +39,9 @@ async fn memory_queue_keeps_the_contract() {
         queue.is_empty(),
         "acked and dead-lettered jobs leave the queue"
     );
-    assert_eq!(queue.dead_letters().len(), 1);
+    // One moved after its last receive, one moved at once (with its reason).
+    assert_eq!(queue.dead_letters().len(), 2);
+    assert_eq!(queue.dead_letter_reasons(), ["undecodable envelope"]);
 }
 
 #[tokio::test]

@@ -315,7 +315,9 @@ async fn an_sqs_batch_reports_only_the_retryable_records_as_failures() {
         .iter()
         .map(|f| f.item_identifier.clone())
         .collect();
-    assert_eq!(failed, ["m-fails"]);
+    // Without a consumer to move it, the undecodable record is failed, so SQS's redrive puts
+    // it in the DLQ after its last receive; it is never silently deleted.
+    assert_eq!(failed, ["m-fails", "m-garbage"]);
 
     // The redelivery succeeds, and a second redelivery after that does not post again.
     let mut again = SqsEvent::default();
@@ -436,5 +438,30 @@ async fn a_later_installer_becomes_a_member_not_a_second_first_admin() {
             .unwrap()
             .contains("first admin")
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_undecodable_envelope_goes_to_the_dead_letter_queue_with_its_reason() {
+    // Before issue 7 it was deleted: an operator never saw it.
+    let stores = tenant::testkit::MemoryStores::new();
+    let app = crate::helpers::spawn_on(
+        stores.backend(),
+        stores.queue.clone() as Arc<dyn tenant::ports::JobConsumer>,
+        false,
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    stores.queue.enqueue_raw("{not a job").unwrap();
+    let worker = worker_for(&app);
+    assert_eq!(
+        worker.drain_once(stores.queue.as_ref(), 10).await.unwrap(),
+        1
+    );
+    assert_eq!(stores.queue.dead_letters(), ["{not a job"]);
+    let reasons = stores.queue.dead_letter_reasons();
+    assert_eq!(reasons.len(), 1);
+    assert!(reasons[0].contains("not valid JSON"), "{reasons:?}");
+    assert!(stores.queue.peek_bodies().is_empty(), "gone from the queue");
     app.stop().await;
 }

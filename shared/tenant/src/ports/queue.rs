@@ -43,6 +43,14 @@ pub trait JobConsumer: Send + Sync {
     /// attempt; used to honour Retry-After.
     async fn retry_after(&self, receipt: &str, delay: Duration) -> Result<(), StoreError>;
 
+    /// Moves a received message (`receipt`, with its `body`) to the dead-letter queue now,
+    /// with `reason` (short, never a secret) kept beside it, and removes it from the queue: for
+    /// a message that can never succeed but that an operator must see (an undecodable envelope,
+    /// a permission the deployment lacks). The copy is written to the dead-letter queue before
+    /// the message is deleted, so a failure in between can duplicate it there but never lose
+    /// it. A receipt the queue does not know MAY be answered [`StoreError::NotFound`].
+    async fn dead_letter(&self, receipt: &str, body: &str, reason: &str) -> Result<(), StoreError>;
+
     /// Number of messages in the dead-letter queue.
     async fn dead_letter_count(&self) -> Result<u64, StoreError>;
 }

@@ -63,10 +63,44 @@ pub async fn job_queue(queue: &dyn JobQueue, consumer: &dyn JobConsumer) {
         "contract broken: an acked message is deleted, not redelivered"
     );
 
-    dead_letter(queue, consumer, dead_before).await;
+    let dead = dead_letter(queue, consumer, dead_before).await;
+    dead_letter_now(queue, consumer, dead).await;
 }
 
-async fn dead_letter(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_before: u64) {
+/// `dead_letter` moves a received message to the DLQ at once, out of the queue.
+async fn dead_letter_now(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_before: u64) {
+    let job = sample_job(&random_tenant());
+    ok("enqueue", queue.enqueue(&job).await);
+    let delivery = receive_ours(consumer, &job, SHORT)
+        .await
+        .unwrap_or_else(|| panic!("contract broken: an enqueued job is received"));
+    ok(
+        "dead_letter",
+        consumer
+            .dead_letter(&delivery.receipt, &delivery.body, "undecodable envelope")
+            .await,
+    );
+    tokio::time::sleep(SHORT + Duration::from_millis(200)).await;
+    assert!(
+        find(ok("receive", consumer.receive(10, LONG).await), &job).is_none(),
+        "contract broken: a dead-lettered message is gone from the queue"
+    );
+    let mut dead = 0;
+    for _ in 0..ATTEMPTS {
+        dead = ok("dead_letter_count", consumer.dead_letter_count().await);
+        if dead > dead_before {
+            break;
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
+    expect_eq(
+        "dead_letter puts the message in the dead-letter queue",
+        dead,
+        dead_before + 1,
+    );
+}
+
+async fn dead_letter(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_before: u64) -> u64 {
     let job = sample_job(&random_tenant());
     ok("enqueue", queue.enqueue(&job).await);
     for attempt in 1..=MAX_RECEIVES {
@@ -103,6 +137,7 @@ async fn dead_letter(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_befo
         dead,
         dead_before + 1,
     );
+    dead
 }
 
 /// Receives until our job's message shows up (other messages are left to time out).

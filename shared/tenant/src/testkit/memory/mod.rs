@@ -241,6 +241,9 @@ impl JobConsumer for Down {
     async fn retry_after(&self, _: &str, _: Duration) -> Result<(), StoreError> {
         down()
     }
+    async fn dead_letter(&self, _: &str, _: &str, _: &str) -> Result<(), StoreError> {
+        down()
+    }
     async fn dead_letter_count(&self) -> Result<u64, StoreError> {
         down()
     }

@@ -22,6 +22,7 @@ struct State {
     /// By sequence number, so receives go oldest first.
     messages: BTreeMap<u64, Message>,
     dead: Vec<String>,
+    reasons: Vec<String>,
     next_seq: u64,
 }
 
@@ -64,6 +65,15 @@ impl MemoryQueue {
         self.state
             .lock()
             .map(|s| s.messages.values().map(|m| m.body.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The reasons given to [`JobConsumer::dead_letter`], oldest first (messages moved after
+    /// their last receive have none).
+    pub fn dead_letter_reasons(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .map(|s| s.reasons.clone())
             .unwrap_or_default()
     }
 
@@ -156,6 +166,22 @@ impl JobConsumer for MemoryQueue {
         let seq = find(&state.messages, receipt).ok_or(StoreError::NotFound)?;
         if let Some(message) = state.messages.get_mut(&seq) {
             message.visible_at = Instant::now() + delay;
+        }
+        Ok(())
+    }
+
+    async fn dead_letter(
+        &self,
+        receipt: &str,
+        _body: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        self.switch.check(WHAT)?;
+        let mut state = lock(&self.state, WHAT)?;
+        let seq = find(&state.messages, receipt).ok_or(StoreError::NotFound)?;
+        if let Some(message) = state.messages.remove(&seq) {
+            state.dead.push(message.body);
+            state.reasons.push(reason.to_owned());
         }
         Ok(())
     }
