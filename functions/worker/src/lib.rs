@@ -48,11 +48,12 @@ pub struct JobTiming {
 
 impl JobTiming {
     /// The local queue (`switchboard serve`): a job abandoned by a killed worker is picked up
-    /// again within 30 s of its receipt.
+    /// again 20 s after its receipt. A run is cut at 15 s: longer than a Slack call may take
+    /// (10 s, `slack::DEFAULT_TIMEOUT`), shorter than the lease.
     pub const LOCAL: Self = Self {
-        visibility: Duration::from_secs(30),
-        lease: Duration::from_secs(28),
-        run_timeout: Duration::from_secs(25),
+        visibility: Duration::from_secs(20),
+        lease: Duration::from_secs(18),
+        run_timeout: Duration::from_secs(15),
     };
 
     /// On Lambda: the queue's visibility (template.yaml `JobQueue.VisibilityTimeout`, 360 s)
