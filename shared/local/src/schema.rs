@@ -14,7 +14,7 @@ use crate::db::unix_ms;
 use crate::oauth_states::purge_states;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1: tenants, installations, ledger, usage, vault, queue.
 pub(crate) const SCHEMA_V1: &str = "
@@ -128,6 +128,32 @@ CREATE TABLE admin_guard (
 );
 ";
 
+/// Version 3 (issue 7): versioned vault writes and typed credentials.
+const SCHEMA_V3: &str = "
+-- The file's one version counter: every conditional write of the vault or the credentials
+-- stores the next value, so versions never repeat (not even after a delete).
+CREATE TABLE versions (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    last INTEGER NOT NULL
+);
+INSERT INTO versions (id, last) VALUES (1, 0);
+-- Bundles written before versions exist are at version 0 until their next write.
+ALTER TABLE vault ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+-- Typed credentials, tenant-wide (user = '') and per user. AES-256-GCM of the credential's
+-- JSON; associated data = tenant id, user id and the provider's purpose, as the KMS
+-- encryption context on AWS, so a row moved to another tenant, user or provider does not open.
+CREATE TABLE credentials (
+    tenant     TEXT NOT NULL,
+    provider   TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    nonce      BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, provider, user)
+);
+";
+
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
     let schema_err = |source| LocalError::Schema {
@@ -153,6 +179,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     }
     if found < 2 {
         tx.execute_batch(SCHEMA_V2).map_err(schema_err)?;
+    }
+    if found < 3 {
+        tx.execute_batch(SCHEMA_V3).map_err(schema_err)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -234,6 +263,53 @@ mod tests {
         drop(conn);
         // Opening again does not re-run a migration (it would fail on existing tables).
         assert!(LocalBackend::open(dir.path()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_version_2_file_keeps_its_bundles_and_writes_them_conditionally() {
+        use tenant::ports::{Expected, VaultError};
+        use tenant::testkit::sample_bundle;
+
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = random_tenant();
+        // A bundle sealed as a version-2 build sealed it (no version column).
+        let key = crate::keyfile::load_or_create(&dir.path().join(crate::KEY_FILE)).unwrap();
+        let sealer = crate::sealer::Sealer::new(&key);
+        let plaintext = serde_json::to_vec(&sample_bundle("v2")).unwrap();
+        let (nonce, ciphertext) = sealer.seal(tenant.as_str().as_bytes(), &plaintext).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch(SCHEMA_V2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO vault (tenant, nonce, ciphertext, updated_at) VALUES (?1, ?2, ?3, 1)",
+            rusqlite::params![tenant.as_str(), nonce, ciphertext],
+        )
+        .unwrap();
+        drop(conn);
+
+        let vault = LocalBackend::open(dir.path()).unwrap().backend().vault;
+        let read = vault.get_fresh(&tenant).await.unwrap().unwrap();
+        assert_eq!(read.value, sample_bundle("v2"));
+        let written = vault
+            .put(
+                &tenant,
+                &sample_bundle("v3"),
+                &Expected::At(read.version.clone()),
+            )
+            .await
+            .unwrap();
+        assert_ne!(written, read.version);
+        assert!(matches!(
+            vault
+                .put(
+                    &tenant,
+                    &sample_bundle("stale"),
+                    &Expected::At(read.version)
+                )
+                .await,
+            Err(VaultError::Conflict)
+        ));
     }
 
     #[test]

@@ -39,7 +39,9 @@ async fn install_rotating(app: &TestApp, expires_in: Duration) -> TenantId {
     bot.token = Secret::new(OLD_TOKEN);
     bot.refresh_token = Some(Secret::new(OLD_REFRESH));
     bot.expires_at = Some(now() + expires_in.as_secs() as i64);
-    app.backend.vault.put(&id, &bundle).await.unwrap();
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
     let identity = BotIdentity {
         team_id: TEAM.into(),
         ..BotIdentity::default()
@@ -132,7 +134,9 @@ async fn a_spent_refresh_token_fails_the_job_for_good_instead_of_looping() {
     // The refresh token was already used elsewhere (e.g. restored from an old backup).
     let mut bundle = app.backend.vault.get(&id).await.unwrap().unwrap();
     bundle.bot.as_mut().unwrap().refresh_token = Some(Secret::new("xoxe-1-never-issued"));
-    app.backend.vault.put(&id, &bundle).await.unwrap();
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
     queue_mentions(&app, 1).await;
     rotating_worker(&app)
         .drain_once(app.consumer.as_ref(), 10)
