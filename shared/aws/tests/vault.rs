@@ -180,10 +180,11 @@ fn refreshed(old: &TokenBundle) -> TokenBundle {
     new
 }
 
-// Issue 7 item 3 as it happened on AWS: a container whose cache holds the bundle from before a
-// refresh handled `tokens_revoked`, and wrote its cached bundle back with the revocation applied
-// (the spent refresh token with it). Before the fix revoke_tokens read through the cache and
-// wrote unconditionally, and this test found "xoxe-1-refresh-cached" stored.
+// Issue 7 item 3 as it happens on AWS: a container whose cache holds the bundle from before a
+// refresh handles `tokens_revoked`. Before the fix revoke_tokens read through that cache and
+// wrote unconditionally, so it stored its cached bundle, spent refresh token included (the
+// memory-backend twin in shared/tenant/tests/bundle_updates.rs was run against that code and
+// failed so). Now the write path reads fresh and writes at the version it read.
 #[tokio::test]
 async fn a_container_with_a_cached_bundle_does_not_undo_another_containers_refresh() {
     let Some(env) = common::env("vault_stale_cache").await else {
