@@ -182,9 +182,8 @@ fn refreshed(old: &TokenBundle) -> TokenBundle {
 
 // Issue 7 item 3 as it happens on AWS: a container whose cache holds the bundle from before a
 // refresh handles `tokens_revoked`. Before the fix revoke_tokens read through that cache and
-// wrote unconditionally, so it stored its cached bundle, spent refresh token included (the
-// memory-backend twin in shared/tenant/tests/bundle_updates.rs was run against that code and
-// failed so). Now the write path reads fresh and writes at the version it read.
+// wrote unconditionally; run with that behaviour this test stored "xoxe-1-refresh-cached", the
+// spent refresh token. Now the write path reads fresh and writes at the version it read.
 #[tokio::test]
 async fn a_container_with_a_cached_bundle_does_not_undo_another_containers_refresh() {
     let Some(env) = common::env("vault_stale_cache").await else {
