@@ -51,7 +51,9 @@ impl Rig {
         )
         .await
         .unwrap();
-        backend.vault.put(&id, &bundle).await.unwrap();
+        tenant::ports::replace_bundle(backend.vault.as_ref(), &id, bundle)
+            .await
+            .unwrap();
         let member = Member {
             user: UserId::parse("U0ADMIN001").unwrap(),
             role: Role::Admin,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tenant::audit::AuditAction;
 use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
-use tenant::ports::LedgerKey;
+use tenant::ports::{Expected, LedgerKey, VaultError, update_bundle};
 use tenant::service;
 use tenant::{BotToken, JobEnvelope, Secret};
 use tracing::{info, warn};
@@ -35,7 +35,11 @@ impl Worker {
         let mut fresh = false;
         loop {
             let bundle = if fresh {
-                self.backend.vault.get_fresh(&job.tenant).await?
+                self.backend
+                    .vault
+                    .get_fresh(&job.tenant)
+                    .await?
+                    .map(|read| read.value)
             } else {
                 self.backend.vault.get(&job.tenant).await?
             };
@@ -99,36 +103,73 @@ impl Worker {
         }
     }
 
-    /// Under the lease: re-read, refresh if still needed, store the new tokens in one write.
+    /// Under the lease: re-read, refresh if still needed, store the new tokens in one write,
+    /// conditional on the bundle read. If another writer (a revocation, a reinstall) got in
+    /// between, the new tokens go onto what it wrote, but only while its bot still holds the
+    /// refresh token this refresh spent: a reinstall's newer tokens are never overwritten, and
+    /// a revocation is never undone.
     async fn refresh_bot(
         &self,
         job: &JobEnvelope,
         oauth: &slack::oauth::OAuthClient,
     ) -> Result<Secret, JobError> {
         let vault = &self.backend.vault;
-        let mut bundle = vault
+        let read = vault
             .get_fresh(&job.tenant)
             .await?
             .ok_or(JobError::NoBotToken)?;
+        let mut bundle = read.value;
         let bot = bundle.bot.as_mut().ok_or(JobError::NoBotToken)?;
         if !self.needs_refresh(bot) {
             // Someone refreshed between our read and our lease.
             return Ok(bot.token.clone());
         }
-        let refresh_token = bot.refresh_token.clone().ok_or(JobError::NoBotToken)?;
-        let access = oauth.refresh(&refresh_token).await?;
+        let spent = bot.refresh_token.clone().ok_or(JobError::NoBotToken)?;
+        let access = oauth.refresh(&spent).await?;
         let token = access.access_token.ok_or(JobError::BadRefresh)?;
-        bot.token = token.clone();
         // Slack always returns a new refresh token; the old one is spent. Storing both the new
         // access and refresh token in this one write means there is never a moment where the
         // store holds a spent refresh token without its replacement.
-        bot.refresh_token = Some(access.refresh_token.ok_or(JobError::BadRefresh)?);
-        bot.expires_at = access.expires_in.map(|secs| self.clock.unix_secs() + secs);
-        if !access.scope.is_empty() {
-            bot.scopes = access.scope;
+        let refreshed = access.refresh_token.ok_or(JobError::BadRefresh)?;
+        let expires_at = access.expires_in.map(|secs| self.clock.unix_secs() + secs);
+        let scopes = access.scope;
+        let apply = |bot: &mut BotToken| {
+            bot.token = token.clone();
+            bot.refresh_token = Some(refreshed.clone());
+            bot.expires_at = expires_at;
+            if !scopes.is_empty() {
+                bot.scopes = scopes.clone();
+            }
+        };
+        apply(bot);
+        match vault
+            .put(&job.tenant, &bundle, &Expected::At(read.version))
+            .await
+        {
+            Ok(_) => {}
+            Err(VaultError::Conflict) => {
+                let updated = update_bundle(vault.as_ref(), &job.tenant, |slot| {
+                    let bot = slot.as_mut().and_then(|b| b.bot.as_mut())?;
+                    if bot.refresh_token.as_ref() == Some(&spent) {
+                        apply(bot);
+                    }
+                    Some(bot.token.clone())
+                })
+                .await?;
+                match updated.value {
+                    // Our tokens landed on top of the other write.
+                    Some(stored) if stored == token => {}
+                    // A reinstall stored a newer bot token: use it, ours is not needed.
+                    Some(stored) => {
+                        warn!("bot token replaced while refreshing; keeping the newer one");
+                        return Ok(stored);
+                    }
+                    None => return Err(JobError::NoBotToken),
+                }
+            }
+            Err(err) => return Err(err.into()),
         }
         let expires_in = access.expires_in.unwrap_or_default();
-        vault.put(&job.tenant, &bundle).await?;
         info!(expires_in, "bot token refreshed");
         let detail = format!("bot token refreshed; expires in {expires_in} s");
         let now = self.clock.unix_secs();

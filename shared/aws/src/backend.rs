@@ -7,6 +7,7 @@ use tenant::Backend;
 use tenant::ports::JobConsumer;
 
 use crate::config::AwsConfig;
+use crate::credentials::KmsCredentials;
 use crate::dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
     Table,
@@ -50,6 +51,7 @@ impl AwsBackend {
             &config.kms_key_id,
             &config.secret_prefix,
         ));
+        let credentials = KmsCredentials::new(vault.tenant_secrets().clone(), table.clone());
         let backend = Backend {
             tenants: Arc::new(DynamoTenants::new(table.clone())),
             ledger: Arc::new(DynamoLedger::new(table.clone())),
@@ -58,6 +60,7 @@ impl AwsBackend {
             usage: Arc::new(DynamoUsage::new(table.clone())),
             oauth_states: Arc::new(DynamoOAuthStates::new(table.clone())),
             members: Arc::new(DynamoMembers::new(table)),
+            credentials: Arc::new(credentials),
             audit: Arc::new(DynamoAuditLog::new(audit_table)),
         };
         Self {

@@ -10,6 +10,7 @@
 //! | usage counter | `T#<tenant>` | `USAGE#<counter>#<window secs>#<window index>` |
 //! | member | `T#<tenant>` | `MEMBER#<user>` |
 //! | first-admin guard | `T#<tenant>` | `ADMIN_GUARD` |
+//! | per-user credential | `T#<tenant>` | `CRED#<provider>#<user>` |
 //! | OAuth state | `OAUTH#<hex SHA-256 of the state>` | `STATE` |
 //! | API key lookup (reserved) | `APIKEY#<hash>` | |
 //!
@@ -29,7 +30,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use sha2::{Digest, Sha256};
 use tenant::ports::LedgerKey;
-use tenant::{TenantId, UserId};
+use tenant::{Provider, TenantId, UserId};
 
 /// Partition key attribute name.
 pub const PK: &str = "pk";
@@ -50,6 +51,8 @@ pub const OAUTH_PREFIX: &str = "OAUTH#";
 pub const STATE_SK: &str = "STATE";
 /// Sort key prefix of members.
 pub const MEMBER_PREFIX: &str = "MEMBER#";
+/// Sort key prefix of per-user credentials.
+pub const CREDENTIAL_PREFIX: &str = "CRED#";
 /// Sort key of the tenant's first-admin guard.
 pub const ADMIN_GUARD_SK: &str = "ADMIN_GUARD";
 /// Sort key prefix of audit entries (audit table).
@@ -120,6 +123,15 @@ pub fn member(tenant: &TenantId, user: &UserId) -> ItemKey {
     }
 }
 
+/// A credential one user of the tenant granted (tenant-wide credentials live in the tenant's
+/// secret). Provider names are `[a-z_]` and user ids `[A-Z0-9]`, so neither holds a `#`.
+pub fn user_credential(tenant: &TenantId, provider: Provider, user: &UserId) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: format!("{CREDENTIAL_PREFIX}{provider}#{user}"),
+    }
+}
+
 /// The item whose existence means the tenant has had an admin (`add_first_admin`'s guard).
 pub fn admin_guard(tenant: &TenantId) -> ItemKey {
     ItemKey {
@@ -180,6 +192,7 @@ mod tests {
             member(&id, &UserId::parse("U0ME").unwrap()),
             admin_guard(&id),
             audit_entry(&id, 1),
+            user_credential(&id, Provider::Google, &UserId::parse("U0ME").unwrap()),
         ] {
             assert_eq!(key.pk, "T#T0AAA");
         }
@@ -188,6 +201,15 @@ mod tests {
             format!("LEDGER#job#{job}")
         );
         assert_eq!(usage(&id, "commands", 60, 7).sk, "USAGE#commands#60#7");
+        assert_eq!(
+            user_credential(
+                &id,
+                Provider::SlackIncomingWebhook,
+                &UserId::parse("W1").unwrap()
+            )
+            .sk,
+            "CRED#slack_incoming_webhook#W1"
+        );
         assert_eq!(tenant_pk(&t("E0BBB")), "T#E0BBB");
     }
 

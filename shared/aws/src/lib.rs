@@ -4,8 +4,10 @@
 //!   [`DynamoMembers`]: one DynamoDB table, every key built in [`keys`] from typed ids
 //!   (`pk = T#<tenant>` for everything a tenant owns, `OAUTH#<hash>` for OAuth states).
 //! * [`DynamoAuditLog`]: the audit log in a table of its own, append-only by IAM.
-//! * [`KmsVault`]: one Secrets Manager secret per tenant holding a KMS ciphertext bound to the
-//!   tenant by its encryption context.
+//! * [`KmsVault`] and [`KmsCredentials`]: one Secrets Manager secret per tenant holding the
+//!   Slack bundle and the tenant-wide credentials, each a KMS ciphertext bound to the tenant
+//!   and its purpose by the encryption context, written conditionally (`tenant_secret`); per-user
+//!   credentials as KMS-encrypted items in the table.
 //! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
 //!   dead-letters after 5 receives.
 //! * [`AwsConfig`] (environment) and [`AwsBackend`] (all of the above, built once), plus
@@ -18,19 +20,23 @@ mod app_secrets;
 mod backend;
 mod cache;
 mod config;
+mod credentials;
 pub mod dynamo;
 pub mod error;
 pub mod keys;
 mod queue;
+mod tenant_secret;
 mod vault;
 
 pub use app_secrets::{AppSecrets, AppSecretsError, load_app_secrets, parse_app_secrets};
 pub use aws_config::SdkConfig;
 pub use backend::AwsBackend;
 pub use config::{AwsConfig, ConfigError, https_client};
+pub use credentials::KmsCredentials;
 pub use dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
     STATE_GRACE_SECS, Table,
 };
 pub use queue::SqsQueue;
-pub use vault::{CACHE_TTL, KmsVault, MAX_PLAINTEXT, PURPOSE, RECOVERY_WINDOW_DAYS};
+pub use tenant_secret::{MAX_PLAINTEXT, RECOVERY_WINDOW_DAYS};
+pub use vault::{CACHE_TTL, KmsVault, PURPOSE};

@@ -46,6 +46,14 @@ async fn vault_keeps_the_contract_with_recoverable_deletes() {
 }
 
 #[tokio::test]
+async fn credentials_keep_the_contract_on_secrets_manager_dynamodb_and_kms() {
+    let Some(env) = common::env("credentials").await else {
+        return;
+    };
+    contract::credentials(env.backend().backend().credentials.as_ref()).await;
+}
+
+#[tokio::test]
 async fn job_queue_keeps_the_contract_on_sqs() {
     let Some(env) = common::env("job_queue").await else {
         return;
@@ -104,5 +112,6 @@ async fn the_lambda_sdk_config_drives_every_adapter() {
     let backend = adapters.backend();
     contract::tenant_directory(backend.tenants.as_ref()).await;
     contract::vault(backend.vault.as_ref()).await;
+    contract::credentials(backend.credentials.as_ref()).await;
     contract::job_queue(backend.queue.as_ref(), adapters.consumer().as_ref()).await;
 }

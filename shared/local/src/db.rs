@@ -162,3 +162,19 @@ pub(crate) fn unix_ms(t: SystemTime) -> i64 {
 pub(crate) fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// The next value of the file's one version counter (`versions` table), inside the write's
+/// transaction: every conditional write of the vault and the credentials stores a version no
+/// row of the file ever had, so a version read before a delete never matches a row written
+/// after it.
+pub(crate) fn next_version(tx: &rusqlite::Transaction<'_>) -> Result<i64, DbError> {
+    Ok(tx
+        .prepare_cached("UPDATE versions SET last = last + 1 WHERE id = 1 RETURNING last")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// A version this adapter handed out, or `None` for one it could not have (which then matches
+/// no row: the write is a conflict).
+pub(crate) fn parse_version(version: &tenant::ports::Version) -> Option<i64> {
+    version.as_str().parse().ok()
+}

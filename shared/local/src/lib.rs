@@ -7,7 +7,10 @@
 //!   every read-modify-write is a `BEGIN IMMEDIATE` transaction, so it takes the write lock
 //!   before it reads.
 //! * Tokens are sealed with AES-256-GCM under `<data_dir>/vault.key` (32 bytes, mode 0600), with
-//!   the tenant id as associated data, so a bundle copied to another tenant does not decrypt.
+//!   the tenant id as associated data for the Slack bundle, and the tenant id, user id and the
+//!   provider's purpose for typed credentials, so a ciphertext copied to another tenant, user
+//!   or provider does not decrypt. Every token write is conditional on a version column (one
+//!   counter per file, so versions never repeat).
 //! * The job queue behaves like SQS: visibility timeout, receive count, dead-letter table after
 //!   [`MAX_RECEIVES`](tenant::ports::MAX_RECEIVES) receives.
 //! * Storage keys are derived here from `TenantId` and nowhere else.
@@ -17,6 +20,7 @@
 //! survives a process crash but may lose the last commits on power loss; fine for a local run.
 
 mod audit;
+mod credentials;
 mod db;
 mod error;
 mod keyfile;
@@ -25,6 +29,7 @@ mod members;
 mod oauth_states;
 mod queue;
 mod schema;
+mod sealer;
 mod tenants;
 mod usage;
 mod vault;
@@ -55,7 +60,7 @@ pub struct LocalBackend {
 /// The single adapter type behind every port (each port's impl is in its own module).
 pub(crate) struct Store {
     pub(crate) db: db::Db,
-    pub(crate) sealer: vault::Sealer,
+    pub(crate) sealer: sealer::Sealer,
 }
 
 impl LocalBackend {
@@ -71,7 +76,7 @@ impl LocalBackend {
         Ok(Self {
             store: Arc::new(Store {
                 db,
-                sealer: vault::Sealer::new(&key),
+                sealer: sealer::Sealer::new(&key),
             }),
             data_dir: data_dir.to_owned(),
         })
@@ -88,6 +93,7 @@ impl LocalBackend {
             oauth_states: self.store.clone(),
             audit: self.store.clone(),
             members: self.store.clone(),
+            credentials: self.store.clone(),
         }
     }
 

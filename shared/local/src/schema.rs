@@ -128,12 +128,35 @@ CREATE TABLE admin_guard (
 );
 ";
 
-/// Version 3 (issue 7): the ledger's owner-checked leases and dead-letter reasons. `holder` is the lease token of the
-/// claim's holder (NULL once done); only that holder may complete, release or abandon it.
+/// Version 3 (issue 7): versioned vault writes, typed credentials, the ledger's owner-checked
+/// leases (`holder` is the lease token of a claim's holder, NULL once done; only that holder
+/// may complete, release or abandon it) and dead-letter reasons.
 const SCHEMA_V3: &str = "
 ALTER TABLE ledger ADD COLUMN holder TEXT;
 -- Why a job was dead-lettered on purpose (an undecodable envelope, a missing permission).
 ALTER TABLE dead_jobs ADD COLUMN reason TEXT;
+-- The file's one version counter: every conditional write of the vault or the credentials
+-- stores the next value, so versions never repeat (not even after a delete).
+CREATE TABLE versions (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    last INTEGER NOT NULL
+);
+INSERT INTO versions (id, last) VALUES (1, 0);
+-- Bundles written before versions exist are at version 0 until their next write.
+ALTER TABLE vault ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+-- Typed credentials, tenant-wide (user = '') and per user. AES-256-GCM of the credential's
+-- JSON; associated data = tenant id, user id and the provider's purpose, as the KMS
+-- encryption context on AWS, so a row moved to another tenant, user or provider does not open.
+CREATE TABLE credentials (
+    tenant     TEXT NOT NULL,
+    provider   TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    nonce      BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, provider, user)
+);
 ";
 
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
@@ -245,6 +268,53 @@ mod tests {
         drop(conn);
         // Opening again does not re-run a migration (it would fail on existing tables).
         assert!(LocalBackend::open(dir.path()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_version_2_file_keeps_its_bundles_and_writes_them_conditionally() {
+        use tenant::ports::{Expected, VaultError};
+        use tenant::testkit::sample_bundle;
+
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = random_tenant();
+        // A bundle sealed as a version-2 build sealed it (no version column).
+        let key = crate::keyfile::load_or_create(&dir.path().join(crate::KEY_FILE)).unwrap();
+        let sealer = crate::sealer::Sealer::new(&key);
+        let plaintext = serde_json::to_vec(&sample_bundle("v2")).unwrap();
+        let (nonce, ciphertext) = sealer.seal(tenant.as_str().as_bytes(), &plaintext).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(SCHEMA_V1).unwrap();
+        conn.execute_batch(SCHEMA_V2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO vault (tenant, nonce, ciphertext, updated_at) VALUES (?1, ?2, ?3, 1)",
+            rusqlite::params![tenant.as_str(), nonce, ciphertext],
+        )
+        .unwrap();
+        drop(conn);
+
+        let vault = LocalBackend::open(dir.path()).unwrap().backend().vault;
+        let read = vault.get_fresh(&tenant).await.unwrap().unwrap();
+        assert_eq!(read.value, sample_bundle("v2"));
+        let written = vault
+            .put(
+                &tenant,
+                &sample_bundle("v3"),
+                &Expected::At(read.version.clone()),
+            )
+            .await
+            .unwrap();
+        assert_ne!(written, read.version);
+        assert!(matches!(
+            vault
+                .put(
+                    &tenant,
+                    &sample_bundle("stale"),
+                    &Expected::At(read.version)
+                )
+                .await,
+            Err(VaultError::Conflict)
+        ));
     }
 
     #[test]

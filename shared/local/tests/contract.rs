@@ -34,6 +34,12 @@ async fn local_vault_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn local_credentials_keep_the_contract() {
+    let (_dir, local) = open();
+    contract::credentials(local.backend().credentials.as_ref()).await;
+}
+
+#[tokio::test]
 async fn local_queue_keeps_the_contract() {
     let (_dir, local) = open();
     contract::job_queue(local.backend().queue.as_ref(), local.consumer().as_ref()).await;
@@ -72,6 +78,7 @@ async fn every_suite_passes_on_one_shared_file() {
     contract::event_ledger(backend.ledger.as_ref()).await;
     contract::usage_counters(backend.usage.as_ref()).await;
     contract::vault(backend.vault.as_ref()).await;
+    contract::credentials(backend.credentials.as_ref()).await;
     contract::oauth_states(backend.oauth_states.as_ref()).await;
     contract::audit_log(backend.audit.as_ref()).await;
     contract::members(backend.members.as_ref()).await;

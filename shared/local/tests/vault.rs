@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use local::{KEY_FILE, LocalBackend, LocalError};
-use tenant::ports::VaultError;
+use tenant::ports::{Expected, VaultError, replace_bundle};
 use tenant::testkit::{random_tenant, sample_bundle};
 
 fn sql(dir: &std::path::Path) -> rusqlite::Connection {
@@ -15,12 +15,14 @@ async fn a_bundle_copied_under_another_tenant_does_not_decrypt() {
     let dir = tempfile::tempdir().unwrap();
     let vault = LocalBackend::open(dir.path()).unwrap().backend().vault;
     let (a, b) = (random_tenant(), random_tenant());
-    vault.put(&a, &sample_bundle("copied")).await.unwrap();
+    replace_bundle(vault.as_ref(), &a, sample_bundle("copied"))
+        .await
+        .unwrap();
 
     sql(dir.path())
         .execute(
-            "INSERT INTO vault (tenant, nonce, ciphertext, updated_at)
-             SELECT ?2, nonce, ciphertext, updated_at FROM vault WHERE tenant = ?1",
+            "INSERT INTO vault (tenant, nonce, ciphertext, updated_at, version)
+             SELECT ?2, nonce, ciphertext, updated_at, version FROM vault WHERE tenant = ?1",
             [a.as_str(), b.as_str()],
         )
         .unwrap();
@@ -34,7 +36,9 @@ async fn a_tampered_ciphertext_or_nonce_does_not_decrypt() {
     let dir = tempfile::tempdir().unwrap();
     let vault = LocalBackend::open(dir.path()).unwrap().backend().vault;
     let a = random_tenant();
-    vault.put(&a, &sample_bundle("tampered")).await.unwrap();
+    replace_bundle(vault.as_ref(), &a, sample_bundle("tampered"))
+        .await
+        .unwrap();
     let conn = sql(dir.path());
 
     let mut ciphertext: Vec<u8> = conn
@@ -54,7 +58,11 @@ async fn a_tampered_ciphertext_or_nonce_does_not_decrypt() {
     assert!(matches!(err, VaultError::Decrypt));
     assert!(!err.is_transient());
 
-    vault.put(&a, &sample_bundle("tampered")).await.unwrap();
+    // A bundle that does not decrypt cannot be read-modify-written; it can be deleted.
+    vault.delete(&a).await.unwrap();
+    replace_bundle(vault.as_ref(), &a, sample_bundle("tampered"))
+        .await
+        .unwrap();
     conn.execute(
         "UPDATE vault SET nonce = zeroblob(12) WHERE tenant = ?1",
         [a.as_str()],
@@ -77,9 +85,15 @@ async fn ciphertexts_hold_no_plaintext_and_use_a_fresh_nonce_per_write() {
             )
             .unwrap()
     };
-    vault.put(&a, &sample_bundle("plainmarker")).await.unwrap();
+    let v1 = vault
+        .put(&a, &sample_bundle("plainmarker"), &Expected::Absent)
+        .await
+        .unwrap();
     let (nonce1, ct1) = read();
-    vault.put(&a, &sample_bundle("plainmarker")).await.unwrap();
+    vault
+        .put(&a, &sample_bundle("plainmarker"), &Expected::At(v1))
+        .await
+        .unwrap();
     let (nonce2, ct2) = read();
     assert_eq!(nonce1.len(), 12);
     assert_ne!(nonce1, nonce2, "every write draws a new nonce");
@@ -94,10 +108,7 @@ async fn the_same_key_file_opens_bundles_after_a_restart() {
     let a = random_tenant();
     {
         let local = LocalBackend::open(dir.path()).unwrap();
-        local
-            .backend()
-            .vault
-            .put(&a, &sample_bundle("restart"))
+        replace_bundle(local.backend().vault.as_ref(), &a, sample_bundle("restart"))
             .await
             .unwrap();
     }
@@ -112,11 +123,8 @@ async fn the_same_key_file_opens_bundles_after_a_restart() {
 async fn a_different_key_file_cannot_open_existing_bundles() {
     let dir = tempfile::tempdir().unwrap();
     let a = random_tenant();
-    LocalBackend::open(dir.path())
-        .unwrap()
-        .backend()
-        .vault
-        .put(&a, &sample_bundle("rekeyed"))
+    let vault = LocalBackend::open(dir.path()).unwrap().backend().vault;
+    replace_bundle(vault.as_ref(), &a, sample_bundle("rekeyed"))
         .await
         .unwrap();
     std::fs::remove_file(dir.path().join(KEY_FILE)).unwrap();
@@ -170,4 +178,25 @@ fn open_refuses_a_key_file_of_the_wrong_length() {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_stale_write_from_another_handle_on_the_same_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (
+        LocalBackend::open(dir.path()).unwrap().backend().vault,
+        LocalBackend::open(dir.path()).unwrap().backend().vault,
+    );
+    let a = random_tenant();
+    replace_bundle(one.as_ref(), &a, sample_bundle("old"))
+        .await
+        .unwrap();
+    // Process one reads; process two refreshes; process one writes what it read.
+    let read = one.get_fresh(&a).await.unwrap().unwrap();
+    replace_bundle(two.as_ref(), &a, sample_bundle("refreshed"))
+        .await
+        .unwrap();
+    let stale = one.put(&a, &read.value, &Expected::At(read.version)).await;
+    assert!(matches!(stale, Err(VaultError::Conflict)), "{stale:?}");
+    assert_eq!(one.get(&a).await.unwrap(), Some(sample_bundle("refreshed")));
 }

@@ -3,6 +3,7 @@
 //! * [`ids`]: Slack ids and the [`TenantId`] as newtypes with validating constructors.
 //! * [`model`]: the tenant record and installation metadata.
 //! * [`secret`]: token bundles whose `Debug` never prints a token.
+//! * [`credential`]: typed credentials of any provider (tenant-wide or per user).
 //! * [`job`]: the versioned job envelope shared by producers (ingress) and the worker.
 //! * [`ports`]: the small traits adapters implement (`shared/local`, `shared/aws`), each with its
 //!   error contract.
@@ -11,6 +12,7 @@
 //! * `testkit` (feature): one contract suite per port, plus in-memory adapters.
 
 pub mod audit;
+pub mod credential;
 pub mod idempotency;
 pub mod ids;
 pub mod job;
@@ -21,6 +23,7 @@ pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
+pub use credential::{Credential, CredentialId, CredentialMetadata, Provider};
 pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};
 pub use job::{JobEnvelope, JobKind, SlackContext};
 pub use model::{BotIdentity, Installation, Plan, Tenant, TenantStatus};

@@ -6,13 +6,13 @@ use tracing::info;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::ids::{TenantId, UserId};
 use crate::model::{Installation, Tenant, TenantStatus};
-use crate::ports::{Backend, StoreError, VaultError};
+use crate::ports::{Backend, CredentialError, StoreError, VaultError, update_bundle};
 use crate::secret::{BotToken, TokenBundle};
 
 pub mod ingress;
 mod oauth_install;
 
-pub use oauth_install::{Installed, OAuthInstall, WEBHOOK_INTEGRATION, oauth_install};
+pub use oauth_install::{Installed, OAuthInstall, oauth_install};
 
 /// Where a request's tenant stands, as far as serving it goes.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub enum TenantError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
     #[error("tenant {0} does not exist")]
     NotFound(TenantId),
     /// Suspend and resume apply to installed tenants; an uninstalled one needs a reinstall.
@@ -44,6 +46,7 @@ impl TenantError {
         match self {
             Self::Store(e) => e.is_transient(),
             Self::Vault(e) => e.is_transient(),
+            Self::Credentials(e) => e.is_transient(),
             Self::NotFound(_) | Self::Uninstalled(_) => false,
         }
     }
@@ -104,9 +107,11 @@ pub struct NewInstall {
 /// completes it; a reinstall keeps the tenant's plan and creation time.
 pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Tenant, TenantError> {
     let id = new.installation.tenant.clone();
-    let mut bundle = backend.vault.get(&id).await?.unwrap_or_default();
-    bundle.bot = Some(new.bot);
-    backend.vault.put(&id, &bundle).await?;
+    // Conditional on the bundle it read: the user tokens and a refresh racing this import stay.
+    update_bundle(backend.vault.as_ref(), &id, |bundle| {
+        bundle.get_or_insert_with(TokenBundle::default).bot = Some(new.bot.clone());
+    })
+    .await?;
     backend.tenants.put_installation(&new.installation).await?;
     let existing = backend.tenants.get(&id).await?;
     let action = match existing {
@@ -136,8 +141,8 @@ pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Ten
     Ok(tenant)
 }
 
-/// `app_uninstalled`: the tenant is marked uninstalled and all its tokens are deleted. Its
-/// other data stays for a reinstall. Idempotent; an unknown tenant is a no-op.
+/// `app_uninstalled`: the tenant is marked uninstalled and all its tokens and credentials are
+/// deleted. Its other data stays for a reinstall. Idempotent; an unknown tenant is a no-op.
 pub async fn uninstall(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
     let known = match backend
         .tenants
@@ -149,6 +154,7 @@ pub async fn uninstall(backend: &Backend, id: &TenantId, now: i64) -> Result<(),
         Err(e) => return Err(e.into()),
     };
     backend.vault.delete(id).await?;
+    backend.credentials.delete_all(id).await?;
     if known {
         audit(
             backend,
@@ -173,35 +179,40 @@ pub async fn revoke_tokens(
     users: &[UserId],
     now: i64,
 ) -> Result<(), TenantError> {
-    let Some(mut bundle) = backend.vault.get(id).await? else {
-        return Ok(());
-    };
-    let bot_revoked = match &bundle.bot {
-        // A bot token whose bot user we never learned is removed whenever any bot is named:
-        // an app has one bot user per install.
-        Some(bot) => {
-            !bots.is_empty()
-                && bot
-                    .bot_user_id
-                    .as_ref()
-                    .is_none_or(|bot_user| bots.contains(bot_user))
+    // A conditional read-modify-write from a fresh read: a refresh or reinstall that lands
+    // between the read and the write makes it start again rather than be undone.
+    let updated = update_bundle(backend.vault.as_ref(), id, |slot| {
+        let Some(bundle) = slot.as_mut() else {
+            return (false, 0);
+        };
+        let bot_revoked = match &bundle.bot {
+            // A bot token whose bot user we never learned is removed whenever any bot is
+            // named: an app has one bot user per install.
+            Some(bot) => {
+                !bots.is_empty()
+                    && bot
+                        .bot_user_id
+                        .as_ref()
+                        .is_none_or(|bot_user| bots.contains(bot_user))
+            }
+            None => false,
+        };
+        if bot_revoked {
+            bundle.bot = None;
         }
-        None => false,
-    };
-    if bot_revoked {
-        bundle.bot = None;
-    }
-    let before = bundle.users.len();
-    bundle.users.retain(|user, _| !users.contains(user));
-    if !bot_revoked && before == bundle.users.len() {
+        let before = bundle.users.len();
+        bundle.users.retain(|user, _| !users.contains(user));
+        let users_revoked = before - bundle.users.len();
+        if bundle.is_empty() {
+            *slot = None;
+        }
+        (bot_revoked, users_revoked)
+    })
+    .await?;
+    if !updated.changed {
         return Ok(());
     }
-    if bundle.is_empty() {
-        backend.vault.delete(id).await?;
-    } else {
-        backend.vault.put(id, &bundle).await?;
-    }
-    let users_revoked = before - bundle.users.len();
+    let (bot_revoked, users_revoked) = updated.value;
     let detail = format!("bot token: {bot_revoked}; user tokens: {users_revoked}");
     audit(
         backend,
@@ -269,11 +280,8 @@ async fn set_status(
     }
 }
 
-/// The tenant's bot token, if it has one.
+/// The tenant's bot token, if it has one (possibly from the vault's short cache: for use, not
+/// for a write).
 pub async fn bot_token(backend: &Backend, id: &TenantId) -> Result<Option<BotToken>, VaultError> {
-    Ok(backend
-        .vault
-        .get(id)
-        .await?
-        .and_then(|b: TokenBundle| b.bot))
+    Ok(backend.vault.get(id).await?.and_then(|b| b.bot))
 }

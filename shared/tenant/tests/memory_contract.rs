@@ -32,6 +32,12 @@ async fn memory_vault_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn memory_credentials_keep_the_contract() {
+    let (backend, _) = memory_backend();
+    contract::credentials(backend.credentials.as_ref()).await;
+}
+
+#[tokio::test]
 async fn memory_queue_keeps_the_contract() {
     let (backend, queue) = memory_backend();
     contract::job_queue(backend.queue.as_ref(), queue.as_ref()).await;
@@ -59,6 +65,7 @@ async fn all_suites_can_share_one_store() {
     contract::event_ledger(backend.ledger.as_ref()).await;
     contract::usage_counters(backend.usage.as_ref()).await;
     contract::vault(backend.vault.as_ref()).await;
+    contract::credentials(backend.credentials.as_ref()).await;
     contract::isolation(&backend).await;
 }
 

@@ -2,9 +2,19 @@
 //! keeps, and that a storage failure at any step leaves the tenant as it was.
 
 use tenant::audit::{AuditAction, verify_chain};
-use tenant::service::{self, OAuthInstall, Resolved, WEBHOOK_INTEGRATION, oauth_install};
-use tenant::testkit::{MemoryStores, random_tenant, sample_bundle, sample_installation};
-use tenant::{BotToken, JobKind, Plan, Secret, Tenant, TenantId, TenantStatus, UserId, UserToken};
+use tenant::ports::{Expected, replace_bundle};
+use tenant::service::{self, OAuthInstall, Resolved, oauth_install};
+use tenant::testkit::{
+    MemoryStores, random_tenant, sample_bundle, sample_credential, sample_installation,
+};
+use tenant::{
+    BotToken, CredentialId, JobKind, Plan, Provider, Secret, Tenant, TenantId, TenantStatus,
+    UserId, UserToken,
+};
+
+fn webhook(tenant: &TenantId) -> CredentialId {
+    CredentialId::tenant_wide(tenant.clone(), Provider::SlackIncomingWebhook)
+}
 
 const NOW_MS: i64 = 1_800_000_000_000;
 const NOW: i64 = 1_800_000_000;
@@ -68,8 +78,14 @@ async fn a_first_install_stores_tokens_installation_tenant_job_and_audit_entry()
     assert_eq!(bot.token.expose(), "xoxe.xoxb-one");
     assert_eq!(bot.refresh_token.unwrap().expose(), "xoxe-1-one");
     assert_eq!(bundle.users[&installer()].token.expose(), "xoxp-one");
+    let hook = backend
+        .credentials
+        .get(&webhook(&id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
-        bundle.integrations[WEBHOOK_INTEGRATION].expose(),
+        hook.value.access_token.expose(),
         "https://hooks.slack.com/services/one"
     );
 
@@ -106,7 +122,15 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
         ..Tenant::new(id.clone(), "Old name", NOW - 86_400)
     };
     backend.tenants.put(&created).await.unwrap();
-    backend.vault.put(&id, &sample_bundle("old")).await.unwrap();
+    replace_bundle(backend.vault.as_ref(), &id, sample_bundle("old"))
+        .await
+        .unwrap();
+    let crm = CredentialId::tenant_wide(id.clone(), Provider::Hubspot);
+    backend
+        .credentials
+        .put(&crm, &sample_credential("old"), &Expected::Absent)
+        .await
+        .unwrap();
     backend
         .tenants
         .set_status(&id, TenantStatus::Uninstalled, NOW - 10)
@@ -137,7 +161,19 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
     let bundle = backend.vault.get(&id).await.unwrap().unwrap();
     assert_eq!(bundle.bot.unwrap().token.expose(), "xoxe.xoxb-two");
     assert_eq!(bundle.users.len(), 2, "the other user's token stays");
-    assert_eq!(bundle.integrations["hubspot"].expose(), "hs-old");
+    let crm = backend.credentials.get(&crm).await.unwrap().unwrap();
+    assert_eq!(
+        crm.value,
+        sample_credential("old"),
+        "the CRM credential stays"
+    );
+    let hook = backend
+        .credentials
+        .get(&webhook(&id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hook.value.access_token.expose().ends_with("/two"));
 
     let entries = backend.audit.list(&id).await.unwrap();
     assert_eq!(entries.last().unwrap().action, AuditAction::Reinstall);
@@ -187,6 +223,7 @@ async fn a_failure_after_the_tokens_were_written_deletes_them_on_a_first_install
         .unwrap_err();
     stores.queue.switch.set_down(false);
     assert!(backend.vault.get(&id).await.unwrap().is_none());
+    assert!(stores.credentials.is_empty(), "the webhook is removed too");
     // No delete in the directory port: the record written is rolled back to uninstalled.
     assert!(matches!(
         service::resolve(&backend, &id).await.unwrap(),
@@ -212,6 +249,7 @@ async fn a_failed_reinstall_puts_back_the_previous_tenant_installation_and_token
     let tenant = backend.tenants.get(&id).await.unwrap();
     let installation = backend.tenants.get_installation(&id).await.unwrap();
     let bundle = backend.vault.get(&id).await.unwrap();
+    let hook = backend.credentials.get(&webhook(&id)).await.unwrap();
 
     stores.audit.switch.set_down(true);
     oauth_install(
@@ -228,5 +266,14 @@ async fn a_failed_reinstall_puts_back_the_previous_tenant_installation_and_token
         installation
     );
     assert_eq!(backend.vault.get(&id).await.unwrap(), bundle);
+    assert_eq!(
+        backend
+            .credentials
+            .get(&webhook(&id))
+            .await
+            .unwrap()
+            .map(|v| v.value),
+        hook.map(|v| v.value)
+    );
     assert_eq!(backend.audit.list(&id).await.unwrap().len(), 1);
 }

@@ -96,7 +96,9 @@ async fn revoking_one_users_token_keeps_the_bot_and_other_users() {
             },
         );
     }
-    app.backend.vault.put(&id, &bundle).await.unwrap();
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
 
     let revoked = payloads::tokens_revoked("T0ACME001", &["U0USER001"], &[]);
     assert_eq!(

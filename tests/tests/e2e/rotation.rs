@@ -39,7 +39,9 @@ async fn install_rotating(app: &TestApp, expires_in: Duration) -> TenantId {
     bot.token = Secret::new(OLD_TOKEN);
     bot.refresh_token = Some(Secret::new(OLD_REFRESH));
     bot.expires_at = Some(now() + expires_in.as_secs() as i64);
-    app.backend.vault.put(&id, &bundle).await.unwrap();
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
     let identity = BotIdentity {
         team_id: TEAM.into(),
         ..BotIdentity::default()
@@ -132,7 +134,9 @@ async fn a_spent_refresh_token_fails_the_job_for_good_instead_of_looping() {
     // The refresh token was already used elsewhere (e.g. restored from an old backup).
     let mut bundle = app.backend.vault.get(&id).await.unwrap().unwrap();
     bundle.bot.as_mut().unwrap().refresh_token = Some(Secret::new("xoxe-1-never-issued"));
-    app.backend.vault.put(&id, &bundle).await.unwrap();
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
     queue_mentions(&app, 1).await;
     rotating_worker(&app)
         .drain_once(app.consumer.as_ref(), 10)
@@ -143,6 +147,114 @@ async fn a_spent_refresh_token_fails_the_job_for_good_instead_of_looping() {
     assert!(
         app.take_queued().await.is_empty(),
         "recorded as failed, not retried"
+    );
+    app.stop().await;
+}
+
+/// A vault that lets a `tokens_revoked` for one user land right after the refresher's read
+/// under its lease (the first `get_fresh`), as the events function in another container would.
+struct RevokeDuringRefresh {
+    inner: Arc<dyn tenant::ports::Vault>,
+    user: tenant::UserId,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl tenant::ports::Vault for RevokeDuringRefresh {
+    async fn get(
+        &self,
+        t: &TenantId,
+    ) -> Result<Option<tenant::TokenBundle>, tenant::ports::VaultError> {
+        self.inner.get(t).await
+    }
+    async fn get_fresh(
+        &self,
+        t: &TenantId,
+    ) -> Result<Option<tenant::ports::Versioned<tenant::TokenBundle>>, tenant::ports::VaultError>
+    {
+        let read = self.inner.get_fresh(t).await?;
+        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            tenant::ports::update_bundle(self.inner.as_ref(), t, |slot| {
+                if let Some(bundle) = slot {
+                    bundle.users.remove(&self.user);
+                }
+            })
+            .await?;
+        }
+        Ok(read)
+    }
+    async fn put(
+        &self,
+        t: &TenantId,
+        bundle: &tenant::TokenBundle,
+        expected: &tenant::ports::Expected,
+    ) -> Result<tenant::ports::Version, tenant::ports::VaultError> {
+        self.inner.put(t, bundle, expected).await
+    }
+    async fn remove(
+        &self,
+        t: &TenantId,
+        expected: &tenant::ports::Version,
+    ) -> Result<(), tenant::ports::VaultError> {
+        self.inner.remove(t, expected).await
+    }
+    async fn delete(&self, t: &TenantId) -> Result<(), tenant::ports::VaultError> {
+        self.inner.delete(t).await
+    }
+}
+
+// Before versioned writes the refresher put back the whole bundle it read under the lease, so
+// a user token revoked during the refresh came back (the same lost update as item 3, the
+// other way round).
+#[tokio::test]
+async fn a_revocation_during_a_refresh_is_not_undone_and_the_refresh_is_kept() {
+    let app = spawn_app_without_worker().await;
+    let id = install_rotating(&app, Duration::from_secs(10 * 60)).await;
+    let user = tenant::UserId::parse("U0REVOKED").unwrap();
+    tenant::ports::update_bundle(app.backend.vault.as_ref(), &id, |slot| {
+        slot.as_mut().unwrap().users.insert(
+            user.clone(),
+            tenant::UserToken {
+                token: Secret::new("xoxp-revoked"),
+                scopes: vec![],
+                refresh_token: None,
+                expires_at: None,
+            },
+        );
+    })
+    .await
+    .unwrap();
+    let mut backend = app.backend.clone();
+    backend.vault = Arc::new(RevokeDuringRefresh {
+        inner: app.backend.vault.clone(),
+        user: user.clone(),
+        armed: std::sync::atomic::AtomicBool::new(true),
+    });
+    let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
+    let oauth =
+        slack::oauth::OAuthClient::new(&app.fake.api_base(), CLIENT_ID, Secret::new(CLIENT_SECRET))
+            .unwrap();
+    let worker = Arc::new(Worker::new(backend, web, Clock::system()).with_oauth(oauth));
+    queue_mentions(&app, 1).await;
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+
+    assert_eq!(app.fake.refresh_calls(), 1);
+    let bundle = app.backend.vault.get(&id).await.unwrap().unwrap();
+    assert!(
+        !bundle.users.contains_key(&user),
+        "the revocation was undone"
+    );
+    let bot = bundle.bot.unwrap();
+    assert_ne!(
+        bot.refresh_token.unwrap().expose(),
+        OLD_REFRESH,
+        "the refresh was lost"
+    );
+    let posts = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        posts[0].token.as_ref().unwrap().expose(),
+        bot.token.expose()
     );
     app.stop().await;
 }

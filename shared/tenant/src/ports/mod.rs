@@ -10,6 +10,7 @@
 //! key from it and nothing else, so no method can reach another tenant's data.
 
 mod audit;
+mod credentials;
 mod ledger;
 mod members;
 mod oauth_state;
@@ -21,13 +22,17 @@ mod vault;
 use std::sync::Arc;
 
 pub use audit::AuditLog;
+pub use credentials::{CredentialError, Credentials, update_credential};
 pub use ledger::{Claim, EventLedger, Lease, LeaseToken, LedgerKey};
 pub use members::{Member, Members, Role};
 pub use oauth_state::{OAuthStateRecord, OAuthStates, StateConsumed};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
 pub use tenants::TenantDirectory;
 pub use usage::{Quota, UsageCounters, window_of};
-pub use vault::{Vault, VaultError};
+pub use vault::{
+    Expected, UPDATE_ATTEMPTS, Updated, Vault, VaultError, Version, Versioned, replace_bundle,
+    update_bundle,
+};
 
 /// A boxed error from a driver, kept as the cause of a [`StoreError`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -81,4 +86,7 @@ pub struct Backend {
     pub audit: Arc<dyn AuditLog>,
     /// The tenant's members and their roles.
     pub members: Arc<dyn Members>,
+    /// Typed credentials of every other provider (CRMs, recorder, Google, the webhook),
+    /// tenant-wide and per user.
+    pub credentials: Arc<dyn Credentials>,
 }

@@ -1,11 +1,15 @@
 //! Storing an OAuth install all-or-nothing.
 //!
 //! The writes go in an order where the tenant record is the commit point (`resolve` reads it
-//! first, so nothing written before it is served): tokens, installation, tenant record (active),
-//! the provisioning job, and the audit entry last, so that an `install`/`reinstall` entry exists
-//! only for an install that took effect. When any write fails, what this attempt wrote is put
-//! back the way it was: the previous bundle, installation and tenant record on a reinstall, the
-//! bundle deleted on a first install. The ports have no delete for tenant records, so a first
+//! first, so nothing written before it is served): tokens (the bundle, then the incoming
+//! webhook credential), installation, tenant record (active), the provisioning job, and the
+//! audit entry last, so that an `install`/`reinstall` entry exists only for an install that
+//! took effect. The token writes are conditional read-modify-writes ([`update_bundle`]), so a
+//! refresh or revocation racing the install is neither undone nor undoes it. When any write
+//! fails, what this attempt wrote is put back the way it was: the previous bundle, webhook,
+//! installation and tenant record on a reinstall, the bundle deleted on a first install. The
+//! token rollbacks are conditional on the version this attempt wrote: if another writer has
+//! written since, its write (made on top of ours) stays, and that is logged. The ports have no delete for tenant records, so a first
 //! install whose tenant record was already written is rolled back to `uninstalled` (not served,
 //! no tokens; the next install completes it), and its installation metadata stays behind
 //! unserved until then. A queued provisioning job of a rolled-back install finds the tenant
@@ -14,16 +18,14 @@
 use tracing::{error, info};
 
 use crate::audit::{AuditAction, AuditEvent};
+use crate::credential::{Credential, CredentialId, Provider};
 use crate::ids::TenantId;
 use crate::job::{JobEnvelope, JobKind, SlackContext};
 use crate::model::{Installation, Tenant, TenantStatus};
-use crate::ports::Backend;
+use crate::ports::{Backend, Expected, Version, update_bundle, update_credential};
 use crate::secret::{BotToken, Secret, TokenBundle, UserToken};
 
 use super::TenantError;
-
-/// The key of the incoming-webhook URL in [`TokenBundle::integrations`].
-pub const WEBHOOK_INTEGRATION: &str = "slack_incoming_webhook";
 
 /// What an OAuth code exchange gave us, ready to store.
 #[derive(Debug, Clone)]
@@ -35,7 +37,8 @@ pub struct OAuthInstall {
     pub bot: BotToken,
     /// The installer's user token, when user scopes were granted.
     pub user_token: Option<UserToken>,
-    /// The incoming webhook URL (a capability, hence a secret), when granted.
+    /// The incoming webhook URL (a capability, hence a secret), when granted. Stored as the
+    /// tenant's [`Provider::SlackIncomingWebhook`] credential.
     pub webhook_url: Option<Secret>,
 }
 
@@ -53,12 +56,22 @@ pub struct Installed {
 struct Previous {
     tenant: Option<Tenant>,
     installation: Option<Installation>,
-    bundle: Option<TokenBundle>,
+}
+
+/// A token write of this attempt: what it replaced, the version it stored (`None`: the write
+/// failed, and may or may not have landed) and the token it wrote, so that a rollback puts
+/// back only this attempt's own write, never a later writer's.
+struct TokenWrite<T> {
+    replaced: Option<T>,
+    stored: Option<Version>,
+    ours: Secret,
 }
 
 /// How far an attempt got.
 #[derive(Default)]
 struct Written {
+    bundle: Option<TokenWrite<TokenBundle>>,
+    webhook: Option<TokenWrite<Credential>>,
     installation: bool,
     tenant: bool,
 }
@@ -68,8 +81,8 @@ struct Written {
 /// actor `slack:<installer>`. `now_ms` is unix milliseconds.
 ///
 /// A reinstall replaces the bot token, the installer's user token and the webhook, updates the
-/// installation (scopes, bot ids), keeps every other user token and integration credential, and
-/// keeps the tenant's plan and creation time (its members are not touched).
+/// installation (scopes, bot ids), keeps every other user token and credential, and keeps the
+/// tenant's plan and creation time (its members are not touched).
 pub async fn oauth_install(
     backend: &Backend,
     install: OAuthInstall,
@@ -81,21 +94,9 @@ pub async fn oauth_install(
     let previous = Previous {
         tenant: backend.tenants.get(&id).await?,
         installation: backend.tenants.get_installation(&id).await?,
-        bundle: backend.vault.get(&id).await?,
     };
     let reinstall = previous.tenant.is_some();
     let installer = install.installation.installer.clone();
-
-    let mut bundle = previous.bundle.clone().unwrap_or_default();
-    bundle.bot = Some(install.bot);
-    if let (Some(user), Some(token)) = (&installer, install.user_token) {
-        bundle.users.insert(user.clone(), token);
-    }
-    if let Some(url) = install.webhook_url {
-        bundle
-            .integrations
-            .insert(WEBHOOK_INTEGRATION.to_owned(), url);
-    }
     let tenant = match &previous.tenant {
         Some(existing) => Tenant {
             name: install.name,
@@ -135,8 +136,39 @@ pub async fn oauth_install(
     };
 
     let mut written = Written::default();
+    let webhook_id = CredentialId::tenant_wide(id.clone(), Provider::SlackIncomingWebhook);
     let attempt = async {
-        backend.vault.put(&id, &bundle).await?;
+        let mut replaced = None;
+        let updated = update_bundle(backend.vault.as_ref(), &id, |slot| {
+            replaced = slot.clone();
+            let bundle = slot.get_or_insert_with(TokenBundle::default);
+            bundle.bot = Some(install.bot.clone());
+            if let (Some(user), Some(token)) = (&installer, &install.user_token) {
+                bundle.users.insert(user.clone(), token.clone());
+            }
+        })
+        .await;
+        // Recorded before `?`: a failed conditional write may still have landed.
+        written.bundle = Some(TokenWrite {
+            replaced,
+            stored: updated.as_ref().ok().and_then(|u| u.version.clone()),
+            ours: install.bot.token.clone(),
+        });
+        updated?;
+        if let Some(url) = &install.webhook_url {
+            let mut replaced = None;
+            let updated = update_credential(backend.credentials.as_ref(), &webhook_id, |slot| {
+                replaced = slot.clone();
+                *slot = Some(Credential::new(url.clone()));
+            })
+            .await;
+            written.webhook = Some(TokenWrite {
+                replaced,
+                stored: updated.as_ref().ok().and_then(|u| u.version.clone()),
+                ours: url.clone(),
+            });
+            updated?;
+        }
         backend
             .tenants
             .put_installation(&install.installation)
@@ -191,12 +223,71 @@ async fn roll_back(
     {
         error!(tenant = %id, error = %err, "rollback: installation not restored");
     }
-    // The vault is restored even if its own put failed: a failed put may still have landed.
-    let restored = match &previous.bundle {
-        Some(bundle) => backend.vault.put(id, bundle).await,
-        None => backend.vault.delete(id).await,
-    };
-    if let Err(err) = restored {
+    if let Some(write) = &written.webhook
+        && let Err(err) = restore_webhook(backend, id, write).await
+    {
+        error!(tenant = %id, error = %err, "rollback: webhook credential not restored");
+    }
+    if let Some(write) = &written.bundle
+        && let Err(err) = restore_bundle(backend, id, write).await
+    {
         error!(tenant = %id, error = %err, "rollback: token bundle not restored");
     }
+}
+
+/// Puts back the bundle this attempt replaced. After a write that succeeded, conditional on
+/// the version it stored; after one that failed (it may still have landed), only if the stored
+/// bot token is still the one this attempt wrote.
+async fn restore_bundle(
+    backend: &Backend,
+    id: &TenantId,
+    write: &TokenWrite<TokenBundle>,
+) -> Result<(), TenantError> {
+    let vault = backend.vault.as_ref();
+    match (&write.stored, &write.replaced) {
+        (Some(ours), Some(old)) => {
+            vault.put(id, old, &Expected::At(ours.clone())).await?;
+        }
+        (Some(ours), None) => vault.remove(id, ours).await?,
+        (None, replaced) => {
+            update_bundle(vault, id, |slot| {
+                let landed = slot
+                    .as_ref()
+                    .and_then(|b| b.bot.as_ref())
+                    .is_some_and(|bot| bot.token == write.ours);
+                if landed {
+                    slot.clone_from(replaced);
+                }
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The same for the webhook credential.
+async fn restore_webhook(
+    backend: &Backend,
+    id: &TenantId,
+    write: &TokenWrite<Credential>,
+) -> Result<(), TenantError> {
+    let store = backend.credentials.as_ref();
+    let webhook = CredentialId::tenant_wide(id.clone(), Provider::SlackIncomingWebhook);
+    match (&write.stored, &write.replaced) {
+        (Some(ours), Some(old)) => {
+            store
+                .put(&webhook, old, &Expected::At(ours.clone()))
+                .await?;
+        }
+        (Some(ours), None) => store.delete(&webhook, Some(ours)).await?,
+        (None, replaced) => {
+            update_credential(store, &webhook, |slot| {
+                if slot.as_ref().is_some_and(|c| c.access_token == write.ours) {
+                    slot.clone_from(replaced);
+                }
+            })
+            .await?;
+        }
+    }
+    Ok(())
 }

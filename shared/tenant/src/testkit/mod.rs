@@ -4,7 +4,7 @@
 //!   `shared/aws`, [`memory`]) runs them; a broken promise panics with a message naming it.
 //! * [`memory`]: fast in-memory adapters with honest semantics, for handler tests and
 //!   benchmarks, with switches that make a port fail on demand.
-//! * Fixtures ([`random_tenant`], [`sample_bundle`], ...) shared by the suites and by tests.
+//! * Fixtures ([`random_tenant`], [`sample_bundle`], [`sample_credential`], ...) shared by the suites and by tests.
 //!
 //! Suites use fresh random tenant ids, so several may share one store.
 
@@ -18,6 +18,7 @@ pub use memory::{MemoryStores, memory_backend};
 
 use std::collections::BTreeMap;
 
+use crate::credential::{Credential, CredentialMetadata};
 use crate::ids::{AppId, BotId, EnterpriseId, TeamId, TenantId, UserId};
 use crate::job::{JobEnvelope, JobKind, SlackContext};
 use crate::model::Installation;
@@ -73,8 +74,8 @@ pub fn sample_installation(tenant: &TenantId, installed_at: i64) -> Installation
     }
 }
 
-/// A bundle with a bot token, one user token and one integration credential, every secret
-/// containing `marker` so a test can search output for leaks.
+/// A bundle with a bot token and one user token, every secret containing `marker` so a test
+/// can search output for leaks.
 pub fn sample_bundle(marker: &str) -> TokenBundle {
     let mut users = BTreeMap::new();
     users.insert(
@@ -86,8 +87,6 @@ pub fn sample_bundle(marker: &str) -> TokenBundle {
             expires_at: Some(1_900_000_000),
         },
     );
-    let mut integrations = BTreeMap::new();
-    integrations.insert("hubspot".to_owned(), Secret::new(format!("hs-{marker}")));
     TokenBundle {
         bot: Some(BotToken {
             token: Secret::new(format!("xoxb-bot-{marker}")),
@@ -98,8 +97,29 @@ pub fn sample_bundle(marker: &str) -> TokenBundle {
             expires_at: Some(1_900_000_000),
         }),
         users,
-        integrations,
     }
+}
+
+/// A refreshable credential with metadata, every secret and metadata value containing
+/// `marker` so a test can search output for leaks.
+pub fn sample_credential(marker: &str) -> Credential {
+    Credential {
+        access_token: Secret::new(format!("access-{marker}")),
+        refresh_token: Some(Secret::new(format!("refresh-{marker}"))),
+        expires_at: Some(crate::credential::unix_secs::at(1_900_000_000)),
+        scopes: vec!["crm.objects.contacts.read".into()],
+        metadata: CredentialMetadata {
+            instance_url: Some(format!("https://{marker}.my.salesforce.com")),
+            portal_id: Some(format!("portal-{marker}")),
+            account_email: Some(format!("{marker}@example.test")),
+            channel_id: None,
+        },
+    }
+}
+
+/// A fresh user id, `U` + 10 random characters.
+pub fn random_user() -> UserId {
+    user(&format!("U{}", random_suffix(10)))
 }
 
 /// A ping job for `tenant` with a response_url.

@@ -1,9 +1,11 @@
 use std::time::{Duration, SystemTime};
 
-use super::{expect_eq, isolation_people, ok};
+use super::{expect_eq, isolation_credentials, isolation_people, ok};
 use crate::ids::{JobId, TenantId};
 use crate::model::{Tenant, TenantStatus};
-use crate::ports::{Backend, Claim, Lease, LedgerKey, StoreError};
+use crate::ports::{
+    Backend, Claim, Expected, Lease, LedgerKey, StoreError, VaultError, replace_bundle,
+};
 use crate::testkit::{random_suffix, sample_bundle, sample_installation, tenant};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -12,8 +14,8 @@ const WINDOW: Duration = Duration::from_secs(3600);
 
 /// Tenant isolation through every tenant-scoped port: with tenant A's data stored, tenants whose
 /// ids look like A's (`E…` with A's digits, A's id plus a character) see none of it, and
-/// nothing they do changes it. Covers the tenant directory, vault, ledger, usage counters, audit
-/// log and members. The queue and OAuth states are not tenant-addressed and are not exercised
+/// nothing they do changes it. Covers the tenant directory, vault, credentials (across users of
+/// A too), ledger, usage counters, audit log and members. The queue and OAuth states are not tenant-addressed and are not exercised
 /// here.
 pub async fn isolation(backend: &Backend) {
     let digits = random_suffix(10);
@@ -35,7 +37,10 @@ pub async fn isolation(backend: &Backend) {
     );
     let a_marker = random_suffix(12);
     let a_bundle = sample_bundle(&a_marker);
-    ok("vault put A", backend.vault.put(&a, &a_bundle).await);
+    ok(
+        "vault put A",
+        replace_bundle(backend.vault.as_ref(), &a, a_bundle.clone()).await,
+    );
     let in_flight = LedgerKey::Job(JobId::new());
     let done = LedgerKey::Event(format!("Ev{}", random_suffix(10)));
     let a_lease = acquired(
@@ -68,10 +73,11 @@ pub async fn isolation(backend: &Backend) {
 
     for b in &others {
         let b_leases = reads_see_nothing(backend, b, &in_flight, &done, now).await;
-        writes_leave_a_alone(backend, b, &in_flight, &done, &b_leases, &a_lease, now).await;
+        writes_leave_a_alone(backend, &a, b, &in_flight, &done, &b_leases, &a_lease, now).await;
         isolation_people::check_other(backend, b, &a_people).await;
     }
     isolation_people::check_unchanged(backend, &a, &a_people).await;
+    isolation_credentials::credential_isolation(backend.credentials.as_ref(), &a, &others).await;
 
     // A's data is exactly as A left it.
     expect_eq(
@@ -198,6 +204,7 @@ async fn reads_see_nothing(
 
 async fn writes_leave_a_alone(
     backend: &Backend,
+    a: &TenantId,
     b: &TenantId,
     in_flight: &LedgerKey,
     done: &LedgerKey,
@@ -266,7 +273,31 @@ async fn writes_leave_a_alone(
             .await,
     );
     let b_bundle = sample_bundle(&random_suffix(12));
-    ok("vault put", backend.vault.put(b, &b_bundle).await);
+    // A version read from A's bundle does not let B write or remove anything.
+    let a_version = ok("vault get_fresh A", backend.vault.get_fresh(a).await).map(|v| v.version);
+    if let Some(version) = a_version {
+        assert!(
+            matches!(
+                backend
+                    .vault
+                    .put(b, &b_bundle, &Expected::At(version.clone()))
+                    .await,
+                Err(VaultError::Conflict)
+            ),
+            "contract broken: {b} wrote with a version of A's bundle"
+        );
+        assert!(
+            matches!(
+                backend.vault.remove(b, &version).await,
+                Err(VaultError::Conflict)
+            ),
+            "contract broken: {b} removed with a version of A's bundle"
+        );
+    }
+    ok(
+        "vault put",
+        backend.vault.put(b, &b_bundle, &Expected::Absent).await,
+    );
     expect_eq(
         &format!("{b} reads back its own bundle"),
         ok("vault get", backend.vault.get(b).await),

@@ -14,8 +14,10 @@
 //! ```
 
 mod audit;
+mod credentials;
 mod directory;
 mod isolation;
+mod isolation_credentials;
 mod isolation_people;
 mod ledger;
 mod members;
@@ -25,6 +27,7 @@ mod usage;
 mod vault;
 
 pub use audit::audit_log;
+pub use credentials::credentials;
 pub use directory::tenant_directory;
 pub use isolation::isolation;
 pub use ledger::event_ledger;

@@ -6,6 +6,7 @@
 //! [`Down`] is an adapter for every port that always fails.
 
 mod audit;
+mod credentials;
 mod ledger;
 mod members;
 mod oauth_states;
@@ -17,6 +18,7 @@ mod usage;
 mod vault;
 
 pub use audit::MemoryAuditLog;
+pub use credentials::MemoryCredentials;
 pub use ledger::MemoryLedger;
 pub use members::MemoryMembers;
 pub use oauth_states::{MemoryOAuthStates, STATE_GRACE_SECS};
@@ -33,13 +35,15 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use crate::audit::{AuditEntry, AuditEvent};
+use crate::credential::{Credential, CredentialId};
 use crate::ids::{TenantId, UserId};
 use crate::job::JobEnvelope;
 use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{
-    AuditLog, Backend, Claim, Delivery, EventLedger, JobConsumer, JobQueue, LeaseToken, LedgerKey,
-    Member, Members, OAuthStateRecord, OAuthStates, Quota, StateConsumed, StoreError,
-    TenantDirectory, UsageCounters, Vault, VaultError,
+    AuditLog, Backend, Claim, CredentialError, Credentials, Delivery, EventLedger, Expected,
+    JobConsumer, JobQueue, LeaseToken, LedgerKey, Member, Members, OAuthStateRecord, OAuthStates,
+    Quota, StateConsumed, StoreError, TenantDirectory, UsageCounters, Vault, VaultError, Version,
+    Versioned,
 };
 use crate::secret::TokenBundle;
 
@@ -54,6 +58,7 @@ pub struct MemoryStores {
     pub oauth_states: Arc<MemoryOAuthStates>,
     pub audit: Arc<MemoryAuditLog>,
     pub members: Arc<MemoryMembers>,
+    pub credentials: Arc<MemoryCredentials>,
 }
 
 impl MemoryStores {
@@ -72,6 +77,7 @@ impl MemoryStores {
             oauth_states: self.oauth_states.clone(),
             audit: self.audit.clone(),
             members: self.members.clone(),
+            credentials: self.credentials.clone(),
         }
     }
 }
@@ -215,10 +221,48 @@ impl Vault for Down {
     async fn get(&self, _: &TenantId) -> Result<Option<TokenBundle>, VaultError> {
         Ok(down()?)
     }
-    async fn put(&self, _: &TenantId, _: &TokenBundle) -> Result<(), VaultError> {
+    async fn get_fresh(&self, _: &TenantId) -> Result<Option<Versioned<TokenBundle>>, VaultError> {
+        Ok(down()?)
+    }
+    async fn put(
+        &self,
+        _: &TenantId,
+        _: &TokenBundle,
+        _: &Expected,
+    ) -> Result<Version, VaultError> {
+        Ok(down()?)
+    }
+    async fn remove(&self, _: &TenantId, _: &Version) -> Result<(), VaultError> {
         Ok(down()?)
     }
     async fn delete(&self, _: &TenantId) -> Result<(), VaultError> {
+        Ok(down()?)
+    }
+}
+
+#[async_trait]
+impl Credentials for Down {
+    async fn get_fresh(
+        &self,
+        _: &CredentialId,
+    ) -> Result<Option<Versioned<Credential>>, CredentialError> {
+        Ok(down()?)
+    }
+    async fn put(
+        &self,
+        _: &CredentialId,
+        _: &Credential,
+        _: &Expected,
+    ) -> Result<Version, CredentialError> {
+        Ok(down()?)
+    }
+    async fn delete(&self, _: &CredentialId, _: Option<&Version>) -> Result<(), CredentialError> {
+        Ok(down()?)
+    }
+    async fn list(&self, _: &TenantId) -> Result<Vec<CredentialId>, CredentialError> {
+        Ok(down()?)
+    }
+    async fn delete_all(&self, _: &TenantId) -> Result<(), CredentialError> {
         Ok(down()?)
     }
 }
