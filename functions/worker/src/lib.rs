@@ -331,3 +331,24 @@ fn bad_envelope(err: &EnvelopeError) -> Outcome {
         reason: err.to_string(),
     }
 }
+
+#[cfg(test)]
+mod timing_tests {
+    use super::*;
+
+    #[test]
+    fn the_local_and_lambda_clocks_nest() {
+        JobTiming::LOCAL.check().unwrap();
+        let lambda = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60)).unwrap();
+        assert!(lambda.run_timeout < lambda.lease && lambda.lease <= lambda.visibility);
+        // A run longer than the lease (the 120 s claim of issue 7 under a 360 s visibility was
+        // the other way round) is refused.
+        assert!(JobTiming::lambda(Duration::from_secs(30), Duration::from_secs(60)).is_err());
+        let unnested = JobTiming {
+            visibility: Duration::from_secs(30),
+            lease: Duration::from_secs(40),
+            run_timeout: Duration::from_secs(10),
+        };
+        assert!(unnested.check().is_err(), "a lease past the visibility");
+    }
+}

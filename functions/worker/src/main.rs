@@ -1,12 +1,13 @@
 //! The worker Lambda (SQS event source): wiring only; the logic is in lib.rs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::wiring;
 use app::{Clock, telemetry};
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use worker::Worker;
+use worker::{JobTiming, Worker};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -14,7 +15,9 @@ async fn main() -> Result<(), Error> {
     // Built once per cold start and shared by every invocation.
     let (wired, slack) = wiring::wire_from_env().await?;
     let web = slack.web_api()?;
-    let mut worker = Worker::new(wired.backend, web, Clock::system());
+    // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
+    let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
+    let mut worker = Worker::new(wired.backend, web, Clock::system()).with_timing(timing)?;
     if let Some(oauth) = slack.oauth_client()? {
         worker = worker.with_oauth(oauth);
     }
