@@ -12,9 +12,7 @@
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use tenant::TenantId;
 use tenant::ports::{Claim, EventLedger, Lease, LeaseToken, LedgerKey, StoreError};
@@ -252,17 +250,9 @@ impl EventLedger for DynamoLedger {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
             // Absent, done or someone else's: nothing to release, which the contract makes Ok.
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(store_error(err)),
+            Err(err) if !is_condition_failure(&err) => Err(store_error(err)),
+            _ => Ok(()),
         }
     }
 
@@ -289,16 +279,9 @@ impl EventLedger for DynamoLedger {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(store_error(err)),
+            // As for release: nothing of ours to abandon is Ok.
+            Err(err) if !is_condition_failure(&err) => Err(store_error(err)),
+            _ => Ok(()),
         }
     }
 }

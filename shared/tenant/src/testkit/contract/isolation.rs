@@ -73,7 +73,16 @@ pub async fn isolation(backend: &Backend) {
 
     for b in &others {
         let b_leases = reads_see_nothing(backend, b, &in_flight, &done, now).await;
-        writes_leave_a_alone(backend, &a, b, &in_flight, &done, &b_leases, &a_lease, now).await;
+        writes_leave_a_alone(
+            backend,
+            &a,
+            b,
+            (&in_flight, &done),
+            &b_leases,
+            &a_lease,
+            now,
+        )
+        .await;
         isolation_people::check_other(backend, b, &a_people).await;
     }
     isolation_people::check_unchanged(backend, &a, &a_people).await;
@@ -206,8 +215,7 @@ async fn writes_leave_a_alone(
     backend: &Backend,
     a: &TenantId,
     b: &TenantId,
-    in_flight: &LedgerKey,
-    done: &LedgerKey,
+    (in_flight, done): (&LedgerKey, &LedgerKey),
     b_leases: &(Lease, Lease),
     a_lease: &Lease,
     now: SystemTime,

@@ -85,14 +85,7 @@ async fn dead_letter_now(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_
         find(ok("receive", consumer.receive(10, LONG).await), &job).is_none(),
         "contract broken: a dead-lettered message is gone from the queue"
     );
-    let mut dead = 0;
-    for _ in 0..ATTEMPTS {
-        dead = ok("dead_letter_count", consumer.dead_letter_count().await);
-        if dead > dead_before {
-            break;
-        }
-        tokio::time::sleep(PAUSE).await;
-    }
+    let dead = dead_count_above(consumer, dead_before).await;
     expect_eq(
         "dead_letter puts the message in the dead-letter queue",
         dead,
@@ -123,20 +116,26 @@ async fn dead_letter(queue: &dyn JobQueue, consumer: &dyn JobConsumer, dead_befo
         find(ok("receive", consumer.receive(10, LONG).await), &job).is_none(),
         "contract broken: after MAX_RECEIVES receives the message goes to the DLQ, not to a consumer"
     );
-    // A real SQS reports queue sizes approximately and with a delay: wait for it.
-    let mut dead = 0;
-    for _ in 0..ATTEMPTS {
-        dead = ok("dead_letter_count", consumer.dead_letter_count().await);
-        if dead > dead_before {
-            break;
-        }
-        tokio::time::sleep(PAUSE).await;
-    }
+    let dead = dead_count_above(consumer, dead_before).await;
     expect_eq(
         "the dead-letter queue holds the message after MAX_RECEIVES receives",
         dead,
         dead_before + 1,
     );
+    dead
+}
+
+/// The dead-letter count once it is above `before` (or the last one seen): a real SQS reports
+/// queue sizes approximately and with a delay.
+async fn dead_count_above(consumer: &dyn JobConsumer, before: u64) -> u64 {
+    let mut dead = 0;
+    for _ in 0..ATTEMPTS {
+        dead = ok("dead_letter_count", consumer.dead_letter_count().await);
+        if dead > before {
+            break;
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
     dead
 }
 
