@@ -38,6 +38,24 @@ impl Table {
         }
     }
 
+    /// The item at `key`, read consistently (strongly consistent `GetItem`): what every
+    /// adapter reads before or after a conditional write, so it sees the latest write.
+    pub(crate) async fn get_consistent(
+        &self,
+        key: &crate::keys::ItemKey,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::error::store_error)?;
+        Ok(out.item)
+    }
+
     /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order,
     /// read consistently across all pages.
     pub(crate) async fn query_prefix(

@@ -143,17 +143,7 @@ impl OAuthStates for DynamoOAuthStates {
         }
         // The condition failed: absent (the update never creates: the condition needs `used`),
         // used, or expired. A consistent read says which.
-        let item = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?
-            .item;
+        let item = self.table.get_consistent(&key).await?;
         Ok(match item {
             None => StateConsumed::Unknown,
             Some(item) if is_used(&item)? => StateConsumed::AlreadyUsed,

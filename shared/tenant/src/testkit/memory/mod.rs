@@ -151,7 +151,16 @@ impl TenantDirectory for Down {
     async fn put(&self, _: &Tenant) -> Result<(), StoreError> {
         down()
     }
-    async fn set_status(&self, _: &TenantId, _: TenantStatus, _: i64) -> Result<(), StoreError> {
+    async fn put_if(&self, _: &Tenant, _: Option<TenantStatus>) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn set_status_if(
+        &self,
+        _: &TenantId,
+        _: TenantStatus,
+        _: TenantStatus,
+        _: i64,
+    ) -> Result<bool, StoreError> {
         down()
     }
     async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
