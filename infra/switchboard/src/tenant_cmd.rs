@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use tenant::service::{self, NewInstall, TenantError};
 use tenant::{
     AppId, Backend, BotId, BotToken, EnterpriseId, Installation, Secret, TeamId, Tenant, TenantId,
-    TenantStatus, UserId,
+    UserId,
 };
 
 use crate::clock;
@@ -290,6 +290,7 @@ pub fn render_table(tenants: &[Tenant]) -> String {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
+    use tenant::TenantStatus;
 
     use super::*;
 
