@@ -67,7 +67,7 @@ async fn the_page_links_to_slack_with_a_stored_state_bound_to_the_cookie() {
     let consumed = stores
         .backend()
         .oauth_states
-        .consume(&state, NOW as i64)
+        .consume(&state, &state::cookie_hash(&state), NOW as i64)
         .await
         .unwrap();
     let StateConsumed::Valid(record) = consumed else {
@@ -95,7 +95,7 @@ async fn redirect_mode_answers_302_and_passes_the_team_through() {
     let StateConsumed::Valid(record) = stores
         .backend()
         .oauth_states
-        .consume(&state, NOW as i64)
+        .consume(&state, &state::cookie_hash(&state), NOW as i64)
         .await
         .unwrap()
     else {

@@ -262,3 +262,45 @@ async fn an_org_wide_install_links_to_the_org_admin_page() {
         .unwrap();
     assert_eq!(tenant.name, "Fake Org");
 }
+
+#[tokio::test]
+async fn a_state_lured_into_another_browser_is_refused_there_and_stays_usable_by_its_owner() {
+    let rig = Rig::new().await;
+    let (path, cookie) = rig.start(T0).await;
+    // The victim's browser opens the attacker's link: another cookie, or none at all.
+    let (_, other_cookie) = rig.start(T0).await;
+    for cookie in [Some(other_cookie.as_str()), None] {
+        let res = rig.handler(T0 + 1).handle(get(&path, cookie)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{cookie:?}");
+    }
+    assert!(
+        rig.stores
+            .backend()
+            .tenants
+            .get(&tenant())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The browser that started it can still finish.
+    let res = rig.handler(T0 + 2).handle(get(&path, Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.body());
+}
+
+#[test]
+fn slacks_error_text_is_bounded_and_printable_before_it_is_logged() {
+    let forged = format!(
+        "access_denied\n2030-01-01 INFO admin logged in {}",
+        "x".repeat(500)
+    );
+    let RedirectError::Cancelled(text) = RedirectError::cancelled(&forged) else {
+        panic!("not a cancellation");
+    };
+    assert!(text.starts_with("access_denied?2030-01-01?INFO"), "{text}");
+    assert!(text.len() <= 64 + 3, "{}", text.len());
+    assert!(text.chars().all(|c| c.is_ascii_graphic()), "{text}");
+    let RedirectError::Cancelled(plain) = RedirectError::cancelled("access_denied") else {
+        panic!("not a cancellation");
+    };
+    assert_eq!(plain, "access_denied");
+}

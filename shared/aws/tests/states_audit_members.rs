@@ -56,7 +56,10 @@ async fn an_oauth_state_is_stored_under_its_hash_with_a_grace_ttl() {
     );
 
     assert!(matches!(
-        backend.oauth_states.consume(&state, 1_800_000_001).await,
+        backend
+            .oauth_states
+            .consume(&state, &record.cookie_hash, 1_800_000_001)
+            .await,
         Ok(StateConsumed::Valid(_))
     ));
 }

@@ -1,6 +1,7 @@
 //! The OAuth state port: one row per issued state, keyed by the hex SHA-256 of the value, with
-//! a `used` flag. Consuming is one conditional UPDATE inside `BEGIN IMMEDIATE`, so of any
-//! number of consumers (threads or processes) exactly one flips `used`.
+//! a `used` flag. Consuming is one conditional UPDATE inside `BEGIN IMMEDIATE` (unused,
+//! unexpired, this cookie's hash), so of any number of consumers (threads or processes) exactly
+//! one flips `used`, and never one with another browser's cookie.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -90,15 +91,20 @@ impl OAuthStates for Store {
         })
     }
 
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError> {
         let key = state_key(state);
         let row = self.db.write(|tx| {
             let flipped = tx
                 .prepare_cached(
                     "UPDATE oauth_states SET used = 1
-                     WHERE key = ?1 AND used = 0 AND expires_at > ?2",
+                     WHERE key = ?1 AND used = 0 AND expires_at > ?2 AND cookie_hash = ?3",
                 )?
-                .execute(params![key, now])?;
+                .execute(params![key, now, cookie_hash])?;
             let row = tx
                 .prepare_cached(
                     "SELECT cookie_hash, team, created_at, expires_at, used
@@ -122,7 +128,8 @@ impl OAuthStates for Store {
             // Someone else's consume flipped it (or it was used before): a replay, reported
             // as such even after expiry.
             (false, Some(row)) if row.used => StateConsumed::AlreadyUsed,
-            (false, Some(_)) => StateConsumed::Expired,
+            (false, Some(row)) if now >= row.expires_at => StateConsumed::Expired,
+            (false, Some(_)) => StateConsumed::WrongCookie,
         })
     }
 }

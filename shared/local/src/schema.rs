@@ -215,7 +215,11 @@ mod tests {
         };
         backend.oauth_states.issue("s1", &record).await.unwrap();
         assert_eq!(
-            backend.oauth_states.consume("s1", 200).await.unwrap(),
+            backend
+                .oauth_states
+                .consume("s1", &record.cookie_hash, 200)
+                .await
+                .unwrap(),
             StateConsumed::Valid(record)
         );
         let event = AuditEvent {

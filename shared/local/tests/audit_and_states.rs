@@ -164,9 +164,14 @@ fn races_across_handles_consume_once_append_without_fork_and_admit_one_admin() {
         .map(|i| {
             let backend = handles[i % handles.len()].backend();
             let (state, tenant) = (state.clone(), tenant.clone());
+            let cookie = record.cookie_hash.clone();
             thread::spawn(move || {
                 block_on(async {
-                    let consumed = backend.oauth_states.consume(&state, 200).await.unwrap();
+                    let consumed = backend
+                        .oauth_states
+                        .consume(&state, &cookie, 200)
+                        .await
+                        .unwrap();
                     let event = AuditEvent {
                         actor: "system".into(),
                         action: AuditAction::TokenRefreshed,
@@ -233,15 +238,24 @@ async fn states_are_purged_a_grace_period_after_expiry() {
         .backend()
         .oauth_states;
     assert_eq!(
-        reopened.consume("gone", now).await.unwrap(),
+        reopened
+            .consume("gone", &gone.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Unknown
     );
     assert_eq!(
-        reopened.consume("recent", now).await.unwrap(),
+        reopened
+            .consume("recent", &recent.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Expired
     );
     assert_eq!(
-        reopened.consume("live", now).await.unwrap(),
+        reopened
+            .consume("live", &live.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Valid(live)
     );
 }

@@ -227,9 +227,17 @@ async fn an_expired_state_is_refused() {
 #[tokio::test]
 async fn unknown_and_missing_states_have_their_own_pages() {
     let app = spawn_app_without_worker().await;
+    // A browser with a state cookie (the cookie is checked first, so it must have one).
     let res = app
-        .get("/slack/oauth_redirect?code=c&state=never-issued")
-        .await;
+        .http
+        .get(format!(
+            "{}/slack/oauth_redirect?code=c&state=never-issued",
+            app.base
+        ))
+        .header("cookie", "slack_oauth_state=never-issued")
+        .send()
+        .await
+        .unwrap();
     page(res, StatusCode::BAD_REQUEST, "recognise this installation").await;
     let res = app.get("/slack/oauth_redirect?code=c").await;
     page(res, StatusCode::BAD_REQUEST, "link is incomplete").await;
@@ -264,6 +272,9 @@ async fn a_redirect_with_another_sessions_cookie_is_refused() {
     page(res, StatusCode::FORBIDDEN, "another session").await;
     assert_eq!(app.fake.exchange_calls(), 0);
     app.nothing_installed(&team()).await;
+    // The refusal did not spend the state: the browser that started the install finishes it.
+    assert_eq!(app.get(&victim).await.status(), StatusCode::OK);
+    assert_eq!(app.fake.exchange_calls(), 1);
     app.stop().await;
 }
 

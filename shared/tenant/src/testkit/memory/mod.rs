@@ -256,7 +256,7 @@ impl OAuthStates for Down {
     async fn issue(&self, _: &str, _: &OAuthStateRecord) -> Result<(), StoreError> {
         down()
     }
-    async fn consume(&self, _: &str, _: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(&self, _: &str, _: &str, _: i64) -> Result<StateConsumed, StoreError> {
         down()
     }
 }

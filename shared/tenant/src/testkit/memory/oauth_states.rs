@@ -78,7 +78,12 @@ impl OAuthStates for MemoryOAuthStates {
         Ok(())
     }
 
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError> {
         self.switch.check(WHAT)?;
         let mut states = lock(&self.states, WHAT)?;
         let Some(entry) = states.get_mut(&state_key(state)) else {
@@ -90,6 +95,9 @@ impl OAuthStates for MemoryOAuthStates {
         }
         if now >= entry.record.expires_at {
             return Ok(StateConsumed::Expired);
+        }
+        if entry.record.cookie_hash != cookie_hash {
+            return Ok(StateConsumed::WrongCookie);
         }
         entry.used = true;
         Ok(StateConsumed::Valid(entry.record.clone()))

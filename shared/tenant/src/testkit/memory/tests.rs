@@ -80,7 +80,7 @@ async fn switched_off_adapters_are_unavailable() {
     stores.audit.switch.set_down(true);
     stores.members.switch.set_down(true);
     assert!(matches!(
-        backend.oauth_states.consume("x", 0).await,
+        backend.oauth_states.consume("x", "", 0).await,
         Err(StoreError::Unavailable(_))
     ));
     assert!(matches!(
