@@ -19,12 +19,12 @@ fn team() -> TenantId {
     TenantId::parse(TEAM).unwrap()
 }
 
-/// The authorize URL behind the page's "Add to Slack" button (HTML-unescaped).
+/// Where the page's "Add to Slack" button goes (HTML-unescaped).
 fn add_to_slack_href(html: &str) -> String {
     let start = html
-        .find(r#"id="add-to-slack" href=""#)
+        .find(r#"id="add-to-slack" rel="nofollow" href=""#)
         .expect("Add to Slack button")
-        + 24;
+        + 39;
     let end = start + html[start..].find('"').unwrap();
     html[start..end].replace("&amp;", "&")
 }
@@ -86,7 +86,14 @@ async fn page(res: reqwest::Response, status: StatusCode, needle: &str) -> Strin
 #[tokio::test]
 async fn a_full_install_stores_everything_queues_provisioning_and_clears_the_cookie() {
     let app = spawn_app_without_worker().await;
+    // The page stores nothing and sets no cookie; its button starts the install.
     let res = app.get("/slack/install").await;
+    assert!(res.headers().get("set-cookie").is_none());
+    let html = page(res, StatusCode::OK, "Add Switchboard to Slack").await;
+    let start = add_to_slack_href(&html);
+    assert_eq!(start, "/slack/install?redirect=1");
+    let res = app.get(&start).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
     let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
     for attr in [
         "HttpOnly",
@@ -97,8 +104,7 @@ async fn a_full_install_stores_everything_queues_provisioning_and_clears_the_coo
     ] {
         assert!(set_cookie.contains(attr), "{set_cookie}");
     }
-    let html = page(res, StatusCode::OK, "Add Switchboard to Slack").await;
-    let authorize = add_to_slack_href(&html);
+    let authorize = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
         authorize.starts_with(&app.fake.authorize_url()),
         "{authorize}"
