@@ -46,7 +46,7 @@ impl AwsBackend {
         ));
         let vault = adjust(KmsVault::new(
             secrets.clone(),
-            kms,
+            kms.clone(),
             &config.kms_key_id,
             &config.secret_prefix,
         ));
@@ -58,7 +58,7 @@ impl AwsBackend {
             usage: Arc::new(DynamoUsage::new(table.clone())),
             oauth_states: Arc::new(DynamoOAuthStates::new(table.clone())),
             members: Arc::new(DynamoMembers::new(table)),
-            audit: Arc::new(DynamoAuditLog::new(audit_table)),
+            audit: Arc::new(DynamoAuditLog::new(audit_table, kms, &config.audit_key_id)),
         };
         Self {
             backend,

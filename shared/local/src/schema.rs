@@ -14,7 +14,7 @@ use crate::db::unix_ms;
 use crate::oauth_states::purge_states;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 /// Version 1: tenants, installations, ledger, usage, vault, queue.
 pub(crate) const SCHEMA_V1: &str = "
@@ -128,6 +128,12 @@ CREATE TABLE admin_guard (
 );
 ";
 
+/// Version 3 (issue 7): audit entries carry their seal (HMAC under the audit key). Entries
+/// from before keep an empty seal; the first sealed entry after them vouches for them.
+const SCHEMA_V3: &str = "
+ALTER TABLE audit_log ADD COLUMN seal TEXT NOT NULL DEFAULT '';
+";
+
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
     let schema_err = |source| LocalError::Schema {
@@ -153,6 +159,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     }
     if found < 2 {
         tx.execute_batch(SCHEMA_V2).map_err(schema_err)?;
+    }
+    if found < 3 {
+        tx.execute_batch(SCHEMA_V3).map_err(schema_err)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)

@@ -466,7 +466,10 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
     let audit = app.backend.audit.list(&team()).await.unwrap();
     let actions: Vec<_> = audit.iter().map(|e| e.action).collect();
     assert_eq!(actions, [AuditAction::Install, AuditAction::Reinstall]);
-    assert_eq!(verify_chain(&team(), &audit), Ok(()));
+    assert_eq!(
+        verify_chain(app.backend.audit.as_ref(), &team(), &audit).await,
+        Ok(())
+    );
     let kinds: Vec<_> = app
         .take_queued()
         .await
@@ -588,6 +591,8 @@ async fn a_reinstall_after_an_uninstall_restores_the_same_tenant() {
             AuditAction::Reinstall
         ]
     );
-    verify_chain(&team(), &audit).unwrap();
+    verify_chain(app.backend.audit.as_ref(), &team(), &audit)
+        .await
+        .unwrap();
     app.stop().await;
 }

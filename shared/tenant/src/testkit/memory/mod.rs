@@ -269,6 +269,9 @@ impl AuditLog for Down {
     async fn list(&self, _: &TenantId) -> Result<Vec<AuditEntry>, StoreError> {
         down()
     }
+    async fn verify_seal(&self, _: &AuditEntry) -> Result<bool, StoreError> {
+        down()
+    }
 }
 
 #[async_trait]
