@@ -9,18 +9,16 @@
 //! through as `team=`. Missing client settings give a 503 "not configured" page, never a
 //! panic.
 
-pub mod page;
 mod product;
-pub mod state;
 
+use app::oauth_cookie as state;
+use app::pages::{self as page, Badge};
 use app::wiring::SlackSettings;
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, StatusCode, header};
 use tenant::ports::OAuthStateRecord;
 use tenant::{Backend, TeamId};
 use tracing::{error, info};
-
-use page::Badge;
 
 /// What the authorize link is built from, when the app is configured.
 #[derive(Debug, Clone)]

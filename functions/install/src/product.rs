@@ -1,7 +1,7 @@
 //! The install page's content: what Switchboard does, what it asks Slack for and why, and the
 //! "Add to Slack" button.
 
-use crate::page::{self, PRODUCT, escape};
+use app::pages::{self as page, PRODUCT, escape};
 
 /// Why the app asks for a scope, in words a workspace admin reviewing the install can check.
 fn why(scope: &str) -> &'static str {

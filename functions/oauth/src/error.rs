@@ -5,8 +5,8 @@
 //! token or the state; the cause is logged once, here.
 
 use app::HttpResponse;
+use app::pages::{self as page, Badge};
 use http::StatusCode;
-use install::page::{self, Badge};
 use slack::SlackApiError;
 use tenant::service::TenantError;
 use tracing::{error, warn};

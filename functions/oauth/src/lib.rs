@@ -23,8 +23,8 @@ use tenant::service::{self, OAuthInstall};
 use tenant::{BotToken, Installation, UserToken};
 use tracing::{Instrument, info, info_span};
 
+use app::oauth_cookie as state;
 pub use error::RedirectError;
-use install::state;
 
 /// The redirect function's state, built once per cold start.
 pub struct OAuthHandler {

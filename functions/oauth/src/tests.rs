@@ -7,7 +7,7 @@ use app::wiring::{InstallSettings, SlackSettings};
 use app::{Clock, HttpRequest};
 use bytes::Bytes;
 use http::{StatusCode, header};
-use install::InstallHandler;
+use tenant::ports::OAuthStateRecord;
 use tenant::testkit::MemoryStores;
 use tenant::{Secret, TenantId};
 use testkit::FakeSlack;
@@ -56,16 +56,33 @@ impl Rig {
         }
     }
 
-    /// Starts an install at `secs`: the redirect Slack would send back, and the cookie value.
+    /// Starts an install at `secs` as the install function does (a state bound to a cookie,
+    /// then Slack's authorize URL): the redirect Slack would send back, and the cookie.
     async fn start(&self, secs: u64) -> (String, String) {
-        let install = InstallHandler::new(self.stores.backend(), &self.slack, at(secs));
-        let res = install.handle(get("/slack/install?redirect=1", None)).await;
-        let location = res.headers()[header::LOCATION].to_str().unwrap();
-        let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_owned();
-        let back = self.fake.authorize(location).unwrap();
+        let state = state::new_state();
+        let now = secs as i64;
+        let record = OAuthStateRecord {
+            cookie_hash: state::cookie_hash(&state),
+            team: None,
+            created_at: now,
+            expires_at: now + state::STATE_TTL_SECS,
+        };
+        self.stores
+            .backend()
+            .oauth_states
+            .issue(&state, &record)
+            .await
+            .unwrap();
+        let redirect_uri: String =
+            url::form_urlencoded::byte_serialize(format!("{BASE}/slack/oauth_redirect").as_bytes())
+                .collect();
+        let location = format!(
+            "{}?state={state}&client_id=111.222&scope=commands,chat:write&user_scope=&redirect_uri={redirect_uri}",
+            self.fake.authorize_url()
+        );
+        let back = self.fake.authorize(&location).unwrap();
         let path = back.strip_prefix(BASE).unwrap().to_owned();
-        (path, cookie)
+        (path, format!("{}={state}", state::COOKIE_NAME))
     }
 
     fn handler(&self, secs: u64) -> OAuthHandler {

@@ -174,14 +174,8 @@ pub(crate) fn purge_expired(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<
     Ok(())
 }
 
-/// Unix milliseconds (0 before the epoch, saturating far in the future).
-pub(crate) fn unix_ms(t: SystemTime) -> i64 {
-    let ms = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    i64::try_from(ms).unwrap_or(i64::MAX)
-}
+/// Unix milliseconds, as the tables store them.
+pub(crate) use tenant::time::unix_ms;
 
 /// A duration in milliseconds, saturating.
 pub(crate) fn ms(d: Duration) -> i64 {

@@ -12,9 +12,7 @@ use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
 use crate::Store;
 use crate::db::{DbError, unix_ms};
 
-/// How long after `expires_at` a state row is kept, in seconds: long enough that a replay or a
-/// late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
-pub const STATE_GRACE_SECS: i64 = 3600;
+pub use tenant::ports::STATE_GRACE_SECS;
 
 /// The storage key of a state: hex SHA-256, so the file never holds a usable state value.
 pub fn state_key(state: &str) -> String {

@@ -18,6 +18,7 @@ pub mod secret;
 pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod time;
 
 pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};
 pub use job::{JobEnvelope, JobKind, SlackContext};

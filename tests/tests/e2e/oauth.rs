@@ -505,7 +505,7 @@ async fn the_team_hint_is_passed_through_to_slack() {
 /// cookie whose value is the state.
 async fn issue_state(app: &TestApp, state: &str, at: i64) {
     let record = OAuthStateRecord {
-        cookie_hash: install::state::cookie_hash(state),
+        cookie_hash: app::oauth_cookie::cookie_hash(state),
         team: None,
         created_at: at,
         expires_at: at + 600,

@@ -19,8 +19,8 @@ use super::{Item, Table, get_n, get_s, n, s};
 use crate::error::store_error;
 use crate::keys;
 
-/// How long after its expiry a state item is kept (TTL = expiry + this), in seconds.
-pub const STATE_GRACE_SECS: i64 = 3600;
+/// The TTL of a state item is its expiry plus this.
+pub use tenant::ports::STATE_GRACE_SECS;
 
 const COOKIE_HASH: &str = "cookie_hash";
 const TEAM: &str = "team";

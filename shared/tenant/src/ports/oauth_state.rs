@@ -3,6 +3,10 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::ids::TeamId;
 
+/// How long after `expires_at` adapters keep a used or expired state, in seconds: long enough
+/// that a replay or a late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
+pub const STATE_GRACE_SECS: i64 = 3600;
+
 /// What is stored with an OAuth `state` between the install page and the redirect back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthStateRecord {

@@ -127,11 +127,10 @@ pub(crate) fn lock<'a, T>(
 /// and benchmarks) have no need for.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Unix milliseconds of a `SystemTime` (0 before the epoch).
+/// Unix milliseconds of a `SystemTime` ([`crate::time::unix_ms`]), as the memory maps keep
+/// them.
 pub(crate) fn unix_ms(t: SystemTime) -> u128 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis()
+    u128::try_from(crate::time::unix_ms(t)).unwrap_or(0)
 }
 
 /// An adapter for every port that always fails with [`StoreError::Unavailable`]: put it in a

@@ -7,9 +7,7 @@ use sha2::{Digest, Sha256};
 use super::{Switch, lock};
 use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
 
-/// How long after `expires_at` a state is kept (so a replay or a late redirect is told apart
-/// from a state never issued), in seconds.
-pub const STATE_GRACE_SECS: i64 = 3600;
+pub use crate::ports::STATE_GRACE_SECS;
 
 #[derive(Debug, Clone)]
 struct Entry {
