@@ -166,6 +166,19 @@ async fn audit_entries_go_to_the_audit_table_only() {
     }));
 }
 
+/// An `UpdateItem` of the tenant's audit entry `seq`, as someone with rights the app's roles do
+/// not have would make.
+fn edit_entry(
+    env: &common::Env,
+    tenant: &TenantId,
+    seq: u64,
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    env.dynamo()
+        .update_item()
+        .table_name(&env.created.audit_table)
+        .set_key(Some(keys::audit_entry(tenant, seq).to_map()))
+}
+
 #[tokio::test]
 async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
     let Some(env) = common::env("audit_tamper").await else {
@@ -175,10 +188,7 @@ async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
 
     // Edited (an operator with UpdateItem rights, which the app's roles do not have).
     let tenant = chain_of(&env, 4).await;
-    env.dynamo()
-        .update_item()
-        .table_name(&env.created.audit_table)
-        .set_key(Some(keys::audit_entry(&tenant, 2).to_map()))
+    edit_entry(&env, &tenant, 2)
         .update_expression("SET detail = :d")
         .expression_attribute_values(":d", AttributeValue::S("nothing happened".into()))
         .send()
@@ -223,10 +233,7 @@ async fn the_newest_audit_entry_rewritten_with_a_recomputed_hash_is_caught_by_it
     let mut newest = intact[2].clone();
     newest.actor = "slack:UATTACKER".into();
     newest.hash = newest.compute_hash();
-    env.dynamo()
-        .update_item()
-        .table_name(&env.created.audit_table)
-        .set_key(Some(keys::audit_entry(&tenant, 3).to_map()))
+    edit_entry(&env, &tenant, 3)
         .update_expression("SET actor = :a, #hash = :h")
         .expression_attribute_names("#hash", "hash")
         .expression_attribute_values(":a", AttributeValue::S(newest.actor.clone()))
@@ -245,10 +252,7 @@ async fn the_newest_audit_entry_rewritten_with_a_recomputed_hash_is_caught_by_it
         Err(ChainError::Unsealed { seq: 3 })
     );
     // Dropping the seal does not help either.
-    env.dynamo()
-        .update_item()
-        .table_name(&env.created.audit_table)
-        .set_key(Some(keys::audit_entry(&tenant, 3).to_map()))
+    edit_entry(&env, &tenant, 3)
         .update_expression("REMOVE seal")
         .send()
         .await

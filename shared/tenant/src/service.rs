@@ -293,16 +293,21 @@ pub async fn suspend(
     actor: &str,
     now: i64,
 ) -> Result<(), TenantError> {
-    let changed = change_status(backend, id, now, |from| match from {
-        TenantStatus::Active => Ok(Some(TenantStatus::Suspended)),
-        TenantStatus::Suspended => Ok(None),
-        TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => Err(Refused::Uninstalled),
-    })
-    .await?;
-    if changed.is_some() {
-        audit(backend, id, actor, AuditAction::Suspend, "", now).await?;
-    }
-    Ok(())
+    operator_change(
+        backend,
+        id,
+        actor,
+        now,
+        AuditAction::Suspend,
+        |from| match from {
+            TenantStatus::Active => Ok(Some(TenantStatus::Suspended)),
+            TenantStatus::Suspended => Ok(None),
+            TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => {
+                Err(Refused::Uninstalled)
+            }
+        },
+    )
+    .await
 }
 
 /// Resumes a suspended tenant: the one way a suspension is lifted. Resuming an active tenant
@@ -314,14 +319,35 @@ pub async fn resume(
     actor: &str,
     now: i64,
 ) -> Result<(), TenantError> {
-    let changed = change_status(backend, id, now, |from| match from {
-        TenantStatus::Suspended => Ok(Some(TenantStatus::Active)),
-        TenantStatus::Active => Ok(None),
-        TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => Err(Refused::Uninstalled),
-    })
-    .await?;
-    if changed.is_some() {
-        audit(backend, id, actor, AuditAction::Resume, "", now).await?;
+    operator_change(
+        backend,
+        id,
+        actor,
+        now,
+        AuditAction::Resume,
+        |from| match from {
+            TenantStatus::Suspended => Ok(Some(TenantStatus::Active)),
+            TenantStatus::Active => Ok(None),
+            TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => {
+                Err(Refused::Uninstalled)
+            }
+        },
+    )
+    .await
+}
+
+/// An operator's status change ([`change_status`]), audited as `action` when it changed
+/// something.
+async fn operator_change(
+    backend: &Backend,
+    id: &TenantId,
+    actor: &str,
+    now: i64,
+    action: AuditAction,
+    decide: Decide,
+) -> Result<(), TenantError> {
+    if change_status(backend, id, now, decide).await?.is_some() {
+        audit(backend, id, actor, action, "", now).await?;
     }
     Ok(())
 }

@@ -34,6 +34,17 @@ async fn installed(stores: &MemoryStores) -> TenantId {
     id
 }
 
+/// Installs `id` again through OAuth, with new tokens (`xoxe.xoxb-two`).
+async fn reinstall(backend: &Backend, id: &TenantId) -> tenant::service::Installed {
+    oauth_install(
+        backend,
+        new_install(id, "two", &["commands"]),
+        NOW_MS + 5_000,
+    )
+    .await
+    .unwrap()
+}
+
 async fn audit_actions(backend: &Backend, id: &TenantId) -> Vec<AuditAction> {
     let entries = backend.audit.list(id).await.unwrap();
     entries.iter().map(|e| e.action).collect()
@@ -48,13 +59,7 @@ async fn a_suspended_tenant_that_reinstalls_through_oauth_stays_suspended() {
         .await
         .unwrap();
 
-    let done = oauth_install(
-        &backend,
-        new_install(&id, "two", &["commands"]),
-        NOW_MS + 5_000,
-    )
-    .await
-    .unwrap();
+    let done = reinstall(&backend, &id).await;
     assert!(done.reinstall);
     assert_eq!(done.tenant.status, TenantStatus::Suspended);
     assert_eq!(status(&backend, &id).await, TenantStatus::Suspended);
@@ -99,13 +104,7 @@ async fn a_suspended_tenant_that_uninstalls_and_reinstalls_stays_suspended() {
         Err(TenantError::Uninstalled(_))
     ));
 
-    oauth_install(
-        &backend,
-        new_install(&id, "two", &["commands"]),
-        NOW_MS + 5_000,
-    )
-    .await
-    .unwrap();
+    reinstall(&backend, &id).await;
     assert_eq!(status(&backend, &id).await, TenantStatus::Suspended);
     service::resume(&backend, &id, actor::OPERATOR, NOW + 10)
         .await
@@ -155,13 +154,7 @@ async fn an_uninstall_without_a_suspension_reinstalls_active_and_repeats_are_no_
     service::uninstall(&backend, &id, NOW + 1).await.unwrap();
     service::uninstall(&backend, &id, NOW + 2).await.unwrap();
     assert_eq!(status(&backend, &id).await, TenantStatus::Uninstalled);
-    oauth_install(
-        &backend,
-        new_install(&id, "two", &["commands"]),
-        NOW_MS + 5_000,
-    )
-    .await
-    .unwrap();
+    reinstall(&backend, &id).await;
     assert_eq!(status(&backend, &id).await, TenantStatus::Active);
     // A resume of an active tenant and a second suspend change (and audit) nothing.
     service::resume(&backend, &id, actor::OPERATOR, NOW + 6)
@@ -253,75 +246,69 @@ fn racing(stores: &MemoryStores, other: (TenantStatus, TenantStatus)) -> Backend
     }
 }
 
-#[tokio::test]
-async fn a_resume_racing_an_uninstall_never_leaves_an_uninstalled_tenant_active() {
-    use TenantStatus::*;
+/// A tenant installed through OAuth, suspended by an operator first when `suspended`.
+async fn tenant(suspended: bool) -> (MemoryStores, TenantId) {
     let stores = MemoryStores::new();
     let id = installed(&stores).await;
-    service::suspend(&stores.backend(), &id, actor::OPERATOR, NOW)
-        .await
-        .unwrap();
-    // Resume reads `suspended`; the uninstall lands before resume writes.
-    let backend = racing(&stores, (Suspended, UninstalledSuspended));
-    let resumed = service::resume(&backend, &id, actor::OPERATOR, NOW + 1).await;
-    assert!(
-        matches!(resumed, Err(TenantError::Uninstalled(_))),
-        "{resumed:?}"
-    );
-    assert_eq!(status(&backend, &id).await, UninstalledSuspended);
+    if suspended {
+        service::suspend(&stores.backend(), &id, actor::OPERATOR, NOW)
+            .await
+            .unwrap();
+    }
+    (stores, id)
 }
 
 #[tokio::test]
-async fn a_suspend_racing_an_uninstall_is_refused_and_the_tenant_stays_uninstalled() {
+async fn a_suspend_or_resume_racing_an_uninstall_is_refused_and_never_leaves_it_active() {
     use TenantStatus::*;
-    let stores = MemoryStores::new();
-    let id = installed(&stores).await;
-    let backend = racing(&stores, (Active, Uninstalled));
-    let suspended = service::suspend(&backend, &id, actor::OPERATOR, NOW + 1).await;
-    assert!(
-        matches!(suspended, Err(TenantError::Uninstalled(_))),
-        "{suspended:?}"
-    );
-    assert_eq!(status(&backend, &id).await, Uninstalled);
+    // (suspended first, the uninstall landing between the operator's read and write, result)
+    for (suspended, uninstall, want) in [
+        (
+            true,
+            (Suspended, UninstalledSuspended),
+            UninstalledSuspended,
+        ),
+        (false, (Active, Uninstalled), Uninstalled),
+    ] {
+        let (stores, id) = tenant(suspended).await;
+        let backend = racing(&stores, uninstall);
+        let changed = if suspended {
+            service::resume(&backend, &id, actor::OPERATOR, NOW + 1).await
+        } else {
+            service::suspend(&backend, &id, actor::OPERATOR, NOW + 1).await
+        };
+        assert!(
+            matches!(changed, Err(TenantError::Uninstalled(_))),
+            "{changed:?}"
+        );
+        assert_eq!(status(&backend, &id).await, want);
+    }
 }
 
 #[tokio::test]
 async fn an_uninstall_racing_a_suspend_or_resume_ends_uninstalled_with_the_winners_choice() {
     use TenantStatus::*;
-    // The uninstall reads `active`; a suspend lands first: uninstalled, suspension kept.
-    let stores = MemoryStores::new();
-    let id = installed(&stores).await;
-    service::uninstall(&racing(&stores, (Active, Suspended)), &id, NOW + 1)
-        .await
-        .unwrap();
-    assert_eq!(status(&stores.backend(), &id).await, UninstalledSuspended);
-
-    // The uninstall reads `suspended`; a resume lands first: uninstalled, not suspended.
-    let stores = MemoryStores::new();
-    let id = installed(&stores).await;
-    service::suspend(&stores.backend(), &id, actor::OPERATOR, NOW)
-        .await
-        .unwrap();
-    service::uninstall(&racing(&stores, (Suspended, Active)), &id, NOW + 1)
-        .await
-        .unwrap();
-    assert_eq!(status(&stores.backend(), &id).await, Uninstalled);
+    // (suspended first, the operator's change landing between the uninstall's read and
+    // write, result): a suspend that won is remembered, a resume that won is too.
+    for (suspended, operator, want) in [
+        (false, (Active, Suspended), UninstalledSuspended),
+        (true, (Suspended, Active), Uninstalled),
+    ] {
+        let (stores, id) = tenant(suspended).await;
+        service::uninstall(&racing(&stores, operator), &id, NOW + 1)
+            .await
+            .unwrap();
+        assert_eq!(status(&stores.backend(), &id).await, want);
+    }
 }
 
 #[tokio::test]
 async fn a_reinstall_racing_a_suspend_keeps_the_suspension() {
     use TenantStatus::*;
-    let stores = MemoryStores::new();
-    let id = installed(&stores).await;
+    let (stores, id) = tenant(false).await;
     // The reinstall reads `active`; the operator's suspend lands before its write.
     let backend = racing(&stores, (Active, Suspended));
-    let done = oauth_install(
-        &backend,
-        new_install(&id, "two", &["commands"]),
-        NOW_MS + 5_000,
-    )
-    .await
-    .unwrap();
+    let done = reinstall(&backend, &id).await;
     assert_eq!(done.tenant.status, Suspended);
     assert_eq!(status(&backend, &id).await, Suspended);
 }
