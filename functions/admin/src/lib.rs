@@ -169,7 +169,7 @@ impl AdminHandler {
             return Err(AdminError::UnknownTenant(id.clone()));
         }
         let entries = b.audit.list(id).await.map_err(AdminError::storage)?;
-        let chain = match verify_chain(id, &entries) {
+        let chain = match verify_chain(b.audit.as_ref(), id, &entries).await {
             Ok(()) => "ok".to_owned(),
             Err(broken) => {
                 warn!(error = %broken, "audit chain does not verify");

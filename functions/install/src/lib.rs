@@ -1,23 +1,24 @@
 //! GET /slack/install: the product page with an "Add to Slack" button that starts Slack's OAuth
 //! v2 install (slack.md 2.1).
 //!
-//! Each visit issues a fresh single-use state ([`state`]) through the `OAuthStates` port with a
-//! 600 s expiry, bound to this browser by a cookie, and links to Slack's authorize URL with it.
-//! `?team=T…` is passed through as `team=`; `?redirect=1` answers 302 straight to Slack.
-//! Missing client settings give a 503 "not configured" page, never a panic.
+//! The page itself stores nothing: its button links to `?redirect=1`, and only that (the
+//! button pressed, or a direct install link as Slack's App Directory uses) issues a fresh
+//! single-use state ([`state`]) through the `OAuthStates` port with a 600 s expiry, bound to
+//! this browser by a cookie, and answers 302 to Slack's authorize URL with it. A crawler that
+//! hammers the page fills no table (and the link is `rel="nofollow"`). `?team=T…` is passed
+//! through as `team=`. Missing client settings give a 503 "not configured" page, never a
+//! panic.
 
-pub mod page;
 mod product;
-pub mod state;
 
+use app::oauth_cookie as state;
+use app::pages::{self as page, Badge};
 use app::wiring::SlackSettings;
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, StatusCode, header};
 use tenant::ports::OAuthStateRecord;
 use tenant::{Backend, TeamId};
 use tracing::{error, info};
-
-use page::Badge;
 
 /// What the authorize link is built from, when the app is configured.
 #[derive(Debug, Clone)]
@@ -85,6 +86,17 @@ impl InstallHandler {
         // `team` is only a hint for Slack: one that is not a team id is dropped, not echoed.
         let team = query.team.as_deref().and_then(|t| TeamId::parse(t).ok());
 
+        if !matches!(query.redirect.as_deref(), Some("1" | "true")) {
+            // The product page: no state until the button is pressed.
+            return page::html(
+                StatusCode::OK,
+                product::install_page(
+                    &start_url(team.as_ref()),
+                    &authorize.scopes,
+                    &authorize.user_scopes,
+                ),
+            );
+        }
         let state = state::new_state();
         let now = self.clock.unix_secs();
         let record = OAuthStateRecord {
@@ -105,25 +117,25 @@ impl InstallHandler {
         }
         let url = authorize_url(authorize, &state, team.as_ref());
         info!(team = ?team.as_ref().map(TeamId::as_str), "install started");
-        let mut res = if matches!(query.redirect.as_deref(), Some("1" | "true")) {
-            let mut res = http::Response::new(String::new());
-            *res.status_mut() = StatusCode::FOUND;
-            if let Ok(location) = HeaderValue::try_from(url) {
-                res.headers_mut().insert(header::LOCATION, location);
-            }
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        } else {
-            page::html(
-                StatusCode::OK,
-                product::install_page(&url, &authorize.scopes, &authorize.user_scopes),
-            )
-        };
+        let mut res = http::Response::new(String::new());
+        *res.status_mut() = StatusCode::FOUND;
+        if let Ok(location) = HeaderValue::try_from(url) {
+            res.headers_mut().insert(header::LOCATION, location);
+        }
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Ok(cookie) = HeaderValue::try_from(state::set_cookie(&state)) {
             res.headers_mut().append(header::SET_COOKIE, cookie);
         }
         res
+    }
+}
+
+/// Where the page's button goes: this route in redirect mode, keeping a valid team hint.
+fn start_url(team: Option<&TeamId>) -> String {
+    match team {
+        Some(team) => format!("/slack/install?redirect=1&team={}", team.as_str()),
+        None => "/slack/install?redirect=1".to_owned(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The install page's content: what Switchboard does, what it asks Slack for and why, and the
 //! "Add to Slack" button.
 
-use crate::page::{self, PRODUCT, escape};
+use app::pages::{self as page, PRODUCT, escape};
 
 /// Why the app asks for a scope, in words a workspace admin reviewing the install can check.
 fn why(scope: &str) -> &'static str {
@@ -48,12 +48,9 @@ fn scope_rows(scopes: &[String], explain: fn(&str) -> &'static str) -> String {
 /// Slack's four-colour mark, inline (the CSP allows no external images).
 const SLACK_MARK: &str = r##"<svg width="20" height="20" viewBox="0 0 122.8 122.8" aria-hidden="true"><path d="M25.8 77.6a12.9 12.9 0 1 1-12.9-12.9h12.9v12.9zm6.5 0a12.9 12.9 0 0 1 25.8 0v32.3a12.9 12.9 0 1 1-25.8 0V77.6z" fill="#e01e5a"/><path d="M45.2 25.8a12.9 12.9 0 1 1 12.9-12.9v12.9H45.2zm0 6.5a12.9 12.9 0 0 1 0 25.8H12.9a12.9 12.9 0 0 1 0-25.8h32.3z" fill="#36c5f0"/><path d="M97 45.2a12.9 12.9 0 1 1 12.9 12.9H97V45.2zm-6.5 0a12.9 12.9 0 0 1-25.8 0V12.9a12.9 12.9 0 1 1 25.8 0v32.3z" fill="#2eb67d"/><path d="M77.6 97a12.9 12.9 0 1 1-12.9 12.9V97h12.9zm0-6.5a12.9 12.9 0 0 1 0-25.8h32.3a12.9 12.9 0 0 1 0 25.8H77.6z" fill="#ecb22e"/></svg>"##;
 
-/// The install page. `authorize_url` carries this visit's state.
-pub(crate) fn install_page(
-    authorize_url: &str,
-    scopes: &[String],
-    user_scopes: &[String],
-) -> String {
+/// The install page. Its button goes to `start_url`, which issues the state and redirects to
+/// Slack (the page itself carries none).
+pub(crate) fn install_page(start_url: &str, scopes: &[String], user_scopes: &[String]) -> String {
     let user_section = if user_scopes.is_empty() {
         String::new()
     } else {
@@ -67,7 +64,7 @@ pub(crate) fn install_page(
 <p class="lead">{PRODUCT} turns a recorded meeting into a summary, a follow-up email and CRM notes,
 right inside Slack. Your team reviews, tweaks and sends, without copying anything between tabs.</p>
 <div class="cta">
-  <a class="button" id="add-to-slack" href="{href}">{SLACK_MARK}<span>Add to <b>Slack</b></span></a>
+  <a class="button" id="add-to-slack" rel="nofollow" href="{href}">{SLACK_MARK}<span>Add to <b>Slack</b></span></a>
   <span class="note">Takes a minute. You can review every permission on the next screen.</span>
 </div>
 <div class="features">
@@ -82,7 +79,7 @@ right inside Slack. Your team reviews, tweaks and sends, without copying anythin
 <p class="note">Each workspace's data is stored separately, its Slack tokens are encrypted with a key bound
 to that workspace, and every install, token change and removal is written to a tamper-evident audit log.
 Removing the app from Slack deletes its tokens immediately.</p>"#,
-        href = escape(authorize_url),
+        href = escape(start_url),
         rows = scope_rows(scopes, why),
     );
     page::document("Add Switchboard to Slack", &body)

@@ -49,25 +49,50 @@ fn cookie_state(res: &HttpResponse) -> String {
 }
 
 #[tokio::test]
-async fn the_page_links_to_slack_with_a_stored_state_bound_to_the_cookie() {
+async fn the_page_stores_nothing_and_its_button_starts_the_install() {
     let stores = MemoryStores::new();
     let slack = settings(Some("1.2"), Some("https://sb.example/"));
-    let res = handler(&stores, &slack).handle(get("/slack/install")).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    let h = handler(&stores, &slack);
+    // A crawler hammering the page: no state, no cookie.
+    for _ in 0..50 {
+        let res = h.handle(get("/slack/install")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::SET_COOKIE).is_none());
+        assert!(
+            res.body()
+                .contains(r#"id="add-to-slack" rel="nofollow" href="/slack/install?redirect=1""#),
+            "{}",
+            res.body()
+        );
+        assert!(res.body().contains("Add to <b>Slack</b>"));
+        assert!(res.body().contains("<code>chat:write</code>"));
+    }
+    assert!(stores.oauth_states.stored_keys().is_empty());
+    // A team hint is carried to the button.
+    let res = h.handle(get("/slack/install?team=T0ACME")).await;
+    assert!(
+        res.body()
+            .contains("href=\"/slack/install?redirect=1&amp;team=T0ACME\"")
+    );
+
+    // Pressing the button: a state bound to the cookie, and off to Slack.
+    let res = h.handle(get("/slack/install?redirect=1")).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
     let state = cookie_state(&res);
     assert_eq!(state.len(), 43);
-    let href = format!(
-        "https://slack.example/oauth/v2/authorize?state={state}&amp;client_id=1.2&amp;scope=commands,chat%3Awrite\
-         &amp;user_scope=users%3Aread&amp;redirect_uri=https%3A%2F%2Fsb.example%2Fslack%2Foauth_redirect\""
+    let location = res.headers()[header::LOCATION].to_str().unwrap();
+    assert_eq!(
+        location,
+        format!(
+            "https://slack.example/oauth/v2/authorize?state={state}&client_id=1.2&scope=commands,chat%3Awrite\
+             &user_scope=users%3Aread&redirect_uri=https%3A%2F%2Fsb.example%2Fslack%2Foauth_redirect"
+        )
     );
-    assert!(res.body().contains(&href), "{}", res.body());
-    assert!(res.body().contains("Add to <b>Slack</b>"));
-    assert!(res.body().contains("<code>chat:write</code>"));
-
+    assert_eq!(stores.oauth_states.stored_keys().len(), 1);
     let consumed = stores
         .backend()
         .oauth_states
-        .consume(&state, NOW as i64)
+        .consume(&state, &state::cookie_hash(&state), NOW as i64)
         .await
         .unwrap();
     let StateConsumed::Valid(record) = consumed else {
@@ -95,7 +120,7 @@ async fn redirect_mode_answers_302_and_passes_the_team_through() {
     let StateConsumed::Valid(record) = stores
         .backend()
         .oauth_states
-        .consume(&state, NOW as i64)
+        .consume(&state, &state::cookie_hash(&state), NOW as i64)
         .await
         .unwrap()
     else {
@@ -120,8 +145,8 @@ async fn every_visit_gets_its_own_state() {
     let stores = MemoryStores::new();
     let slack = settings(Some("1.2"), Some("https://sb.example"));
     let h = handler(&stores, &slack);
-    let a = cookie_state(&h.handle(get("/slack/install")).await);
-    let b = cookie_state(&h.handle(get("/slack/install")).await);
+    let a = cookie_state(&h.handle(get("/slack/install?redirect=1")).await);
+    let b = cookie_state(&h.handle(get("/slack/install?redirect=1")).await);
     assert_ne!(a, b);
 }
 
@@ -145,7 +170,9 @@ async fn a_state_store_failure_is_a_500_page_without_a_cookie() {
     let stores = MemoryStores::new();
     stores.oauth_states.switch.set_down(true);
     let slack = settings(Some("1.2"), Some("https://sb.example"));
-    let res = handler(&stores, &slack).handle(get("/slack/install")).await;
+    let res = handler(&stores, &slack)
+        .handle(get("/slack/install?redirect=1"))
+        .await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(res.headers().get(header::SET_COOKIE).is_none());
     assert!(res.body().contains("Please try again"));

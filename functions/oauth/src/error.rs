@@ -5,8 +5,8 @@
 //! token or the state; the cause is logged once, here.
 
 use app::HttpResponse;
+use app::pages::{self as page, Badge};
 use http::StatusCode;
-use install::page::{self, Badge};
 use slack::SlackApiError;
 use tenant::service::TenantError;
 use tracing::{error, warn};
@@ -48,7 +48,25 @@ pub enum RedirectError {
     NotConfigured,
 }
 
+/// The most of Slack's `error=` text that is kept (its codes are short snake_case words).
+const MAX_ERROR_TEXT: usize = 64;
+
 impl RedirectError {
+    /// `error=` as the query carried it, made safe to log: at most [`MAX_ERROR_TEXT`]
+    /// characters, each a printable ASCII character other than a space (anything else becomes
+    /// `?`), so a crafted link cannot forge log lines or flood them.
+    pub fn cancelled(raw: &str) -> Self {
+        let mut text: String = raw
+            .chars()
+            .take(MAX_ERROR_TEXT)
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+            .collect();
+        if raw.chars().nth(MAX_ERROR_TEXT).is_some() {
+            text.push_str("...");
+        }
+        Self::Cancelled(text)
+    }
+
     pub fn store(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Store(Box::new(err))
     }

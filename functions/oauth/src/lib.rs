@@ -1,12 +1,15 @@
 //! GET /slack/oauth_redirect: where Slack sends the browser back after the consent screen.
 //!
-//! In order: `error=` → the "cancelled" page; the state must be present, issued here, unexpired
-//! and unused (consumed atomically, so a replay loses); this browser's cookie must hash to what
-//! was stored with it (constant-time); a code must be present. Then the code is exchanged with
+//! In order: `error=` → the "cancelled" page (its text bounded before it is logged); the state
+//! and this browser's state cookie must be present; the state must be issued here, unexpired,
+//! unused and bound to this cookie's hash, checked and consumed in one atomic step (a replay
+//! loses, and a wrong cookie consumes nothing, so a state lured into another browser stays
+//! usable by its owner); a code must be present. Then the code is exchanged with
 //! oauth.v2.access (redirect_uri resent), auth.test is called once with the new bot token to
 //! learn the bot id, and `tenant::service::oauth_install` stores everything all-or-nothing and
 //! queues provisioning. Each refusal has its own page ([`RedirectError`]); the state cookie is
-//! cleared on every answer, because the state is spent either way.
+//! cleared on every answer but a cookie mismatch (that cookie belongs to this browser's own
+//! install, which the refusal did not touch).
 
 mod error;
 mod success;
@@ -15,14 +18,13 @@ use app::wiring::{SlackSettings, WiringError};
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, header};
 use slack::{OAuthAccess, OAuthClient, WebApi};
-use subtle::ConstantTimeEq;
 use tenant::ports::StateConsumed;
 use tenant::service::{self, OAuthInstall};
 use tenant::{BotToken, Installation, UserToken};
 use tracing::{Instrument, info, info_span};
 
+use app::oauth_cookie as state;
 pub use error::RedirectError;
-use install::state;
 
 /// The redirect function's state, built once per cold start.
 pub struct OAuthHandler {
@@ -63,11 +65,13 @@ impl OAuthHandler {
 
     /// Handles one request. Never panics on input; every outcome is a page.
     pub async fn handle(&self, req: HttpRequest) -> HttpResponse {
-        let mut res = match self.redirect(&req).await {
-            Ok(res) => res,
-            Err(err) => err.into_response(),
+        let (mut res, clear) = match self.redirect(&req).await {
+            Ok(res) => (res, true),
+            // A wrong cookie belongs to this browser's own install, which it leaves alone.
+            Err(err @ RedirectError::CookieMismatch) => (err.into_response(), false),
+            Err(err) => (err.into_response(), true),
         };
-        if let Ok(clear) = HeaderValue::try_from(state::clear_cookie()) {
+        if clear && let Ok(clear) = HeaderValue::try_from(state::clear_cookie()) {
             res.headers_mut().append(header::SET_COOKIE, clear);
         }
         res
@@ -80,30 +84,29 @@ impl OAuthHandler {
             .and_then(|q| serde_urlencoded::from_str(q).ok())
             .unwrap_or_default();
         if let Some(reason) = query.error.filter(|e| !e.is_empty()) {
-            return Err(RedirectError::Cancelled(reason));
+            return Err(RedirectError::cancelled(&reason));
         }
         let (client, redirect_uri) = self.oauth.as_ref().ok_or(RedirectError::NotConfigured)?;
         let state_value = query
             .state
             .filter(|s| !s.is_empty())
             .ok_or(RedirectError::MissingState)?;
+        // The cookie before the state: a state lured into another browser is refused there
+        // without being spent, so the browser it belongs to can still finish.
+        let cookie = state::cookie_value(req.headers()).ok_or(RedirectError::MissingCookie)?;
         let now = self.clock.unix_secs();
-        let record = match self
+        match self
             .backend
             .oauth_states
-            .consume(&state_value, now)
+            .consume(&state_value, &state::cookie_hash(&cookie), now)
             .await
             .map_err(RedirectError::store)?
         {
-            StateConsumed::Valid(record) => record,
+            StateConsumed::Valid(_) => {}
             StateConsumed::Unknown => return Err(RedirectError::UnknownState),
             StateConsumed::Expired => return Err(RedirectError::ExpiredState),
             StateConsumed::AlreadyUsed => return Err(RedirectError::UsedState),
-        };
-        let cookie = state::cookie_value(req.headers()).ok_or(RedirectError::MissingCookie)?;
-        let presented = state::cookie_hash(&cookie);
-        if !bool::from(presented.as_bytes().ct_eq(record.cookie_hash.as_bytes())) {
-            return Err(RedirectError::CookieMismatch);
+            StateConsumed::WrongCookie => return Err(RedirectError::CookieMismatch),
         }
         let code = query
             .code

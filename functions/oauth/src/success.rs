@@ -1,8 +1,8 @@
 //! The page after a successful install: back into Slack, where the welcome DM waits.
 
 use app::HttpResponse;
+use app::pages::{self as page, Badge};
 use http::StatusCode;
-use install::page::{self, Badge};
 use slack::OAuthAccess;
 
 /// Where "Open Slack" leads: the app in the workspace's Slack client, or, for an org-wide

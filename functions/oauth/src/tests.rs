@@ -7,7 +7,7 @@ use app::wiring::{InstallSettings, SlackSettings};
 use app::{Clock, HttpRequest};
 use bytes::Bytes;
 use http::{StatusCode, header};
-use install::InstallHandler;
+use tenant::ports::OAuthStateRecord;
 use tenant::testkit::MemoryStores;
 use tenant::{Secret, TenantId};
 use testkit::FakeSlack;
@@ -56,16 +56,33 @@ impl Rig {
         }
     }
 
-    /// Starts an install at `secs`: the redirect Slack would send back, and the cookie value.
+    /// Starts an install at `secs` as the install function does (a state bound to a cookie,
+    /// then Slack's authorize URL): the redirect Slack would send back, and the cookie.
     async fn start(&self, secs: u64) -> (String, String) {
-        let install = InstallHandler::new(self.stores.backend(), &self.slack, at(secs));
-        let res = install.handle(get("/slack/install?redirect=1", None)).await;
-        let location = res.headers()[header::LOCATION].to_str().unwrap();
-        let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_owned();
-        let back = self.fake.authorize(location).unwrap();
+        let state = state::new_state();
+        let now = secs as i64;
+        let record = OAuthStateRecord {
+            cookie_hash: state::cookie_hash(&state),
+            team: None,
+            created_at: now,
+            expires_at: now + state::STATE_TTL_SECS,
+        };
+        self.stores
+            .backend()
+            .oauth_states
+            .issue(&state, &record)
+            .await
+            .unwrap();
+        let redirect_uri: String =
+            url::form_urlencoded::byte_serialize(format!("{BASE}/slack/oauth_redirect").as_bytes())
+                .collect();
+        let location = format!(
+            "{}?state={state}&client_id=111.222&scope=commands,chat:write&user_scope=&redirect_uri={redirect_uri}",
+            self.fake.authorize_url()
+        );
+        let back = self.fake.authorize(&location).unwrap();
         let path = back.strip_prefix(BASE).unwrap().to_owned();
-        (path, cookie)
+        (path, format!("{}={state}", state::COOKIE_NAME))
     }
 
     fn handler(&self, secs: u64) -> OAuthHandler {
@@ -261,4 +278,38 @@ async fn an_org_wide_install_links_to_the_org_admin_page() {
         .unwrap()
         .unwrap();
     assert_eq!(tenant.name, "Fake Org");
+}
+
+#[tokio::test]
+async fn a_state_lured_into_another_browser_is_refused_there_and_stays_usable_by_its_owner() {
+    let rig = Rig::new().await;
+    let (path, cookie) = rig.start(T0).await;
+    // The victim's browser opens the attacker's link: another cookie, or none at all.
+    let (_, other_cookie) = rig.start(T0).await;
+    for cookie in [Some(other_cookie.as_str()), None] {
+        let res = rig.handler(T0 + 1).handle(get(&path, cookie)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{cookie:?}");
+    }
+    assert_eq!(rig.fake.exchange_calls(), 0);
+    // The browser that started it can still finish.
+    let res = rig.handler(T0 + 2).handle(get(&path, Some(&cookie))).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.body());
+}
+
+#[test]
+fn slacks_error_text_is_bounded_and_printable_before_it_is_logged() {
+    let forged = format!(
+        "access_denied\n2030-01-01 INFO admin logged in {}",
+        "x".repeat(500)
+    );
+    let RedirectError::Cancelled(text) = RedirectError::cancelled(&forged) else {
+        panic!("not a cancellation");
+    };
+    assert!(text.starts_with("access_denied?2030-01-01?INFO"), "{text}");
+    assert!(text.len() <= 64 + 3, "{}", text.len());
+    assert!(text.chars().all(|c| c.is_ascii_graphic()), "{text}");
+    let RedirectError::Cancelled(plain) = RedirectError::cancelled("access_denied") else {
+        panic!("not a cancellation");
+    };
+    assert_eq!(plain, "access_denied");
 }

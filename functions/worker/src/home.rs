@@ -8,7 +8,9 @@ pub fn home_view(tenant: &Tenant) -> Value {
     let status = match tenant.status {
         TenantStatus::Active => ":large_green_circle: Active",
         TenantStatus::Suspended => ":double_vertical_bar: Paused by your administrator",
-        TenantStatus::Uninstalled => ":red_circle: Not installed",
+        TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => {
+            ":red_circle: Not installed"
+        }
     };
     let plan = tenant.plan;
     json!({

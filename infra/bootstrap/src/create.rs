@@ -29,6 +29,8 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
     let kms = aws_sdk_kms::Client::new(sdk);
     let key_id = ensure_key(&kms, &format!("alias/switchboard-{stage}-tokens"), "tokens").await?;
     let data_key_id = ensure_key(&kms, &format!("alias/switchboard-{stage}-data"), "data").await?;
+    let audit_key_id =
+        ensure_key(&kms, &format!("alias/switchboard-{stage}-audit"), AUDIT_KEY).await?;
 
     let dynamo = aws_sdk_dynamodb::Client::new(sdk);
     let table = ensure_table(&dynamo, &defs.table, stage, &data_key_id).await?;
@@ -49,10 +51,15 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
         dlq_url,
         key_id,
         data_key_id,
+        audit_key_id,
         app_secret_arn,
         secret_prefix: substitute(&defs.secret_prefix, stage)?,
     })
 }
+
+/// The purpose of the audit log's HMAC key (`GENERATE_VERIFY_MAC`, as template.yaml's
+/// `AuditKey`); every other key is a symmetric encryption key.
+const AUDIT_KEY: &str = "audit";
 
 /// The key behind `alias`, creating both when the alias does not exist.
 async fn ensure_key(
@@ -77,12 +84,15 @@ async fn ensure_key(
             ) => {}
         Err(err) => return Err(aws("describe key")(err)),
     }
-    let created = kms
+    let mut create = kms
         .create_key()
-        .description(format!("Switchboard local {purpose} key"))
-        .send()
-        .await
-        .map_err(aws("create key"))?;
+        .description(format!("Switchboard local {purpose} key"));
+    if purpose == AUDIT_KEY {
+        create = create
+            .key_spec(aws_sdk_kms::types::KeySpec::Hmac256)
+            .key_usage(aws_sdk_kms::types::KeyUsageType::GenerateVerifyMac);
+    }
+    let created = create.send().await.map_err(aws("create key"))?;
     let key_id = created
         .key_metadata
         .map(|m| m.key_id)

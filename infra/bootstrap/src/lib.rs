@@ -78,6 +78,8 @@ pub struct Created {
     pub key_id: String,
     /// The at-rest key of the table, queues and app secret.
     pub data_key_id: String,
+    /// The audit log's HMAC key (`AUDIT_KEY_ID`).
+    pub audit_key_id: String,
     pub app_secret_arn: String,
     /// `SECRET_PREFIX`.
     pub secret_prefix: String,
@@ -92,6 +94,7 @@ impl Created {
             ("QUEUE_URL", self.queue_url.clone()),
             ("DLQ_URL", self.dlq_url.clone()),
             ("KMS_KEY_ID", self.key_id.clone()),
+            ("AUDIT_KEY_ID", self.audit_key_id.clone()),
             ("SECRET_PREFIX", self.secret_prefix.clone()),
             ("APP_SECRET_ARN", self.app_secret_arn.clone()),
         ]

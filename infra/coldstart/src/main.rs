@@ -215,6 +215,7 @@ async fn run_once(binary: &Path, name: &str) -> Run {
         .env("AUDIT_TABLE_NAME", "coldstart-audit")
         .env("QUEUE_URL", "http://127.0.0.1:9/000000000000/coldstart")
         .env("KMS_KEY_ID", "alias/coldstart")
+        .env("AUDIT_KEY_ID", "alias/coldstart-audit")
         .env("SECRET_PREFIX", "coldstart")
         .env(
             "APP_SECRET_ARN",

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use tenant::service::{self, NewInstall, TenantError};
 use tenant::{
     AppId, Backend, BotId, BotToken, EnterpriseId, Installation, Secret, TeamId, Tenant, TenantId,
-    TenantStatus, UserId,
+    UserId,
 };
 
 use crate::clock;
@@ -121,14 +121,13 @@ impl From<tenant::ports::StoreError> for TenantCmdError {
     }
 }
 
-/// Opens the embedded backend in `data_dir`, creating the directory if needed.
+/// Opens the embedded backend in `data_dir`. The backend creates the directory itself, mode
+/// 0700 (it holds the key files), and makes an existing one as private or refuses it.
 pub fn open_backend(data_dir: &Path) -> Result<Backend, TenantCmdError> {
-    let open_error = |source: BoxError| TenantCmdError::Open {
+    let local = local::LocalBackend::open(data_dir).map_err(|e| TenantCmdError::Open {
         dir: data_dir.to_owned(),
-        source,
-    };
-    std::fs::create_dir_all(data_dir).map_err(|e| open_error(e.into()))?;
-    let local = local::LocalBackend::open(data_dir).map_err(|e| open_error(e.into()))?;
+        source: e.into(),
+    })?;
     Ok(local.backend())
 }
 
@@ -227,9 +226,7 @@ pub async fn list(backend: &Backend) -> Result<Vec<Tenant>, TenantCmdError> {
 async fn installed(backend: &Backend, id: &TenantId) -> Result<Tenant, TenantCmdError> {
     match backend.tenants.get(id).await? {
         None => Err(TenantCmdError::UnknownTenant(id.clone())),
-        Some(t) if t.status == TenantStatus::Uninstalled => {
-            Err(TenantCmdError::Uninstalled(id.clone()))
-        }
+        Some(t) if !t.status.is_installed() => Err(TenantCmdError::Uninstalled(id.clone())),
         Some(t) => Ok(t),
     }
 }
@@ -293,6 +290,7 @@ pub fn render_table(tenants: &[Tenant]) -> String {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
+    use tenant::TenantStatus;
 
     use super::*;
 
@@ -321,6 +319,27 @@ mod tests {
         let mut out = Vec::new();
         run(command, dir, &mut out).await?;
         Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[tokio::test]
+    async fn add_creates_a_missing_data_directory_private_with_the_umask_in_force() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("fresh/.switchboard");
+        let args = add_args(&["--team", "T0ACME", "--bot-token", TOKEN]);
+        run_to_string(TenantCommand::Add(args), &dir).await.unwrap();
+        for created in [dir.as_path(), dir.parent().unwrap()] {
+            let mode = std::fs::metadata(created).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", created.display());
+        }
+        // A directory others may write is refused, saying how to fix it.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = run_to_string(TenantCommand::List, &dir).await.unwrap_err();
+        let text = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
+        assert!(text.contains("chmod 700"), "{text}");
     }
 
     #[tokio::test]

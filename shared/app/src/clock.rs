@@ -1,7 +1,7 @@
 //! The clock, injectable so that tests can check signature windows and expiry without sleeping.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// A source of the current time. Cheap to clone.
 #[derive(Clone)]
@@ -23,7 +23,7 @@ impl Clock {
     }
 
     pub fn unix_secs(&self) -> i64 {
-        since_epoch(self.now()).as_secs() as i64
+        tenant::time::unix_secs(self.now())
     }
 
     pub fn unix_millis(&self) -> i64 {
@@ -34,7 +34,7 @@ impl Clock {
 /// Unix milliseconds of `t` (0 before the epoch): for a caller that read [`Clock::now`] once
 /// and needs the same instant in milliseconds too.
 pub fn unix_millis(t: SystemTime) -> i64 {
-    since_epoch(t).as_millis() as i64
+    tenant::time::unix_ms(t)
 }
 
 impl Default for Clock {
@@ -47,8 +47,4 @@ impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Clock")
     }
-}
-
-fn since_epoch(t: SystemTime) -> Duration {
-    t.duration_since(UNIX_EPOCH).unwrap_or_default()
 }

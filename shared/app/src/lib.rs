@@ -5,6 +5,8 @@ pub mod clock;
 pub mod http_io;
 pub mod ingress;
 pub mod lambda;
+pub mod oauth_cookie;
+pub mod pages;
 pub mod telemetry;
 pub mod wiring;
 

@@ -47,7 +47,7 @@ impl AwsBackend {
         ));
         let vault = adjust(KmsVault::new(
             secrets.clone(),
-            kms,
+            kms.clone(),
             &config.kms_key_id,
             &config.secret_prefix,
         ));
@@ -61,7 +61,7 @@ impl AwsBackend {
             oauth_states: Arc::new(DynamoOAuthStates::new(table.clone())),
             members: Arc::new(DynamoMembers::new(table)),
             credentials: Arc::new(credentials),
-            audit: Arc::new(DynamoAuditLog::new(audit_table)),
+            audit: Arc::new(DynamoAuditLog::new(audit_table, kms, &config.audit_key_id)),
         };
         Self {
             backend,

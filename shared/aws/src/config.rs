@@ -18,6 +18,8 @@ pub struct AwsConfig {
     pub dlq_url: Option<String>,
     /// KMS key id, ARN or alias for token bundles (`KMS_KEY_ID`).
     pub kms_key_id: String,
+    /// KMS HMAC key id, ARN or alias that seals audit entries (`AUDIT_KEY_ID`).
+    pub audit_key_id: String,
     /// Prefix of tenant secret names, `<prefix>/tenants/<tenant>` (`SECRET_PREFIX`).
     pub secret_prefix: String,
     /// ARN of the app secret with the signing secret and OAuth client (`APP_SECRET_ARN`).
@@ -34,11 +36,12 @@ pub struct ConfigError {
     pub missing: Vec<&'static str>,
 }
 
-const REQUIRED: [&str; 6] = [
+const REQUIRED: [&str; 7] = [
     "TABLE_NAME",
     "AUDIT_TABLE_NAME",
     "QUEUE_URL",
     "KMS_KEY_ID",
+    "AUDIT_KEY_ID",
     "SECRET_PREFIX",
     "APP_SECRET_ARN",
 ];
@@ -67,6 +70,7 @@ impl AwsConfig {
             queue_url: required("QUEUE_URL"),
             dlq_url: get("DLQ_URL"),
             kms_key_id: required("KMS_KEY_ID"),
+            audit_key_id: required("AUDIT_KEY_ID"),
             secret_prefix: required("SECRET_PREFIX"),
             app_secret_arn: required("APP_SECRET_ARN"),
             endpoint_url: get("AWS_ENDPOINT_URL"),
@@ -193,6 +197,7 @@ mod tests {
                 "TABLE_NAME",
                 "AUDIT_TABLE_NAME",
                 "KMS_KEY_ID",
+                "AUDIT_KEY_ID",
                 "SECRET_PREFIX",
                 "APP_SECRET_ARN"
             ]
@@ -212,6 +217,7 @@ mod tests {
             ("AUDIT_TABLE_NAME", "t-audit"),
             ("QUEUE_URL", "http://q"),
             ("KMS_KEY_ID", "k"),
+            ("AUDIT_KEY_ID", "a"),
             ("SECRET_PREFIX", "dev"),
             ("APP_SECRET_ARN", "arn:app"),
         ];

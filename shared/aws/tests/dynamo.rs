@@ -122,11 +122,11 @@ async fn conditional_check_failures_become_domain_answers() {
     let tenant = random_tenant();
     let now = SystemTime::now();
 
-    // set_status on a missing tenant: NotFound, and no stub item written.
+    // set_status_if on a missing tenant: NotFound, and no stub item written.
     assert!(matches!(
         backend
             .tenants
-            .set_status(&tenant, TenantStatus::Suspended, 5)
+            .set_status_if(&tenant, TenantStatus::Active, TenantStatus::Suspended, 5)
             .await,
         Err(StoreError::NotFound)
     ));

@@ -7,7 +7,7 @@ mod common;
 use aws::{STATE_GRACE_SECS, keys};
 use aws_sdk_dynamodb::types::AttributeValue;
 use tenant::TenantId;
-use tenant::audit::{AuditAction, AuditEvent, ChainError, verify_chain};
+use tenant::audit::{AuditAction, AuditEvent, ChainError, verify_chain, verify_links};
 use tenant::ports::{Member, OAuthStateRecord, Role, StateConsumed, StoreError};
 use tenant::testkit::{random_suffix, random_tenant};
 
@@ -56,7 +56,10 @@ async fn an_oauth_state_is_stored_under_its_hash_with_a_grace_ttl() {
     );
 
     assert!(matches!(
-        backend.oauth_states.consume(&state, 1_800_000_001).await,
+        backend
+            .oauth_states
+            .consume(&state, &record.cookie_hash, 1_800_000_001)
+            .await,
         Ok(StateConsumed::Valid(_))
     ));
 }
@@ -163,6 +166,19 @@ async fn audit_entries_go_to_the_audit_table_only() {
     }));
 }
 
+/// An `UpdateItem` of the tenant's audit entry `seq`, as someone with rights the app's roles do
+/// not have would make.
+fn edit_entry(
+    env: &common::Env,
+    tenant: &TenantId,
+    seq: u64,
+) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+    env.dynamo()
+        .update_item()
+        .table_name(&env.created.audit_table)
+        .set_key(Some(keys::audit_entry(tenant, seq).to_map()))
+}
+
 #[tokio::test]
 async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
     let Some(env) = common::env("audit_tamper").await else {
@@ -172,10 +188,7 @@ async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
 
     // Edited (an operator with UpdateItem rights, which the app's roles do not have).
     let tenant = chain_of(&env, 4).await;
-    env.dynamo()
-        .update_item()
-        .table_name(&env.created.audit_table)
-        .set_key(Some(keys::audit_entry(&tenant, 2).to_map()))
+    edit_entry(&env, &tenant, 2)
         .update_expression("SET detail = :d")
         .expression_attribute_values(":d", AttributeValue::S("nothing happened".into()))
         .send()
@@ -183,7 +196,7 @@ async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
         .unwrap();
     let entries = backend.audit.list(&tenant).await.unwrap();
     assert_eq!(
-        verify_chain(&tenant, &entries),
+        verify_chain(backend.audit.as_ref(), &tenant, &entries).await,
         Err(ChainError::Edited { seq: 2 })
     );
 
@@ -198,8 +211,56 @@ async fn audit_entries_edited_or_deleted_in_the_table_are_caught() {
         .unwrap();
     let entries = backend.audit.list(&tenant).await.unwrap();
     assert_eq!(
-        verify_chain(&tenant, &entries),
+        verify_chain(backend.audit.as_ref(), &tenant, &entries).await,
         Err(ChainError::Broken { seq: 4 })
+    );
+}
+
+#[tokio::test]
+async fn the_newest_audit_entry_rewritten_with_a_recomputed_hash_is_caught_by_its_kms_seal() {
+    let Some(env) = common::env("audit_rewrite").await else {
+        return;
+    };
+    let backend = env.backend().backend();
+    let tenant = chain_of(&env, 3).await;
+    let intact = backend.audit.list(&tenant).await.unwrap();
+    assert_eq!(
+        verify_chain(backend.audit.as_ref(), &tenant, &intact).await,
+        Ok(())
+    );
+    // Someone with write access to the table (not to the KMS key) rewrites the newest entry
+    // and recomputes its plain hash; the seal stays the old one.
+    let mut newest = intact[2].clone();
+    newest.actor = "slack:UATTACKER".into();
+    newest.hash = newest.compute_hash();
+    edit_entry(&env, &tenant, 3)
+        .update_expression("SET actor = :a, #hash = :h")
+        .expression_attribute_names("#hash", "hash")
+        .expression_attribute_values(":a", AttributeValue::S(newest.actor.clone()))
+        .expression_attribute_values(":h", AttributeValue::S(newest.hash.clone()))
+        .send()
+        .await
+        .unwrap();
+    let entries = backend.audit.list(&tenant).await.unwrap();
+    assert_eq!(
+        verify_links(&tenant, &entries),
+        Ok(()),
+        "the plain chain is fooled"
+    );
+    assert_eq!(
+        verify_chain(backend.audit.as_ref(), &tenant, &entries).await,
+        Err(ChainError::Unsealed { seq: 3 })
+    );
+    // Dropping the seal does not help either.
+    edit_entry(&env, &tenant, 3)
+        .update_expression("REMOVE seal")
+        .send()
+        .await
+        .unwrap();
+    let entries = backend.audit.list(&tenant).await.unwrap();
+    assert_eq!(
+        verify_chain(backend.audit.as_ref(), &tenant, &entries).await,
+        Err(ChainError::Unsealed { seq: 3 })
     );
 }
 

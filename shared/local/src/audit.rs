@@ -1,6 +1,7 @@
 //! The audit log port: one row per entry, `PRIMARY KEY (tenant, seq)`. An append reads the
 //! tenant's last entry and inserts the next one inside `BEGIN IMMEDIATE`; the key makes the
-//! insert conditional, so even a writer that bypassed the lock could not fork the chain.
+//! insert conditional, so even a writer that bypassed the lock could not fork the chain. Each
+//! entry is sealed with the audit key file's HMAC before it is inserted.
 
 use async_trait::async_trait;
 use rusqlite::{ErrorCode, OptionalExtension, Row, params};
@@ -12,7 +13,7 @@ use crate::Store;
 use crate::db::DbError;
 
 const SELECT: &str =
-    "SELECT tenant, seq, at, actor, action, detail, prev_hash, hash FROM audit_log";
+    "SELECT tenant, seq, at, actor, action, detail, prev_hash, hash, seal FROM audit_log";
 
 /// How many times an append is retried after losing the race for a sequence number.
 const APPEND_ATTEMPTS: usize = 8;
@@ -26,6 +27,7 @@ struct EntryRow {
     detail: String,
     prev_hash: String,
     hash: String,
+    seal: String,
 }
 
 impl EntryRow {
@@ -39,6 +41,7 @@ impl EntryRow {
             detail: row.get(5)?,
             prev_hash: row.get(6)?,
             hash: row.get(7)?,
+            seal: row.get(8)?,
         })
     }
 
@@ -59,6 +62,7 @@ impl EntryRow {
             detail: self.detail,
             prev_hash: self.prev_hash,
             hash: self.hash,
+            seal: self.seal,
         })
     }
 }
@@ -82,12 +86,13 @@ impl AuditLog for Store {
                     .optional()?
                     .map(|row| row.decode(tenant))
                     .transpose()?;
-                let entry = AuditEntry::next(tenant, last.as_ref(), event);
+                let mut entry = AuditEntry::next(tenant, last.as_ref(), event);
+                entry.seal = self.audit_key.seal(&entry);
                 let inserted = tx
                     .prepare_cached(
                         "INSERT INTO audit_log
-                             (tenant, seq, at, actor, action, detail, prev_hash, hash)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                             (tenant, seq, at, actor, action, detail, prev_hash, hash, seal)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     )?
                     .execute(params![
                         tenant.as_str(),
@@ -100,6 +105,7 @@ impl AuditLog for Store {
                         entry.detail,
                         entry.prev_hash,
                         entry.hash,
+                        entry.seal,
                     ]);
                 match inserted {
                     Ok(_) => Ok(Some(entry)),
@@ -129,5 +135,9 @@ impl AuditLog for Store {
             Ok(rows)
         })?;
         rows.into_iter().map(|row| row.decode(tenant)).collect()
+    }
+
+    async fn verify_seal(&self, entry: &AuditEntry) -> Result<bool, StoreError> {
+        Ok(self.audit_key.verifies(entry))
     }
 }

@@ -2,7 +2,7 @@
 //! onto the ports' `StoreError`.
 
 use std::fs::{DirBuilder, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -19,16 +19,41 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 /// Expired ledger and usage rows are purged on one write in this many.
 const PURGE_EVERY: u64 = 256;
 
-/// Creates the data directory (mode 0700: it holds the key file) if it does not exist.
+/// Creates the data directory (mode 0700: it holds the key files) if it does not exist, and
+/// makes an existing one as private: one that others may write, or that another user owns, is
+/// refused (whoever may write it may swap the key files and the database under us); one that
+/// others may only read or search (0755, as `switchboard tenant add` used to leave it) is
+/// narrowed to 0700, with a warning.
 pub(crate) fn create_dir(path: &Path) -> Result<(), LocalError> {
+    let create_err = |source| LocalError::CreateDir {
+        path: path.to_owned(),
+        source,
+    };
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .map_err(|source| LocalError::CreateDir {
+        .map_err(create_err)?;
+    let meta = std::fs::metadata(path).map_err(create_err)?;
+    if meta.uid() != crate::keyfile::current_uid() {
+        return Err(LocalError::DataDirOwner {
             path: path.to_owned(),
-            source,
-        })
+            owner: meta.uid(),
+        });
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(LocalError::DataDirMode {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(create_err)?;
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "data directory was open to others; narrowed to 0700");
+    }
+    Ok(())
 }
 
 /// One connection to the database file, shared by the ports of one handle.
@@ -149,14 +174,8 @@ pub(crate) fn purge_expired(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<
     Ok(())
 }
 
-/// Unix milliseconds (0 before the epoch, saturating far in the future).
-pub(crate) fn unix_ms(t: SystemTime) -> i64 {
-    let ms = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    i64::try_from(ms).unwrap_or(i64::MAX)
-}
+/// Unix milliseconds, as the tables store them.
+pub(crate) use tenant::time::unix_ms;
 
 /// A duration in milliseconds, saturating.
 pub(crate) fn ms(d: Duration) -> i64 {
@@ -177,4 +196,36 @@ pub(crate) fn next_version(tx: &rusqlite::Transaction<'_>) -> Result<i64, DbErro
 /// no row: the write is a conflict).
 pub(crate) fn parse_version(version: &tenant::ports::Version) -> Option<i64> {
     version.as_str().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_data_directory_is_made_private_and_a_writable_one_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let fresh = root.path().join("a/b/data");
+        create_dir(&fresh).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+        create_dir(&fresh).unwrap();
+
+        // Readable by others, as `tenant add` used to leave it: narrowed.
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_dir(&fresh).unwrap();
+        assert_eq!(mode(&fresh), 0o700);
+
+        // Writable by others: refused, and left for its owner to look at.
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = create_dir(&fresh).unwrap_err();
+        assert!(
+            matches!(err, LocalError::DataDirMode { mode: 0o777, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("chmod 700"), "{err}");
+    }
 }

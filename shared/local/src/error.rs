@@ -37,20 +37,35 @@ pub enum LocalError {
         found: i64,
         supported: i64,
     },
-    #[error("cannot read or create vault key file {}", path.display())]
+    #[error(
+        "data directory {} is writable by group or others (mode {mode:o}); \
+         run `chmod 700` on it",
+        path.display()
+    )]
+    DataDirMode { path: PathBuf, mode: u32 },
+    #[error(
+        "data directory {} belongs to user {owner}, not to the user running switchboard",
+        path.display()
+    )]
+    DataDirOwner { path: PathBuf, owner: u32 },
+    #[error("cannot read or create key file {}", path.display())]
     KeyFile {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     #[error(
-        "vault key file {} is accessible by group or others (mode {mode:o}); \
-         run `chmod 600` on it",
+        "key file {} is accessible by group or others (mode {mode:o}); run `chmod 600` on it",
         path.display()
     )]
     KeyFileMode { path: PathBuf, mode: u32 },
-    #[error("vault key file {} must hold exactly 32 bytes, it holds {len}", path.display())]
+    #[error(
+        "key file {} belongs to user {owner}, not to the user running switchboard",
+        path.display()
+    )]
+    KeyFileOwner { path: PathBuf, owner: u32 },
+    #[error("key file {} must hold exactly 32 bytes, it holds {len}", path.display())]
     KeyFileLength { path: PathBuf, len: u64 },
-    #[error("vault key file {} is not a regular file", path.display())]
+    #[error("key file {} is not a regular file (a symlink, a directory, …)", path.display())]
     KeyFileNotRegular { path: PathBuf },
 }

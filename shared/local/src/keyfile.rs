@@ -1,5 +1,6 @@
-//! The vault key file: 32 random bytes, created once with mode 0600 and refused if anyone but
-//! the owner may read it.
+//! The local key files (the vault's, the audit log's): 32 random bytes each, created once with
+//! mode 0600, and refused unless they are a regular file (not a symlink) owned by the user
+//! running switchboard that nobody else may read or write.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
@@ -29,12 +30,39 @@ fn key_err(path: &Path, source: std::io::Error) -> LocalError {
     }
 }
 
+/// The uid the process runs as: the only owner a key file (or the data directory) may have.
+pub(crate) fn current_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
 fn load(path: &Path) -> Result<Key<Aes256Gcm>, LocalError> {
-    // symlink_metadata: a symlink could point the key somewhere we did not check.
-    let meta = fs::symlink_metadata(path).map_err(|e| key_err(path, e))?;
+    // O_NOFOLLOW: the open itself refuses a symlink, and every check below is on the opened
+    // file, so nothing can be swapped in between a check and the read. O_NONBLOCK: a FIFO put
+    // in the key's place cannot hang the open (it is then refused as not a regular file).
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+                LocalError::KeyFileNotRegular {
+                    path: path.to_owned(),
+                }
+            } else {
+                key_err(path, e)
+            }
+        })?;
+    let meta = file.metadata().map_err(|e| key_err(path, e))?;
     if !meta.file_type().is_file() {
         return Err(LocalError::KeyFileNotRegular {
             path: path.to_owned(),
+        });
+    }
+    if meta.uid() != current_uid() {
+        return Err(LocalError::KeyFileOwner {
+            path: path.to_owned(),
+            owner: meta.uid(),
         });
     }
     let mode = meta.mode() & 0o777;
@@ -51,10 +79,6 @@ fn load(path: &Path) -> Result<Key<Aes256Gcm>, LocalError> {
         });
     }
     let mut key = Key::<Aes256Gcm>::default();
-    let mut file = OpenOptions::new()
-        .read(true)
-        .open(path)
-        .map_err(|e| key_err(path, e))?;
     file.read_exact(&mut key).map_err(|e| key_err(path, e))?;
     Ok(key)
 }
@@ -82,7 +106,7 @@ fn create(path: &Path) -> Result<Key<Aes256Gcm>, LocalError> {
     let _ = fs::remove_file(&tmp);
     match linked {
         Ok(()) => {
-            tracing::info!(path = %path.display(), "created a new vault key file");
+            tracing::info!(path = %path.display(), "created a new key file");
             Ok(key)
         }
         // Someone else created it first: use theirs.
@@ -131,6 +155,59 @@ mod tests {
         let err = load_or_create(&path).unwrap_err();
         assert!(matches!(err, LocalError::KeyFileLength { len: 5, .. }));
         assert!(!err.to_string().contains("short"));
+    }
+
+    #[test]
+    fn a_key_file_another_user_owns_is_refused() {
+        // Files owned by someone else: root's files when the tests run as a user, or any
+        // file handed to another uid when they run as root.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.key");
+        load_or_create(&path).unwrap();
+        let other = if current_uid() == 0 { 65_534 } else { 0 };
+        if current_uid() == 0 {
+            std::os::unix::fs::chown(&path, Some(other), None).unwrap();
+        } else if std::os::unix::fs::chown(&path, Some(other), None).is_err() {
+            // Not root: no way to give a file away; the check is covered by the root run.
+            eprintln!("skipped: cannot chown as uid {}", current_uid());
+            return;
+        }
+        let err = load_or_create(&path).unwrap_err();
+        assert!(
+            matches!(err, LocalError::KeyFileOwner { owner, .. } if owner == other),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_in_the_keys_place_is_refused_without_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.key");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        assert!(matches!(
+            load_or_create(&path),
+            Err(LocalError::KeyFileNotRegular { .. })
+        ));
+    }
+
+    #[test]
+    fn a_symlink_to_a_valid_key_or_a_dangling_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let dangling = dir.path().join("dangling.key");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        assert!(matches!(
+            load_or_create(&dangling),
+            Err(LocalError::KeyFileNotRegular { .. })
+        ));
+        assert!(
+            !dir.path().join("nowhere").exists(),
+            "no key is created through a dangling link"
+        );
     }
 
     #[test]

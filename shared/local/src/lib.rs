@@ -11,6 +11,8 @@
 //!   provider's purpose for typed credentials, so a ciphertext copied to another tenant, user
 //!   or provider does not decrypt. Every token write is conditional on a version column (one
 //!   counter per file, so versions never repeat).
+//! * Audit entries are sealed with HMAC-SHA256 under `<data_dir>/audit.key` (another key), so
+//!   rewriting the newest entries in SQL is caught (`tenant::audit::verify_chain`).
 //! * The job queue behaves like SQS: visibility timeout, receive count, dead-letter table after
 //!   [`MAX_RECEIVES`](tenant::ports::MAX_RECEIVES) receives.
 //! * Storage keys are derived here from `TenantId` and nowhere else.
@@ -48,6 +50,9 @@ pub use oauth_states::{STATE_GRACE_SECS, state_key};
 pub const DB_FILE: &str = "switchboard.sqlite3";
 /// File name of the vault key inside the data directory.
 pub const KEY_FILE: &str = "vault.key";
+/// File name of the audit log's seal key inside the data directory: a key of its own, so
+/// whoever is handed the vault key (or the database) cannot forge audit entries with it.
+pub const AUDIT_KEY_FILE: &str = "audit.key";
 
 /// The embedded backend: every port over one SQLite file and one key file.
 ///
@@ -61,10 +66,12 @@ pub struct LocalBackend {
 pub(crate) struct Store {
     pub(crate) db: db::Db,
     pub(crate) sealer: sealer::Sealer,
+    pub(crate) audit_key: tenant::audit::AuditKey,
 }
 
 impl LocalBackend {
-    /// Opens (creating if needed) `<data_dir>/switchboard.sqlite3` and `<data_dir>/vault.key`.
+    /// Opens (creating if needed) `<data_dir>/switchboard.sqlite3`, `<data_dir>/vault.key` and
+    /// `<data_dir>/audit.key`.
     ///
     /// Creates the directory (mode 0700) and the files (mode 0600) if missing, and the schema
     /// if the database is new. Refuses a key file that is group/world readable or not exactly
@@ -72,11 +79,13 @@ impl LocalBackend {
     pub fn open(data_dir: &Path) -> Result<Self, LocalError> {
         db::create_dir(data_dir)?;
         let key = keyfile::load_or_create(&data_dir.join(KEY_FILE))?;
+        let audit_key = keyfile::load_or_create(&data_dir.join(AUDIT_KEY_FILE))?;
         let db = db::Db::open(&data_dir.join(DB_FILE))?;
         Ok(Self {
             store: Arc::new(Store {
                 db,
                 sealer: sealer::Sealer::new(&key),
+                audit_key: tenant::audit::AuditKey::from_bytes(audit_key.into()),
             }),
             data_dir: data_dir.to_owned(),
         })

@@ -1,6 +1,7 @@
 //! The OAuth state port: one row per issued state, keyed by the hex SHA-256 of the value, with
-//! a `used` flag. Consuming is one conditional UPDATE inside `BEGIN IMMEDIATE`, so of any
-//! number of consumers (threads or processes) exactly one flips `used`.
+//! a `used` flag. Consuming is one conditional UPDATE inside `BEGIN IMMEDIATE` (unused,
+//! unexpired, this cookie's hash), so of any number of consumers (threads or processes) exactly
+//! one flips `used`, and never one with another browser's cookie.
 
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -11,9 +12,7 @@ use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
 use crate::Store;
 use crate::db::{DbError, unix_ms};
 
-/// How long after `expires_at` a state row is kept, in seconds: long enough that a replay or a
-/// late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
-pub const STATE_GRACE_SECS: i64 = 3600;
+pub use tenant::ports::STATE_GRACE_SECS;
 
 /// The storage key of a state: hex SHA-256, so the file never holds a usable state value.
 pub fn state_key(state: &str) -> String {
@@ -90,15 +89,20 @@ impl OAuthStates for Store {
         })
     }
 
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError> {
         let key = state_key(state);
         let row = self.db.write(|tx| {
             let flipped = tx
                 .prepare_cached(
                     "UPDATE oauth_states SET used = 1
-                     WHERE key = ?1 AND used = 0 AND expires_at > ?2",
+                     WHERE key = ?1 AND used = 0 AND expires_at > ?2 AND cookie_hash = ?3",
                 )?
-                .execute(params![key, now])?;
+                .execute(params![key, now, cookie_hash])?;
             let row = tx
                 .prepare_cached(
                     "SELECT cookie_hash, team, created_at, expires_at, used
@@ -122,7 +126,8 @@ impl OAuthStates for Store {
             // Someone else's consume flipped it (or it was used before): a replay, reported
             // as such even after expiry.
             (false, Some(row)) if row.used => StateConsumed::AlreadyUsed,
-            (false, Some(_)) => StateConsumed::Expired,
+            (false, Some(row)) if now >= row.expires_at => StateConsumed::Expired,
+            (false, Some(_)) => StateConsumed::WrongCookie,
         })
     }
 }

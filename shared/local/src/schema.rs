@@ -130,7 +130,9 @@ CREATE TABLE admin_guard (
 
 /// Version 3 (issue 7): versioned vault writes, typed credentials, the ledger's owner-checked
 /// leases (`holder` is the lease token of a claim's holder, NULL once done; only that holder
-/// may complete, release or abandon it) and dead-letter reasons.
+/// may complete, release or abandon it), dead-letter reasons and audit seals (HMAC under the
+/// audit key; entries from before keep an empty seal, and the first sealed entry after them
+/// vouches for them).
 const SCHEMA_V3: &str = "
 ALTER TABLE ledger ADD COLUMN holder TEXT;
 -- Why a job was dead-lettered on purpose (an undecodable envelope, a missing permission).
@@ -157,6 +159,7 @@ CREATE TABLE credentials (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (tenant, provider, user)
 );
+ALTER TABLE audit_log ADD COLUMN seal TEXT NOT NULL DEFAULT '';
 ";
 
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
@@ -249,7 +252,11 @@ mod tests {
         };
         backend.oauth_states.issue("s1", &record).await.unwrap();
         assert_eq!(
-            backend.oauth_states.consume("s1", 200).await.unwrap(),
+            backend
+                .oauth_states
+                .consume("s1", &record.cookie_hash, 200)
+                .await
+                .unwrap(),
             StateConsumed::Valid(record)
         );
         let event = AuditEvent {

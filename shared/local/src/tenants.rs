@@ -40,22 +40,12 @@ impl TenantRow {
         Ok(Tenant {
             id: TenantId::parse(&self.id).map_err(|_| corrupt("id"))?,
             name: self.name,
-            status: parse_status(&self.status).ok_or_else(|| corrupt("status"))?,
+            status: TenantStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             plan: parse_plan(&self.plan).ok_or_else(|| corrupt("plan"))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
-}
-
-fn parse_status(raw: &str) -> Option<TenantStatus> {
-    [
-        TenantStatus::Active,
-        TenantStatus::Suspended,
-        TenantStatus::Uninstalled,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == raw)
 }
 
 fn parse_plan(raw: &str) -> Option<Plan> {
@@ -97,24 +87,79 @@ impl TenantDirectory for Store {
         })
     }
 
-    async fn set_status(
+    async fn put_if(
         &self,
-        id: &TenantId,
-        status: TenantStatus,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        // One UPDATE: it creates nothing, and 0 rows changed means the tenant does not exist.
+        tenant: &Tenant,
+        expected: Option<TenantStatus>,
+    ) -> Result<bool, StoreError> {
+        // One statement each: the condition and the write are one atomic step in SQLite.
+        let sql = match expected {
+            None => {
+                "INSERT INTO tenants (tenant, name, status, plan, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant) DO NOTHING"
+            }
+            Some(_) => {
+                "UPDATE tenants SET name = ?2, status = ?3, plan = ?4, created_at = ?5,
+                     updated_at = ?6
+                 WHERE tenant = ?1 AND status = ?7"
+            }
+        };
+        let expected = expected.map(TenantStatus::as_str);
+        let (id, status, plan) = (
+            tenant.id.as_str(),
+            tenant.status.as_str(),
+            tenant.plan.as_str(),
+        );
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+            &id,
+            &tenant.name,
+            &status,
+            &plan,
+            &tenant.created_at,
+            &tenant.updated_at,
+        ];
+        values.extend(expected.as_ref().map(|s| s as &dyn rusqlite::ToSql));
         let changed = self.db.with(|conn| {
             Ok(conn
-                .prepare_cached(
-                    "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE tenant = ?1",
-                )?
-                .execute(rusqlite::params![id.as_str(), status.as_str(), now])?)
+                .prepare_cached(sql)?
+                .execute(rusqlite::params_from_iter(values))?)
         })?;
-        if changed == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        Ok(changed == 1)
+    }
+
+    async fn set_status_if(
+        &self,
+        id: &TenantId,
+        expected: TenantStatus,
+        new: TenantStatus,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        // The conditional UPDATE is the compare-and-set; when it changes nothing, the same
+        // transaction tells a missing tenant (NotFound) from another status (false).
+        self.db.write(|tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE tenants SET status = ?3, updated_at = ?4
+                     WHERE tenant = ?1 AND status = ?2",
+                )?
+                .execute(rusqlite::params![
+                    id.as_str(),
+                    expected.as_str(),
+                    new.as_str(),
+                    now
+                ])?;
+            if changed == 1 {
+                return Ok(true);
+            }
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM tenants WHERE tenant = ?1")?
+                .exists([id.as_str()])?;
+            if exists {
+                Ok(false)
+            } else {
+                Err(StoreError::NotFound.into())
+            }
+        })
     }
 
     async fn list(&self) -> Result<Vec<Tenant>, StoreError> {

@@ -8,7 +8,7 @@ use std::thread;
 
 use local::{LocalBackend, state_key};
 use rusqlite::Connection;
-use tenant::audit::{AuditAction, AuditEvent, ChainError, verify_chain};
+use tenant::audit::{AuditAction, AuditEvent, ChainError, verify_chain, verify_links};
 use tenant::ports::{Member, OAuthStateRecord, Role, StateConsumed};
 use tenant::testkit::{random_suffix, random_tenant};
 use tenant::{TenantId, UserId};
@@ -106,8 +106,43 @@ async fn an_entry_edited_in_sql_is_caught_by_verify_chain() {
     assert_eq!(changed, 1);
     let entries = local.backend().audit.list(&tenant).await.unwrap();
     assert_eq!(
-        verify_chain(&tenant, &entries),
+        verify_chain(local.backend().audit.as_ref(), &tenant, &entries).await,
         Err(ChainError::Edited { seq: 2 })
+    );
+}
+
+#[tokio::test]
+async fn the_newest_entry_rewritten_in_sql_with_a_recomputed_hash_is_caught_by_its_seal() {
+    let (_dir, local) = open();
+    let tenant = chain_of(&local, 3).await;
+    let mut newest = local.backend().audit.list(&tenant).await.unwrap().remove(2);
+    newest.actor = "slack:UATTACKER".into();
+    newest.hash = newest.compute_hash();
+    let conn = sql(&local);
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE audit_log SET actor = ?2, hash = ?3 WHERE tenant = ?1 AND seq = 3",
+            [tenant.as_str(), &newest.actor, &newest.hash],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let entries = local.backend().audit.list(&tenant).await.unwrap();
+    assert_eq!(
+        verify_links(&tenant, &entries),
+        Ok(()),
+        "the plain chain is fooled"
+    );
+    assert_eq!(
+        verify_chain(local.backend().audit.as_ref(), &tenant, &entries).await,
+        Err(ChainError::Unsealed { seq: 3 })
+    );
+    // The seal key is a file of its own, private like the vault key.
+    let key = std::fs::metadata(local.data_dir().join(local::AUDIT_KEY_FILE)).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&key.permissions()) & 0o777,
+        0o600
     );
 }
 
@@ -127,7 +162,7 @@ async fn an_entry_deleted_in_sql_is_caught_by_verify_chain() {
     assert_eq!(deleted, 1);
     let entries = local.backend().audit.list(&tenant).await.unwrap();
     assert_eq!(
-        verify_chain(&tenant, &entries),
+        verify_chain(local.backend().audit.as_ref(), &tenant, &entries).await,
         Err(ChainError::Broken { seq: 4 })
     );
 }
@@ -164,9 +199,14 @@ fn races_across_handles_consume_once_append_without_fork_and_admit_one_admin() {
         .map(|i| {
             let backend = handles[i % handles.len()].backend();
             let (state, tenant) = (state.clone(), tenant.clone());
+            let cookie = record.cookie_hash.clone();
             thread::spawn(move || {
                 block_on(async {
-                    let consumed = backend.oauth_states.consume(&state, 200).await.unwrap();
+                    let consumed = backend
+                        .oauth_states
+                        .consume(&state, &cookie, 200)
+                        .await
+                        .unwrap();
                     let event = AuditEvent {
                         actor: "system".into(),
                         action: AuditAction::TokenRefreshed,
@@ -200,7 +240,11 @@ fn races_across_handles_consume_once_append_without_fork_and_admit_one_admin() {
     assert_eq!(results.iter().filter(|(_, won)| *won).count(), 1);
     let entries = block_on(handles[1].backend().audit.list(&tenant)).unwrap();
     assert_eq!(entries.len(), 16);
-    assert_eq!(verify_chain(&tenant, &entries), Ok(()));
+    let log = handles[1].backend().audit;
+    assert_eq!(
+        block_on(verify_chain(log.as_ref(), &tenant, &entries)),
+        Ok(())
+    );
 }
 
 #[tokio::test]
@@ -233,15 +277,24 @@ async fn states_are_purged_a_grace_period_after_expiry() {
         .backend()
         .oauth_states;
     assert_eq!(
-        reopened.consume("gone", now).await.unwrap(),
+        reopened
+            .consume("gone", &gone.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Unknown
     );
     assert_eq!(
-        reopened.consume("recent", now).await.unwrap(),
+        reopened
+            .consume("recent", &recent.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Expired
     );
     assert_eq!(
-        reopened.consume("live", now).await.unwrap(),
+        reopened
+            .consume("live", &live.cookie_hash, now)
+            .await
+            .unwrap(),
         StateConsumed::Valid(live)
     );
 }

@@ -29,7 +29,7 @@ async fn two_handles_see_each_others_writes() {
 
     serve
         .tenants
-        .set_status(&id, TenantStatus::Suspended, 2)
+        .set_status_if(&id, TenantStatus::Active, TenantStatus::Suspended, 2)
         .await
         .unwrap();
     assert_eq!(

@@ -1,13 +1,23 @@
-//! Audit entries and their per-tenant hash chain.
+//! Audit entries and their per-tenant hash chain, sealed with a key the storage does not hold.
 //!
 //! Each entry carries the hash of the entry before it and its own hash over its fields, so an
 //! entry edited in storage no longer matches its hash, and a deleted or reordered entry breaks
-//! the link the next one carries. [`verify_chain`] checks both.
+//! the link the next one carries. A plain hash can be recomputed, though: someone able to write
+//! the table could rewrite the newest entries and their hashes and leave a valid chain. So each
+//! entry is also sealed when it is appended: a MAC over its hash under the audit key, which the
+//! writers can use but not read (a KMS HMAC key on AWS, a key file of its own locally). As each
+//! hash covers the whole chain before it, the newest entry's seal vouches for every entry;
+//! [`verify_chain`] checks the links, the hashes and that seal.
+//!
+//! What the chain cannot show is a tail cut off (the newest entries deleted): the remaining
+//! newest entry is genuinely sealed. On AWS, the app's roles cannot delete audit items at all.
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ids::TenantId;
+use crate::ports::{AuditLog, StoreError};
 
 /// The `prev_hash` of a tenant's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -65,6 +75,56 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// Hex SHA-256 over this entry's other fields.
     pub hash: String,
+    /// Hex MAC of [`seal_message`] of `hash` under the audit key, set by the adapter that
+    /// appended the entry. Empty on entries written before entries were sealed.
+    #[serde(default)]
+    pub seal: String,
+}
+
+/// What the audit key MACs for an entry: its hash, with a label so that the key's MACs can
+/// never be taken for anything else.
+pub fn seal_message(entry: &AuditEntry) -> Vec<u8> {
+    [b"switchboard-audit-v1:".as_slice(), entry.hash.as_bytes()].concat()
+}
+
+/// An audit key held in memory (the SQLite backend's key file, the memory backend's random
+/// key): HMAC-SHA256 over [`seal_message`]. On AWS the key stays in KMS instead. `Debug`
+/// never shows it.
+#[derive(Clone)]
+pub struct AuditKey([u8; 32]);
+
+impl AuditKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC takes a key of any length; 32 bytes cannot fail.
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC accepts any key length")
+    }
+
+    /// The seal of `entry` (hex).
+    pub fn seal(&self, entry: &AuditEntry) -> String {
+        let mut mac = self.mac();
+        mac.update(&seal_message(entry));
+        hex_lower(&mac.finalize().into_bytes())
+    }
+
+    /// Whether `entry.seal` is this key's seal of it (compared in constant time).
+    pub fn verifies(&self, entry: &AuditEntry) -> bool {
+        let Ok(presented) = hex::decode(&entry.seal) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(&seal_message(entry));
+        mac.verify_slice(&presented).is_ok()
+    }
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(..)")
+    }
 }
 
 impl AuditEntry {
@@ -83,6 +143,7 @@ impl AuditEntry {
             detail: event.detail,
             prev_hash,
             hash: String::new(),
+            seal: String::new(),
         };
         entry.hash = entry.compute_hash();
         entry
@@ -121,11 +182,58 @@ pub enum ChainError {
     Broken { seq: u64 },
     #[error("entry {seq} belongs to another tenant")]
     WrongTenant { seq: u64 },
+    #[error(
+        "entry {seq} does not carry the audit key's seal: the newest entries were written or \
+         rewritten outside the app"
+    )]
+    Unsealed { seq: u64 },
+    #[error(
+        "the seal of entry {seq} could not be checked (the audit key is unavailable); try again"
+    )]
+    SealUnchecked { seq: u64 },
 }
 
-/// Checks a tenant's entries (in sequence order): every hash matches its entry, every entry
-/// links to the one before, sequence numbers start at 1 and have no gaps.
-pub fn verify_chain(tenant: &TenantId, entries: &[AuditEntry]) -> Result<(), ChainError> {
+/// Checks a tenant's entries (in sequence order) through the log that holds them: the links
+/// and hashes ([`verify_links`]), then the newest entry's seal under the log's audit key
+/// ([`AuditLog::verify_seal`]), which vouches for every entry before it. An empty log verifies.
+pub async fn verify_chain(
+    log: &dyn AuditLog,
+    tenant: &TenantId,
+    entries: &[AuditEntry],
+) -> Result<(), ChainError> {
+    verify_links(tenant, entries)?;
+    let Some(newest) = entries.last() else {
+        return Ok(());
+    };
+    match log.verify_seal(newest).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ChainError::Unsealed { seq: newest.seq }),
+        Err(err) => {
+            tracing::warn!(error = %StoreErrorChain(&err), "audit seal could not be checked");
+            Err(ChainError::SealUnchecked { seq: newest.seq })
+        }
+    }
+}
+
+/// A store error with its causes, for one log line.
+struct StoreErrorChain<'a>(&'a StoreError);
+
+impl std::fmt::Display for StoreErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = std::error::Error::source(self.0);
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// The structure alone, without the key: every hash matches its entry, every entry links to
+/// the one before, sequence numbers start at 1 and have no gaps. A chain that passes this but
+/// not [`verify_chain`] was rewritten with recomputed hashes.
+pub fn verify_links(tenant: &TenantId, entries: &[AuditEntry]) -> Result<(), ChainError> {
     let mut prev: Option<&AuditEntry> = None;
     for entry in entries {
         if &entry.tenant != tenant {
@@ -169,7 +277,7 @@ mod tests {
     #[test]
     fn an_intact_chain_verifies() {
         let (tenant, entries) = chain(5);
-        assert_eq!(verify_chain(&tenant, &entries), Ok(()));
+        assert_eq!(verify_links(&tenant, &entries), Ok(()));
         assert_eq!(entries[0].prev_hash, GENESIS);
         assert_eq!(entries[4].seq, 5);
     }
@@ -179,7 +287,7 @@ mod tests {
         let (tenant, mut entries) = chain(5);
         entries[2].detail = "something else".into();
         assert_eq!(
-            verify_chain(&tenant, &entries),
+            verify_links(&tenant, &entries),
             Err(ChainError::Edited { seq: 3 })
         );
     }
@@ -190,7 +298,7 @@ mod tests {
         entries[2].actor = "attacker".into();
         entries[2].hash = entries[2].compute_hash();
         assert_eq!(
-            verify_chain(&tenant, &entries),
+            verify_links(&tenant, &entries),
             Err(ChainError::Broken { seq: 4 })
         );
     }
@@ -200,15 +308,34 @@ mod tests {
         let (tenant, mut entries) = chain(5);
         entries.remove(1);
         assert_eq!(
-            verify_chain(&tenant, &entries),
+            verify_links(&tenant, &entries),
             Err(ChainError::Broken { seq: 3 })
         );
         let (tenant, mut entries) = chain(3);
         entries.remove(0);
         assert_eq!(
-            verify_chain(&tenant, &entries),
+            verify_links(&tenant, &entries),
             Err(ChainError::Broken { seq: 2 })
         );
+    }
+
+    #[test]
+    fn a_key_seals_and_verifies_and_another_key_or_an_edit_does_not() {
+        let (_, mut entries) = chain(2);
+        let key = AuditKey::from_bytes([7; 32]);
+        entries[1].seal = key.seal(&entries[1]);
+        assert!(key.verifies(&entries[1]));
+        assert!(!AuditKey::from_bytes([8; 32]).verifies(&entries[1]));
+        let mut rewritten = entries[1].clone();
+        rewritten.detail = "rewritten".into();
+        rewritten.hash = rewritten.compute_hash();
+        assert!(
+            !key.verifies(&rewritten),
+            "a recomputed hash needs a new seal"
+        );
+        rewritten.seal = "not hex".into();
+        assert!(!key.verifies(&rewritten));
+        assert_eq!(format!("{key:?}"), "AuditKey(..)");
     }
 
     #[test]
@@ -216,7 +343,7 @@ mod tests {
         let (tenant, mut entries) = chain(2);
         entries[1].tenant = TenantId::parse("T0OTHER01").unwrap();
         assert!(matches!(
-            verify_chain(&tenant, &entries),
+            verify_links(&tenant, &entries),
             Err(ChainError::WrongTenant { seq: 2 })
         ));
     }

@@ -134,12 +134,33 @@ impl Serialize for JobEnvelope {
     }
 }
 
-/// The Slack context needed to answer the user.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The Slack context needed to answer the user. `Debug` shows whether there is a
+/// `response_url`, never the URL: it is a capability (whoever holds it may post into the
+/// conversation for 30 minutes), and envelopes are logged.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlackContext {
     pub response_url: Option<String>,
     pub channel: Option<ChannelId>,
     pub user: Option<UserId>,
+}
+
+impl std::fmt::Debug for SlackContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be left out of (or leak through) Debug.
+        let Self {
+            response_url,
+            channel,
+            user,
+        } = self;
+        f.debug_struct("SlackContext")
+            .field(
+                "response_url",
+                &response_url.as_ref().map(|_| "<redacted response_url>"),
+            )
+            .field("channel", channel)
+            .field("user", user)
+            .finish()
+    }
 }
 
 /// Why a queue message is not a job this build can run. Always permanent.

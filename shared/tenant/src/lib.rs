@@ -22,6 +22,7 @@ pub mod secret;
 pub mod service;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod time;
 
 pub use credential::{Credential, CredentialId, CredentialMetadata, Provider};
 pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};

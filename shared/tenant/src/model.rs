@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{AppId, BotId, EnterpriseId, TeamId, TenantId, UserId};
 
 /// Where a tenant stands. Only `Active` tenants get work done.
+///
+/// Two facts make a status: whether the app is installed (Slack's call: install, uninstall) and
+/// whether an operator suspended the tenant (the operator's call: suspend, resume). Neither
+/// party can undo the other's: a reinstall keeps a suspension ([`Self::on_install`]), an
+/// uninstall remembers it ([`Self::on_uninstall`]), and only `resume` lifts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TenantStatus {
@@ -13,14 +18,59 @@ pub enum TenantStatus {
     Suspended,
     /// Slack told us the app was removed; tokens are gone, data kept for a reinstall.
     Uninstalled,
+    /// Uninstalled while suspended: served like `Uninstalled`, and a reinstall brings it back
+    /// `Suspended`, not active.
+    UninstalledSuspended,
 }
 
 impl TenantStatus {
+    /// Every status, for adapters decoding a stored name.
+    pub const ALL: [Self; 4] = [
+        Self::Active,
+        Self::Suspended,
+        Self::Uninstalled,
+        Self::UninstalledSuspended,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
             Self::Suspended => "suspended",
             Self::Uninstalled => "uninstalled",
+            Self::UninstalledSuspended => "uninstalled_suspended",
+        }
+    }
+
+    /// The status stored as `raw` ([`Self::as_str`]), if it is one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the app is installed (it may still be suspended).
+    pub fn is_installed(self) -> bool {
+        matches!(self, Self::Active | Self::Suspended)
+    }
+
+    /// Whether an operator's suspension is in force (installed or not).
+    pub fn is_suspended(self) -> bool {
+        matches!(self, Self::Suspended | Self::UninstalledSuspended)
+    }
+
+    /// The status after an install or reinstall: installed, keeping any suspension.
+    pub fn on_install(self) -> Self {
+        if self.is_suspended() {
+            Self::Suspended
+        } else {
+            Self::Active
+        }
+    }
+
+    /// The status after an uninstall: uninstalled, remembering any suspension.
+    pub fn on_uninstall(self) -> Self {
+        if self.is_suspended() {
+            Self::UninstalledSuspended
+        } else {
+            Self::Uninstalled
         }
     }
 }
@@ -124,6 +174,22 @@ impl BotIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn installs_and_uninstalls_keep_an_operators_suspension() {
+        use TenantStatus::*;
+        for (from, installed, uninstalled) in [
+            (Active, Active, Uninstalled),
+            (Suspended, Suspended, UninstalledSuspended),
+            (Uninstalled, Active, Uninstalled),
+            (UninstalledSuspended, Suspended, UninstalledSuspended),
+        ] {
+            assert_eq!(from.on_install(), installed, "install from {from:?}");
+            assert_eq!(from.on_uninstall(), uninstalled, "uninstall from {from:?}");
+            assert_eq!(TenantStatus::parse(from.as_str()), Some(from));
+        }
+        assert_eq!(TenantStatus::parse("paused"), None);
+    }
 
     #[test]
     fn the_bots_own_user_or_bot_id_marks_its_events() {

@@ -88,7 +88,7 @@ pub async fn resolve(backend: &Backend, id: &TenantId) -> Result<Resolved, Store
         return Ok(Resolved::NotInstalled);
     };
     Ok(match tenant.status {
-        TenantStatus::Uninstalled => Resolved::NotInstalled,
+        TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => Resolved::NotInstalled,
         TenantStatus::Suspended => Resolved::Suspended(tenant),
         TenantStatus::Active => Resolved::Active(tenant),
     })
@@ -103,8 +103,9 @@ pub struct NewInstall {
 }
 
 /// Installs or reinstalls a tenant: tokens first, then the installation, then the tenant record
-/// flipped to active. A failure part-way leaves the tenant not active, and running it again
-/// completes it; a reinstall keeps the tenant's plan and creation time.
+/// installed ([`commit_install`]). A failure part-way leaves the tenant not served, and running
+/// it again completes it; a reinstall keeps the tenant's plan, creation time and any
+/// suspension an operator set.
 pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Tenant, TenantError> {
     let id = new.installation.tenant.clone();
     // Conditional on the bundle it read: the user tokens and a refresh racing this import stay.
@@ -113,49 +114,113 @@ pub async fn install(backend: &Backend, new: NewInstall, now: i64) -> Result<Ten
     })
     .await?;
     backend.tenants.put_installation(&new.installation).await?;
-    let existing = backend.tenants.get(&id).await?;
-    let action = match existing {
+    let (tenant, previous) = commit_install(backend, &id, new.name, now).await?;
+    let action = match previous {
         Some(_) => AuditAction::Reinstall,
         None => AuditAction::Install,
     };
-    let tenant = match existing {
-        Some(existing) => Tenant {
-            name: new.name,
-            status: TenantStatus::Active,
-            updated_at: now,
-            ..existing
-        },
-        None => Tenant::new(id.clone(), new.name, now),
+    let detail = if tenant.status.is_suspended() {
+        "bot token imported; stays suspended"
+    } else {
+        "bot token imported"
     };
-    backend.tenants.put(&tenant).await?;
-    audit(
-        backend,
-        &id,
-        actor::OPERATOR,
-        action,
-        "bot token imported",
-        now,
-    )
-    .await?;
-    info!(tenant = %id, "tenant installed");
+    audit(backend, &id, actor::OPERATOR, action, detail, now).await?;
+    info!(tenant = %id, status = tenant.status.as_str(), "tenant installed");
     Ok(tenant)
 }
 
-/// `app_uninstalled`: the tenant is marked uninstalled and all its tokens and credentials are
-/// deleted. Its other data stays for a reinstall. Idempotent; an unknown tenant is a no-op.
+/// How many times a conditional write of a tenant record re-reads after losing a race. Each
+/// loss means another writer changed the record in between; losing every round is reported as
+/// `Throttled` (transient).
+const CAS_ATTEMPTS: usize = 8;
+
+/// Writes the tenant record of an install, conditional on the record it read (re-read and
+/// retried on a race): a new record (active), or the existing one renamed and installed with
+/// [`TenantStatus::on_install`], which keeps an operator's suspension, its plan and creation
+/// time. Returns the record written and the one it replaced.
+pub(crate) async fn commit_install(
+    backend: &Backend,
+    id: &TenantId,
+    name: String,
+    now: i64,
+) -> Result<(Tenant, Option<Tenant>), TenantError> {
+    for _ in 0..CAS_ATTEMPTS {
+        let previous = backend.tenants.get(id).await?;
+        let tenant = match &previous {
+            Some(existing) => Tenant {
+                name: name.clone(),
+                status: existing.status.on_install(),
+                updated_at: now,
+                ..existing.clone()
+            },
+            None => Tenant::new(id.clone(), name.clone(), now),
+        };
+        let expected = previous.as_ref().map(|t| t.status);
+        if backend.tenants.put_if(&tenant, expected).await? {
+            return Ok((tenant, previous));
+        }
+    }
+    Err(StoreError::Throttled.into())
+}
+
+/// A status change decided from the status read: `Ok(Some(new))` to write `new`, `Ok(None)`
+/// when there is nothing to change.
+type Decide = fn(TenantStatus) -> Result<Option<TenantStatus>, Refused>;
+
+/// Why a status change does not apply.
+enum Refused {
+    Uninstalled,
+}
+
+/// Reads the tenant, decides, and writes the new status conditional on the one read
+/// ([`TenantDirectory::set_status_if`](crate::ports::TenantDirectory::set_status_if)),
+/// re-reading when another writer got in between. Returns `(from, to)` when it changed
+/// something.
+async fn change_status(
+    backend: &Backend,
+    id: &TenantId,
+    now: i64,
+    decide: Decide,
+) -> Result<Option<(TenantStatus, TenantStatus)>, TenantError> {
+    for _ in 0..CAS_ATTEMPTS {
+        let Some(tenant) = backend.tenants.get(id).await? else {
+            return Err(TenantError::NotFound(id.clone()));
+        };
+        let from = tenant.status;
+        let to = match decide(from) {
+            Ok(Some(to)) => to,
+            Ok(None) => return Ok(None),
+            Err(Refused::Uninstalled) => return Err(TenantError::Uninstalled(id.clone())),
+        };
+        match backend.tenants.set_status_if(id, from, to, now).await {
+            Ok(true) => {
+                info!(tenant = %id, from = from.as_str(), to = to.as_str(), "tenant status changed");
+                return Ok(Some((from, to)));
+            }
+            Ok(false) => continue,
+            Err(StoreError::NotFound) => return Err(TenantError::NotFound(id.clone())),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Throttled.into())
+}
+
+/// `app_uninstalled`: the tenant is marked uninstalled (remembering an operator's suspension,
+/// [`TenantStatus::on_uninstall`]) and all its tokens and credentials are deleted. Its other data stays
+/// for a reinstall. Idempotent; an unknown tenant is a no-op.
 pub async fn uninstall(backend: &Backend, id: &TenantId, now: i64) -> Result<(), TenantError> {
-    let known = match backend
-        .tenants
-        .set_status(id, TenantStatus::Uninstalled, now)
-        .await
+    let changed = match change_status(backend, id, now, |from| {
+        Ok(Some(from.on_uninstall()).filter(|to| *to != from))
+    })
+    .await
     {
-        Ok(()) => true,
-        Err(StoreError::NotFound) => false,
-        Err(e) => return Err(e.into()),
+        Ok(changed) => changed,
+        Err(TenantError::NotFound(_)) => None,
+        Err(e) => return Err(e),
     };
     backend.vault.delete(id).await?;
     backend.credentials.delete_all(id).await?;
-    if known {
+    if changed.is_some() {
         audit(
             backend,
             id,
@@ -232,52 +297,72 @@ pub async fn revoke_tokens(
     Ok(())
 }
 
-/// Suspends an active tenant: requests get a notice and no work is queued. `actor` is who
-/// asked (audited).
+/// Suspends an installed tenant: requests get a notice and no work is queued, and a
+/// reinstall keeps it suspended. `actor` is who asked (audited). Suspending a suspended tenant
+/// changes nothing; an uninstalled one is [`TenantError::Uninstalled`].
 pub async fn suspend(
     backend: &Backend,
     id: &TenantId,
     actor: &str,
     now: i64,
 ) -> Result<(), TenantError> {
-    set_status(backend, id, TenantStatus::Suspended, now).await?;
-    audit(backend, id, actor, AuditAction::Suspend, "", now).await?;
-    Ok(())
+    operator_change(
+        backend,
+        id,
+        actor,
+        now,
+        AuditAction::Suspend,
+        |from| match from {
+            TenantStatus::Active => Ok(Some(TenantStatus::Suspended)),
+            TenantStatus::Suspended => Ok(None),
+            TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => {
+                Err(Refused::Uninstalled)
+            }
+        },
+    )
+    .await
 }
 
-/// Resumes a suspended tenant.
+/// Resumes a suspended tenant: the one way a suspension is lifted. Resuming an active tenant
+/// changes nothing; an uninstalled one is [`TenantError::Uninstalled`] (it is resumed after it
+/// reinstalls, which keeps it suspended until then).
 pub async fn resume(
     backend: &Backend,
     id: &TenantId,
     actor: &str,
     now: i64,
 ) -> Result<(), TenantError> {
-    set_status(backend, id, TenantStatus::Active, now).await?;
-    audit(backend, id, actor, AuditAction::Resume, "", now).await?;
-    Ok(())
+    operator_change(
+        backend,
+        id,
+        actor,
+        now,
+        AuditAction::Resume,
+        |from| match from {
+            TenantStatus::Suspended => Ok(Some(TenantStatus::Active)),
+            TenantStatus::Active => Ok(None),
+            TenantStatus::Uninstalled | TenantStatus::UninstalledSuspended => {
+                Err(Refused::Uninstalled)
+            }
+        },
+    )
+    .await
 }
 
-async fn set_status(
+/// An operator's status change ([`change_status`]), audited as `action` when it changed
+/// something.
+async fn operator_change(
     backend: &Backend,
     id: &TenantId,
-    status: TenantStatus,
+    actor: &str,
     now: i64,
+    action: AuditAction,
+    decide: Decide,
 ) -> Result<(), TenantError> {
-    match backend.tenants.get(id).await? {
-        None => return Err(TenantError::NotFound(id.clone())),
-        Some(t) if t.status == TenantStatus::Uninstalled => {
-            return Err(TenantError::Uninstalled(id.clone()));
-        }
-        Some(_) => {}
+    if change_status(backend, id, now, decide).await?.is_some() {
+        audit(backend, id, actor, action, "", now).await?;
     }
-    match backend.tenants.set_status(id, status, now).await {
-        Ok(()) => {
-            info!(tenant = %id, status = status.as_str(), "tenant status changed");
-            Ok(())
-        }
-        Err(StoreError::NotFound) => Err(TenantError::NotFound(id.clone())),
-        Err(e) => Err(e.into()),
-    }
+    Ok(())
 }
 
 /// The tenant's bot token, if it has one (possibly from the vault's short cache: for use, not

@@ -133,7 +133,12 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
         .unwrap();
     backend
         .tenants
-        .set_status(&id, TenantStatus::Uninstalled, NOW - 10)
+        .set_status_if(
+            &id,
+            TenantStatus::Active,
+            TenantStatus::Uninstalled,
+            NOW - 10,
+        )
         .await
         .unwrap();
 
@@ -177,7 +182,10 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
 
     let entries = backend.audit.list(&id).await.unwrap();
     assert_eq!(entries.last().unwrap().action, AuditAction::Reinstall);
-    assert_eq!(verify_chain(&id, &entries), Ok(()));
+    assert_eq!(
+        verify_chain(backend.audit.as_ref(), &id, &entries).await,
+        Ok(())
+    );
     assert!(matches!(
         stores.queue.peek_all()[0].kind,
         JobKind::Provision(tenant::job::Provision {

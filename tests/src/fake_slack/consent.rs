@@ -3,6 +3,7 @@
 //! `redirect_uri?error=access_denied&state=…`. A browser test clicks them (`#allow`,
 //! `#cancel`); other tests use [`super::FakeSlack::authorize`] and skip the page.
 
+use app::pages::escape;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -106,20 +107,4 @@ fn error_page(code: &str) -> Response {
         )),
     )
         .into_response()
-}
-
-/// HTML-escapes text and attribute values.
-fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }

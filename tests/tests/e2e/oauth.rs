@@ -19,12 +19,12 @@ fn team() -> TenantId {
     TenantId::parse(TEAM).unwrap()
 }
 
-/// The authorize URL behind the page's "Add to Slack" button (HTML-unescaped).
+/// Where the page's "Add to Slack" button goes (HTML-unescaped).
 fn add_to_slack_href(html: &str) -> String {
     let start = html
-        .find(r#"id="add-to-slack" href=""#)
+        .find(r#"id="add-to-slack" rel="nofollow" href=""#)
         .expect("Add to Slack button")
-        + 24;
+        + 39;
     let end = start + html[start..].find('"').unwrap();
     html[start..end].replace("&amp;", "&")
 }
@@ -86,19 +86,21 @@ async fn page(res: reqwest::Response, status: StatusCode, needle: &str) -> Strin
 #[tokio::test]
 async fn a_full_install_stores_everything_queues_provisioning_and_clears_the_cookie() {
     let app = spawn_app_without_worker().await;
+    // The page stores nothing and sets no cookie; its button starts the install.
     let res = app.get("/slack/install").await;
-    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    for attr in [
-        "HttpOnly",
-        "Secure",
-        "SameSite=Lax",
-        "Max-Age=600",
-        "Path=/slack",
-    ] {
-        assert!(set_cookie.contains(attr), "{set_cookie}");
-    }
+    assert!(res.headers().get("set-cookie").is_none());
     let html = page(res, StatusCode::OK, "Add Switchboard to Slack").await;
-    let authorize = add_to_slack_href(&html);
+    let start = add_to_slack_href(&html);
+    assert_eq!(start, "/slack/install?redirect=1");
+    let res = app.get(&start).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    // The cookie with every attribute (HttpOnly, Secure, SameSite, Max-Age, Path: unit-tested
+    // in app::oauth_cookie), bound to the state in the authorize URL.
+    let set_cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let state = set_cookie.split(';').next().unwrap();
+    let state = state.strip_prefix("slack_oauth_state=").unwrap();
+    assert_eq!(set_cookie, app::oauth_cookie::set_cookie(state));
+    let authorize = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(
         authorize.starts_with(&app.fake.authorize_url()),
         "{authorize}"
@@ -227,9 +229,17 @@ async fn an_expired_state_is_refused() {
 #[tokio::test]
 async fn unknown_and_missing_states_have_their_own_pages() {
     let app = spawn_app_without_worker().await;
+    // A browser with a state cookie (the cookie is checked first, so it must have one).
     let res = app
-        .get("/slack/oauth_redirect?code=c&state=never-issued")
-        .await;
+        .http
+        .get(format!(
+            "{}/slack/oauth_redirect?code=c&state=never-issued",
+            app.base
+        ))
+        .header("cookie", "slack_oauth_state=never-issued")
+        .send()
+        .await
+        .unwrap();
     page(res, StatusCode::BAD_REQUEST, "recognise this installation").await;
     let res = app.get("/slack/oauth_redirect?code=c").await;
     page(res, StatusCode::BAD_REQUEST, "link is incomplete").await;
@@ -264,6 +274,9 @@ async fn a_redirect_with_another_sessions_cookie_is_refused() {
     page(res, StatusCode::FORBIDDEN, "another session").await;
     assert_eq!(app.fake.exchange_calls(), 0);
     app.nothing_installed(&team()).await;
+    // The refusal did not spend the state: the browser that started the install finishes it.
+    assert_eq!(app.get(&victim).await.status(), StatusCode::OK);
+    assert_eq!(app.fake.exchange_calls(), 1);
     app.stop().await;
 }
 
@@ -449,7 +462,10 @@ async fn a_reinstall_updates_scopes_and_tokens_and_keeps_the_tenants_data() {
     let audit = app.backend.audit.list(&team()).await.unwrap();
     let actions: Vec<_> = audit.iter().map(|e| e.action).collect();
     assert_eq!(actions, [AuditAction::Install, AuditAction::Reinstall]);
-    assert_eq!(verify_chain(&team(), &audit), Ok(()));
+    assert_eq!(
+        verify_chain(app.backend.audit.as_ref(), &team(), &audit).await,
+        Ok(())
+    );
     let kinds: Vec<_> = app
         .take_queued()
         .await
@@ -485,7 +501,7 @@ async fn the_team_hint_is_passed_through_to_slack() {
 /// cookie whose value is the state.
 async fn issue_state(app: &TestApp, state: &str, at: i64) {
     let record = OAuthStateRecord {
-        cookie_hash: install::state::cookie_hash(state),
+        cookie_hash: app::oauth_cookie::cookie_hash(state),
         team: None,
         created_at: at,
         expires_at: at + 600,
@@ -571,6 +587,8 @@ async fn a_reinstall_after_an_uninstall_restores_the_same_tenant() {
             AuditAction::Reinstall
         ]
     );
-    verify_chain(&team(), &audit).unwrap();
+    verify_chain(app.backend.audit.as_ref(), &team(), &audit)
+        .await
+        .unwrap();
     app.stop().await;
 }

@@ -103,7 +103,9 @@ async fn twenty_concurrent_jobs_on_two_workers_refresh_a_token_exactly_once() {
         .filter(|e| e.action == AuditAction::TokenRefreshed)
         .count();
     assert_eq!(refreshes, 1);
-    tenant::audit::verify_chain(&id, &audit).unwrap();
+    tenant::audit::verify_chain(app.backend.audit.as_ref(), &id, &audit)
+        .await
+        .unwrap();
     app.stop().await;
 }
 

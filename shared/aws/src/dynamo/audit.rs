@@ -5,13 +5,22 @@
 //! builds the next one ([`AuditEntry::next`]) and puts it with `attribute_not_exists(pk)`: the
 //! sort key is the sequence number, so of two writers racing for entry n one fails the
 //! condition, re-reads and appends n+1. The chain never forks.
+//!
+//! Each entry is sealed before it is put: KMS `GenerateMac` (HMAC-SHA-256) over its hash with
+//! the audit HMAC key, which the app's roles may use (`kms:GenerateMac`; the admin role
+//! `kms:VerifyMac`) but nobody can read. Someone who can write the table but not call KMS with
+//! that key, such as an out-of-stack writer, cannot produce a seal for a rewritten entry.
 
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_kms::operation::verify_mac::VerifyMacError;
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::MacAlgorithmSpec;
 use tenant::TenantId;
-use tenant::audit::{AuditAction, AuditEntry, AuditEvent};
+use tenant::audit::{AuditAction, AuditEntry, AuditEvent, seal_message};
 use tenant::ports::{AuditLog, StoreError};
 
 use super::{Item, Table, get_n, get_s, n, s};
@@ -26,6 +35,7 @@ const ACTION: &str = "action";
 const DETAIL: &str = "detail";
 const PREV_HASH: &str = "prev_hash";
 const HASH: &str = "hash";
+const SEAL: &str = "seal";
 
 /// Appends that lose the race for a sequence number retry this many times; each round one of
 /// the racers wins, so this bounds the writers one tenant can have at once.
@@ -35,12 +45,37 @@ const APPEND_ATTEMPTS: u32 = 40;
 #[derive(Clone, Debug)]
 pub struct DynamoAuditLog {
     table: Table,
+    kms: aws_sdk_kms::Client,
+    /// The HMAC key's id, ARN or alias (`AUDIT_KEY_ID`).
+    key_id: String,
 }
 
 impl DynamoAuditLog {
-    /// `table` is the audit table (`AUDIT_TABLE_NAME`), not the app table.
-    pub fn new(table: Table) -> Self {
-        Self { table }
+    /// `table` is the audit table (`AUDIT_TABLE_NAME`), not the app table; `key_id` the KMS
+    /// HMAC key (`HMAC_256`, `GENERATE_VERIFY_MAC`) that seals entries.
+    pub fn new(table: Table, kms: aws_sdk_kms::Client, key_id: &str) -> Self {
+        Self {
+            table,
+            kms,
+            key_id: key_id.to_owned(),
+        }
+    }
+
+    /// The KMS seal of `entry` (hex).
+    async fn seal(&self, entry: &AuditEntry) -> Result<String, StoreError> {
+        let out = self
+            .kms
+            .generate_mac()
+            .key_id(&self.key_id)
+            .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+            .message(Blob::new(seal_message(entry)))
+            .send()
+            .await
+            .map_err(store_error)?;
+        let mac = out
+            .mac
+            .ok_or_else(|| StoreError::Corrupt("KMS GenerateMac answered no MAC".into()))?;
+        Ok(hex::encode(mac.as_ref()))
     }
 
     async fn last(&self, tenant: &TenantId) -> Result<Option<AuditEntry>, StoreError> {
@@ -89,6 +124,11 @@ fn entry_from_item(tenant: &TenantId, item: &Item) -> Result<AuditEntry, StoreEr
         detail: get_s(item, DETAIL)?.to_owned(),
         prev_hash: get_s(item, PREV_HASH)?.to_owned(),
         hash: get_s(item, HASH)?.to_owned(),
+        // Entries from before sealing have none.
+        seal: match item.get(SEAL) {
+            Some(AttributeValue::S(seal)) => seal.clone(),
+            _ => String::new(),
+        },
     })
 }
 
@@ -106,7 +146,8 @@ impl AuditLog for DynamoAuditLog {
     async fn append(&self, tenant: &TenantId, event: AuditEvent) -> Result<AuditEntry, StoreError> {
         for attempt in 1..=APPEND_ATTEMPTS {
             let last = self.last(tenant).await?;
-            let entry = AuditEntry::next(tenant, last.as_ref(), event.clone());
+            let mut entry = AuditEntry::next(tenant, last.as_ref(), event.clone());
+            entry.seal = self.seal(&entry).await?;
             let key = keys::audit_entry(tenant, entry.seq);
             let result = self
                 .table
@@ -123,6 +164,7 @@ impl AuditLog for DynamoAuditLog {
                 .item(DETAIL, s(&entry.detail))
                 .item(PREV_HASH, s(&entry.prev_hash))
                 .item(HASH, s(&entry.hash))
+                .item(SEAL, s(&entry.seal))
                 .condition_expression("attribute_not_exists(#pk)")
                 .expression_attribute_names("#pk", keys::PK)
                 .send()
@@ -151,5 +193,36 @@ impl AuditLog for DynamoAuditLog {
             .iter()
             .map(|item| entry_from_item(tenant, item))
             .collect()
+    }
+
+    async fn verify_seal(&self, entry: &AuditEntry) -> Result<bool, StoreError> {
+        let Ok(mac) = hex::decode(&entry.seal) else {
+            return Ok(false);
+        };
+        if mac.is_empty() {
+            return Ok(false);
+        }
+        let result = self
+            .kms
+            .verify_mac()
+            .key_id(&self.key_id)
+            .mac_algorithm(MacAlgorithmSpec::HmacSha256)
+            .message(Blob::new(seal_message(entry)))
+            .mac(Blob::new(mac))
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.mac_valid),
+            // KMS answers a MAC that does not match with this error, not with MacValid=false.
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(VerifyMacError::KmsInvalidMacException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(store_error(err)),
+        }
     }
 }

@@ -197,17 +197,9 @@ impl Members for DynamoMembers {
         tenant: &TenantId,
         user: &UserId,
     ) -> Result<Option<Member>, StoreError> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(keys::member(tenant, user).to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        out.item
+        self.table
+            .get_consistent(&keys::member(tenant, user))
+            .await?
             .map(|item| checked_member(tenant, &item))
             .transpose()
     }

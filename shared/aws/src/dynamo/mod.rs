@@ -38,6 +38,24 @@ impl Table {
         }
     }
 
+    /// The item at `key`, read consistently (strongly consistent `GetItem`): what every
+    /// adapter reads before or after a conditional write, so it sees the latest write.
+    pub(crate) async fn get_consistent(
+        &self,
+        key: &crate::keys::ItemKey,
+    ) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key.to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::error::store_error)?;
+        Ok(out.item)
+    }
+
     /// Every item of partition `pk` whose sort key starts with `prefix`, in sort-key order,
     /// read consistently across all pages.
     pub(crate) async fn query_prefix(
@@ -104,11 +122,10 @@ pub(crate) fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, 
     }
 }
 
-/// Unix milliseconds of a caller's clock (0 before the epoch, which no caller passes).
+/// Unix milliseconds of a caller's clock ([`tenant::time::unix_ms`]), unsigned as the items
+/// store them.
 pub(crate) fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+    u64::try_from(tenant::time::unix_ms(t)).unwrap_or(0)
 }
 
 /// The TTL attribute value for an expiry in unix milliseconds: whole seconds, rounded up so

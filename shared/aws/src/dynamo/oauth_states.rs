@@ -1,9 +1,10 @@
 //! [`OAuthStates`] on DynamoDB: one item per state under `OAUTH#<sha256>` / `STATE`.
 //!
 //! Issue is a `PutItem` conditional on the key being new. Consume is one conditional
-//! `UpdateItem` (`used = false AND state_expires_at > :now`), so of any number of concurrent
-//! consumers exactly one wins; a loser reads the item to tell a replay, an expired state and an
-//! unknown one apart. The record's own expiry is `state_expires_at`; the table's TTL attribute
+//! `UpdateItem` (`used = false AND state_expires_at > :now AND cookie_hash = :cookie`), so of
+//! any number of concurrent consumers exactly one wins and a wrong cookie consumes nothing; a
+//! loser reads the item to tell a replay, an expired state, a wrong cookie and an unknown one
+//! apart. The record's own expiry is `state_expires_at`; the table's TTL attribute
 //! `expires_at` is set [`STATE_GRACE_SECS`] later, so used and expired states are still there
 //! to be recognised for a while before DynamoDB removes them.
 
@@ -18,8 +19,8 @@ use super::{Item, Table, get_n, get_s, n, s};
 use crate::error::store_error;
 use crate::keys;
 
-/// How long after its expiry a state item is kept (TTL = expiry + this), in seconds.
-pub const STATE_GRACE_SECS: i64 = 3600;
+/// The TTL of a state item is its expiry plus this.
+pub use tenant::ports::STATE_GRACE_SECS;
 
 const COOKIE_HASH: &str = "cookie_hash";
 const TEAM: &str = "team";
@@ -109,7 +110,12 @@ impl OAuthStates for DynamoOAuthStates {
         }
     }
 
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError> {
         let key = keys::oauth_state(state);
         let result = self
             .table
@@ -118,9 +124,11 @@ impl OAuthStates for DynamoOAuthStates {
             .table_name(&self.table.name)
             .set_key(Some(key.to_map()))
             .update_expression("SET #used = :true")
-            .condition_expression("#used = :false AND #expires > :now")
+            .condition_expression("#used = :false AND #expires > :now AND #cookie = :cookie")
             .expression_attribute_names("#used", USED)
             .expression_attribute_names("#expires", STATE_EXPIRES_AT)
+            .expression_attribute_names("#cookie", COOKIE_HASH)
+            .expression_attribute_values(":cookie", s(cookie_hash))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .expression_attribute_values(":false", AttributeValue::Bool(false))
             .expression_attribute_values(":now", n(now))
@@ -142,22 +150,13 @@ impl OAuthStates for DynamoOAuthStates {
             Err(err) => return Err(store_error(err)),
         }
         // The condition failed: absent (the update never creates: the condition needs `used`),
-        // used, or expired. A consistent read says which.
-        let item = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?
-            .item;
+        // used, expired, or another browser's cookie. A consistent read says which.
+        let item = self.table.get_consistent(&key).await?;
         Ok(match item {
             None => StateConsumed::Unknown,
             Some(item) if is_used(&item)? => StateConsumed::AlreadyUsed,
-            Some(_) => StateConsumed::Expired,
+            Some(item) if now >= get_n::<i64>(&item, STATE_EXPIRES_AT)? => StateConsumed::Expired,
+            Some(_) => StateConsumed::WrongCookie,
         })
     }
 }

@@ -1,7 +1,10 @@
-//! [`TenantDirectory`] on DynamoDB: the tenant record as typed attributes (so `set_status` is
-//! one conditional `UpdateItem`), the installation as a JSON attribute.
+//! [`TenantDirectory`] on DynamoDB: the tenant record as typed attributes (so `set_status_if`
+//! is one conditional `UpdateItem` and `put_if` one conditional `PutItem`), the installation as
+//! a JSON attribute.
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use tenant::ports::{StoreError, TenantDirectory};
 use tenant::{Installation, Plan, Tenant, TenantId, TenantStatus};
@@ -29,30 +32,27 @@ impl DynamoTenants {
         Self { table }
     }
 
-    async fn get_item(&self, key: keys::ItemKey) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .table
+    /// The `PutItem` of a whole tenant record, ready for a condition.
+    fn put_request(&self, tenant: &Tenant) -> PutItemFluentBuilder {
+        let key = keys::tenant(&tenant.id);
+        self.table
             .client
-            .get_item()
+            .put_item()
             .table_name(&self.table.name)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        Ok(out.item)
+            .item(keys::PK, s(key.pk))
+            .item(keys::SK, s(key.sk))
+            .item(TENANT_ID, s(tenant.id.as_str()))
+            .item(NAME, s(&tenant.name))
+            .item(STATUS, s(tenant.status.as_str()))
+            .item(PLAN, s(tenant.plan.as_str()))
+            .item(CREATED_AT, n(tenant.created_at))
+            .item(UPDATED_AT, n(tenant.updated_at))
     }
 }
 
 fn parse_status(raw: &str) -> Result<TenantStatus, StoreError> {
-    [
-        TenantStatus::Active,
-        TenantStatus::Suspended,
-        TenantStatus::Uninstalled,
-    ]
-    .into_iter()
-    .find(|status| status.as_str() == raw)
-    .ok_or_else(|| StoreError::Corrupt(format!("unknown tenant status {raw:?}")))
+    TenantStatus::parse(raw)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown tenant status {raw:?}")))
 }
 
 fn parse_plan(raw: &str) -> Result<Plan, StoreError> {
@@ -85,63 +85,86 @@ fn tenant_from_item(item: &Item) -> Result<Tenant, StoreError> {
 #[async_trait]
 impl TenantDirectory for DynamoTenants {
     async fn get(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
-        match self.get_item(keys::tenant(id)).await? {
+        match self.table.get_consistent(&keys::tenant(id)).await? {
             Some(item) => tenant_from_item(&item).map(Some),
             None => Ok(None),
         }
     }
 
     async fn put(&self, tenant: &Tenant) -> Result<(), StoreError> {
-        let key = keys::tenant(&tenant.id);
-        self.table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .item(keys::PK, s(key.pk))
-            .item(keys::SK, s(key.sk))
-            .item(TENANT_ID, s(tenant.id.as_str()))
-            .item(NAME, s(&tenant.name))
-            .item(STATUS, s(tenant.status.as_str()))
-            .item(PLAN, s(tenant.plan.as_str()))
-            .item(CREATED_AT, n(tenant.created_at))
-            .item(UPDATED_AT, n(tenant.updated_at))
-            .send()
-            .await
-            .map_err(store_error)?;
+        self.put_request(tenant).send().await.map_err(store_error)?;
         Ok(())
     }
 
-    async fn set_status(
+    async fn put_if(
+        &self,
+        tenant: &Tenant,
+        expected: Option<TenantStatus>,
+    ) -> Result<bool, StoreError> {
+        let request = match expected {
+            None => self
+                .put_request(tenant)
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", keys::PK),
+            // A status comparison fails on a missing item too: nothing is created.
+            Some(status) => self
+                .put_request(tenant)
+                .condition_expression("#status = :expected")
+                .expression_attribute_names("#status", STATUS)
+                .expression_attribute_values(":expected", s(status.as_str())),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(store_error(err)),
+        }
+    }
+
+    async fn set_status_if(
         &self,
         id: &TenantId,
-        status: TenantStatus,
+        expected: TenantStatus,
+        new: TenantStatus,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let key = keys::tenant(id);
         let result = self
             .table
             .client
             .update_item()
             .table_name(&self.table.name)
-            .set_key(Some(keys::tenant(id).to_map()))
-            // The condition makes a missing tenant NotFound instead of an upserted stub.
-            .condition_expression("attribute_exists(#pk)")
+            .set_key(Some(key.to_map()))
+            // The status comparison is the compare-and-set, and it fails on a missing item, so
+            // nothing is upserted.
+            .condition_expression("#status = :expected")
             .update_expression("SET #status = :status, #updated = :now")
-            .expression_attribute_names("#pk", keys::PK)
             .expression_attribute_names("#status", STATUS)
             .expression_attribute_names("#updated", UPDATED_AT)
-            .expression_attribute_values(":status", s(status.as_str()))
+            .expression_attribute_values(":expected", s(expected.as_str()))
+            .expression_attribute_values(":status", s(new.as_str()))
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(true),
             Err(err)
                 if matches!(
                     err.as_service_error(),
                     Some(UpdateItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
-                Err(StoreError::NotFound)
+                // Another status, or no tenant at all: a consistent read says which.
+                match self.table.get_consistent(&key).await? {
+                    Some(_) => Ok(false),
+                    None => Err(StoreError::NotFound),
+                }
             }
             Err(err) => Err(store_error(err)),
         }
@@ -179,7 +202,7 @@ impl TenantDirectory for DynamoTenants {
     }
 
     async fn get_installation(&self, id: &TenantId) -> Result<Option<Installation>, StoreError> {
-        let Some(item) = self.get_item(keys::installation(id)).await? else {
+        let Some(item) = self.table.get_consistent(&keys::installation(id)).await? else {
             return Ok(None);
         };
         let installation: Installation = serde_json::from_str(get_s(&item, INSTALLATION)?)

@@ -1,8 +1,11 @@
 //! The form-encoded endpoints: slash commands, interactivity (`payload=`) and `ssl_check`.
 
+use std::fmt;
+
 use serde::Deserialize;
 use tenant::{AppId, ChannelId, EnterpriseId, TeamId, UserId};
 
+use super::REDACTED_URL;
 use super::error::{PayloadError, opt_id, req_id};
 use super::interaction::{Interaction, parse_interaction_json};
 
@@ -18,8 +21,8 @@ pub enum FormRequest {
 }
 
 /// A slash command invocation (slack.md 4.1). The verification `token` and the deprecated
-/// `user_name` are not kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `user_name` are not kept. `Debug` redacts the `response_url` (a capability).
+#[derive(Clone, PartialEq, Eq)]
 pub struct SlashCommand {
     /// The workspace the command was run in (also for org-wide installs).
     pub team_id: TeamId,
@@ -37,6 +40,38 @@ pub struct SlashCommand {
     pub response_url: String,
     pub trigger_id: String,
     pub api_app_id: Option<AppId>,
+}
+
+impl fmt::Debug for SlashCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured so that a new field cannot be left out of (or leak through) Debug.
+        let Self {
+            team_id,
+            team_domain,
+            enterprise_id,
+            is_enterprise_install,
+            channel_id,
+            user_id,
+            command,
+            text,
+            response_url: _,
+            trigger_id,
+            api_app_id,
+        } = self;
+        f.debug_struct("SlashCommand")
+            .field("team_id", team_id)
+            .field("team_domain", team_domain)
+            .field("enterprise_id", enterprise_id)
+            .field("is_enterprise_install", is_enterprise_install)
+            .field("channel_id", channel_id)
+            .field("user_id", user_id)
+            .field("command", command)
+            .field("text", text)
+            .field("response_url", &REDACTED_URL)
+            .field("trigger_id", trigger_id)
+            .field("api_app_id", api_app_id)
+            .finish()
+    }
 }
 
 /// Parses a verified form body: `ssl_check=1`, a slash command, or `payload=<json>`.

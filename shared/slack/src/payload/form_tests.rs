@@ -226,3 +226,29 @@ fn payload_that_is_not_json_is_an_error() {
     let err = parse_form_body(&form_payload("{not json")).unwrap_err();
     assert!(matches!(err, PayloadError::Json { .. }), "{err:?}");
 }
+
+#[test]
+fn debug_output_shows_no_response_url() {
+    // A response URL lets its holder post into the conversation: a capability, never logged.
+    let body = "team_id=T1&channel_id=C1&user_id=U1&command=%2Ff&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F9%2Fsecret-part&trigger_id=1.2";
+    let FormRequest::Command(cmd) = parse_form_body(body.as_bytes()).unwrap() else {
+        panic!("not a command");
+    };
+    let shown = format!("{:?} {:#?}", cmd, FormRequest::Command(cmd.clone()));
+    assert!(
+        !shown.contains("secret-part") && !shown.contains("hooks.slack.com"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("response_url") && shown.contains("/f"),
+        "{shown}"
+    );
+
+    let i = interaction(BLOCK_ACTIONS);
+    let shown = format!("{i:?} {:?}", FormRequest::Interaction(Box::new(i.clone())));
+    assert!(!shown.contains("random-value"), "{shown}");
+    assert!(
+        shown.contains("click_me_123"),
+        "other fields still show: {shown}"
+    );
+}

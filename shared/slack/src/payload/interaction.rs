@@ -1,8 +1,11 @@
 //! Interactivity payloads: the JSON inside the single `payload=` form field (slack.md 4.2).
 
+use std::fmt;
+
 use serde::Deserialize;
 use tenant::{AppId, ChannelId, EnterpriseId, TeamId, UserId};
 
+use super::REDACTED_URL;
 use super::error::{PayloadError, opt_id};
 use super::raw::{Flag, LooseStr, RawRef};
 
@@ -37,8 +40,8 @@ impl InteractionKind {
 }
 
 /// What Switchboard needs from an interaction. Ids named `*_team_id` beside `team_id` exist
-/// for tenant extraction (see [`crate::tenant`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// for tenant extraction (see [`crate::tenant`]). `Debug` redacts the `response_url`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Interaction {
     pub kind: InteractionKind,
     /// `team.id`; null for org-wide installs in some payloads.
@@ -75,6 +78,56 @@ pub struct Interaction {
     /// Top-level `team_id` / `enterprise_id`, which a few payload types carry.
     pub top_team_id: Option<TeamId>,
     pub top_enterprise_id: Option<EnterpriseId>,
+}
+
+impl fmt::Debug for Interaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured so that a new field cannot be left out of (or leak through) Debug.
+        let Self {
+            kind,
+            team_id,
+            team_enterprise_id,
+            enterprise_id,
+            user_id,
+            user_team_id,
+            is_enterprise_install,
+            api_app_id,
+            response_url,
+            channel_id,
+            trigger_id,
+            action_id,
+            action_value,
+            callback_id,
+            app_installed_team_id,
+            view_team_id,
+            private_metadata,
+            view_state,
+            top_team_id,
+            top_enterprise_id,
+        } = self;
+        f.debug_struct("Interaction")
+            .field("kind", kind)
+            .field("team_id", team_id)
+            .field("team_enterprise_id", team_enterprise_id)
+            .field("enterprise_id", enterprise_id)
+            .field("user_id", user_id)
+            .field("user_team_id", user_team_id)
+            .field("is_enterprise_install", is_enterprise_install)
+            .field("api_app_id", api_app_id)
+            .field("response_url", &response_url.as_ref().map(|_| REDACTED_URL))
+            .field("channel_id", channel_id)
+            .field("trigger_id", trigger_id)
+            .field("action_id", action_id)
+            .field("action_value", action_value)
+            .field("callback_id", callback_id)
+            .field("app_installed_team_id", app_installed_team_id)
+            .field("view_team_id", view_team_id)
+            .field("private_metadata", private_metadata)
+            .field("view_state", view_state)
+            .field("top_team_id", top_team_id)
+            .field("top_enterprise_id", top_enterprise_id)
+            .finish()
+    }
 }
 
 #[derive(Deserialize)]

@@ -19,6 +19,11 @@ pub use events::{Authorization, EventCallback, EventsRequest, parse_events_body}
 pub use form::{FormRequest, SlashCommand, parse_form_body};
 pub use interaction::{Interaction, InteractionKind};
 
+/// What `Debug` shows of a `response_url`: that there is one, never the URL. A response URL
+/// lets whoever holds it post into the conversation for 30 minutes (a capability, like a
+/// token), so it must not reach a log line through `{:?}`.
+pub(crate) const REDACTED_URL: &str = "<redacted response_url>";
+
 #[cfg(test)]
 mod events_tests;
 #[cfg(test)]

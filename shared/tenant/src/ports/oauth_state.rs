@@ -3,6 +3,10 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::ids::TeamId;
 
+/// How long after `expires_at` adapters keep a used or expired state, in seconds: long enough
+/// that a replay or a late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
+pub const STATE_GRACE_SECS: i64 = 3600;
+
 /// What is stored with an OAuth `state` between the install page and the redirect back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthStateRecord {
@@ -28,6 +32,9 @@ pub enum StateConsumed {
     AlreadyUsed,
     /// Never issued here (or so old it was purged).
     Unknown,
+    /// Issued, unused and unexpired, but bound to another browser's cookie: NOT consumed, so
+    /// a state lured into someone else's browser stays usable by the browser it belongs to.
+    WrongCookie,
 }
 
 /// Single-use OAuth states. Not tenant-scoped: the tenant is not known before the redirect.
@@ -41,7 +48,15 @@ pub trait OAuthStates: Send + Sync {
     /// [`StoreError::Corrupt`] (it means the random source is broken) and change nothing.
     async fn issue(&self, state: &str, record: &OAuthStateRecord) -> Result<(), StoreError>;
 
-    /// Consumes `state` at unix time `now`. Atomic: of concurrent consumers of one valid state
-    /// exactly one gets `Valid`, the others `AlreadyUsed`.
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError>;
+    /// Consumes `state` at unix time `now` for the browser whose cookie hashes to
+    /// `cookie_hash`. The cookie is checked in the same atomic step as the state: a state whose
+    /// record holds another cookie hash MUST come back `WrongCookie` and stay unconsumed. Of
+    /// concurrent consumers of one valid state with its cookie exactly one gets `Valid`, the
+    /// others `AlreadyUsed`. A replay is `AlreadyUsed` whatever the cookie and the time.
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError>;
 }

@@ -2,18 +2,20 @@
 //!
 //! The writes go in an order where the tenant record is the commit point (`resolve` reads it
 //! first, so nothing written before it is served): tokens (the bundle, then the incoming
-//! webhook credential), installation, tenant record (active), the provisioning job, and the
-//! audit entry last, so that an `install`/`reinstall` entry exists only for an install that
-//! took effect. The token writes are conditional read-modify-writes ([`update_bundle`]), so a
-//! refresh or revocation racing the install is neither undone nor undoes it. When any write
-//! fails, what this attempt wrote is put back the way it was: the previous bundle, webhook,
-//! installation and tenant record on a reinstall, the bundle deleted on a first install. The
-//! token rollbacks are conditional on the version this attempt wrote: if another writer has
-//! written since, its write (made on top of ours) stays, and that is logged. The ports have no delete for tenant records, so a first
-//! install whose tenant record was already written is rolled back to `uninstalled` (not served,
-//! no tokens; the next install completes it), and its installation metadata stays behind
-//! unserved until then. A queued provisioning job of a rolled-back install finds the tenant
-//! not active and is dropped by the worker.
+//! webhook credential), installation, tenant record (installed, conditional on the record
+//! read, keeping an operator's suspension), the provisioning job, and the audit entry last, so
+//! that an `install`/`reinstall` entry exists only for an install that took effect. The token
+//! writes are conditional read-modify-writes ([`update_bundle`]), so a refresh or revocation
+//! racing the install is neither undone nor undoes it. When any write fails, what this attempt
+//! wrote is put back the way it was: the previous bundle, webhook, installation and tenant
+//! record on a reinstall, the bundle deleted on a first install. The token rollbacks are
+//! conditional on the version this attempt wrote, and the tenant record's on the status it
+//! wrote: a later writer's change (a refresh, an operator's suspension) stays, and that is
+//! logged. The ports have no delete for tenant records, so a first install whose tenant record
+//! was already written is rolled back to `uninstalled` (not served, no tokens; the next install
+//! completes it), and its installation metadata stays behind unserved until then. A queued
+//! provisioning job of a rolled-back install finds the tenant not active and is dropped by the
+//! worker.
 
 use tracing::{error, info};
 
@@ -21,7 +23,9 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::credential::{Credential, CredentialId, Provider};
 use crate::ids::TenantId;
 use crate::job::{JobEnvelope, JobKind, SlackContext};
-use crate::model::{Installation, Tenant, TenantStatus};
+#[cfg(doc)]
+use crate::model::TenantStatus;
+use crate::model::{Installation, Tenant};
 use crate::ports::{Backend, Expected, Version, update_bundle, update_credential};
 use crate::secret::{BotToken, Secret, TokenBundle, UserToken};
 
@@ -54,7 +58,6 @@ pub struct Installed {
 
 /// What was there before this attempt, to put back on failure.
 struct Previous {
-    tenant: Option<Tenant>,
     installation: Option<Installation>,
 }
 
@@ -73,7 +76,8 @@ struct Written {
     bundle: Option<TokenWrite<TokenBundle>>,
     webhook: Option<TokenWrite<Credential>>,
     installation: bool,
-    tenant: bool,
+    /// The record written and the one it replaced.
+    tenant: Option<(Tenant, Option<Tenant>)>,
 }
 
 /// Stores an OAuth install (new or repeated) so that it either fully happens or leaves the
@@ -82,7 +86,9 @@ struct Written {
 ///
 /// A reinstall replaces the bot token, the installer's user token and the webhook, updates the
 /// installation (scopes, bot ids), keeps every other user token and credential, and keeps the
-/// tenant's plan and creation time (its members are not touched).
+/// tenant's plan, creation time and status as far as an operator set it: a suspended tenant
+/// stays suspended ([`TenantStatus::on_install`]; only `resume` lifts it). Its members are not
+/// touched.
 pub async fn oauth_install(
     backend: &Backend,
     install: OAuthInstall,
@@ -92,48 +98,14 @@ pub async fn oauth_install(
     let id = install.installation.tenant.clone();
     // Reads first: a failure here has written nothing.
     let previous = Previous {
-        tenant: backend.tenants.get(&id).await?,
         installation: backend.tenants.get_installation(&id).await?,
     };
-    let reinstall = previous.tenant.is_some();
     let installer = install.installation.installer.clone();
-    let tenant = match &previous.tenant {
-        Some(existing) => Tenant {
-            name: install.name,
-            status: TenantStatus::Active,
-            updated_at: now,
-            ..existing.clone()
-        },
-        None => Tenant::new(id.clone(), install.name, now),
-    };
-    let job = JobEnvelope::new(
-        id.clone(),
-        JobKind::Provision(crate::job::Provision {
-            installer: installer.clone(),
-            reinstall,
-        }),
-        SlackContext {
-            user: installer.clone(),
-            ..SlackContext::default()
-        },
-        now_ms,
+    let scopes = format!(
+        "bot scopes: {}; user scopes: {}",
+        install.installation.bot_scopes.join(","),
+        install.installation.user_scopes.join(",")
     );
-    let event = AuditEvent {
-        actor: installer
-            .as_ref()
-            .map_or_else(|| "slack".to_owned(), |u| format!("slack:{u}")),
-        action: if reinstall {
-            AuditAction::Reinstall
-        } else {
-            AuditAction::Install
-        },
-        detail: format!(
-            "bot scopes: {}; user scopes: {}",
-            install.installation.bot_scopes.join(","),
-            install.installation.user_scopes.join(",")
-        ),
-        at: now,
-    };
 
     let mut written = Written::default();
     let webhook_id = CredentialId::tenant_wide(id.clone(), Provider::SlackIncomingWebhook);
@@ -174,24 +146,63 @@ pub async fn oauth_install(
             .put_installation(&install.installation)
             .await?;
         written.installation = true;
-        backend.tenants.put(&tenant).await?;
-        written.tenant = true;
+        let (tenant, replaced) = super::commit_install(backend, &id, install.name, now).await?;
+        written.tenant = Some((tenant.clone(), replaced.clone()));
+        let reinstall = replaced.is_some();
+        let job = JobEnvelope::new(
+            id.clone(),
+            JobKind::Provision(crate::job::Provision {
+                installer: installer.clone(),
+                reinstall,
+            }),
+            SlackContext {
+                user: installer.clone(),
+                ..SlackContext::default()
+            },
+            now_ms,
+        );
         backend.queue.enqueue(&job).await?;
+        let detail = if tenant.status.is_suspended() {
+            format!("{scopes}; stays suspended")
+        } else {
+            scopes
+        };
+        let event = AuditEvent {
+            actor: installer
+                .as_ref()
+                .map_or_else(|| "slack".to_owned(), |u| format!("slack:{u}")),
+            action: if reinstall {
+                AuditAction::Reinstall
+            } else {
+                AuditAction::Install
+            },
+            detail,
+            at: now,
+        };
         backend.audit.append(&id, event).await?;
-        Ok::<(), TenantError>(())
+        Ok::<_, TenantError>(Installed {
+            tenant,
+            reinstall,
+            job,
+        })
     }
     .await;
-    if let Err(err) = attempt {
-        error!(tenant = %id, error = %err, "install failed part-way; rolling back");
-        roll_back(backend, &id, &previous, &written, now).await;
-        return Err(err);
+    match attempt {
+        Ok(installed) => {
+            info!(
+                tenant = %id,
+                reinstall = installed.reinstall,
+                status = installed.tenant.status.as_str(),
+                "tenant installed through OAuth"
+            );
+            Ok(installed)
+        }
+        Err(err) => {
+            error!(tenant = %id, error = %err, "install failed part-way; rolling back");
+            roll_back(backend, &id, &previous, &written, now).await;
+            Err(err)
+        }
     }
-    info!(tenant = %id, reinstall, "tenant installed through OAuth");
-    Ok(Installed {
-        tenant,
-        reinstall,
-        job,
-    })
 }
 
 /// Puts back what an attempt wrote. Best effort: a store that just failed may fail again, and
@@ -203,18 +214,21 @@ async fn roll_back(
     written: &Written,
     now: i64,
 ) {
-    if written.tenant {
-        let restored = match &previous.tenant {
-            Some(tenant) => backend.tenants.put(tenant).await,
+    // Conditional on the status this attempt wrote: an operator's change made since stays.
+    if let Some((tenant, replaced)) = &written.tenant {
+        let restored = match replaced {
+            Some(before) => backend.tenants.put_if(before, Some(tenant.status)).await,
             None => {
                 backend
                     .tenants
-                    .set_status(id, TenantStatus::Uninstalled, now)
+                    .set_status_if(id, tenant.status, tenant.status.on_uninstall(), now)
                     .await
             }
         };
-        if let Err(err) = restored {
-            error!(tenant = %id, error = %err, "rollback: tenant record not restored");
+        match restored {
+            Ok(true) => {}
+            Ok(false) => error!(tenant = %id, "rollback: tenant record changed meanwhile; kept"),
+            Err(err) => error!(tenant = %id, error = %err, "rollback: tenant record not restored"),
         }
     }
     if written.installation

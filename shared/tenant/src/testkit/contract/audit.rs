@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use super::{expect_eq, ok};
-use crate::audit::{AuditAction, AuditEntry, AuditEvent, GENESIS, verify_chain};
+use crate::audit::{AuditAction, AuditEntry, AuditEvent, ChainError, GENESIS, verify_chain};
 use crate::ports::AuditLog;
 use crate::testkit::{join_all, random_tenant};
 
@@ -17,7 +17,9 @@ fn event(action: AuditAction, detail: &str, at: i64) -> AuditEvent {
 /// [`AuditLog`]: an empty tenant lists nothing; appends get sequence numbers 1..n, link into a
 /// chain that `verify_chain` accepts and come back from `list` exactly as returned by `append`;
 /// 20 concurrent appends to one tenant give 20 entries with distinct sequence numbers and a
-/// valid chain (no fork); `list` shows only the tenant's own entries.
+/// valid chain (no fork); `list` shows only the tenant's own entries. Every entry is sealed:
+/// `verify_seal` accepts the stored seal and refuses a missing one or the seal of an entry
+/// rewritten with a recomputed hash, so `verify_chain` reports the newest entry rewritten.
 pub async fn audit_log(log: &dyn AuditLog) {
     let tenant = random_tenant();
     expect_eq(
@@ -59,9 +61,10 @@ pub async fn audit_log(log: &dyn AuditLog) {
     );
     expect_eq(
         "the stored chain verifies",
-        verify_chain(&tenant, &listed),
+        verify_chain(log, &tenant, &listed).await,
         Ok(()),
     );
+    seals(log, &tenant, &listed).await;
 
     // Concurrent appends to one tenant never fork the chain.
     let busy = random_tenant();
@@ -87,7 +90,7 @@ pub async fn audit_log(log: &dyn AuditLog) {
     expect_eq("20 concurrent appends store 20 entries", listed.len(), 20);
     expect_eq(
         "the chain after concurrent appends verifies (no fork)",
-        verify_chain(&busy, &listed),
+        verify_chain(log, &busy, &listed).await,
         Ok(()),
     );
     let details: BTreeSet<&str> = listed.iter().map(|e| e.detail.as_str()).collect();
@@ -104,5 +107,47 @@ pub async fn audit_log(log: &dyn AuditLog) {
         "the first tenant still has its 5 entries",
         ok("list", log.list(&tenant).await).len(),
         5,
+    );
+}
+
+/// The seals of `listed` (an intact chain of `tenant`), through the port.
+async fn seals(log: &dyn AuditLog, tenant: &crate::TenantId, listed: &[AuditEntry]) {
+    for entry in listed {
+        assert!(
+            !entry.seal.is_empty() && ok("verify_seal", log.verify_seal(entry).await),
+            "contract broken: entry {} is stored without a valid seal",
+            entry.seq
+        );
+    }
+    // The newest entry rewritten with a recomputed plain hash, as someone with write access to
+    // the table could: the links still hold, the seal does not.
+    let mut forged = listed.to_vec();
+    let newest = forged.last_mut().expect("entries to forge");
+    newest.detail = "rewritten".into();
+    newest.hash = newest.compute_hash();
+    expect_eq(
+        "the seal of a rewritten entry does not verify",
+        ok("verify_seal", log.verify_seal(newest).await),
+        false,
+    );
+    let seq = newest.seq;
+    expect_eq(
+        "a chain whose newest entry was rewritten with a recomputed hash is broken",
+        verify_chain(log, tenant, &forged).await,
+        Err(ChainError::Unsealed { seq }),
+    );
+    let newest = forged.last_mut().expect("entries to forge");
+    newest.seal = String::new();
+    expect_eq(
+        "an entry without a seal does not verify",
+        ok("verify_seal", log.verify_seal(newest).await),
+        false,
+    );
+    let mut garbled = listed[0].clone();
+    garbled.seal = "zz".into();
+    expect_eq(
+        "a malformed seal is a refusal, not an error",
+        ok("verify_seal", log.verify_seal(&garbled).await),
+        false,
     );
 }

@@ -1,10 +1,12 @@
 use super::{expect_eq, ok};
 use crate::model::{Plan, Tenant, TenantStatus};
 use crate::ports::{StoreError, TenantDirectory};
-use crate::testkit::{random_enterprise_tenant, random_tenant, sample_installation};
+use crate::testkit::{join_all, random_enterprise_tenant, random_tenant, sample_installation};
 
-/// [`TenantDirectory`]: get/put round trip and replace, `set_status` (and its `NotFound`
-/// without creating anything), `list` ordered by the id's string form, installations.
+/// [`TenantDirectory`]: get/put round trip and replace; the compare-and-sets `put_if` and
+/// `set_status_if` (write only from the state read, `NotFound` and nothing created for a missing
+/// tenant, every status stored), and of racers that read the same record exactly one wins;
+/// `list` ordered by the id's string form; installations.
 pub async fn tenant_directory(dir: &dyn TenantDirectory) {
     let id = random_tenant();
     expect_eq(
@@ -18,23 +20,53 @@ pub async fn tenant_directory(dir: &dyn TenantDirectory) {
         None,
     );
 
-    match dir.set_status(&id, TenantStatus::Suspended, 10).await {
+    match dir
+        .set_status_if(&id, TenantStatus::Active, TenantStatus::Suspended, 10)
+        .await
+    {
         Err(StoreError::NotFound) => {}
         other => panic!(
-            "contract broken: set_status on a missing tenant must be NotFound, got {:?}",
+            "contract broken: set_status_if on a missing tenant must be NotFound, got {:?}",
             other.map_err(|e| e.to_string())
         ),
     }
     expect_eq(
-        "set_status on a missing tenant creates nothing",
+        "put_if expecting a status on a missing tenant writes nothing",
+        ok(
+            "put_if",
+            dir.put_if(
+                &Tenant::new(id.clone(), "Ghost", 10),
+                Some(TenantStatus::Active),
+            )
+            .await,
+        ),
+        false,
+    );
+    expect_eq(
+        "set_status_if and put_if on a missing tenant create nothing",
         ok("get", dir.get(&id).await),
         None,
     );
 
     let mut tenant = Tenant::new(id.clone(), "Acme Corp", 100);
-    ok("put", dir.put(&tenant).await);
     expect_eq(
-        "put then get returns the record",
+        "put_if expecting no record creates it",
+        ok("put_if", dir.put_if(&tenant, None).await),
+        true,
+    );
+    expect_eq(
+        "put_if then get returns the record",
+        ok("get", dir.get(&id).await),
+        Some(tenant.clone()),
+    );
+    let other = Tenant::new(id.clone(), "Someone else", 110);
+    expect_eq(
+        "put_if expecting no record does not replace one",
+        ok("put_if", dir.put_if(&other, None).await),
+        false,
+    );
+    expect_eq(
+        "a refused put_if changes nothing",
         ok("get", dir.get(&id).await),
         Some(tenant.clone()),
     );
@@ -49,23 +81,149 @@ pub async fn tenant_directory(dir: &dyn TenantDirectory) {
         Some(tenant.clone()),
     );
 
-    ok(
-        "set_status",
-        dir.set_status(&id, TenantStatus::Suspended, 200).await,
+    expect_eq(
+        "set_status_if from a status the tenant is not in writes nothing",
+        ok(
+            "set_status_if",
+            dir.set_status_if(&id, TenantStatus::Suspended, TenantStatus::Active, 160)
+                .await,
+        ),
+        false,
     );
-    let want = Tenant {
+    expect_eq(
+        "a refused set_status_if changes nothing",
+        ok("get", dir.get(&id).await),
+        Some(tenant.clone()),
+    );
+    expect_eq(
+        "set_status_if from the status read writes",
+        ok(
+            "set_status_if",
+            dir.set_status_if(&id, TenantStatus::Active, TenantStatus::Suspended, 200)
+                .await,
+        ),
+        true,
+    );
+    let suspended = Tenant {
         status: TenantStatus::Suspended,
         updated_at: 200,
         ..tenant.clone()
     };
     expect_eq(
-        "set_status changes status and updated_at only",
+        "set_status_if changes status and updated_at only",
         ok("get", dir.get(&id).await),
-        Some(want),
+        Some(suspended.clone()),
     );
+    let renamed = Tenant {
+        name: "Acme Inc".into(),
+        updated_at: 210,
+        ..suspended.clone()
+    };
+    expect_eq(
+        "put_if expecting a status the tenant left writes nothing",
+        ok(
+            "put_if",
+            dir.put_if(&renamed, Some(TenantStatus::Active)).await,
+        ),
+        false,
+    );
+    expect_eq(
+        "put_if expecting the stored status replaces the record",
+        ok(
+            "put_if",
+            dir.put_if(&renamed, Some(TenantStatus::Suspended)).await,
+        ),
+        true,
+    );
+    expect_eq(
+        "put_if wrote the whole record",
+        ok("get", dir.get(&id).await),
+        Some(renamed),
+    );
+    for status in TenantStatus::ALL {
+        let from = ok("get", dir.get(&id).await).map(|t| t.status);
+        let from = from.unwrap_or(TenantStatus::Active);
+        ok(
+            "set_status_if",
+            dir.set_status_if(&id, from, status, 300).await,
+        );
+        expect_eq(
+            "every status round-trips",
+            ok("get", dir.get(&id).await).map(|t| t.status),
+            Some(status),
+        );
+    }
 
+    races(dir).await;
     list_is_ordered(dir, tenant.id.clone()).await;
     installations(dir).await;
+}
+
+/// Racers that read the same record: exactly one compare-and-set wins, whatever the mix.
+async fn races(dir: &dyn TenantDirectory) {
+    const RACERS: usize = 16;
+    // First installs of one new tenant: one creates it.
+    let id = random_tenant();
+    let creates = join_all(
+        (0..RACERS)
+            .map(|i| {
+                let tenant = Tenant::new(id.clone(), format!("racer {i}"), 1);
+                async move { dir.put_if(&tenant, None).await }
+            })
+            .collect(),
+    )
+    .await;
+    let won = creates.into_iter().map(|r| ok("put_if", r)).filter(|w| *w);
+    expect_eq("of concurrent creates exactly one wins", won.count(), 1);
+
+    // Suspends, uninstalls and whole-record writes, all from `Active` and each changing the
+    // status, so a second winner would have written over a status it never read.
+    let stored = ok("get", dir.get(&id).await).expect("the racers created the tenant");
+    let writes = join_all(
+        (0..RACERS)
+            .map(|i| {
+                let stored = stored.clone();
+                async move {
+                    match i % 3 {
+                        0 => {
+                            dir.set_status_if(
+                                &stored.id,
+                                TenantStatus::Active,
+                                TenantStatus::Suspended,
+                                2,
+                            )
+                            .await
+                        }
+                        1 => {
+                            dir.set_status_if(
+                                &stored.id,
+                                TenantStatus::Active,
+                                TenantStatus::Uninstalled,
+                                2,
+                            )
+                            .await
+                        }
+                        _ => {
+                            let renamed = Tenant {
+                                name: format!("racer {i}"),
+                                status: TenantStatus::UninstalledSuspended,
+                                updated_at: 2,
+                                ..stored.clone()
+                            };
+                            dir.put_if(&renamed, Some(TenantStatus::Active)).await
+                        }
+                    }
+                }
+            })
+            .collect(),
+    )
+    .await;
+    let won = writes.into_iter().map(|r| ok("race", r)).filter(|w| *w);
+    expect_eq(
+        "of concurrent compare-and-sets from one read exactly one wins",
+        won.count(),
+        1,
+    );
 }
 
 async fn list_is_ordered(dir: &dyn TenantDirectory, first: crate::TenantId) {

@@ -175,12 +175,12 @@ async fn reads_see_nothing(
     );
     match backend
         .tenants
-        .set_status(b, TenantStatus::Suspended, 300)
+        .set_status_if(b, TenantStatus::Active, TenantStatus::Suspended, 300)
         .await
     {
         Err(StoreError::NotFound) => {}
         other => panic!(
-            "contract broken: set_status of {b} must be NotFound while only A exists, got {:?}",
+            "contract broken: set_status_if of {b} must be NotFound while only A exists, got {:?}",
             other.map_err(|e| e.to_string())
         ),
     }
@@ -266,12 +266,16 @@ async fn writes_leave_a_alone(
             .put(&Tenant::new(b.clone(), "Tenant B", 200))
             .await,
     );
-    ok(
-        "set_status",
-        backend
-            .tenants
-            .set_status(b, TenantStatus::Uninstalled, 300)
-            .await,
+    expect_eq(
+        &format!("{b}'s own set_status_if writes"),
+        ok(
+            "set_status_if",
+            backend
+                .tenants
+                .set_status_if(b, TenantStatus::Active, TenantStatus::Uninstalled, 300)
+                .await,
+        ),
+        true,
     );
     ok(
         "put_installation",

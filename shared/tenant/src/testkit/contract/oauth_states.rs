@@ -4,6 +4,9 @@ use super::{expect_eq, ok};
 use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
 use crate::testkit::{join_all, random_suffix, team};
 
+/// The hash of the cookie of the browser the suite's states are bound to.
+const COOKIE: &str = "5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ff";
+
 /// Lifetime of the states this suite issues, in seconds.
 const TTL: i64 = 600;
 
@@ -14,14 +17,15 @@ fn fresh_state() -> String {
 
 fn record(now: i64, with_team: bool) -> OAuthStateRecord {
     OAuthStateRecord {
-        cookie_hash: crate::testkit::random_suffix(64).to_lowercase(),
+        cookie_hash: COOKIE.to_owned(),
         team: with_team.then(|| team(&format!("T{}", random_suffix(9)))),
         created_at: now,
         expires_at: now + TTL,
     }
 }
 
-/// [`OAuthStates`]: a state is `Valid` once (with its record), `AlreadyUsed` after (also past
+/// [`OAuthStates`]: a state is `Valid` once (with its record) for its own cookie, `WrongCookie`
+/// and left unconsumed for another one, `AlreadyUsed` after (also past
 /// its expiry: a replay is reported as one), `Expired` from `expires_at` on (and an expired
 /// state stays unconsumed), `Unknown` if never issued; of 20 concurrent consumers exactly one
 /// gets `Valid`; issuing an existing value is `Corrupt` and changes nothing.
@@ -39,17 +43,20 @@ pub async fn oauth_states(states: &dyn OAuthStates) {
     ok("issue", states.issue(&state, &issued).await);
     expect_eq(
         "the first consume before expiry is Valid with the record",
-        ok("consume", states.consume(&state, t0 + 1).await),
+        ok("consume", states.consume(&state, COOKIE, t0 + 1).await),
         StateConsumed::Valid(issued.clone()),
     );
     expect_eq(
         "a second consume is AlreadyUsed",
-        ok("consume", states.consume(&state, t0 + 2).await),
+        ok("consume", states.consume(&state, COOKIE, t0 + 2).await),
         StateConsumed::AlreadyUsed,
     );
     expect_eq(
         "a replay after expiry is still AlreadyUsed",
-        ok("consume", states.consume(&state, t0 + TTL + 5).await),
+        ok(
+            "consume",
+            states.consume(&state, COOKIE, t0 + TTL + 5).await,
+        ),
         StateConsumed::AlreadyUsed,
     );
 
@@ -59,7 +66,10 @@ pub async fn oauth_states(states: &dyn OAuthStates) {
     ok("issue", states.issue(&plain, &no_team).await);
     expect_eq(
         "a record without a team comes back as issued",
-        ok("consume", states.consume(&plain, t0 + TTL - 1).await),
+        ok(
+            "consume",
+            states.consume(&plain, COOKIE, t0 + TTL - 1).await,
+        ),
         StateConsumed::Valid(no_team),
     );
 
@@ -68,35 +78,71 @@ pub async fn oauth_states(states: &dyn OAuthStates) {
     ok("issue", states.issue(&late, &record(t0, false)).await);
     expect_eq(
         "consume at expires_at is Expired",
-        ok("consume", states.consume(&late, t0 + TTL).await),
+        ok("consume", states.consume(&late, COOKIE, t0 + TTL).await),
         StateConsumed::Expired,
     );
     expect_eq(
         "an expired state stays Expired (not AlreadyUsed)",
-        ok("consume", states.consume(&late, t0 + TTL + 60).await),
+        ok(
+            "consume",
+            states.consume(&late, COOKIE, t0 + TTL + 60).await,
+        ),
         StateConsumed::Expired,
     );
 
     expect_eq(
         "a state never issued is Unknown",
-        ok("consume", states.consume(&fresh_state(), t0).await),
+        ok("consume", states.consume(&fresh_state(), COOKIE, t0).await),
         StateConsumed::Unknown,
     );
     expect_eq(
         "a state differing in case from an issued one is Unknown",
-        ok("consume", states.consume(&state.to_uppercase(), t0).await),
+        ok(
+            "consume",
+            states.consume(&state.to_uppercase(), COOKIE, t0).await,
+        ),
         StateConsumed::Unknown,
     );
 
+    wrong_cookie(states, t0).await;
     concurrent_consumers(states, t0).await;
     duplicates(states, t0, &state).await;
+}
+
+/// A state presented with another browser's cookie is refused and NOT consumed: the browser
+/// it belongs to can still use it.
+async fn wrong_cookie(states: &dyn OAuthStates, t0: i64) {
+    let state = fresh_state();
+    let issued = record(t0, false);
+    ok("issue", states.issue(&state, &issued).await);
+    let other = "0".repeat(64);
+    expect_eq(
+        "a state with another browser's cookie is WrongCookie",
+        ok("consume", states.consume(&state, &other, t0 + 1).await),
+        StateConsumed::WrongCookie,
+    );
+    expect_eq(
+        "a refused cookie leaves the state usable by its own browser",
+        ok("consume", states.consume(&state, COOKIE, t0 + 2).await),
+        StateConsumed::Valid(issued),
+    );
+    expect_eq(
+        "a replay with another cookie is still AlreadyUsed",
+        ok("consume", states.consume(&state, &other, t0 + 3).await),
+        StateConsumed::AlreadyUsed,
+    );
 }
 
 async fn concurrent_consumers(states: &dyn OAuthStates, t0: i64) {
     let state = fresh_state();
     let issued = record(t0, true);
     ok("issue", states.issue(&state, &issued).await);
-    let answers = join_all((0..20).map(|_| states.consume(&state, t0 + 1)).collect()).await;
+    let answers = join_all(
+        (0..20)
+            .map(|_| states.consume(&state, COOKIE, t0 + 1))
+            .collect(),
+    )
+    .await;
     let answers: Vec<StateConsumed> = answers.into_iter().map(|a| ok("consume", a)).collect();
     let valid: Vec<&StateConsumed> = answers
         .iter()
@@ -134,7 +180,7 @@ async fn duplicates(states: &dyn OAuthStates, t0: i64, used: &str) {
     }
     expect_eq(
         "a refused duplicate leaves the first record in place",
-        ok("consume", states.consume(&state, t0 + 10).await),
+        ok("consume", states.consume(&state, COOKIE, t0 + 10).await),
         StateConsumed::Valid(first),
     );
     // Re-issuing a used state must not make it usable again.
@@ -147,7 +193,7 @@ async fn duplicates(states: &dyn OAuthStates, t0: i64, used: &str) {
     );
     expect_eq(
         "a used state stays used after a refused re-issue",
-        ok("consume", states.consume(used, t0 + 3).await),
+        ok("consume", states.consume(used, COOKIE, t0 + 3).await),
         StateConsumed::AlreadyUsed,
     );
 }

@@ -133,11 +133,10 @@ pub(crate) fn lock<'a, T>(
 /// and benchmarks) have no need for.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// Unix milliseconds of a `SystemTime` (0 before the epoch).
+/// Unix milliseconds of a `SystemTime` ([`crate::time::unix_ms`]), as the memory maps keep
+/// them.
 pub(crate) fn unix_ms(t: SystemTime) -> u128 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis()
+    u128::try_from(crate::time::unix_ms(t)).unwrap_or(0)
 }
 
 /// An adapter for every port that always fails with [`StoreError::Unavailable`]: put it in a
@@ -157,7 +156,16 @@ impl TenantDirectory for Down {
     async fn put(&self, _: &Tenant) -> Result<(), StoreError> {
         down()
     }
-    async fn set_status(&self, _: &TenantId, _: TenantStatus, _: i64) -> Result<(), StoreError> {
+    async fn put_if(&self, _: &Tenant, _: Option<TenantStatus>) -> Result<bool, StoreError> {
+        down()
+    }
+    async fn set_status_if(
+        &self,
+        _: &TenantId,
+        _: TenantStatus,
+        _: TenantStatus,
+        _: i64,
+    ) -> Result<bool, StoreError> {
         down()
     }
     async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
@@ -298,7 +306,7 @@ impl OAuthStates for Down {
     async fn issue(&self, _: &str, _: &OAuthStateRecord) -> Result<(), StoreError> {
         down()
     }
-    async fn consume(&self, _: &str, _: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(&self, _: &str, _: &str, _: i64) -> Result<StateConsumed, StoreError> {
         down()
     }
 }
@@ -309,6 +317,9 @@ impl AuditLog for Down {
         down()
     }
     async fn list(&self, _: &TenantId) -> Result<Vec<AuditEntry>, StoreError> {
+        down()
+    }
+    async fn verify_seal(&self, _: &AuditEntry) -> Result<bool, StoreError> {
         down()
     }
 }

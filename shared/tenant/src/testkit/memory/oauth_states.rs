@@ -7,9 +7,7 @@ use sha2::{Digest, Sha256};
 use super::{Switch, lock};
 use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
 
-/// How long after `expires_at` a state is kept (so a replay or a late redirect is told apart
-/// from a state never issued), in seconds.
-pub const STATE_GRACE_SECS: i64 = 3600;
+pub use crate::ports::STATE_GRACE_SECS;
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -78,7 +76,12 @@ impl OAuthStates for MemoryOAuthStates {
         Ok(())
     }
 
-    async fn consume(&self, state: &str, now: i64) -> Result<StateConsumed, StoreError> {
+    async fn consume(
+        &self,
+        state: &str,
+        cookie_hash: &str,
+        now: i64,
+    ) -> Result<StateConsumed, StoreError> {
         self.switch.check(WHAT)?;
         let mut states = lock(&self.states, WHAT)?;
         let Some(entry) = states.get_mut(&state_key(state)) else {
@@ -90,6 +93,9 @@ impl OAuthStates for MemoryOAuthStates {
         }
         if now >= entry.record.expires_at {
             return Ok(StateConsumed::Expired);
+        }
+        if entry.record.cookie_hash != cookie_hash {
+            return Ok(StateConsumed::WrongCookie);
         }
         entry.used = true;
         Ok(StateConsumed::Valid(entry.record.clone()))

@@ -32,18 +32,36 @@ impl TenantDirectory for MemoryTenants {
         Ok(())
     }
 
-    async fn set_status(
+    async fn put_if(
+        &self,
+        tenant: &Tenant,
+        expected: Option<TenantStatus>,
+    ) -> Result<bool, StoreError> {
+        self.switch.check(WHAT)?;
+        let mut tenants = lock(&self.tenants, WHAT)?;
+        if tenants.get(&tenant.id).map(|t| t.status) != expected {
+            return Ok(false);
+        }
+        tenants.insert(tenant.id.clone(), tenant.clone());
+        Ok(true)
+    }
+
+    async fn set_status_if(
         &self,
         id: &TenantId,
-        status: TenantStatus,
+        expected: TenantStatus,
+        new: TenantStatus,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.switch.check(WHAT)?;
         let mut tenants = lock(&self.tenants, WHAT)?;
         let tenant = tenants.get_mut(id).ok_or(StoreError::NotFound)?;
-        tenant.status = status;
+        if tenant.status != expected {
+            return Ok(false);
+        }
+        tenant.status = new;
         tenant.updated_at = now;
-        Ok(())
+        Ok(true)
     }
 
     async fn list(&self) -> Result<Vec<Tenant>, StoreError> {

@@ -2,7 +2,7 @@
 //! the memory adapters can show: the raw state is not a key, tampering is caught, switches.
 
 use super::MemoryStores;
-use crate::audit::{AuditAction, AuditEvent, ChainError, verify_chain};
+use crate::audit::{AuditAction, AuditEvent, ChainError, verify_chain, verify_links};
 use crate::ports::{AuditLog, OAuthStateRecord, OAuthStates, StoreError};
 use crate::testkit::{contract, random_tenant};
 
@@ -66,8 +66,37 @@ async fn tampering_with_a_stored_entry_is_caught_by_verify_chain() {
     );
     let listed = stores.audit.list(&tenant).await.unwrap();
     assert_eq!(
-        verify_chain(&tenant, &listed),
+        verify_chain(stores.audit.as_ref(), &tenant, &listed).await,
         Err(ChainError::Edited { seq: 2 })
+    );
+}
+
+#[tokio::test]
+async fn the_newest_entry_rewritten_with_a_recomputed_hash_is_caught_by_its_seal() {
+    let stores = MemoryStores::new();
+    let tenant = random_tenant();
+    for i in 0..3 {
+        let event = AuditEvent {
+            actor: "operator".into(),
+            action: AuditAction::Suspend,
+            detail: format!("step {i}"),
+            at: i,
+        };
+        stores.audit.append(&tenant, event).await.unwrap();
+    }
+    assert!(stores.audit.tamper(&tenant, 3, |e| {
+        e.actor = "nobody".into();
+        e.hash = e.compute_hash();
+    }));
+    let listed = stores.audit.list(&tenant).await.unwrap();
+    assert_eq!(
+        verify_links(&tenant, &listed),
+        Ok(()),
+        "a plain hash chain is fooled"
+    );
+    assert_eq!(
+        verify_chain(stores.audit.as_ref(), &tenant, &listed).await,
+        Err(ChainError::Unsealed { seq: 3 })
     );
 }
 
@@ -80,7 +109,7 @@ async fn switched_off_adapters_are_unavailable() {
     stores.audit.switch.set_down(true);
     stores.members.switch.set_down(true);
     assert!(matches!(
-        backend.oauth_states.consume("x", 0).await,
+        backend.oauth_states.consume("x", "", 0).await,
         Err(StoreError::Unavailable(_))
     ));
     assert!(matches!(

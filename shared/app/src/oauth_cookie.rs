@@ -1,4 +1,5 @@
-//! The OAuth `state` and the browser cookie it is bound to.
+//! The OAuth `state` and the browser cookie it is bound to: issued by the install function,
+//! checked by the OAuth redirect (and by the connectors' OAuth flows to come).
 //!
 //! The state is 32 random bytes from the OS (256 bits), base64url without padding. The cookie
 //! value is the state itself, as Bolt does: the redirect must come back in the browser that

@@ -1,12 +1,13 @@
-//! The look of the install flow's pages (install, success, every error): one layout, one
-//! stylesheet, and the headers every such page gets.
+//! The look of the browser-facing pages (the install page, OAuth success and every error, and
+//! the connectors' pages to come): one layout, one stylesheet, one HTML escape, and the headers
+//! every such page gets. Shared here so that no function crate depends on another.
 //!
 //! Headers: `no-store` (a page may carry a fresh state), a CSP that allows only our inline
 //! styles (no scripts at all), no framing (clickjacking of the "Add to Slack" button), and
 //! `Referrer-Policy: no-referrer` so the `code` and `state` in the redirect URL never leak to
 //! a site a page links to.
 
-use app::HttpResponse;
+use crate::HttpResponse;
 use http::{HeaderValue, StatusCode, header};
 
 /// The product's name on every page.
