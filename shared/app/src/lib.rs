@@ -5,6 +5,8 @@ pub mod clock;
 pub mod http_io;
 pub mod ingress;
 pub mod lambda;
+pub mod refreshing;
+pub mod secrets;
 pub mod telemetry;
 pub mod wiring;
 
