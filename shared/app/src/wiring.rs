@@ -50,13 +50,13 @@ pub struct SlackSettings {
     /// Prefix every response_url must have (`SLACK_RESPONSE_URL_BASE`,
     /// default `https://hooks.slack.com/`).
     pub response_url_base: String,
-    /// OAuth client id (`SLACK_CLIENT_ID`, or the app secret on AWS).
+    /// OAuth client id (`SLACK_CLIENT_ID`; on AWS the `SlackClientId` parameter: not a secret).
     pub client_id: Option<String>,
-    /// OAuth client secret (`SLACK_CLIENT_SECRET`, or the app secret on AWS).
+    /// OAuth client secret (`SLACK_CLIENT_SECRET`, or on AWS the secret at `CLIENT_SECRET_ARN`).
     pub client_secret: Option<Secret>,
     /// The install flow: scopes, Slack's authorize URL, our public base URL.
     pub install: InstallSettings,
-    /// The operator API's bearer key (`ADMIN_API_KEY`, or the app secret's `admin_api_key` on
+    /// The operator API's bearer key (`ADMIN_API_KEY`, or the secret at `ADMIN_KEY_ARN` on
     /// AWS). Not a Slack setting, but carried here because these settings are what wiring hands
     /// every process. `None`: the admin API answers 503.
     pub admin_api_key: Option<Secret>,
