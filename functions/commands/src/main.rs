@@ -1,7 +1,6 @@
 //! The commands Lambda (POST /slack/commands and /slack/interactions): wiring only; the handler
 //! is in lib.rs.
 
-use app::refreshing::gate;
 use app::wiring;
 use app::{Clock, telemetry};
 use commands::CommandsHandler;
@@ -14,11 +13,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let (wired, secrets) = wiring::wire_from_env().await?;
     let backend = wired.backend;
     let handler = secrets
-        .refreshing(move |slack| {
-            let built = slack
-                .verifier()
-                .map(|verifier| CommandsHandler::new(backend.clone(), verifier, Clock::system()));
-            gate("commands", built)
+        .verified("commands", move |verifier| {
+            CommandsHandler::new(backend.clone(), verifier, Clock::system())
         })
         .await;
     app::lambda::run_http(handler).await

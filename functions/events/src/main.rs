@@ -1,6 +1,5 @@
 //! The events Lambda (POST /slack/events): wiring only; the handler is in lib.rs.
 
-use app::refreshing::gate;
 use app::wiring;
 use app::{Clock, telemetry};
 use events::EventsHandler;
@@ -13,11 +12,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let (wired, secrets) = wiring::wire_from_env().await?;
     let backend = wired.backend;
     let handler = secrets
-        .refreshing(move |slack| {
-            let built = slack
-                .verifier()
-                .map(|verifier| EventsHandler::new(backend.clone(), verifier, Clock::system()));
-            gate("events", built)
+        .verified("events", move |verifier| {
+            EventsHandler::new(backend.clone(), verifier, Clock::system())
         })
         .await;
     app::lambda::run_http(handler).await

@@ -6,21 +6,29 @@ use aws_sdk_dynamodb::types::TimeToLiveStatus;
 use aws_sdk_sqs::types::QueueAttributeName;
 use bootstrap::{Definitions, Names, create_all};
 
-#[tokio::test]
-async fn resources_match_the_template_and_a_rerun_reuses_them() {
+/// moto's SDK configuration and a prefix no other test uses, or `None` (said loudly) without
+/// `AWS_ENDPOINT_URL`.
+async fn moto(tag: &str) -> Option<(aws_config::SdkConfig, Names)> {
     let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
         eprintln!(
             "SKIPPED bootstrap moto test: AWS_ENDPOINT_URL is not set \
              (run through scripts/aws-env.sh)"
         );
-        return;
+        return None;
     };
-    let sdk = bootstrap::sdk_config(&endpoint).await;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    let names = Names::new(format!("b-{}-{nanos}", std::process::id())).unwrap();
+    let names = Names::new(format!("{tag}-{}-{nanos}", std::process::id())).unwrap();
+    Some((bootstrap::sdk_config(&endpoint).await, names))
+}
+
+#[tokio::test]
+async fn resources_match_the_template_and_a_rerun_reuses_them() {
+    let Some((sdk, names)) = moto("b").await else {
+        return;
+    };
     let created = create_all(&sdk, &names).await.unwrap();
     let defs = Definitions::from_template().unwrap();
 
@@ -117,16 +125,9 @@ async fn resources_match_the_template_and_a_rerun_reuses_them() {
 
 #[tokio::test]
 async fn each_app_secret_is_its_own_secret_with_the_templates_initial_value() {
-    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
-        eprintln!("SKIPPED bootstrap app-secret test: AWS_ENDPOINT_URL is not set");
+    let Some((sdk, names)) = moto("s").await else {
         return;
     };
-    let sdk = bootstrap::sdk_config(&endpoint).await;
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let names = Names::new(format!("s-{}-{nanos}", std::process::id())).unwrap();
     let created = create_all(&sdk, &names).await.unwrap();
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
     let value = |arn: String| {

@@ -9,7 +9,7 @@ use tenant::{Backend, Secret};
 use tracing::{error, warn};
 
 use crate::clock::Clock;
-use crate::refreshing::{RefreshPolicy, Refreshing};
+use crate::refreshing::{NotConfigured, RefreshPolicy, Refreshing, gate};
 use crate::secrets::{self, SecretSource, SecretValues, SecretsManagerSource, WeakSecret};
 
 /// A setting is missing or malformed. Names the variable, never its value.
@@ -329,6 +329,18 @@ impl AppSecrets {
             .await
             .map_err(|e| WiringError::SecretSource(crate::ingress::chain(e.as_ref())))?;
         Ok(self.base.with_values(&values))
+    }
+
+    /// The events and commands functions' handler: built from a verifier of the signing
+    /// secret, or answering 503 (logged once per build) when the secret is missing or fails
+    /// the rule of [`crate::secrets`].
+    pub async fn verified<H: Send + Sync + 'static>(
+        self,
+        function: &'static str,
+        build: impl Fn(slack::Verifier) -> H + Send + Sync + 'static,
+    ) -> Refreshing<Result<H, NotConfigured>> {
+        self.refreshing(move |slack| gate(function, slack.verifier().map(&build)))
+            .await
     }
 
     /// A handler (or worker) built from the settings now, and rebuilt when a re-read every
