@@ -7,13 +7,18 @@ use app::{Clock, telemetry};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    // Built once per cold start and shared by every invocation. The admin key comes from
-    // ADMIN_API_KEY or, on AWS, the app secret's optional `admin_api_key`.
-    let (wired, settings) = wiring::wire_from_env().await?;
-    let handler = AdminHandler::new(
-        wired.backend,
-        settings.admin_api_key.as_ref(),
-        Clock::system(),
-    );
+    // Built once per cold start; rebuilt only when a re-read of the admin key (every 5 minutes
+    // at most) finds it changed. A missing or weak key (see app::secrets): /admin answers 503.
+    let (wired, secrets) = wiring::wire_from_env().await?;
+    let backend = wired.backend;
+    let handler = secrets
+        .refreshing(move |slack| {
+            AdminHandler::new(
+                backend.clone(),
+                slack.checked_admin_api_key(),
+                Clock::system(),
+            )
+        })
+        .await;
     app::lambda::run_http(handler).await
 }

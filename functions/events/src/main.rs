@@ -7,8 +7,14 @@ use events::EventsHandler;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    // Built once per cold start and shared by every invocation.
-    let (wired, slack) = wiring::wire_from_env().await?;
-    let verifier = slack.verifier()?;
-    app::lambda::run_http(EventsHandler::new(wired.backend, verifier, Clock::system())).await
+    // Built once per cold start; rebuilt only when a re-read of the signing secret (every
+    // 5 minutes at most) finds it changed. Missing or placeholder secret: 503, logged once.
+    let (wired, secrets) = wiring::wire_from_env().await?;
+    let backend = wired.backend;
+    let handler = secrets
+        .verified("events", move |verifier| {
+            EventsHandler::new(backend.clone(), verifier, Clock::system())
+        })
+        .await;
+    app::lambda::run_http(handler).await
 }

@@ -7,7 +7,9 @@ use install::InstallHandler;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
-    // Built once per cold start and shared by every invocation.
-    let (wired, slack) = wiring::wire_from_env().await?;
-    app::lambda::run_http(InstallHandler::new(wired.backend, &slack, Clock::system())).await
+    // Built once per cold start. This function holds no secret: the OAuth client id
+    // (SLACK_CLIENT_ID) and PUBLIC_BASE_URL are plain settings.
+    let (wired, secrets) = wiring::wire_from_env().await?;
+    let handler = InstallHandler::new(wired.backend, secrets.environment(), Clock::system());
+    app::lambda::run_http(handler).await
 }

@@ -12,20 +12,29 @@ use worker::{JobTiming, Worker};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    // Built once per cold start and shared by every invocation.
-    let (wired, slack) = wiring::wire_from_env().await?;
-    let web = slack.web_api()?;
+    // Built once per cold start; rebuilt only when a re-read of the OAuth client secret (every
+    // 5 minutes at most) finds it changed. Without it, rotating tokens are not refreshed.
+    let (wired, secrets) = wiring::wire_from_env().await?;
+    let web = secrets.environment().web_api()?;
+    let backend = wired.backend;
     // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
-    let mut worker = Worker::new(wired.backend, web, Clock::system()).with_timing(timing)?;
-    if let Some(oauth) = slack.oauth_client()? {
-        worker = worker.with_oauth(oauth);
-    }
-    let worker = Arc::new(worker);
-    let consumer = wired.consumer;
+    let worker = secrets
+        .refreshing(move |slack| {
+            let worker = Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
+            match slack.oauth_client() {
+                Ok(Some(oauth)) => worker.with_oauth(oauth),
+                _ => worker,
+            }
+        })
+        .await;
+    let (worker, consumer) = (Arc::new(worker), wired.consumer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let (worker, consumer) = (Arc::clone(&worker), Arc::clone(&consumer));
-        async move { Ok::<_, Error>(worker.handle_sqs(event.payload, Some(&consumer)).await) }
+        async move {
+            let worker = worker.get().await;
+            Ok::<_, Error>(worker.handle_sqs(event.payload, Some(&consumer)).await)
+        }
     }))
     .await
 }

@@ -10,7 +10,7 @@ use aws_sdk_kms::operation::describe_key::DescribeKeyError;
 use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use crate::template::{Definitions, QueueDef, TableDef, substitute};
+use crate::template::{Definitions, InitialValue, QueueDef, SecretDef, TableDef, substitute};
 use crate::{BootstrapError, Created, Names};
 
 fn aws<E: std::error::Error + Send + Sync + 'static>(
@@ -42,7 +42,11 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
     let queue_url = ensure_queue(&sqs, &defs.queue, stage, &data_key_id, Some(&dlq_arn)).await?;
 
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    let app_secret_arn = ensure_app_secret(&secrets, &defs, names, &data_key_id).await?;
+    let (defs_of, given) = (&defs.app_secrets, &names.app_secrets);
+    let ensure = |def, value| ensure_app_secret(&secrets, def, value, stage, &data_key_id);
+    let signing_secret_arn = ensure(&defs_of.signing_secret, &given.signing_secret).await?;
+    let client_secret_arn = ensure(&defs_of.client_secret, &given.client_secret).await?;
+    let admin_key_arn = ensure(&defs_of.admin_api_key, &given.admin_api_key).await?;
 
     Ok(Created {
         table,
@@ -52,7 +56,9 @@ pub async fn create_all(sdk: &SdkConfig, names: &Names) -> Result<Created, Boots
         key_id,
         data_key_id,
         audit_key_id,
-        app_secret_arn,
+        signing_secret_arn,
+        client_secret_arn,
+        admin_key_arn,
         secret_prefix: substitute(&defs.secret_prefix, stage)?,
     })
 }
@@ -229,17 +235,40 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, Boots
         })
 }
 
+/// Creates one app secret with `given` or the template's initial value; a re-run keeps an
+/// existing secret and replaces its value only when one was given.
 async fn ensure_app_secret(
     secrets: &aws_sdk_secretsmanager::Client,
-    defs: &Definitions,
-    names: &Names,
+    def: &SecretDef,
+    given: &Option<String>,
+    stage: &str,
     data_key_id: &str,
 ) -> Result<String, BootstrapError> {
-    let name = substitute(&defs.app_secret.name, names.prefix())?;
-    let value = names
-        .app_secret_json
-        .clone()
-        .unwrap_or_else(|| defs.app_secret.initial_value.clone());
+    let name = substitute(&def.name, stage)?;
+    let value = match (given, &def.initial) {
+        (Some(value), _) => value.clone(),
+        (None, InitialValue::Literal(value)) => value.clone(),
+        // What GenerateSecretString does on deploy, through the same service.
+        (
+            None,
+            InitialValue::Generated {
+                length,
+                exclude_punctuation,
+            },
+        ) => secrets
+            .get_random_password()
+            .password_length(i64::try_from(*length).unwrap_or(64))
+            .exclude_punctuation(*exclude_punctuation)
+            .include_space(false)
+            .send()
+            .await
+            .map_err(aws("generate app secret"))?
+            .random_password
+            .ok_or(BootstrapError::Incomplete {
+                step: "generate app secret",
+                what: "a password",
+            })?,
+    };
     let created = secrets
         .create_secret()
         .name(&name)
@@ -258,8 +287,7 @@ async fn ensure_app_secret(
                 Some(CreateSecretError::ResourceExistsException(_))
             ) =>
         {
-            // Re-run: keep the secret, replace its value only when one was given.
-            if names.app_secret_json.is_some() {
+            if given.is_some() {
                 secrets
                     .put_secret_value()
                     .secret_id(&name)

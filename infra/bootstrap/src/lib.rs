@@ -1,4 +1,4 @@
-//! Local AWS bootstrap: creates Switchboard's tables (app and audit), job queue + DLQ, KMS keys and app secret on
+//! Local AWS bootstrap: creates Switchboard's tables (app and audit), job queue + DLQ, KMS keys and app secrets on
 //! a local endpoint (moto) from the definitions in template.yaml ([`Definitions`]).
 //!
 //! Used by shared/aws's tests (each test creates its own set under a unique prefix, so tests run
@@ -9,7 +9,7 @@ mod create;
 pub mod template;
 
 pub use create::create_all;
-pub use template::{Definitions, substitute};
+pub use template::{Definitions, InitialValue, substitute};
 
 /// The SDK configuration for a local endpoint: the default credential chain (the dummy keys
 /// `scripts/aws-env.sh` exports), pointed at `endpoint_url`, over hyper and rustls on `ring`
@@ -28,12 +28,42 @@ pub async fn sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
 }
 
 /// Where the created resources' names come from: the template's names with `${Stage}` set to
-/// `prefix` (`switchboard-<prefix>`, `switchboard-<prefix>-jobs`, `switchboard/<prefix>/app`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `prefix` (`switchboard-<prefix>`, `switchboard-<prefix>-jobs`,
+/// `switchboard/<prefix>/slack-signing-secret`, ...), and the app secrets' values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Names {
     prefix: String,
-    /// The app secret's JSON value; the template's placeholders when `None`.
-    pub app_secret_json: Option<String>,
+    /// The app secrets' values; each `None` is the template's initial value (a placeholder,
+    /// or a generated admin key).
+    pub app_secrets: AppSecretValues,
+}
+
+/// Values for the three app secrets. `Debug` shows which are set, never a value.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AppSecretValues {
+    pub signing_secret: Option<String>,
+    pub client_secret: Option<String>,
+    pub admin_api_key: Option<String>,
+}
+
+impl std::fmt::Debug for AppSecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
+        f.debug_struct("AppSecretValues")
+            .field("signing_secret", &set(&self.signing_secret))
+            .field("client_secret", &set(&self.client_secret))
+            .field("admin_api_key", &set(&self.admin_api_key))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Names")
+            .field("prefix", &self.prefix)
+            .field("app_secrets", &self.app_secrets)
+            .finish()
+    }
 }
 
 impl Names {
@@ -51,7 +81,7 @@ impl Names {
         }
         Ok(Self {
             prefix,
-            app_secret_json: None,
+            app_secrets: AppSecretValues::default(),
         })
     }
 
@@ -59,9 +89,9 @@ impl Names {
         &self.prefix
     }
 
-    /// Sets the app secret's value (JSON with signing_secret, client_id, client_secret).
-    pub fn with_app_secret(mut self, json: impl Into<String>) -> Self {
-        self.app_secret_json = Some(json.into());
+    /// Sets the app secrets' values (`None` keeps the template's initial value).
+    pub fn with_app_secrets(mut self, values: AppSecretValues) -> Self {
+        self.app_secrets = values;
         self
     }
 }
@@ -76,17 +106,22 @@ pub struct Created {
     pub dlq_url: String,
     /// The token key (`KMS_KEY_ID`).
     pub key_id: String,
-    /// The at-rest key of the table, queues and app secret.
+    /// The at-rest key of the table, queues and app secrets.
     pub data_key_id: String,
     /// The audit log's HMAC key (`AUDIT_KEY_ID`).
     pub audit_key_id: String,
-    pub app_secret_arn: String,
+    /// `SIGNING_SECRET_ARN`, `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`.
+    pub signing_secret_arn: String,
+    pub client_secret_arn: String,
+    pub admin_key_arn: String,
     /// `SECRET_PREFIX`.
     pub secret_prefix: String,
 }
 
 impl Created {
     /// The environment the functions read (`aws::AwsConfig::from_env`), in a stable order.
+    /// On AWS each function gets only its own secret's ARN; locally one process may run them
+    /// all (`switchboard serve --backend aws`), so all three are here.
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("TABLE_NAME", self.table.clone()),
@@ -96,7 +131,9 @@ impl Created {
             ("KMS_KEY_ID", self.key_id.clone()),
             ("AUDIT_KEY_ID", self.audit_key_id.clone()),
             ("SECRET_PREFIX", self.secret_prefix.clone()),
-            ("APP_SECRET_ARN", self.app_secret_arn.clone()),
+            ("SIGNING_SECRET_ARN", self.signing_secret_arn.clone()),
+            ("CLIENT_SECRET_ARN", self.client_secret_arn.clone()),
+            ("ADMIN_KEY_ARN", self.admin_key_arn.clone()),
         ]
     }
 }

@@ -5,10 +5,10 @@
 
 use std::process::ExitCode;
 
-use bootstrap::{Names, create_all};
+use bootstrap::{AppSecretValues, Names, create_all};
 use clap::Parser;
 
-/// Creates the table, queues, keys and app secret from template.yaml on a local AWS endpoint.
+/// Creates the tables, queues, keys and app secrets from template.yaml on a local AWS endpoint.
 #[derive(Parser, Debug)]
 #[command(name = "switchboard-bootstrap", version)]
 struct Args {
@@ -18,15 +18,18 @@ struct Args {
     /// The AWS endpoint; refuses to run without one so it never touches a real account.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     endpoint_url: String,
-    /// Slack signing secret for the app secret (placeholder if unset).
+    /// Slack signing secret for the signing-secret secret (the template's placeholder if unset).
     #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
     signing_secret: Option<String>,
-    /// Slack OAuth client id for the app secret.
+    /// Slack OAuth client id: not a secret, printed as SLACK_CLIENT_ID for the functions.
     #[arg(long, env = "SLACK_CLIENT_ID")]
     client_id: Option<String>,
-    /// Slack OAuth client secret for the app secret.
+    /// Slack OAuth client secret for the client-secret secret (placeholder if unset).
     #[arg(long, env = "SLACK_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
+    /// The operator API key for the admin-key secret (a generated one if unset).
+    #[arg(long, env = "ADMIN_API_KEY", hide_env_values = true)]
+    admin_api_key: Option<String>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -39,17 +42,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if args.signing_secret.is_some() || args.client_id.is_some() || args.client_secret.is_some() {
-        let placeholder = || "replace-me".to_owned();
-        names = names.with_app_secret(
-            serde_json::json!({
-                "signing_secret": args.signing_secret.unwrap_or_else(placeholder),
-                "client_id": args.client_id.unwrap_or_else(placeholder),
-                "client_secret": args.client_secret.unwrap_or_else(placeholder),
-            })
-            .to_string(),
-        );
-    }
+    names = names.with_app_secrets(AppSecretValues {
+        signing_secret: args.signing_secret,
+        client_secret: args.client_secret,
+        admin_api_key: args.admin_api_key,
+    });
     let sdk = bootstrap::sdk_config(&args.endpoint_url).await;
     match create_all(&sdk, &names).await {
         Ok(created) => {
@@ -59,6 +56,9 @@ async fn main() -> ExitCode {
             );
             for (name, value) in created.env_vars() {
                 println!("export {name}={}", shell_quote(&value));
+            }
+            if let Some(client_id) = &args.client_id {
+                println!("export SLACK_CLIENT_ID={}", shell_quote(client_id));
             }
             ExitCode::SUCCESS
         }

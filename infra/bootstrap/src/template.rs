@@ -16,7 +16,8 @@ pub struct Definitions {
     pub audit_table: TableDef,
     pub queue: QueueDef,
     pub dead_letter_queue: QueueDef,
-    pub app_secret: SecretDef,
+    /// The app's secrets, one per concern (`SigningSecret`, `ClientSecret`, `AdminKey`).
+    pub app_secrets: AppSecretDefs,
     /// `Globals.Function.Environment.Variables.SECRET_PREFIX`, with `${Stage}` still in it.
     pub secret_prefix: String,
     /// `WorkerFunction.Properties.Timeout` (seconds).
@@ -49,8 +50,30 @@ pub struct QueueDef {
 /// `AWS::SecretsManager::Secret` properties bootstrap uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretDef {
+    /// `Name` with `${Stage}` still in it.
     pub name: String,
-    pub initial_value: String,
+    pub initial: InitialValue,
+}
+
+/// How the template fills a secret when it creates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InitialValue {
+    /// `SecretString`: a literal (the `replace-me` placeholders).
+    Literal(String),
+    /// `GenerateSecretString`: a random value of this length, letters and digits only when
+    /// `ExcludePunctuation` (what Secrets Manager's `GetRandomPassword` makes locally).
+    Generated {
+        length: u64,
+        exclude_punctuation: bool,
+    },
+}
+
+/// The three app secrets of the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSecretDefs {
+    pub signing_secret: SecretDef,
+    pub client_secret: SecretDef,
+    pub admin_api_key: SecretDef,
 }
 
 fn bad(what: impl Into<String>) -> BootstrapError {
@@ -134,6 +157,32 @@ fn table(resources: &Value, logical: &str) -> Result<TableDef, BootstrapError> {
     })
 }
 
+fn secret(resources: &Value, logical: &str) -> Result<SecretDef, BootstrapError> {
+    let props = at(resources, &[logical, "Properties"])?;
+    let name = text(at(props, &["Name"])?, &format!("{logical}.Name"))?;
+    let initial = match (props.get("SecretString"), props.get("GenerateSecretString")) {
+        (Some(value), None) => {
+            InitialValue::Literal(text(value, &format!("{logical}.SecretString"))?)
+        }
+        (None, Some(generate)) => InitialValue::Generated {
+            length: number(
+                at(generate, &["PasswordLength"])?,
+                &format!("{logical}.GenerateSecretString.PasswordLength"),
+            )?,
+            exclude_punctuation: generate
+                .get("ExcludePunctuation")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        },
+        _ => {
+            return Err(bad(format!(
+                "{logical} needs exactly one of SecretString and GenerateSecretString"
+            )));
+        }
+    };
+    Ok(SecretDef { name, initial })
+}
+
 fn queue(resources: &Value, logical: &str) -> Result<QueueDef, BootstrapError> {
     let props = at(resources, &[logical, "Properties"])?;
     let optional = |key: &str| -> Result<Option<u64>, BootstrapError> {
@@ -166,10 +215,10 @@ impl Definitions {
             .map_err(|e| bad(format!("template.yaml is not YAML: {e}")))?;
         let resources = at(&doc, &["Resources"])?;
 
-        let secret = at(resources, &["AppSecret", "Properties"])?;
-        let app_secret = SecretDef {
-            name: text(at(secret, &["Name"])?, "AppSecret.Name")?,
-            initial_value: text(at(secret, &["SecretString"])?, "AppSecret.SecretString")?,
+        let app_secrets = AppSecretDefs {
+            signing_secret: secret(resources, "SigningSecret")?,
+            client_secret: secret(resources, "ClientSecret")?,
+            admin_api_key: secret(resources, "AdminKey")?,
         };
 
         let secret_prefix = text(
@@ -195,7 +244,7 @@ impl Definitions {
             audit_table: table(resources, "AuditTable")?,
             queue: queue(resources, "JobQueue")?,
             dead_letter_queue: queue(resources, "DeadLetterQueue")?,
-            app_secret,
+            app_secrets,
             secret_prefix,
             worker_timeout,
         })
@@ -283,15 +332,37 @@ mod tests {
             substitute(&defs.secret_prefix, "dev").unwrap(),
             "switchboard/dev"
         );
+        let names: Vec<String> = [
+            &defs.app_secrets.signing_secret,
+            &defs.app_secrets.client_secret,
+            &defs.app_secrets.admin_api_key,
+        ]
+        .iter()
+        .map(|d| substitute(&d.name, "dev").unwrap())
+        .collect();
         assert_eq!(
-            substitute(&defs.app_secret.name, "dev").unwrap(),
-            "switchboard/dev/app"
+            names,
+            [
+                "switchboard/dev/slack-signing-secret",
+                "switchboard/dev/slack-client-secret",
+                "switchboard/dev/admin-api-key"
+            ]
         );
         assert!(substitute("${AWS::Region}-x", "dev").is_err());
-        let initial: serde_json::Value =
-            serde_json::from_str(&defs.app_secret.initial_value).expect("app secret is JSON");
-        for field in ["signing_secret", "client_id", "client_secret"] {
-            assert!(initial.get(field).is_some(), "app secret lacks {field}");
+    }
+
+    #[test]
+    fn slack_secrets_start_as_placeholders_and_the_admin_key_as_a_long_random_value() {
+        let secrets = defs().app_secrets;
+        for def in [&secrets.signing_secret, &secrets.client_secret] {
+            assert_eq!(def.initial, InitialValue::Literal("replace-me".into()));
+        }
+        match secrets.admin_api_key.initial {
+            InitialValue::Generated {
+                length,
+                exclude_punctuation,
+            } => assert!(length >= 32 && exclude_punctuation),
+            other => panic!("the admin key must be generated, not {other:?}"),
         }
     }
 }

@@ -27,7 +27,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use tokio::sync::mpsc;
 
-const SECRET: &str = "coldstart-signing-secret";
+/// 32+ characters: the functions refuse shorter (or placeholder) signing secrets with 503.
+const SECRET: &str = "coldstart-signing-secret-0123456789";
 
 struct Runtime {
     event: String,
@@ -217,10 +218,6 @@ async fn run_once(binary: &Path, name: &str) -> Run {
         .env("KMS_KEY_ID", "alias/coldstart")
         .env("AUDIT_KEY_ID", "alias/coldstart-audit")
         .env("SECRET_PREFIX", "coldstart")
-        .env(
-            "APP_SECRET_ARN",
-            "arn:aws:secretsmanager:us-east-1:000000000000:secret:coldstart",
-        )
         .env("SLACK_SIGNING_SECRET", SECRET)
         .env("SWITCHBOARD_DATA_DIR", &data_dir)
         .env("LOG_LEVEL", "warn")

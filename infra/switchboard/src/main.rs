@@ -40,7 +40,7 @@ enum Backend {
     /// SQLite file and local key file in SWITCHBOARD_DATA_DIR.
     Local,
     /// DynamoDB, Secrets Manager + KMS and SQS named by TABLE_NAME, QUEUE_URL, KMS_KEY_ID,
-    /// SECRET_PREFIX, APP_SECRET_ARN; AWS_ENDPOINT_URL points it at a local endpoint.
+    /// SECRET_PREFIX (and SIGNING_SECRET_ARN, ...); AWS_ENDPOINT_URL points it at a local endpoint.
     Aws,
 }
 

@@ -18,6 +18,11 @@ impl Clock {
         Self(Arc::new(move || at))
     }
 
+    /// A clock that asks `now` (tests that move time forward).
+    pub fn from_fn(now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now))
+    }
+
     pub fn now(&self) -> SystemTime {
         (self.0)()
     }

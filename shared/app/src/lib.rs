@@ -7,6 +7,8 @@ pub mod ingress;
 pub mod lambda;
 pub mod oauth_cookie;
 pub mod pages;
+pub mod refreshing;
+pub mod secrets;
 pub mod telemetry;
 pub mod wiring;
 

@@ -2,9 +2,15 @@
 //! environment and the backend they run on, built once and reused by every request.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tenant::ports::JobConsumer;
 use tenant::{Backend, Secret};
+use tracing::{error, warn};
+
+use crate::clock::Clock;
+use crate::refreshing::{NotConfigured, RefreshPolicy, Refreshing, gate};
+use crate::secrets::{self, SecretSource, SecretValues, SecretsManagerSource, WeakSecret};
 
 /// A setting is missing or malformed. Names the variable, never its value.
 #[derive(Debug, thiserror::Error)]
@@ -20,9 +26,20 @@ pub enum WiringError {
     NoEmbeddedBackend,
     #[error("AWS backend: {0}")]
     Aws(#[from] aws::ConfigError),
-    #[error("could not load the app's Slack credentials: {0}")]
-    AppSecrets(#[from] aws::AppSecretsError),
+    /// A secret is not usable: the placeholder rule of [`crate::secrets`].
+    #[error("{name} is not usable: {reason}")]
+    Weak {
+        name: &'static str,
+        reason: WeakSecret,
+    },
+    #[error("could not read the app's secrets: {0}")]
+    SecretSource(String),
 }
+
+/// Where the signing secret comes from, as the error names it.
+const SIGNING_SECRET: &str = "the signing secret (SLACK_SIGNING_SECRET or SIGNING_SECRET_ARN)";
+/// Where the admin key comes from, as the log names it.
+const ADMIN_KEY: &str = "the admin API key (ADMIN_API_KEY or ADMIN_KEY_ARN)";
 
 /// The app's Slack settings.
 #[derive(Clone)]
@@ -33,13 +50,13 @@ pub struct SlackSettings {
     /// Prefix every response_url must have (`SLACK_RESPONSE_URL_BASE`,
     /// default `https://hooks.slack.com/`).
     pub response_url_base: String,
-    /// OAuth client id (`SLACK_CLIENT_ID`, or the app secret on AWS).
+    /// OAuth client id (`SLACK_CLIENT_ID`; on AWS the `SlackClientId` parameter: not a secret).
     pub client_id: Option<String>,
-    /// OAuth client secret (`SLACK_CLIENT_SECRET`, or the app secret on AWS).
+    /// OAuth client secret (`SLACK_CLIENT_SECRET`, or on AWS the secret at `CLIENT_SECRET_ARN`).
     pub client_secret: Option<Secret>,
     /// The install flow: scopes, Slack's authorize URL, our public base URL.
     pub install: InstallSettings,
-    /// The operator API's bearer key (`ADMIN_API_KEY`, or the app secret's `admin_api_key` on
+    /// The operator API's bearer key (`ADMIN_API_KEY`, or the secret at `ADMIN_KEY_ARN` on
     /// AWS). Not a Slack setting, but carried here because these settings are what wiring hands
     /// every process. `None`: the admin API answers 503.
     pub admin_api_key: Option<Secret>,
@@ -86,23 +103,72 @@ impl SlackSettings {
         }
     }
 
-    /// The request verifier; fails if the signing secret is missing.
+    /// These settings with the secrets a source read filled in where the environment left
+    /// them unset (a variable set in the environment wins).
+    pub fn with_values(&self, values: &SecretValues) -> Self {
+        let mut merged = self.clone();
+        if merged.signing_secret.is_none() {
+            merged.signing_secret = values
+                .signing_secret
+                .as_ref()
+                .map(|s| s.expose().to_owned());
+        }
+        if merged.client_secret.is_none() {
+            merged.client_secret = values.client_secret.clone();
+        }
+        if merged.admin_api_key.is_none() {
+            merged.admin_api_key = values.admin_api_key.clone();
+        }
+        merged
+    }
+
+    /// The request verifier. Fails if the signing secret is missing or fails the rule of
+    /// [`crate::secrets`] (a placeholder such as `replace-me`, shorter than 32 characters, ...):
+    /// a guessable secret would let anyone forge Slack's requests.
     pub fn verifier(&self) -> Result<slack::Verifier, WiringError> {
         let secret = self
             .signing_secret
             .as_deref()
-            .ok_or(WiringError::Missing("SLACK_SIGNING_SECRET"))?;
+            .ok_or(WiringError::Missing(SIGNING_SECRET))?;
+        secrets::check_strong(secret).map_err(|reason| WiringError::Weak {
+            name: SIGNING_SECRET,
+            reason,
+        })?;
         slack::Verifier::new(secret).map_err(|e| WiringError::Invalid {
-            name: "SLACK_SIGNING_SECRET",
+            name: SIGNING_SECRET,
             reason: e.to_string(),
         })
     }
 
-    /// The OAuth client (token refresh, code exchange), when client id and secret are set.
+    /// The operator API's key if it passes the rule of [`crate::secrets`]; a weak one is
+    /// logged and treated as unset, so `/admin` answers 503 rather than open to a guess.
+    pub fn checked_admin_api_key(&self) -> Option<&Secret> {
+        let key = self.admin_api_key.as_ref()?;
+        match secrets::check_strong(key.expose()) {
+            Ok(()) => Some(key),
+            Err(reason) => {
+                error!(
+                    error = %WiringError::Weak { name: ADMIN_KEY, reason },
+                    "the admin API answers 503 until the key is fixed (docs/deploy.md)"
+                );
+                None
+            }
+        }
+    }
+
+    /// The OAuth client (token refresh, code exchange), when client id and secret are set. A
+    /// placeholder client secret counts as unset (logged).
     pub fn oauth_client(&self) -> Result<Option<slack::oauth::OAuthClient>, WiringError> {
         let (Some(id), Some(secret)) = (&self.client_id, &self.client_secret) else {
             return Ok(None);
         };
+        if let Err(reason) = secrets::check_not_placeholder(secret.expose()) {
+            warn!(
+                error = %WiringError::Weak { name: "the OAuth client secret (SLACK_CLIENT_SECRET or CLIENT_SECRET_ARN)", reason },
+                "OAuth is not configured: installs answer 503 and rotating tokens are not refreshed"
+            );
+            return Ok(None);
+        }
         slack::oauth::OAuthClient::new(&self.api_url, id, secret.clone())
             .map(Some)
             .map_err(|e| WiringError::Invalid {
@@ -231,39 +297,117 @@ impl BackendChoice {
     }
 }
 
-/// Everything a process needs, built once per cold start: the backend and the Slack settings.
-/// On AWS the app's Slack credentials come from the app secret (`APP_SECRET_ARN`), read once
-/// here, unless `SLACK_SIGNING_SECRET` is set (local runs against moto, benchmarks).
-pub async fn wire(choice: BackendChoice) -> Result<(Wired, SlackSettings), WiringError> {
-    let mut slack = SlackSettings::from_env();
-    let wired = match choice {
-        BackendChoice::Local => local_backend()?,
+/// The app's settings from the environment, and where its secrets are re-read from on AWS.
+pub struct AppSecrets {
+    base: SlackSettings,
+    source: Option<Arc<dyn SecretSource>>,
+}
+
+impl AppSecrets {
+    /// Settings that never change (the environment, tests): nothing is re-read.
+    pub fn fixed(settings: SlackSettings) -> Self {
+        Self {
+            base: settings,
+            source: None,
+        }
+    }
+
+    /// Settings from the environment, with the secrets `source` holds filled in.
+    pub fn with_source(base: SlackSettings, source: Arc<dyn SecretSource>) -> Self {
+        Self {
+            base,
+            source: Some(source),
+        }
+    }
+
+    /// What the environment says, before any secret is read (the install function needs
+    /// nothing else).
+    pub fn environment(&self) -> &SlackSettings {
+        &self.base
+    }
+
+    /// Reads the secrets once (`switchboard serve`, which does not re-read them).
+    pub async fn read_once(self) -> Result<SlackSettings, WiringError> {
+        let Some(source) = &self.source else {
+            return Ok(self.base);
+        };
+        let values = source
+            .read()
+            .await
+            .map_err(|e| WiringError::SecretSource(crate::ingress::chain(e.as_ref())))?;
+        Ok(self.base.with_values(&values))
+    }
+
+    /// The events and commands functions' handler: built from a verifier of the signing
+    /// secret, or answering 503 (logged once per build) when the secret is missing or fails
+    /// the rule of [`crate::secrets`].
+    pub async fn verified<H: Send + Sync + 'static>(
+        self,
+        function: &'static str,
+        build: impl Fn(slack::Verifier) -> H + Send + Sync + 'static,
+    ) -> Refreshing<Result<H, NotConfigured>> {
+        self.refreshing(move |slack| gate(function, slack.verifier().map(&build)))
+            .await
+    }
+
+    /// A handler (or worker) built from the settings now, and rebuilt when a re-read every
+    /// [`RefreshPolicy::max_age`] finds the secrets changed: what each function's `main` runs.
+    pub async fn refreshing<T: Send + Sync + 'static>(
+        self,
+        build: impl Fn(&SlackSettings) -> T + Send + Sync + 'static,
+    ) -> Refreshing<T> {
+        Refreshing::start(
+            self.base,
+            self.source,
+            Clock::system(),
+            RefreshPolicy::default(),
+            build,
+        )
+        .await
+    }
+}
+
+/// Everything a process needs, built once per cold start: the backend, the settings, and on
+/// AWS where the app's secrets are read from. Each function's role may read only its own
+/// secret (template.yaml sets `SIGNING_SECRET_ARN`, `CLIENT_SECRET_ARN` or `ADMIN_KEY_ARN`); a
+/// value set in the environment (`SLACK_SIGNING_SECRET`, ...) wins and that secret is not read.
+/// Reading happens in [`AppSecrets::refreshing`] or [`AppSecrets::read_once`], so a missing or
+/// unreadable secret never fails the cold start: the function answers 503 and logs why.
+pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringError> {
+    let base = SlackSettings::from_env();
+    match choice {
+        BackendChoice::Local => Ok((local_backend()?, AppSecrets::fixed(base))),
         BackendChoice::Aws => {
             let config = aws::AwsConfig::from_env()?;
             let sdk = config.load_sdk_config().await;
             let adapters = aws::AwsBackend::new(&config, &sdk);
-            if slack.signing_secret.is_none() {
-                let app = aws::load_app_secrets(adapters.secrets_client(), &config.app_secret_arn)
-                    .await?;
-                slack.signing_secret = Some(app.signing_secret.expose().to_owned());
-                slack.client_id = Some(app.client_id);
-                slack.client_secret = Some(app.client_secret);
-                // ADMIN_API_KEY, when set, wins over the app secret's key.
-                if slack.admin_api_key.is_none() {
-                    slack.admin_api_key = app.admin_api_key;
-                }
-            }
-            Wired {
+            let wired = Wired {
                 backend: adapters.backend(),
                 consumer: adapters.consumer(),
+            };
+            let mut arns = config.app_secrets.clone();
+            if base.signing_secret.is_some() {
+                arns.signing_secret = None;
             }
+            if base.client_secret.is_some() {
+                arns.client_secret = None;
+            }
+            if base.admin_api_key.is_some() {
+                arns.admin_api_key = None;
+            }
+            let secrets = if arns == aws::AppSecretArns::default() {
+                AppSecrets::fixed(base)
+            } else {
+                let source = SecretsManagerSource::new(adapters.secrets_client().clone(), arns);
+                AppSecrets::with_source(base, Arc::new(source))
+            };
+            Ok((wired, secrets))
         }
-    };
-    Ok((wired, slack))
+    }
 }
 
 /// [`wire`] with [`BackendChoice::from_env`]: what every function's `main` calls.
-pub async fn wire_from_env() -> Result<(Wired, SlackSettings), WiringError> {
+pub async fn wire_from_env() -> Result<(Wired, AppSecrets), WiringError> {
     wire(BackendChoice::from_env()?).await
 }
 

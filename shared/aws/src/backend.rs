@@ -80,7 +80,7 @@ impl AwsBackend {
         self.queue.clone()
     }
 
-    /// The Secrets Manager client, for [`crate::load_app_secrets`].
+    /// The Secrets Manager client, for [`crate::read_app_secret`].
     pub fn secrets_client(&self) -> &aws_sdk_secretsmanager::Client {
         &self.secrets
     }

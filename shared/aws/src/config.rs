@@ -5,6 +5,8 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 
+use crate::app_secrets::AppSecretArns;
+
 /// Names and ids of the AWS resources the adapters use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsConfig {
@@ -22,8 +24,9 @@ pub struct AwsConfig {
     pub audit_key_id: String,
     /// Prefix of tenant secret names, `<prefix>/tenants/<tenant>` (`SECRET_PREFIX`).
     pub secret_prefix: String,
-    /// ARN of the app secret with the signing secret and OAuth client (`APP_SECRET_ARN`).
-    pub app_secret_arn: String,
+    /// The app's own secrets this process may read (`SIGNING_SECRET_ARN`, `CLIENT_SECRET_ARN`,
+    /// `ADMIN_KEY_ARN`), each optional: a function gets only the ones its role can read.
+    pub app_secrets: AppSecretArns,
     /// A local endpoint such as moto (`AWS_ENDPOINT_URL`); `None` on AWS.
     pub endpoint_url: Option<String>,
 }
@@ -36,14 +39,13 @@ pub struct ConfigError {
     pub missing: Vec<&'static str>,
 }
 
-const REQUIRED: [&str; 7] = [
+const REQUIRED: [&str; 6] = [
     "TABLE_NAME",
     "AUDIT_TABLE_NAME",
     "QUEUE_URL",
     "KMS_KEY_ID",
     "AUDIT_KEY_ID",
     "SECRET_PREFIX",
-    "APP_SECRET_ARN",
 ];
 
 impl AwsConfig {
@@ -72,7 +74,7 @@ impl AwsConfig {
             kms_key_id: required("KMS_KEY_ID"),
             audit_key_id: required("AUDIT_KEY_ID"),
             secret_prefix: required("SECRET_PREFIX"),
-            app_secret_arn: required("APP_SECRET_ARN"),
+            app_secrets: AppSecretArns::from_lookup(&lookup),
             endpoint_url: get("AWS_ENDPOINT_URL"),
         })
     }
@@ -198,13 +200,12 @@ mod tests {
                 "AUDIT_TABLE_NAME",
                 "KMS_KEY_ID",
                 "AUDIT_KEY_ID",
-                "SECRET_PREFIX",
-                "APP_SECRET_ARN"
+                "SECRET_PREFIX"
             ]
         );
         let text = err.to_string();
         assert!(
-            text.contains("TABLE_NAME") && text.contains("APP_SECRET_ARN"),
+            text.contains("TABLE_NAME") && text.contains("SECRET_PREFIX"),
             "{text}"
         );
         assert!(!text.contains("QUEUE_URL"), "{text}");
@@ -219,10 +220,14 @@ mod tests {
             ("KMS_KEY_ID", "k"),
             ("AUDIT_KEY_ID", "a"),
             ("SECRET_PREFIX", "dev"),
-            ("APP_SECRET_ARN", "arn:app"),
         ];
         let config = AwsConfig::from_lookup(lookup(&vars)).unwrap();
         assert_eq!(config.table_name, "t");
+        assert_eq!(
+            config.app_secrets,
+            AppSecretArns::default(),
+            "no app secret is required: the install function reads none"
+        );
         assert_eq!(config.audit_table_name, "t-audit");
         assert_eq!(config.dlq_url, None);
         assert_eq!(config.endpoint_url, None);
@@ -230,7 +235,12 @@ mod tests {
         let mut more = vars.to_vec();
         more.push(("DLQ_URL", "http://dlq"));
         more.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"));
+        more.push(("SIGNING_SECRET_ARN", "arn:signing"));
         let config = AwsConfig::from_lookup(lookup(&more)).unwrap();
+        assert_eq!(
+            config.app_secrets.signing_secret.as_deref(),
+            Some("arn:signing")
+        );
         assert_eq!(config.dlq_url.as_deref(), Some("http://dlq"));
         assert_eq!(
             config.endpoint_url.as_deref(),

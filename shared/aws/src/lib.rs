@@ -11,7 +11,8 @@
 //! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
 //!   dead-letters after 5 receives.
 //! * [`AwsConfig`] (environment) and [`AwsBackend`] (all of the above, built once), plus
-//!   [`load_app_secrets`] for the signing secret and OAuth client.
+//!   [`read_app_secret`] for the app's own secrets (signing secret, OAuth client secret, admin
+//!   key: one Secrets Manager secret each, [`AppSecretArns`]).
 //!
 //! Driver errors are mapped in [`error`]: throttling to `StoreError::Throttled`, conditional
 //! check failures to each port's domain answer, the rest to `Unavailable` with the cause kept.
@@ -28,8 +29,10 @@ mod queue;
 mod tenant_secret;
 mod vault;
 
-pub use app_secrets::{AppSecrets, AppSecretsError, load_app_secrets, parse_app_secrets};
+pub use app_secrets::{AppSecretArns, AppSecretError, read_app_secret};
 pub use aws_config::SdkConfig;
+/// The Secrets Manager client type, for callers of [`read_app_secret`].
+pub use aws_sdk_secretsmanager::Client as SecretsClient;
 pub use backend::AwsBackend;
 pub use config::{AwsConfig, ConfigError, https_client};
 pub use credentials::KmsCredentials;

@@ -120,9 +120,16 @@ pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, Serve
 
 /// `switchboard serve`: runs until Ctrl-C.
 pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
-    let (wired, slack) = app::wiring::wire(config.backend).await?;
-    if slack.signing_secret.is_none() {
-        eprintln!("{}", crate::config::MISSING_SLACK_HELP);
+    // serve reads the app's secrets once (a devserver restarts to pick up new ones).
+    let (wired, secrets) = app::wiring::wire(config.backend).await?;
+    let slack = secrets.read_once().await?;
+    match slack.verifier() {
+        Err(_) if slack.signing_secret.is_none() => {
+            eprintln!("{}", crate::config::MISSING_SLACK_HELP)
+        }
+        // A placeholder or too short a secret: the same 503s, with the reason.
+        Err(err) => eprintln!("{err}: Slack requests will be answered 503 until it is fixed."),
+        Ok(_) => {}
     }
     let running = start(
         config.addr,

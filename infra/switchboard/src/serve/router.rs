@@ -23,14 +23,14 @@ use tenant::Backend;
 /// message; larger ones are refused by the server with 413 as well.
 const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 
-/// The full router. Without a signing secret the Slack routes answer 503 (and `serve` has
+/// The full router. Without a usable signing secret (see `app::secrets`) the Slack routes answer 503 (and `serve` has
 /// printed what to set) instead of accepting anything unverified. The install routes answer a
 /// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
-    // Without ADMIN_API_KEY the admin handler answers every request 503 itself.
+    // Without ADMIN_API_KEY (or with a weak one) the admin handler answers every request 503.
     let admin = Arc::new(AdminHandler::new(
         backend.clone(),
-        slack.admin_api_key.as_ref(),
+        slack.checked_admin_api_key(),
         clock.clone(),
     ));
     let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
@@ -93,7 +93,7 @@ async fn dispatch<H: HttpHandler>(State(handler): State<Arc<H>>, req: Request) -
 async fn not_configured() -> Response {
     http_io::text(
         StatusCode::SERVICE_UNAVAILABLE,
-        "SLACK_SIGNING_SECRET is not set on this server",
+        "SLACK_SIGNING_SECRET is not set on this server, or is a placeholder",
     )
     .map(Body::from)
     .into_response()

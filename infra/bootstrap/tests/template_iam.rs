@@ -1,0 +1,211 @@
+//! What template.yaml grants, checked as a reviewer would: each function reads only its own app
+//! secret (the install function none), roles hold only the calls their code makes, the audit
+//! table refuses PartiQL and rewrites, the API is throttled, the worker's concurrency reserved,
+//! and `sam build` finds each function's crate and binary.
+
+use serde_yaml_ng::Value;
+
+const FUNCTIONS: [(&str, &str); 6] = [
+    ("InstallFunction", "install"),
+    ("OAuthFunction", "oauth"),
+    ("EventsFunction", "events"),
+    ("CommandsFunction", "commands"),
+    ("AdminFunction", "admin"),
+    ("WorkerFunction", "worker"),
+];
+
+fn template() -> Value {
+    serde_yaml_ng::from_str(bootstrap::template::TEMPLATE).expect("template.yaml is YAML")
+}
+
+fn resource<'a>(doc: &'a Value, logical: &str) -> &'a Value {
+    &doc["Resources"][logical]
+}
+
+/// `!Ref X` as written in the template.
+fn ref_name(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str(),
+        _ => None,
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items.iter().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every (actions, resource) Allow statement of a function's inline policies.
+fn statements(doc: &Value, logical: &str) -> Vec<(Vec<String>, Value)> {
+    let policies = resource(doc, logical)["Properties"]["Policies"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
+    policies
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .map(|s| (strings(&s["Action"]), s["Resource"].clone()))
+        .collect()
+}
+
+fn actions(doc: &Value, logical: &str) -> Vec<String> {
+    statements(doc, logical)
+        .into_iter()
+        .flat_map(|(a, _)| a)
+        .collect()
+}
+
+/// The app secrets a function may `GetSecretValue`, by logical id.
+fn readable_app_secrets(doc: &Value, logical: &str) -> Vec<String> {
+    statements(doc, logical)
+        .into_iter()
+        .filter(|(a, _)| a.iter().any(|a| a == "secretsmanager:GetSecretValue"))
+        .filter_map(|(_, r)| ref_name(&r).map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn each_function_reads_only_its_own_app_secret_and_install_none() {
+    let doc = template();
+    let expected: [(&str, &[&str], &str); 6] = [
+        ("InstallFunction", &[], ""),
+        ("OAuthFunction", &["ClientSecret"], "CLIENT_SECRET_ARN"),
+        ("EventsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
+        ("CommandsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
+        ("AdminFunction", &["AdminKey"], "ADMIN_KEY_ARN"),
+        ("WorkerFunction", &["ClientSecret"], "CLIENT_SECRET_ARN"),
+    ];
+    let globals = &doc["Globals"]["Function"]["Environment"]["Variables"];
+    for var in [
+        "SIGNING_SECRET_ARN",
+        "CLIENT_SECRET_ARN",
+        "ADMIN_KEY_ARN",
+        "APP_SECRET_ARN",
+    ] {
+        assert!(globals.get(var).is_none(), "{var} must not be global");
+    }
+    for (logical, secrets, var) in expected {
+        assert_eq!(readable_app_secrets(&doc, logical), secrets, "{logical}");
+        let env = &resource(&doc, logical)["Properties"]["Environment"]["Variables"];
+        for other in ["SIGNING_SECRET_ARN", "CLIENT_SECRET_ARN", "ADMIN_KEY_ARN"] {
+            assert_eq!(env.get(other).is_some(), other == var, "{logical} {other}");
+        }
+    }
+    let install = actions(&doc, "InstallFunction");
+    assert!(
+        install
+            .iter()
+            .all(|a| !a.starts_with("secretsmanager:") && !a.starts_with("kms:")),
+        "install holds no secret and no key: {install:?}"
+    );
+}
+
+#[test]
+fn roles_hold_only_the_calls_their_code_makes() {
+    let doc = template();
+    let commands = actions(&doc, "CommandsFunction");
+    for absent in ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"] {
+        assert!(!commands.contains(&absent.to_owned()), "commands: {absent}");
+    }
+    let worker = actions(&doc, "WorkerFunction");
+    for absent in [
+        "secretsmanager:CreateSecret",
+        "secretsmanager:RestoreSecret",
+        "secretsmanager:DeleteSecret",
+        "sqs:SendMessage",
+    ] {
+        assert!(!worker.contains(&absent.to_owned()), "worker: {absent}");
+    }
+    // Scan reads every partition: only the admin function lists tenants.
+    for (logical, _) in FUNCTIONS {
+        let has_scan = actions(&doc, logical).contains(&"dynamodb:Scan".to_owned());
+        assert_eq!(has_scan, logical == "AdminFunction", "{logical}");
+        assert!(
+            !actions(&doc, logical)
+                .iter()
+                .any(|a| a.starts_with("dynamodb:PartiQL")),
+            "{logical}"
+        );
+    }
+}
+
+#[test]
+fn the_audit_table_refuses_partiql_and_rewrites_to_everyone() {
+    let doc = template();
+    let policy = &resource(&doc, "AuditTable")["Properties"]["ResourcePolicy"]["PolicyDocument"];
+    let unconditional: Vec<String> = policy["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Effect"] == "Deny" && s.get("Condition").is_none())
+        .flat_map(|s| strings(&s["Action"]))
+        .collect();
+    for action in [
+        "dynamodb:PartiQL*",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    ] {
+        assert!(unconditional.contains(&action.to_owned()), "{action}");
+    }
+    // Writers are named function roles, not every role whose name starts with the stack's.
+    let text = serde_yaml_ng::to_string(policy).unwrap();
+    assert!(!text.contains("${AWS::StackName}-*"), "{text}");
+}
+
+#[test]
+fn the_api_is_throttled_and_the_worker_keeps_its_concurrency() {
+    let doc = template();
+    let api = &resource(&doc, "HttpApi")["Properties"];
+    let limit = |v: &Value| ref_name(v).map(str::to_owned);
+    let default = &api["DefaultRouteSettings"];
+    assert_eq!(
+        limit(&default["ThrottlingRateLimit"]).as_deref(),
+        Some("ApiRateLimit")
+    );
+    assert_eq!(
+        limit(&default["ThrottlingBurstLimit"]).as_deref(),
+        Some("ApiBurstLimit")
+    );
+    for route in [
+        "GET /slack/install",
+        "GET /slack/oauth_redirect",
+        "ANY /admin/{proxy+}",
+    ] {
+        assert_eq!(
+            limit(&api["RouteSettings"][route]["ThrottlingRateLimit"]).as_deref(),
+            Some("BrowserRouteRateLimit"),
+            "{route}"
+        );
+    }
+    let worker = &resource(&doc, "WorkerFunction")["Properties"];
+    assert!(worker.get("ReservedConcurrentExecutions").is_some());
+    assert_eq!(
+        ref_name(&worker["Events"]["Jobs"]["Properties"]["ScalingConfig"]["MaximumConcurrency"]),
+        Some("WorkerConcurrency"),
+        "SQS never invokes more workers than are reserved"
+    );
+}
+
+#[test]
+fn sam_build_finds_each_functions_crate_and_binary() {
+    // Before: `Binary` sat directly under Metadata, where SAM's rust-cargolambda builder never
+    // looks ("Cargo Lambda failed: unable to find function binary").
+    let doc = template();
+    for (logical, binary) in FUNCTIONS {
+        let function = resource(&doc, logical);
+        assert_eq!(function["Metadata"]["BuildMethod"], "rust-cargolambda");
+        assert_eq!(
+            function["Metadata"]["BuildProperties"]["Binary"], binary,
+            "{logical}"
+        );
+        assert_eq!(
+            function["Properties"]["CodeUri"],
+            format!("functions/{binary}").as_str(),
+            "{logical}: its own crate, so cargo builds that package alone"
+        );
+    }
+}
