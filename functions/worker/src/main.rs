@@ -21,7 +21,8 @@ async fn main() -> Result<(), Error> {
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
     let worker = secrets
         .refreshing(move |slack| {
-            let worker = Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
+            let worker =
+                Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
             match slack.oauth_client() {
                 Ok(Some(oauth)) => worker.with_oauth(oauth),
                 _ => worker,
