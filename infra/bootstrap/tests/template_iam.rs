@@ -107,17 +107,32 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
 fn roles_hold_only_the_calls_their_code_makes() {
     let doc = template();
     let commands = actions(&doc, "CommandsFunction");
-    for absent in ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"] {
-        assert!(!commands.contains(&absent.to_owned()), "commands: {absent}");
+    // The request ledger (a replayed command is a duplicate) claims with PutItem and releases
+    // with DeleteItem; nothing in commands scans.
+    for present in ["dynamodb:PutItem", "dynamodb:DeleteItem"] {
+        assert!(
+            commands.contains(&present.to_owned()),
+            "commands: {present}"
+        );
     }
+    assert!(!commands.contains(&"dynamodb:Scan".to_owned()));
     let worker = actions(&doc, "WorkerFunction");
     for absent in [
         "secretsmanager:CreateSecret",
         "secretsmanager:RestoreSecret",
         "secretsmanager:DeleteSecret",
-        "sqs:SendMessage",
     ] {
         assert!(!worker.contains(&absent.to_owned()), "worker: {absent}");
+    }
+    // The worker sends only to the DLQ (an undecodable envelope, with its reason), never jobs.
+    for (actions, resource) in statements(&doc, "WorkerFunction") {
+        if actions.iter().any(|a| a == "sqs:SendMessage") {
+            let resource = format!("{resource:?}");
+            assert!(
+                resource.contains("DeadLetterQueue"),
+                "worker sends to {resource}"
+            );
+        }
     }
     // Scan reads every partition: only the admin function lists tenants.
     for (logical, _) in FUNCTIONS {
