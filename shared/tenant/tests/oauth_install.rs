@@ -3,53 +3,17 @@
 
 use tenant::audit::{AuditAction, verify_chain};
 use tenant::ports::{Expected, replace_bundle};
-use tenant::service::{self, OAuthInstall, Resolved, oauth_install};
-use tenant::testkit::{
-    MemoryStores, random_tenant, sample_bundle, sample_credential, sample_installation,
-};
-use tenant::{
-    BotToken, CredentialId, JobKind, Plan, Provider, Secret, Tenant, TenantId, TenantStatus,
-    UserId, UserToken,
-};
+use tenant::service::{self, Resolved, oauth_install};
+use tenant::testkit::{MemoryStores, random_tenant, sample_bundle, sample_credential};
+use tenant::{CredentialId, JobKind, Plan, Provider, Tenant, TenantId, TenantStatus};
 
 fn webhook(tenant: &TenantId) -> CredentialId {
     CredentialId::tenant_wide(tenant.clone(), Provider::SlackIncomingWebhook)
 }
 
-const NOW_MS: i64 = 1_800_000_000_000;
-const NOW: i64 = 1_800_000_000;
+mod common;
 
-fn installer() -> UserId {
-    UserId::parse("U0INSTALLER").unwrap()
-}
-
-fn new_install(tenant: &TenantId, marker: &str, scopes: &[&str]) -> OAuthInstall {
-    let mut installation = sample_installation(tenant, NOW);
-    installation.bot_scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
-    installation.user_scopes = vec!["users:read".into()];
-    installation.installer = Some(installer());
-    OAuthInstall {
-        bot: BotToken {
-            token: Secret::new(format!("xoxe.xoxb-{marker}")),
-            bot_user_id: installation.bot_user_id.clone(),
-            bot_id: installation.bot_id.clone(),
-            scopes: installation.bot_scopes.clone(),
-            refresh_token: Some(Secret::new(format!("xoxe-1-{marker}"))),
-            expires_at: Some(NOW + 43_200),
-        },
-        installation,
-        name: "Acme".into(),
-        user_token: Some(UserToken {
-            token: Secret::new(format!("xoxp-{marker}")),
-            scopes: vec!["users:read".into()],
-            refresh_token: None,
-            expires_at: None,
-        }),
-        webhook_url: Some(Secret::new(format!(
-            "https://hooks.slack.com/services/{marker}"
-        ))),
-    }
-}
+use common::{NOW, NOW_MS, installer, new_install};
 
 #[tokio::test]
 async fn a_first_install_stores_tokens_installation_tenant_job_and_audit_entry() {
