@@ -45,9 +45,17 @@ impl LedgerKey {
 pub struct LeaseToken(String);
 
 impl LeaseToken {
-    /// A fresh random token (128 bits).
+    /// A fresh token, unique across processes and claims: a 128-bit random prefix drawn once
+    /// per process, then a counter. Not a secret (it only tells cooperating holders apart), so
+    /// one `getrandom` per process instead of one per claim (the claim is on the ingress path).
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().simple().to_string())
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PREFIX: OnceLock<String> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().simple().to_string());
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Self(format!("{prefix}-{n:x}"))
     }
 
     /// A token read back from storage.
