@@ -176,7 +176,7 @@ fn refreshed(old: &TokenBundle) -> TokenBundle {
     let mut new = old.clone();
     let bot = new.bot.as_mut().unwrap();
     bot.token = Secret::new("xoxe.xoxb-refreshed");
-    bot.refresh_token = Some(Secret::new("xoxe-1-refreshed"));
+    bot.refresh_token = Some(Secret::new("xoxe-test-refreshed"));
     new
 }
 
@@ -210,7 +210,7 @@ async fn a_container_with_a_cached_bundle_does_not_undo_another_containers_refre
         .unwrap();
     let stored = env.vault().get(&tenant).await.unwrap().unwrap();
     let bot = stored.bot.unwrap();
-    assert_eq!(bot.refresh_token.unwrap().expose(), "xoxe-1-refreshed");
+    assert_eq!(bot.refresh_token.unwrap().expose(), "xoxe-test-refreshed");
     assert_eq!(bot.token.expose(), "xoxe.xoxb-refreshed");
     assert!(stored.users.is_empty(), "the revocation landed too");
 }

@@ -66,7 +66,7 @@ fn refreshed(old: &TokenBundle) -> TokenBundle {
     let mut new = old.clone();
     let bot = new.bot.as_mut().unwrap();
     bot.token = Secret::new("xoxe.xoxb-refreshed");
-    bot.refresh_token = Some(Secret::new("xoxe-1-refreshed"));
+    bot.refresh_token = Some(Secret::new("xoxe-test-refreshed"));
     new
 }
 
@@ -112,7 +112,7 @@ async fn a_revocation_racing_a_refresh_does_not_put_the_spent_refresh_token_back
     let after = stores.vault.get(&id).await.unwrap().unwrap();
     assert_eq!(
         refresh_token(&after),
-        "xoxe-1-refreshed",
+        "xoxe-test-refreshed",
         "the refresh was undone"
     );
     assert!(after.users.is_empty(), "the revocation landed too");
@@ -160,12 +160,12 @@ async fn update_bundle_retries_from_a_fresh_read_and_reports_the_stored_version(
     assert!(updated.changed);
     assert_eq!(
         seen,
-        ["xoxe-1-refresh-old", "xoxe-1-refreshed"],
+        ["xoxe-1-refresh-old", "xoxe-test-refreshed"],
         "second try reads fresh"
     );
     let stored = stores.vault.get_fresh(&id).await.unwrap().unwrap();
     assert_eq!(updated.version, Some(stored.version));
-    assert_eq!(refresh_token(&stored.value), "xoxe-1-refreshed");
+    assert_eq!(refresh_token(&stored.value), "xoxe-test-refreshed");
 
     let unchanged = update_bundle(backend.vault.as_ref(), &id, |_| ())
         .await
