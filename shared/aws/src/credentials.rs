@@ -73,17 +73,7 @@ impl KmsCredentials {
         user: &UserId,
     ) -> Result<Option<Versioned<Credential>>, CredentialError> {
         let key = keys::user_credential(id.tenant(), id.provider(), user);
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        let Some(item) = out.item else {
+        let Some(item) = self.table.get_consistent(&key).await? else {
             return Ok(None);
         };
         let stored_v = get_s(&item, VERSION)?;

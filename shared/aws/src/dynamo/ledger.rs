@@ -117,17 +117,7 @@ impl DynamoLedger {
     }
 
     async fn read(&self, key: &keys::ItemKey) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .set_key(Some(key.to_map()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        Ok(out.item)
+        self.table.get_consistent(key).await
     }
 }
 
