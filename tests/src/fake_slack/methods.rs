@@ -47,6 +47,12 @@ pub(super) struct Counters {
     dms: HashMap<String, String>,
     /// Every message posted, with its channel, for conversations.history and .replies.
     posted: Vec<(String, Value)>,
+    /// Trigger ids already exchanged for a modal (single use, slack-ui.md §1).
+    used_triggers: std::collections::HashSet<String>,
+    /// Open modals by view id: the view as last set, and its current hash.
+    pub(super) modals: HashMap<String, (Value, String)>,
+    /// Workspace members users.info knows, by user id.
+    pub(super) users: HashMap<String, Value>,
 }
 
 impl Counters {
@@ -112,6 +118,9 @@ pub(super) fn call(
         "chat.update" => update(params, who),
         "conversations.open" => conversations_open(params, counters),
         "views.publish" => views_publish(params, who, counters),
+        "views.open" => views_open(params, who, counters),
+        "views.update" => views_update(params, who, counters),
+        "users.info" => users_info(params, counters),
         "conversations.history" => history(params, counters, None),
         "conversations.replies" => match text(params, "ts") {
             Some(ts) => history(params, counters, Some(ts)),
@@ -325,4 +334,116 @@ fn auth_test(who: &BotIdentity) -> Value {
         answer["enterprise_id"] = enterprise.as_str().into();
     }
     answer
+}
+
+/// slack-ui.md §1: a modal opened on a trigger id, which works once (`exchanged_trigger_id`
+/// after). The fake does not age triggers; tests that need `expired_trigger_id` inject it.
+fn views_open(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Counters) -> Value {
+    let Some(trigger) = text(params, "trigger_id") else {
+        return not_ok("invalid_trigger_id");
+    };
+    let Some(view) = structured(params, "view") else {
+        return not_ok("invalid_arguments");
+    };
+    if let Err(code) = check_modal(&view) {
+        return not_ok(code);
+    }
+    if !counters.used_triggers.insert(trigger.to_owned()) {
+        return not_ok("exchanged_trigger_id");
+    }
+    counters.views += 1;
+    let id = format!("V0MODAL{:04}", counters.views);
+    modal_answer(id, view, who, counters)
+}
+
+/// slack-ui.md §1: `not_found` for an unknown view, `hash_conflict` for a stale hash.
+fn views_update(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Counters) -> Value {
+    let Some(id) = text(params, "view_id") else {
+        return not_ok("invalid_arguments");
+    };
+    let Some(view) = structured(params, "view") else {
+        return not_ok("invalid_arguments");
+    };
+    if let Err(code) = check_modal(&view) {
+        return not_ok(code);
+    }
+    let Some((_, current)) = counters.modals.get(id) else {
+        return not_ok("not_found");
+    };
+    if let Some(hash) = text(params, "hash")
+        && hash != current
+    {
+        return not_ok("hash_conflict");
+    }
+    counters.views += 1;
+    modal_answer(id.to_owned(), view, who, counters)
+}
+
+/// The limits of slack-ui.md §1.1 a real Slack enforces and a bug of ours would break.
+fn check_modal(view: &Value) -> Result<(), &'static str> {
+    if view.get("type").and_then(Value::as_str) != Some("modal") {
+        return Err("invalid_arguments");
+    }
+    let title = view["title"]["text"].as_str().unwrap_or("");
+    if title.is_empty() || title.chars().count() > 24 {
+        return Err("invalid_arguments");
+    }
+    let blocks = view["blocks"].as_array().map_or(0, Vec::len);
+    if blocks == 0 || blocks > 100 {
+        return Err("invalid_arguments");
+    }
+    let has_input = view["blocks"]
+        .as_array()
+        .is_some_and(|b| b.iter().any(|b| b["type"] == "input"));
+    if has_input && view.get("submit").is_none_or(Value::is_null) {
+        return Err("invalid_arguments");
+    }
+    if view["private_metadata"].as_str().map_or(0, str::len) > 3000 {
+        return Err("invalid_arguments");
+    }
+    if serde_json::to_vec(view).map_or(0, |v| v.len()) > 250_000 {
+        return Err("view_too_large");
+    }
+    Ok(())
+}
+
+fn modal_answer(id: String, view: Value, who: &BotIdentity, counters: &mut Counters) -> Value {
+    let hash = format!(
+        "{}.{:08x}",
+        1_700_000_000 + counters.views,
+        counters.views * 2_654_435_761 % 0xffff_ffff
+    );
+    counters
+        .modals
+        .insert(id.clone(), (view.clone(), hash.clone()));
+    json!({
+        "ok": true,
+        "view": {
+            "id": id,
+            "team_id": who.team_id,
+            "type": "modal",
+            "title": view["title"],
+            "blocks": view["blocks"],
+            "private_metadata": view.get("private_metadata").cloned().unwrap_or(json!("")),
+            "callback_id": view.get("callback_id").cloned().unwrap_or(json!("")),
+            "external_id": "",
+            "state": {"values": {}},
+            "hash": hash,
+            "root_view_id": id,
+            "app_id": who.app_id,
+            "bot_id": who.bot_id,
+        }
+    })
+}
+
+/// slack.md §5.3 / slack-ui.md §6: `tz`, `tz_offset`, `is_admin` on `user`; `user_not_found`
+/// for a member the test did not add.
+fn users_info(params: &Map<String, Value>, counters: &Counters) -> Value {
+    let Some(user) = text(params, "user") else {
+        return not_ok("user_not_found");
+    };
+    match counters.users.get(user) {
+        Some(found) => json!({"ok": true, "user": found}),
+        None => not_ok("user_not_found"),
+    }
 }

@@ -187,6 +187,36 @@ impl FakeSlack {
             .insert(token.to_owned(), TokenState::Active(identity));
     }
 
+    /// Adds a workspace member users.info answers for: `tz` an IANA zone (`tz_offset` is what
+    /// Slack would report today for it; the fake takes it as given), `is_admin` the role.
+    pub fn add_user(&self, user: &str, tz: &str, tz_offset: i64, is_admin: bool) {
+        let member = serde_json::json!({
+            "id": user,
+            "name": user.to_lowercase(),
+            "deleted": false,
+            "is_admin": is_admin,
+            "is_owner": false,
+            "is_bot": false,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": tz_offset,
+            "profile": {"real_name": format!("Member {user}")},
+        });
+        lock(&self.shared)
+            .counters
+            .users
+            .insert(user.to_owned(), member);
+    }
+
+    /// The modal `view_id` as last opened or updated (what the user sees), if any.
+    pub fn modal(&self, view_id: &str) -> Option<Value> {
+        lock(&self.shared)
+            .counters
+            .modals
+            .get(view_id)
+            .map(|(view, _)| view.clone())
+    }
+
     /// Makes `token` answer `token_revoked` from now on.
     pub fn revoke_token(&self, token: &str) {
         lock(&self.shared)

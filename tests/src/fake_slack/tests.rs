@@ -322,3 +322,100 @@ async fn shutdown_stops_the_server() {
         .await;
     assert!(result.is_err(), "the port must no longer answer");
 }
+
+fn modal(title: &str) -> Value {
+    json!({
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Loading…"}}],
+    })
+}
+
+#[tokio::test]
+async fn a_trigger_opens_one_modal_and_updates_follow_its_hash() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    let web = slack::WebApi::new(&fake.api_base(), &fake.response_base()).unwrap();
+    let token = Secret::new(TOKEN.to_owned());
+
+    let opened = web
+        .open_view(&token, "trig.1", &modal("Follow-up"))
+        .await
+        .unwrap();
+    let again = web.open_view(&token, "trig.1", &modal("Follow-up")).await;
+    assert!(
+        matches!(&again, Err(slack::SlackApiError::Api { error }) if error == "exchanged_trigger_id"),
+        "{again:?}"
+    );
+
+    let stale = opened.hash.clone();
+    let updated = web
+        .update_view(
+            &token,
+            &opened.id,
+            stale.as_deref(),
+            &modal("Pick a meeting"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.id, opened.id);
+    assert_ne!(updated.hash, opened.hash);
+    assert_eq!(
+        fake.modal(&opened.id).unwrap()["title"]["text"],
+        "Pick a meeting"
+    );
+
+    // The hash of the first version no longer matches: the update would overwrite a newer view.
+    let conflict = web
+        .update_view(&token, &opened.id, stale.as_deref(), &modal("Old"))
+        .await;
+    assert!(
+        matches!(&conflict, Err(slack::SlackApiError::Api { error }) if error == "hash_conflict"),
+        "{conflict:?}"
+    );
+    let unknown = web.update_view(&token, "V0NOPE", None, &modal("X")).await;
+    assert!(matches!(&unknown, Err(slack::SlackApiError::Api { error }) if error == "not_found"));
+}
+
+#[tokio::test]
+async fn modals_that_break_slacks_limits_are_refused() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    let web = slack::WebApi::new(&fake.api_base(), &fake.response_base()).unwrap();
+    let token = Secret::new(TOKEN.to_owned());
+    let long_title = modal("A title longer than twenty-four");
+    let mut input_without_submit = modal("Connect");
+    input_without_submit["blocks"] = json!([{"type": "input", "label": {"type": "plain_text", "text": "Key"},
+        "element": {"type": "plain_text_input", "action_id": "key"}}]);
+    for (n, view) in [long_title, input_without_submit].iter().enumerate() {
+        let refused = web.open_view(&token, &format!("trig.{n}"), view).await;
+        assert!(
+            matches!(&refused, Err(slack::SlackApiError::Api { error }) if error == "invalid_arguments"),
+            "{refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn users_info_reports_the_members_time_zone_and_role() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    fake.add_user("U0ROME", "Europe/Rome", 3600, true);
+    let web = slack::WebApi::new(&fake.api_base(), &fake.response_base()).unwrap();
+    let token = Secret::new(TOKEN.to_owned());
+
+    let info = web
+        .user_info(&token, &tenant::UserId::parse("U0ROME").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(info.tz.as_deref(), Some("Europe/Rome"));
+    assert_eq!(info.tz_offset, Some(3600));
+    assert!(info.is_admin);
+    let missing = web
+        .user_info(&token, &tenant::UserId::parse("U0NOBODY").unwrap())
+        .await;
+    assert!(
+        matches!(&missing, Err(slack::SlackApiError::Api { error }) if error == "user_not_found")
+    );
+    assert_eq!(fake.calls_to("users.info")[0].body["user"], "U0ROME");
+}

@@ -8,6 +8,8 @@
 mod error;
 mod history;
 mod types;
+mod users;
+mod views;
 
 use std::time::Duration;
 
@@ -20,6 +22,8 @@ use url::Url;
 pub use error::{AuthError, SlackApiError};
 pub use types::{AuthTest, Message, MessageMetadata, Posted, ResponseMessage, ResponseType};
 use types::{Envelope, EphemeralBody, Ignored, OpenBody, Opened, PublishBody, UpdateBody};
+pub use users::UserInfo;
+pub use views::ViewRef;
 
 /// Slack's production Web API base.
 pub const DEFAULT_API_BASE: &str = "https://slack.com/api";
