@@ -252,3 +252,28 @@ fn debug_output_shows_no_response_url() {
         "other fields still show: {shown}"
     );
 }
+
+#[test]
+fn a_view_submission_gives_its_view_id_hash_and_the_values_the_user_entered() {
+    // slack-ui.md §2, trimmed: a text input and a static select in the submitted view.
+    let parsed = interaction(
+        r#"{"type": "view_submission", "team": {"id": "T111"}, "user": {"id": "U111", "team_id": "T111"},
+        "trigger_id": "111.222.x",
+        "view": {"id": "V0MODAL1", "hash": "156663117.cd33ad1f", "team_id": "T111", "type": "modal",
+          "callback_id": "followup_pick", "private_metadata": "",
+          "state": {"values": {
+            "key": {"key": {"type": "plain_text_input", "value": "fathom-key-123"}},
+            "meeting": {"meeting": {"type": "static_select",
+               "selected_option": {"text": {"type": "plain_text", "text": "09:30 Demo"}, "value": "123456789"}}},
+            "empty": {"empty": {"type": "plain_text_input", "value": null}}
+          }}}}"#,
+    );
+    assert_eq!(parsed.view_id.as_deref(), Some("V0MODAL1"));
+    assert_eq!(parsed.view_hash.as_deref(), Some("156663117.cd33ad1f"));
+    assert_eq!(parsed.state_value("meeting", "meeting"), Some("123456789"));
+    assert_eq!(parsed.state_value("key", "key"), Some("fathom-key-123"));
+    assert_eq!(parsed.state_value("empty", "empty"), None);
+    assert_eq!(parsed.state_value("nope", "nope"), None);
+    // What the user typed (a pasted key here) never reaches a log line through Debug.
+    assert!(!format!("{parsed:?}").contains("fathom-key-123"));
+}

@@ -73,8 +73,13 @@ pub struct Interaction {
     pub view_team_id: Option<TeamId>,
     /// `view.private_metadata`: our own state round-tripped through a modal.
     pub private_metadata: Option<String>,
-    /// `view.state.values`, as sent (block_id → action_id → value object).
+    /// `view.state.values`, as sent (block_id → action_id → value object). What the user
+    /// typed (an email body, a pasted API key): `Debug` shows only whether it is there.
     pub view_state: Option<serde_json::Value>,
+    /// `view.id` of the modal (or Home) the interaction came from: what views.update targets.
+    pub view_id: Option<String>,
+    /// `view.hash`: the version of that view, to guard a views.update (slack-ui.md §1).
+    pub view_hash: Option<String>,
     /// Top-level `team_id` / `enterprise_id`, which a few payload types carry.
     pub top_team_id: Option<TeamId>,
     pub top_enterprise_id: Option<EnterpriseId>,
@@ -102,6 +107,8 @@ impl fmt::Debug for Interaction {
             view_team_id,
             private_metadata,
             view_state,
+            view_id,
+            view_hash,
             top_team_id,
             top_enterprise_id,
         } = self;
@@ -123,7 +130,9 @@ impl fmt::Debug for Interaction {
             .field("app_installed_team_id", app_installed_team_id)
             .field("view_team_id", view_team_id)
             .field("private_metadata", private_metadata)
-            .field("view_state", view_state)
+            .field("view_state", &view_state.as_ref().map(|_| "[redacted]"))
+            .field("view_id", view_id)
+            .field("view_hash", view_hash)
             .field("top_team_id", top_team_id)
             .field("top_enterprise_id", top_enterprise_id)
             .finish()
@@ -192,6 +201,10 @@ struct RawView {
     app_installed_team_id: LooseStr,
     #[serde(default)]
     private_metadata: LooseStr,
+    #[serde(default)]
+    id: LooseStr,
+    #[serde(default)]
+    hash: LooseStr,
     state: Option<RawViewState>,
 }
 
@@ -269,6 +282,27 @@ pub(crate) fn parse_interaction_json(json: &[u8]) -> Result<Interaction, Payload
             EnterpriseId::parse,
         )?,
         private_metadata: view.as_ref().and_then(|v| v.private_metadata.0.clone()),
+        view_id: view.as_ref().and_then(|v| v.id.0.clone()),
+        view_hash: view.as_ref().and_then(|v| v.hash.0.clone()),
         view_state: view.and_then(|v| v.state).and_then(|s| s.values),
     })
+}
+
+impl Interaction {
+    /// What the user entered in the element `action_id` of block `block_id` of the view's
+    /// state (slack-ui.md §2): a text input's `value`, or the `value` of a select's or radio
+    /// group's `selected_option`. `None` when the element is absent or empty.
+    pub fn state_value(&self, block_id: &str, action_id: &str) -> Option<&str> {
+        let element = self.view_state.as_ref()?.get(block_id)?.get(action_id)?;
+        element
+            .get("value")
+            .and_then(serde_json::Value::as_str)
+            .or_else(|| {
+                element
+                    .get("selected_option")
+                    .and_then(|o| o.get("value"))
+                    .and_then(serde_json::Value::as_str)
+            })
+            .filter(|v| !v.is_empty())
+    }
 }
