@@ -10,6 +10,7 @@ pub mod pages;
 pub mod refreshing;
 pub mod secrets;
 pub mod telemetry;
+pub mod ui;
 pub mod wiring;
 
 pub use clock::Clock;

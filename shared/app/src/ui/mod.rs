@@ -1,0 +1,54 @@
+//! The follow-up flow's Slack surfaces: modals and DM messages as Block Kit JSON, and the ids
+//! that tie an interaction back to what it acts on. The commands function renders the modals
+//! it opens or replaces inline (within Slack's 3 s); the worker renders the rest. Both read the
+//! same ids from here, so a button's `action_id` and its handler cannot drift apart.
+//!
+//! Slack limits honoured here (slack-ui.md §1.1, §8): modal titles ≤ 24 characters, button
+//! and option texts ≤ 75, `private_metadata` ≤ 3000, at most 100 options in a static select.
+
+pub mod messages;
+pub mod modals;
+
+/// `callback_id`s of our modals, and the `block_id`/`action_id`s inside them.
+pub mod ids {
+    /// The meeting picker (`/followup`, `/meetings`).
+    pub const PICKER: &str = "followup_pick";
+    /// The picker's select: block id and action id.
+    pub const PICKER_MEETING: &str = "meeting";
+    /// The picker's "Earlier" button; its value is the day offset to show.
+    pub const PICKER_EARLIER: &str = "followup_earlier";
+    /// The Fathom connect modal and its key input.
+    pub const FATHOM_CONNECT: &str = "fathom_connect";
+    pub const FATHOM_KEY: &str = "fathom_key";
+    /// A button (App Home, the "no Fathom" modal) that opens the Fathom connect modal.
+    pub const FATHOM_CONNECT_OPEN: &str = "fathom_connect_open";
+    /// The DM's "View & edit" and "Try again" buttons; their value is the recording id.
+    pub const VIEW_EDIT: &str = "followup_view";
+    pub const RETRY: &str = "followup_retry";
+}
+
+/// Plain text as Block Kit wants it.
+pub(crate) fn plain(text: &str) -> serde_json::Value {
+    serde_json::json!({"type": "plain_text", "text": text, "emoji": true})
+}
+
+/// Slack's mrkdwn with the three characters it treats as control characters escaped, so a
+/// meeting title cannot inject a mention or a link.
+pub fn escape_mrkdwn(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `text` cut to at most `max` characters (not bytes), with an ellipsis when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests;

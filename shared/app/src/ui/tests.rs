@@ -1,0 +1,70 @@
+use serde_json::Value;
+
+use super::messages::{failed, generating, ready};
+use super::modals::{PickerOption, connect_fathom, loading, no_meetings, no_recorder, picker};
+use super::*;
+
+fn title_len(view: &Value) -> usize {
+    view["title"]["text"].as_str().unwrap().chars().count()
+}
+
+/// Every modal we send keeps Slack's rules (slack-ui.md §1.1): a title of at most 24
+/// characters, 1-100 blocks, a submit button whenever there is an input.
+#[test]
+fn every_modal_keeps_slacks_limits() {
+    let options: Vec<PickerOption> = (0..150)
+        .map(|n| PickerOption {
+            label: format!("{n:02}:00 · {} · 30 min", "A very long meeting title ".repeat(5)),
+            value: n.to_string(),
+        })
+        .collect();
+    let views = [
+        loading(),
+        picker("Today, Tue 1 Dec", &options, Some(1)),
+        no_meetings("Yesterday", Some(2)),
+        no_meetings("14 days ago", None),
+        no_recorder(),
+        connect_fathom(Some("Fathom did not accept that key.")),
+        modals::checking_key(),
+        modals::notice("A title that is far too long for Slack", "text"),
+    ];
+    for view in &views {
+        assert_eq!(view["type"], "modal");
+        assert!(title_len(view) <= 24, "{}", view["title"]);
+        let blocks = view["blocks"].as_array().unwrap();
+        assert!((1..=100).contains(&blocks.len()));
+        if blocks.iter().any(|b| b["type"] == "input") {
+            assert!(view["submit"].is_object(), "{view}");
+        }
+    }
+    let select = &views[1]["blocks"][1]["element"];
+    let shown = select["options"].as_array().unwrap();
+    assert_eq!(shown.len(), 100);
+    assert!(
+        shown
+            .iter()
+            .all(|o| o["text"]["text"].as_str().unwrap().chars().count() <= 75)
+    );
+    assert_eq!(views[1]["blocks"][2]["elements"][0]["value"], "1");
+    assert!(views[3]["blocks"].as_array().unwrap().len() == 1, "no Earlier at 14 days");
+}
+
+#[test]
+fn titles_cannot_inject_mentions_or_links() {
+    let message = generating("<!channel> <https://evil.example|click> & co");
+    assert!(!message.text.contains("<!channel>"));
+    assert!(message.text.contains("&lt;!channel&gt;"));
+    assert!(message.text.contains("&amp; co"));
+    let done = ready("Demo", "<@U123> said yes", "42");
+    assert!(!done.blocks.to_string().contains("<@U123>"));
+    assert_eq!(done.blocks[2]["elements"][0]["value"], "42");
+    assert_eq!(done.blocks[2]["elements"][0]["action_id"], ids::VIEW_EDIT);
+    let oops = failed("Demo", "Please try again in a minute.", "42");
+    assert_eq!(oops.blocks[1]["elements"][0]["action_id"], ids::RETRY);
+}
+
+#[test]
+fn truncation_counts_characters_not_bytes() {
+    assert_eq!(truncate("àèìòù", 5), "àèìòù");
+    assert_eq!(truncate("àèìòùà", 5), "àèìò…");
+}
