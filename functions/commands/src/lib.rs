@@ -5,6 +5,7 @@
 //! (`help`) or a durable job and an immediate ephemeral ack. A storage or queue failure is a 500:
 //! the user is never told "working on it" for work that was not accepted.
 
+mod followup;
 mod reply;
 
 use app::http_io::{self, HttpRequest, HttpResponse};
@@ -22,18 +23,33 @@ pub struct CommandsHandler {
     backend: Backend,
     verifier: slack::Verifier,
     clock: Clock,
+    /// For views.open on a fresh trigger (and views.update of a modal from a button): the one
+    /// Web API call ingress makes, with a timeout inside Slack's 3 s.
+    web: slack::WebApi,
 }
+
+/// The Web API timeout of the commands function: Slack closes the request at 3 s, and the
+/// rest of the work (verify, tenant, enqueue) must fit beside it.
+pub const MODAL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2000);
 
 /// What a slash command asks for.
 enum Subcommand {
     Help,
     Ping,
+    /// The meeting picker: `/followup`, `/followup meetings`, `/meetings`.
+    Meetings,
+    Connect,
     Unknown(String),
 }
 
-fn subcommand(text: &str) -> Subcommand {
+fn subcommand(command: &str, text: &str) -> Subcommand {
+    if command.eq_ignore_ascii_case("/meetings") {
+        return Subcommand::Meetings;
+    }
     match text.split_whitespace().next() {
-        None => Subcommand::Help,
+        None => Subcommand::Meetings,
+        Some(word) if word.eq_ignore_ascii_case("meetings") => Subcommand::Meetings,
+        Some(word) if word.eq_ignore_ascii_case("connect") => Subcommand::Connect,
         Some(word) if word.eq_ignore_ascii_case("help") => Subcommand::Help,
         Some(word) if word.eq_ignore_ascii_case("ping") => Subcommand::Ping,
         Some(word) => Subcommand::Unknown(word.to_ascii_lowercase()),
@@ -41,11 +57,17 @@ fn subcommand(text: &str) -> Subcommand {
 }
 
 impl CommandsHandler {
-    pub fn new(backend: Backend, verifier: slack::Verifier, clock: Clock) -> Self {
+    pub fn new(
+        backend: Backend,
+        verifier: slack::Verifier,
+        clock: Clock,
+        web: slack::WebApi,
+    ) -> Self {
         Self {
             backend,
             verifier,
             clock,
+            web,
         }
     }
 
@@ -86,8 +108,10 @@ impl CommandsHandler {
         cmd: &SlashCommand,
         raw: &[u8],
     ) -> Result<HttpResponse, IngressError> {
-        let sub = subcommand(&cmd.text);
+        let sub = subcommand(&cmd.command, &cmd.text);
         let work = match &sub {
+            Subcommand::Meetings => return self.open_picker(id, cmd, raw).await,
+            Subcommand::Connect => return self.open_connect(id, cmd).await,
             Subcommand::Help | Subcommand::Unknown(_) => CommandWork::Answer,
             Subcommand::Ping => CommandWork::Job {
                 kind: JobKind::Ping,
@@ -112,6 +136,11 @@ impl CommandsHandler {
         interaction: &Interaction,
         raw: &[u8],
     ) -> Result<HttpResponse, IngressError> {
+        if let Some(action) = followup::FollowupAction::of(interaction) {
+            return self
+                .on_followup_interaction(id, interaction, action, raw)
+                .await;
+        }
         let work = match interaction.kind {
             // Closing a modal and loading menu options need no work.
             InteractionKind::ViewClosed | InteractionKind::BlockSuggestion => CommandWork::Nothing,

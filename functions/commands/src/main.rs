@@ -12,9 +12,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     // 5 minutes at most) finds it changed. Missing or placeholder secret: 503, logged once.
     let (wired, secrets) = wiring::wire_from_env().await?;
     let backend = wired.backend;
+    let web = secrets
+        .environment()
+        .web_api_with_timeout(commands::MODAL_TIMEOUT)?;
     let handler = secrets
         .verified("commands", move |verifier| {
-            CommandsHandler::new(backend.clone(), verifier, Clock::system())
+            CommandsHandler::new(backend.clone(), verifier, Clock::system(), web.clone())
         })
         .await;
     app::lambda::run_http(handler).await

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use tenant::ports::{StoreError, VaultError};
+use followup::{ProviderError, SessionError};
+use tenant::ports::{CredentialError, StoreError, VaultError};
 
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,19 @@ pub enum JobError {
     StepBusy,
     #[error("the message has no channel to post in")]
     NoChannel,
+    /// A provider (the recorder, the AI, Google) failed; its class decides a retry.
+    #[error("provider call failed: {0}")]
+    Provider(#[from] ProviderError),
+    #[error("credential store failed")]
+    Credential(#[from] CredentialError),
+    #[error("session store failed")]
+    Session(#[from] SessionError),
+    /// The follow-up providers are not configured in this deployment (no recorder or AI).
+    #[error("follow-ups are not configured")]
+    FollowupNotConfigured,
+    /// The job's payload names something out of range (a day offset past 14, say).
+    #[error("bad job payload: {0}")]
+    BadPayload(&'static str),
 }
 
 /// What to do with a failed job.
@@ -56,6 +70,11 @@ impl JobError {
             },
             Self::TimedOut => Disposition::Retry { after: None },
             Self::Vault(e) if e.is_transient() => Disposition::Retry { after: None },
+            Self::Provider(e) if e.is_transient() => Disposition::Retry {
+                after: e.retry_after(),
+            },
+            Self::Credential(e) if e.is_transient() => Disposition::Retry { after: None },
+            Self::Session(e) if e.is_transient() => Disposition::Retry { after: None },
             _ => Disposition::Permanent,
         }
     }

@@ -183,7 +183,7 @@ impl Worker {
     /// chat.postMessage of `msg` as step `name`, marked with the job and step in its metadata.
     /// On a recovery the conversation is searched for the marker first, so a message that did
     /// reach Slack before a crash or a timeout is not posted a second time.
-    async fn post_once(
+    pub(crate) async fn post_once(
         &self,
         job: &JobEnvelope,
         name: &'static str,
@@ -246,7 +246,7 @@ pub(crate) fn marker(job: &JobEnvelope, name: &str) -> MessageMetadata {
 
 /// A Slack `ts` ("seconds.micros") for unix milliseconds, minus a minute for clock skew between
 /// us and Slack.
-fn slack_ts(unix_ms: i64) -> String {
+pub(crate) fn slack_ts(unix_ms: i64) -> String {
     let ms = (unix_ms - 60_000).max(0);
     format!("{}.{:06}", ms / 1000, (ms % 1000) * 1000)
 }

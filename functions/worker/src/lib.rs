@@ -8,6 +8,7 @@
 //! (bad payload, tenant gone, token revoked: recorded, the user told where possible, not retried).
 
 mod error;
+mod followup;
 mod home;
 mod jobs;
 pub mod sqs;
@@ -26,6 +27,7 @@ use tenant::{Backend, JobEnvelope, JobKind};
 use tracing::{Instrument, error, info, info_span, warn};
 
 pub use error::{Disposition, JobError};
+pub use followup::Followup;
 pub use tokens::REFRESH_MARGIN_SECS;
 
 /// How long job outcomes are remembered: longer than a message can live in the queue (4 days
@@ -124,6 +126,9 @@ pub struct Worker {
     timing: JobTiming,
     /// Refreshes rotating tokens; `None` when the app's client credentials are not configured.
     oauth: Option<slack::oauth::OAuthClient>,
+    /// The follow-up providers; `None` where the deployment has none configured.
+    followup: Option<Followup>,
+    zones: followup::ZoneCache,
 }
 
 impl Worker {
@@ -134,7 +139,15 @@ impl Worker {
             clock,
             timing: JobTiming::LOCAL,
             oauth: None,
+            followup: None,
+            zones: followup::ZoneCache::default(),
         }
+    }
+
+    /// Lets the worker run follow-ups with these providers.
+    pub fn with_followup(mut self, followup: Followup) -> Self {
+        self.followup = Some(followup);
+        self
     }
 
     /// Runs with `timing` instead of [`JobTiming::LOCAL`]: one from [`JobTiming::lambda`],
@@ -261,6 +274,9 @@ impl Worker {
             JobKind::Provision(provision) => self.provision(job, &tenant, provision).await,
             JobKind::PublishHome(home) => self.publish_home(job, &tenant, &home.user).await,
             JobKind::Interaction(interaction) => self.interaction(job, interaction).await,
+            JobKind::MeetingPicker(picker) => self.meeting_picker(job, picker).await,
+            JobKind::ConnectRecorder(connect) => self.connect_recorder(job, connect).await,
+            JobKind::Generate(generate) => self.generate(job, generate).await,
         }
     }
 

@@ -177,6 +177,20 @@ impl SlackSettings {
             })
     }
 
+    /// A Web API client whose every call ends within `timeout` (the commands function's, for
+    /// views.open inside Slack's 3 s).
+    pub fn web_api_with_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<slack::WebApi, WiringError> {
+        slack::WebApi::with_timeout(&self.api_url, &self.response_url_base, timeout).map_err(|e| {
+            WiringError::Invalid {
+                name: "SLACK_API_URL",
+                reason: e.to_string(),
+            }
+        })
+    }
+
     /// The Web API client.
     pub fn web_api(&self) -> Result<slack::WebApi, WiringError> {
         slack::WebApi::new(&self.api_url, &self.response_url_base).map_err(|e| {

@@ -29,6 +29,10 @@ pub enum Provider {
     Pipedrive,
     Crono,
     Fathom,
+    /// A Fathom API key a user pasted that the worker has not checked yet. Its own slot (and
+    /// purpose), so a mistyped key never replaces a working one, and the commands function,
+    /// which stores it, can encrypt it without being able to read a connected key.
+    FathomPending,
     Google,
 }
 
@@ -38,7 +42,7 @@ pub enum Provider {
 pub struct UnknownProvider;
 
 impl Provider {
-    pub const ALL: [Provider; 8] = [
+    pub const ALL: [Provider; 9] = [
         Self::Slack,
         Self::SlackIncomingWebhook,
         Self::Hubspot,
@@ -46,6 +50,7 @@ impl Provider {
         Self::Pipedrive,
         Self::Crono,
         Self::Fathom,
+        Self::FathomPending,
         Self::Google,
     ];
 
@@ -59,6 +64,7 @@ impl Provider {
             Self::Pipedrive => "pipedrive",
             Self::Crono => "crono",
             Self::Fathom => "fathom",
+            Self::FathomPending => "fathom_pending",
             Self::Google => "google",
         }
     }
@@ -82,6 +88,7 @@ impl Provider {
             Self::Pipedrive => "crm:pipedrive",
             Self::Crono => "crm:crono",
             Self::Fathom => "recorder:fathom",
+            Self::FathomPending => "recorder:fathom-pending",
             Self::Google => "google",
         }
     }

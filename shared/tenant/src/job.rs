@@ -49,6 +49,45 @@ pub enum JobKind {
     PublishHome(PublishHome),
     /// A button, shortcut or modal submission.
     Interaction(Interaction),
+    /// Fill the meeting picker modal the commands function opened (or page it back a day).
+    MeetingPicker(MeetingPicker),
+    /// Check the Fathom API key a user pasted (stored pending by the commands function) and
+    /// connect it, or show the modal again with an inline error.
+    ConnectRecorder(ConnectRecorder),
+    /// Turn one recorded meeting into a follow-up draft for the user who picked it.
+    Generate(Generate),
+}
+
+/// [`JobKind::MeetingPicker`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingPicker {
+    pub user: UserId,
+    /// The open modal to fill (views.update).
+    pub view_id: String,
+    /// Which local day: 0 today, 1 yesterday, … (the picker pages back to 14).
+    pub day: u8,
+    /// Whether to fall back to earlier days while the day shown has no meetings (the first
+    /// fill; "Earlier" shows exactly the day asked for).
+    pub fall_back: bool,
+}
+
+/// [`JobKind::ConnectRecorder`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectRecorder {
+    pub user: UserId,
+    /// The connect modal to update with the result.
+    pub view_id: String,
+}
+
+/// [`JobKind::Generate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generate {
+    pub user: UserId,
+    /// The recorder's id of the meeting (Fathom's `recording_id`).
+    pub recording: u64,
+    /// The local day (days back from today) the meeting was picked on: the recorder has no
+    /// look-up by id, so the worker lists that day to find it.
+    pub day: u8,
 }
 
 /// [`JobKind::AppMention`].
@@ -95,6 +134,9 @@ impl JobKind {
             Self::Provision(_) => "provision",
             Self::PublishHome(_) => "publish_home",
             Self::Interaction(_) => "interaction",
+            Self::MeetingPicker(_) => "meeting_picker",
+            Self::ConnectRecorder(_) => "connect_recorder",
+            Self::Generate(_) => "generate",
         }
     }
 
@@ -106,6 +148,9 @@ impl JobKind {
             Self::Provision(p) => out.serialize_field("payload", p),
             Self::PublishHome(p) => out.serialize_field("payload", p),
             Self::Interaction(p) => out.serialize_field("payload", p),
+            Self::MeetingPicker(p) => out.serialize_field("payload", p),
+            Self::ConnectRecorder(p) => out.serialize_field("payload", p),
+            Self::Generate(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -297,6 +342,21 @@ mod tests {
             JobKind::Interaction(Interaction {
                 interaction: "view_submission".into(),
                 action: None,
+            }),
+            JobKind::MeetingPicker(MeetingPicker {
+                user: user.clone(),
+                view_id: "V0MODAL0001".into(),
+                day: 3,
+                fall_back: true,
+            }),
+            JobKind::ConnectRecorder(ConnectRecorder {
+                user: user.clone(),
+                view_id: "V0MODAL0002".into(),
+            }),
+            JobKind::Generate(Generate {
+                user: user.clone(),
+                recording: 123_456_789,
+                day: 1,
             }),
         ]
     }

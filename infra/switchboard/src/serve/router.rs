@@ -45,14 +45,20 @@ pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router 
         // Only a malformed SLACK_API_URL gets here; the other Slack routes fail the same way.
         Err(_) => install_routes.route("/slack/oauth_redirect", get(bad_api_url)),
     };
-    let slack_routes = match slack.verifier() {
-        Ok(verifier) => {
+    let modal_web = slack.web_api_with_timeout(commands::MODAL_TIMEOUT);
+    let slack_routes = match (slack.verifier(), modal_web) {
+        (Ok(verifier), Ok(modal_web)) => {
             let events = Arc::new(EventsHandler::new(
                 backend.clone(),
                 verifier.clone(),
                 clock.clone(),
             ));
-            let commands = Arc::new(CommandsHandler::new(backend.clone(), verifier, clock));
+            let commands = Arc::new(CommandsHandler::new(
+                backend.clone(),
+                verifier,
+                clock,
+                modal_web,
+            ));
             Router::new()
                 .route(
                     "/slack/events",
@@ -67,7 +73,12 @@ pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router 
                     post(dispatch::<CommandsHandler>).with_state(commands),
                 )
         }
-        Err(_) => Router::new()
+        // Only a malformed SLACK_API_URL gets here with a verifier.
+        (Ok(_), Err(_)) => Router::new()
+            .route("/slack/events", post(bad_api_url))
+            .route("/slack/commands", post(bad_api_url))
+            .route("/slack/interactions", post(bad_api_url)),
+        (Err(_), _) => Router::new()
             .route("/slack/events", post(not_configured))
             .route("/slack/commands", post(not_configured))
             .route("/slack/interactions", post(not_configured)),

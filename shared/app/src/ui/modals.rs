@@ -161,7 +161,9 @@ pub fn checking_key() -> Value {
     modal(
         "Connect Fathom",
         ids::FATHOM_CONNECT,
-        vec![section(":hourglass_flowing_sand: Checking your key with Fathom…")],
+        vec![section(
+            ":hourglass_flowing_sand: Checking your key with Fathom…",
+        )],
     )
 }
 

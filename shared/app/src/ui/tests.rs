@@ -14,7 +14,10 @@ fn title_len(view: &Value) -> usize {
 fn every_modal_keeps_slacks_limits() {
     let options: Vec<PickerOption> = (0..150)
         .map(|n| PickerOption {
-            label: format!("{n:02}:00 · {} · 30 min", "A very long meeting title ".repeat(5)),
+            label: format!(
+                "{n:02}:00 · {} · 30 min",
+                "A very long meeting title ".repeat(5)
+            ),
             value: n.to_string(),
         })
         .collect();
@@ -46,7 +49,10 @@ fn every_modal_keeps_slacks_limits() {
             .all(|o| o["text"]["text"].as_str().unwrap().chars().count() <= 75)
     );
     assert_eq!(views[1]["blocks"][2]["elements"][0]["value"], "1");
-    assert!(views[3]["blocks"].as_array().unwrap().len() == 1, "no Earlier at 14 days");
+    assert!(
+        views[3]["blocks"].as_array().unwrap().len() == 1,
+        "no Earlier at 14 days"
+    );
 }
 
 #[test]

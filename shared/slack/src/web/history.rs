@@ -23,6 +23,8 @@ struct History {
 #[derive(Deserialize)]
 struct HistoryMessage {
     #[serde(default)]
+    ts: Option<String>,
+    #[serde(default)]
     metadata: Option<MessageMetadata>,
 }
 
@@ -39,6 +41,22 @@ impl WebApi {
         oldest: &str,
         marker: &MessageMetadata,
     ) -> Result<bool, SlackApiError> {
+        Ok(self
+            .find_marked_ts(token, channel, thread_ts, oldest, marker)
+            .await?
+            .is_some())
+    }
+
+    /// As [`WebApi::find_marked`], giving the marked message's `ts` (to update it later).
+    #[tracing::instrument(skip_all, fields(method = "conversations.history"))]
+    pub async fn find_marked_ts(
+        &self,
+        token: &Secret,
+        channel: &ChannelId,
+        thread_ts: Option<&str>,
+        oldest: &str,
+        marker: &MessageMetadata,
+    ) -> Result<Option<String>, SlackApiError> {
         let mut query = vec![
             ("channel", channel.as_str()),
             ("include_all_metadata", "true"),
@@ -55,7 +73,8 @@ impl WebApi {
         let history: History = self.call_get(method, token, &query).await?;
         Ok(history
             .messages
-            .iter()
-            .any(|m| m.metadata.as_ref() == Some(marker)))
+            .into_iter()
+            .find(|m| m.metadata.as_ref() == Some(marker))
+            .map(|m| m.ts.unwrap_or_default()))
     }
 }

@@ -238,6 +238,20 @@ pub async fn accept_command(
     )
 }
 
+/// Whether `tenant` is served at all: `Some(outcome)` (not installed, suspended) when it is
+/// not. For the commands that open a modal inline before their job is accepted: no Slack call
+/// is made for a workspace that would be refused anyway.
+pub async fn admit(
+    backend: &Backend,
+    tenant: &TenantId,
+) -> Result<Option<CommandOutcome>, IntakeError> {
+    Ok(match active(backend, tenant).await? {
+        Ok(_) => None,
+        Err(Dropped::Suspended) => Some(CommandOutcome::Suspended),
+        Err(_) => Some(CommandOutcome::NotInstalled),
+    })
+}
+
 /// The active tenant record, or why it is not served.
 async fn active(
     backend: &Backend,

@@ -1,0 +1,319 @@
+//! The follow-up flow's commands and interactions. Modals open here, inline, because a
+//! trigger id lives 3 s and is single use; everything that calls a provider is a job.
+//!
+//! * `/followup` (or `/followup meetings`, `/meetings`): a "loading" modal at once, then a
+//!   [`JobKind::MeetingPicker`] fills it.
+//! * `/followup connect` and the "Connect Fathom" button: the key modal.
+//! * Submitting a key: stored in the user's *pending* slot (encrypted; never on the queue),
+//!   the modal shows "checking", and a [`JobKind::ConnectRecorder`] checks it with Fathom.
+//! * "Earlier": the picker pages back a day. Submitting the picker: a [`JobKind::Generate`].
+
+use app::IngressError;
+use app::http_io::{self, HttpResponse};
+use app::ui::{ids, modals};
+use http::StatusCode;
+use serde_json::json;
+use slack::{Interaction, SlashCommand};
+use tenant::credential::{Credential, CredentialId, Provider};
+use tenant::job::{ConnectRecorder, Generate, MeetingPicker};
+use tenant::ports::update_credential;
+use tenant::service::ingress::{CommandOutcome, CommandWork, admit, request_key};
+use tenant::{JobKind, Secret, SlackContext, TenantId, UserId};
+use tracing::{info, warn};
+
+use crate::{CommandsHandler, answer, reply};
+
+/// A pasted key longer than this is not a Fathom key (they are well under 200 characters);
+/// refusing it keeps a pasted document out of the credential store.
+const MAX_KEY_LEN: usize = 512;
+
+/// What a follow-up interaction is, by its action or callback id.
+pub(crate) enum FollowupAction {
+    OpenConnect,
+    Earlier(u8),
+    SubmitKey,
+    SubmitPick,
+}
+
+impl FollowupAction {
+    pub(crate) fn of(interaction: &Interaction) -> Option<Self> {
+        use slack::InteractionKind::{BlockActions, ViewSubmission};
+        match (
+            &interaction.kind,
+            interaction.action_id.as_deref(),
+            interaction.callback_id.as_deref(),
+        ) {
+            (BlockActions, Some(ids::FATHOM_CONNECT_OPEN), _) => Some(Self::OpenConnect),
+            (BlockActions, Some(ids::PICKER_EARLIER), _) => interaction
+                .action_value
+                .as_deref()
+                .and_then(|v| v.parse().ok())
+                .map(Self::Earlier),
+            (ViewSubmission, _, Some(ids::FATHOM_CONNECT)) => Some(Self::SubmitKey),
+            (ViewSubmission, _, Some(ids::PICKER)) => Some(Self::SubmitPick),
+            _ => None,
+        }
+    }
+}
+
+impl CommandsHandler {
+    /// `/followup` with no words: the meeting picker.
+    pub(crate) async fn open_picker(
+        &self,
+        tenant: TenantId,
+        cmd: &SlashCommand,
+        raw: &[u8],
+    ) -> Result<HttpResponse, IngressError> {
+        let view_id = match self
+            .open_modal(&tenant, &cmd.trigger_id, &modals::loading())
+            .await?
+        {
+            Ok(view_id) => view_id,
+            Err(refused) => return Ok(refused),
+        };
+        let kind = JobKind::MeetingPicker(MeetingPicker {
+            user: cmd.user_id.clone(),
+            view_id,
+            day: 0,
+            fall_back: true,
+        });
+        self.queue_for(tenant, Some(&cmd.trigger_id), raw, kind, &cmd.user_id)
+            .await
+            .map(|outcome| match outcome {
+                // The modal is the answer: no "working on it" message under it.
+                CommandOutcome::Queued(_) => http_io::ack(),
+                other => answer(other, String::new),
+            })
+    }
+
+    /// `/followup connect`: the Fathom key modal, nothing queued.
+    pub(crate) async fn open_connect(
+        &self,
+        tenant: TenantId,
+        cmd: &SlashCommand,
+    ) -> Result<HttpResponse, IngressError> {
+        Ok(
+            match self
+                .open_modal(&tenant, &cmd.trigger_id, &modals::connect_fathom(None))
+                .await?
+            {
+                Ok(_) => http_io::ack(),
+                Err(refused) => refused,
+            },
+        )
+    }
+
+    pub(crate) async fn on_followup_interaction(
+        &self,
+        tenant: TenantId,
+        interaction: &Interaction,
+        action: FollowupAction,
+        raw: &[u8],
+    ) -> Result<HttpResponse, IngressError> {
+        if let Some(refused) = admit(&self.backend, &tenant)
+            .await
+            .map_err(IngressError::unavailable)?
+        {
+            return Ok(answer(refused, String::new));
+        }
+        let (Some(user), Some(view_id)) =
+            (interaction.user_id.clone(), interaction.view_id.clone())
+        else {
+            return Err(IngressError::Malformed(
+                "interaction without user or view".into(),
+            ));
+        };
+        let trigger = interaction.trigger_id.as_deref();
+        match action {
+            FollowupAction::OpenConnect => {
+                let token = match self.bot_token(&tenant).await? {
+                    Ok(token) => token,
+                    Err(refused) => return Ok(refused),
+                };
+                if let Err(err) = self
+                    .web
+                    .update_view(
+                        &token,
+                        &view_id,
+                        interaction.view_hash.as_deref(),
+                        &modals::connect_fathom(None),
+                    )
+                    .await
+                {
+                    warn!(error = %err, "could not show the connect modal");
+                }
+                Ok(http_io::ack())
+            }
+            FollowupAction::Earlier(day) => {
+                let kind = JobKind::MeetingPicker(MeetingPicker {
+                    user: user.clone(),
+                    view_id,
+                    day,
+                    fall_back: false,
+                });
+                let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                Ok(interaction_answer(outcome))
+            }
+            FollowupAction::SubmitKey => {
+                let key = interaction
+                    .state_value(ids::FATHOM_KEY, ids::FATHOM_KEY)
+                    .map(str::trim)
+                    .filter(|k| {
+                        !k.is_empty() && k.len() <= MAX_KEY_LEN && !k.contains(char::is_whitespace)
+                    });
+                let Some(key) = key else {
+                    return Ok(field_error(
+                        ids::FATHOM_KEY,
+                        "Paste your Fathom API key here.",
+                    ));
+                };
+                self.store_pending_key(&tenant, &user, Secret::new(key))
+                    .await?;
+                let kind = JobKind::ConnectRecorder(ConnectRecorder {
+                    user: user.clone(),
+                    view_id,
+                });
+                match self.queue_for(tenant, trigger, raw, kind, &user).await? {
+                    CommandOutcome::Queued(_)
+                    | CommandOutcome::Duplicate
+                    | CommandOutcome::InFlight => Ok(view_update(&modals::checking_key())),
+                    other => Ok(interaction_answer(other)),
+                }
+            }
+            FollowupAction::SubmitPick => {
+                let recording = interaction
+                    .state_value(ids::PICKER_MEETING, ids::PICKER_MEETING)
+                    .and_then(|v| v.parse::<u64>().ok());
+                let Some(recording) = recording else {
+                    return Ok(field_error(ids::PICKER_MEETING, "Pick a meeting first."));
+                };
+                let day = interaction
+                    .private_metadata
+                    .as_deref()
+                    .and_then(|d| d.parse::<u8>().ok())
+                    .unwrap_or(0);
+                let kind = JobKind::Generate(Generate {
+                    user: user.clone(),
+                    recording,
+                    day,
+                });
+                let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                // An empty 200 closes the modal; the DM says what happens next.
+                Ok(interaction_answer(outcome))
+            }
+        }
+    }
+
+    async fn store_pending_key(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        key: Secret,
+    ) -> Result<(), IngressError> {
+        let id = CredentialId::for_user(tenant.clone(), Provider::FathomPending, user.clone());
+        update_credential(self.backend.credentials.as_ref(), &id, |slot| {
+            *slot = Some(Credential::new(key.clone()));
+        })
+        .await
+        .map_err(IngressError::unavailable)?;
+        info!("pasted Fathom key stored pending its check");
+        Ok(())
+    }
+
+    /// views.open on `trigger` with the tenant's bot token: the view id, or the answer to give
+    /// instead (a paused or missing install; Slack refused the trigger: expired or reused, as
+    /// a replay's is, or a request that waited too long).
+    async fn open_modal(
+        &self,
+        tenant: &TenantId,
+        trigger: &str,
+        view: &serde_json::Value,
+    ) -> Result<Result<String, HttpResponse>, IngressError> {
+        if let Some(refused) = admit(&self.backend, tenant)
+            .await
+            .map_err(IngressError::unavailable)?
+        {
+            return Ok(Err(answer(refused, String::new)));
+        }
+        let token = match self.bot_token(tenant).await? {
+            Ok(token) => token,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        Ok(match self.web.open_view(&token, trigger, view).await {
+            Ok(opened) => Ok(opened.id),
+            Err(slack::SlackApiError::Api { error }) if error == "exchanged_trigger_id" => {
+                info!("trigger already used: a replay, acked");
+                Err(http_io::ack())
+            }
+            Err(err) => {
+                warn!(error = %err, "views.open failed");
+                Err(http_io::ephemeral(reply::MODAL_FAILED))
+            }
+        })
+    }
+
+    /// The tenant's bot token, or the answer for a workspace without one.
+    async fn bot_token(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<Result<Secret, HttpResponse>, IngressError> {
+        let bundle = self
+            .backend
+            .vault
+            .get(tenant)
+            .await
+            .map_err(IngressError::unavailable)?;
+        Ok(bundle
+            .and_then(|b| b.bot)
+            .map(|bot| bot.token)
+            .ok_or_else(|| http_io::ephemeral(reply::REINSTALL)))
+    }
+
+    async fn queue_for(
+        &self,
+        tenant: TenantId,
+        trigger: Option<&str>,
+        raw: &[u8],
+        kind: JobKind,
+        user: &UserId,
+    ) -> Result<CommandOutcome, IngressError> {
+        let request = request_key(trigger, raw);
+        let work = CommandWork::Job {
+            kind,
+            slack: SlackContext {
+                response_url: None,
+                channel: None,
+                user: Some(user.clone()),
+            },
+        };
+        self.accept(tenant, &request, work).await
+    }
+}
+
+/// An interaction's answer once its job was (or was not) accepted.
+fn interaction_answer(outcome: CommandOutcome) -> HttpResponse {
+    match outcome {
+        CommandOutcome::Queued(job_id) => {
+            info!(%job_id, "follow-up interaction queued");
+            http_io::ack()
+        }
+        other => answer(other, String::new),
+    }
+}
+
+/// `response_action: errors`: `text` under the field `block`, the modal stays open with what
+/// the user typed (slack-ui.md §2.1).
+fn field_error(block: &str, text: &str) -> HttpResponse {
+    http_io::json(
+        StatusCode::OK,
+        &json!({"response_action": "errors", "errors": {block: text}}),
+    )
+}
+
+/// `response_action: update`: the submitted modal becomes `view`.
+fn view_update(view: &serde_json::Value) -> HttpResponse {
+    http_io::json(
+        StatusCode::OK,
+        &json!({"response_action": "update", "view": view}),
+    )
+}
