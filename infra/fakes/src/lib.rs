@@ -1,0 +1,1 @@
+//! Local fake servers of the product's providers (work in progress: Fathom and Anthropic follow).

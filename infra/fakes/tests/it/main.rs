@@ -1,0 +1,1 @@
+//! Integration tests of the fakes (added with the fakes).

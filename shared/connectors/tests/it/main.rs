@@ -1,0 +1,1 @@
+//! Integration tests: the clients against the fakes (added with the fakes).
