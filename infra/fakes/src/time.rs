@@ -1,18 +1,13 @@
-//! RFC 3339 for the fakes' JSON (Fathom's ISO-8601 times).
+//! RFC 3339 for the fakes' JSON (Fathom's ISO-8601 times), at whole seconds as Fathom shows.
 
-use std::time::SystemTime;
+use jiff::Timestamp;
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-pub(crate) fn format(t: SystemTime) -> String {
-    let t = OffsetDateTime::from(t);
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
+pub(crate) fn format(t: Timestamp) -> String {
+    Timestamp::from_second(t.as_second())
+        .unwrap_or(t)
+        .to_string()
 }
 
-pub(crate) fn parse(s: &str) -> Option<SystemTime> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(SystemTime::from)
+pub(crate) fn parse(s: &str) -> Option<Timestamp> {
+    s.parse().ok()
 }

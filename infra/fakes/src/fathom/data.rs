@@ -1,7 +1,9 @@
 //! What the fake Fathom serves: users (each with API keys and OAuth tokens) and their
 //! meetings. Built with [`FathomData::new`] in tests, or [`FathomData::sample`] for a demo.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+
+use jiff::Timestamp;
 
 use serde_json::{Value, json};
 
@@ -54,7 +56,7 @@ impl FathomData {
     /// Two sales reps of "Acme" with meetings today, yesterday and earlier (relative to `now`),
     /// in English and Italian, with external invitees and transcripts. API keys
     /// [`SAMPLE_KEY_ALICE`] and [`SAMPLE_KEY_MARCO`].
-    pub fn sample(now: SystemTime) -> Self {
+    pub fn sample(now: Timestamp) -> Self {
         let hours = |h: u64| now - Duration::from_secs(h * 3600);
         let alice = FakeUser::new("Alice Johnson", "alice.johnson@acme.com")
             .team("Sales")
@@ -179,7 +181,7 @@ impl FakeUser {
 pub struct FakeMeeting {
     pub(crate) recording_id: u64,
     title: String,
-    pub(crate) created_at: SystemTime,
+    pub(crate) created_at: Timestamp,
     length: Duration,
     language: String,
     invitees: Vec<(String, String, bool)>,
@@ -188,7 +190,7 @@ pub struct FakeMeeting {
 
 impl FakeMeeting {
     /// A 45-minute English meeting whose recording ended (and so was created) at `created_at`.
-    pub fn new(recording_id: u64, title: &str, created_at: SystemTime) -> Self {
+    pub fn new(recording_id: u64, title: &str, created_at: Timestamp) -> Self {
         Self {
             recording_id,
             title: title.to_owned(),

@@ -19,7 +19,9 @@ mod webhook;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -430,8 +432,8 @@ async fn meetings(
             .iter()
             // UNCONFIRMED: whether Fathom's bounds are inclusive; the fake takes
             // `created_after <= created_at < created_before`.
-            .filter(|m| after.is_none_or(|t: SystemTime| m.created_at >= t))
-            .filter(|m| before.is_none_or(|t: SystemTime| m.created_at < t))
+            .filter(|m| after.is_none_or(|t: Timestamp| m.created_at >= t))
+            .filter(|m| before.is_none_or(|t: Timestamp| m.created_at < t))
             .collect();
         listed.sort_by(|a, b| b.created_at.cmp(&a.created_at));
         let size = inner.data.page_size;
@@ -545,7 +547,7 @@ fn register(inner: &mut Inner, user: usize, body: &[u8]) -> Result<Value, &'stat
     let mut hasher = Sha256::new();
     hasher.update(inner.origin.as_bytes());
     hasher.update(id.as_bytes());
-    hasher.update(format!("{:?}", SystemTime::now()).as_bytes());
+    hasher.update(Timestamp::now().to_string().as_bytes());
     let secret = format!("whsec_{}", STANDARD.encode(&hasher.finalize()[..24]));
     let owner = inner.data.users[user].email.clone();
     inner.webhooks.push(RegisteredWebhook {
@@ -558,7 +560,7 @@ fn register(inner: &mut Inner, user: usize, body: &[u8]) -> Result<Value, &'stat
         "id": id,
         "url": destination,
         "secret": secret,
-        "created_at": crate::time::format(SystemTime::now()),
+        "created_at": crate::time::format(Timestamp::now()),
         "include_transcript": flag("include_transcript"),
         "include_summary": flag("include_summary"),
         "include_action_items": flag("include_action_items"),

@@ -7,7 +7,9 @@
 mod wire;
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+
+use jiff::Timestamp;
 
 use tenant::Secret;
 use url::Url;
@@ -75,8 +77,8 @@ pub enum FathomAuth {
 /// Filters of a meeting listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MeetingQuery {
-    pub created_after: Option<SystemTime>,
-    pub created_before: Option<SystemTime>,
+    pub created_after: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
 }
 
 /// The Fathom client. Build once per cold start; share freely.

@@ -4,7 +4,9 @@
 //! optional, so that a change in something we ignore does not break listing meetings.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+
+use jiff::Timestamp;
 
 use serde::{Deserialize, Deserializer};
 
@@ -41,18 +43,15 @@ pub struct Meeting {
     pub url: String,
     #[serde(default)]
     pub share_url: Option<String>,
-    #[serde(deserialize_with = "rfc3339")]
-    pub created_at: SystemTime,
+    pub created_at: Timestamp,
     /// Required in the SDK's model; optional here because a recording made without a
     /// calendar event is plausible and we do not need these (UNCONFIRMED whether null occurs).
-    #[serde(default, deserialize_with = "rfc3339_opt")]
-    pub scheduled_start_time: Option<SystemTime>,
-    #[serde(default, deserialize_with = "rfc3339_opt")]
-    pub scheduled_end_time: Option<SystemTime>,
-    #[serde(deserialize_with = "rfc3339")]
-    pub recording_start_time: SystemTime,
-    #[serde(deserialize_with = "rfc3339")]
-    pub recording_end_time: SystemTime,
+    #[serde(default)]
+    pub scheduled_start_time: Option<Timestamp>,
+    #[serde(default)]
+    pub scheduled_end_time: Option<Timestamp>,
+    pub recording_start_time: Timestamp,
+    pub recording_end_time: Timestamp,
     /// e.g. `"en"`, `"it"`: the language the follow-up email is written in.
     pub transcript_language: String,
     pub calendar_invitees: Vec<Invitee>,
@@ -173,35 +172,11 @@ impl fmt::Debug for Speaker {
     }
 }
 
-/// Formats `t` as Fathom's query parameters expect (`2025-01-01T00:00:00Z`).
-pub(crate) fn format_rfc3339(t: SystemTime) -> String {
-    use time::format_description::well_known::Rfc3339;
-    let t = time::OffsetDateTime::from(t)
-        .replace_nanosecond(0)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&Rfc3339).unwrap_or_default()
-}
-
-pub(crate) fn parse_rfc3339(s: &str) -> Option<SystemTime> {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(SystemTime::from)
-}
-
-fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
-    let raw = String::deserialize(d)?;
-    // The error names the field's expectation, not the value.
-    parse_rfc3339(&raw).ok_or_else(|| serde::de::Error::custom("expected an ISO-8601 time"))
-}
-
-fn rfc3339_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(raw) => parse_rfc3339(&raw)
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom("expected an ISO-8601 time")),
-    }
+/// `t` as Fathom's query parameters show it (`2025-01-01T00:00:00Z`): whole seconds.
+pub(crate) fn format_rfc3339(t: Timestamp) -> String {
+    Timestamp::from_second(t.as_second())
+        .unwrap_or(t)
+        .to_string()
 }
 
 /// `"HH:MM:SS"` (also `"MM:SS"`, and a fractional last part) as an offset.
@@ -249,6 +224,10 @@ mod tests {
         let meeting: Meeting = serde_json::from_str(json).unwrap();
         assert_eq!(meeting.recording_id, RecordingId(123_456_789));
         assert_eq!(format_rfc3339(meeting.created_at), "2025-03-01T17:01:30Z");
+        assert_eq!(
+            meeting.scheduled_start_time.unwrap().to_string(),
+            "2025-03-01T16:00:00Z"
+        );
         assert!(meeting.calendar_invitees[0].is_external);
         let transcript = meeting.transcript.unwrap();
         assert_eq!(transcript[0].at, Duration::from_secs(5 * 60 + 32));

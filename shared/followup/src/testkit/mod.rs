@@ -1,0 +1,64 @@
+//! Test support for the follow-up domain: an in-memory session store and fixtures.
+//!
+//! * [`MemorySessions`]: honest in-memory semantics, for handler tests.
+//! * Fixtures ([`sample_meeting`], [`sample_draft`]) with a marker in every customer text, so
+//!   a test can search output for leaks.
+
+mod memory;
+
+pub use memory::MemorySessions;
+
+use jiff::Timestamp;
+use jiff::civil;
+
+use crate::draft::{Draft, Email, FollowUpPlan, FollowUpWhen};
+use crate::ids::RecordingId;
+use crate::meeting::{Invitee, Meeting};
+
+/// A meeting recorded at `started_at` for 45 minutes, with one internal and one external
+/// invitee and `marker` in its title.
+pub fn sample_meeting(recording: RecordingId, started_at: Timestamp, marker: &str) -> Meeting {
+    let ended_at = started_at
+        .checked_add(jiff::SignedDuration::from_mins(45))
+        .unwrap_or(started_at);
+    Meeting {
+        recording_id: recording,
+        title: format!("QBR {marker}"),
+        created_at: ended_at,
+        started_at,
+        ended_at,
+        scheduled_start: Some(started_at),
+        url: format!("https://fathom.video/calls/{recording}"),
+        share_url: format!("https://fathom.video/share/{recording}"),
+        language: Some("en".into()),
+        invitees: vec![
+            Invitee {
+                name: Some("Alice Johnson".into()),
+                email: Some("alice@acme.example".into()),
+                is_external: false,
+            },
+            Invitee {
+                name: Some("John Smith".into()),
+                email: Some("john@client.example".into()),
+                is_external: true,
+            },
+        ],
+        recorded_by_email: "alice@acme.example".into(),
+    }
+}
+
+/// A draft whose every text contains `marker`.
+pub fn sample_draft(marker: &str) -> Draft {
+    Draft {
+        summary: format!("summary {marker}"),
+        email: Email {
+            subject: format!("subject {marker}"),
+            body: format!("body {marker}"),
+        },
+        crm_note: format!("note {marker}"),
+        follow_up: FollowUpPlan {
+            agreed: true,
+            when: Some(FollowUpWhen::Date(civil::date(2025, 3, 8))),
+        },
+    }
+}
