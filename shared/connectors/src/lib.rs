@@ -2,6 +2,9 @@
 //! (Anthropic), each behind a cargo feature so that a function links only the providers it
 //! calls, over one [`http`] layer (the client, timeouts, error classes, Retry-After, retries).
 //!
+//! The clients implement the `followup` ports (`Recorder` for Fathom, `Drafter` for
+//! Anthropic), mapping [`ConnectorError`] to `followup::ProviderError`.
+//!
 //! Nothing here holds global state: every client is built from a config struct, and every
 //! config is read through a lookup closure ([`config`]) so tests pass their own values.
 //! Credentials travel only in headers marked sensitive; no error, log line or `Debug` output of
@@ -9,7 +12,10 @@
 
 pub mod config;
 pub mod http;
+mod ports;
 
+#[cfg(feature = "anthropic")]
+pub mod anthropic;
 #[cfg(feature = "fathom")]
 pub mod fathom;
 
