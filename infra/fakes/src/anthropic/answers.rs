@@ -229,7 +229,9 @@ fn answer(text: &str) -> Value {
             break;
         };
         let content = &body[..end];
-        if words.iter().any(|w| content.to_lowercase().contains(w)) {
+        let lower = content.to_lowercase();
+        let mut content_words = lower.split(|c: char| !c.is_alphanumeric());
+        if content_words.any(|cw| words.contains(&cw)) {
             used.push(id.to_owned());
             quote.get_or_insert_with(|| clip_words(content.trim(), 25));
         }

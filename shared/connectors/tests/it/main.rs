@@ -1,1 +1,6 @@
-//! Integration tests: the clients against the fakes (added with the fakes).
+//! The clients against the fakes (`infra/fakes`): one test binary, a module per provider.
+
+mod anthropic;
+mod fathom;
+mod flow;
+mod support;
