@@ -1,6 +1,7 @@
 //! Reading configuration through a lookup closure (`|name| std::env::var(name).ok()` in a
 //! function's `main`, a map in tests): no global state, and every value is checked once, at
-//! start-up, with an error that names the variable but never echoes its value.
+//! start-up, with an error that names the variable but never echoes its value. Public, so that
+//! the functions and later providers read theirs by the same rules.
 
 use std::time::Duration;
 
@@ -20,14 +21,14 @@ pub trait Lookup: Fn(&str) -> Option<String> {}
 impl<F: Fn(&str) -> Option<String>> Lookup for F {}
 
 /// `name`'s value, trimmed; an empty value counts as unset (a `.env` line `NAME=`).
-pub(crate) fn string(lookup: &impl Lookup, name: &str) -> Option<String> {
+pub fn string(lookup: &impl Lookup, name: &str) -> Option<String> {
     lookup(name)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
 }
 
 /// A base URL (http or https), with its path ending in `/` so that `join("meetings")` appends.
-pub(crate) fn base_url(
+pub fn base_url(
     lookup: &impl Lookup,
     name: &'static str,
     default: &str,
@@ -39,7 +40,7 @@ pub(crate) fn base_url(
     })
 }
 
-pub(crate) fn parse_base_url(raw: &str) -> Option<Url> {
+pub fn parse_base_url(raw: &str) -> Option<Url> {
     let mut url = Url::parse(raw).ok()?;
     if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
         return None;
@@ -56,7 +57,7 @@ pub(crate) fn parse_base_url(raw: &str) -> Option<Url> {
 }
 
 /// Whole seconds, at least 1, at most `max`.
-pub(crate) fn seconds(
+pub fn seconds(
     lookup: &impl Lookup,
     name: &'static str,
     default: Duration,
@@ -80,7 +81,7 @@ pub(crate) fn seconds(
 }
 
 /// A small count (retries, tokens).
-pub(crate) fn number(
+pub fn number(
     lookup: &impl Lookup,
     name: &'static str,
     default: u32,

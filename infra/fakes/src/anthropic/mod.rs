@@ -308,10 +308,10 @@ fn decide(
 
 /// The request checks the real API makes before any model runs (anthropic.md, Request).
 fn check_shape(body: &Value) -> Result<(), String> {
-    if !body["model"].as_str().is_some_and(|m| !m.is_empty()) {
+    if body["model"].as_str().is_none_or(str::is_empty) {
         return Err("model: Field required".into());
     }
-    if !body["max_tokens"].as_u64().is_some_and(|n| n > 0) {
+    if body["max_tokens"].as_u64().is_none_or(|n| n == 0) {
         return Err("max_tokens: must be a positive integer".into());
     }
     let messages = body["messages"].as_array().filter(|m| !m.is_empty());
@@ -344,7 +344,7 @@ fn check_shape(body: &Value) -> Result<(), String> {
         Some(_) => return Err("tools: must be a list".into()),
     };
     for (i, tool) in tools.iter().enumerate() {
-        if !tool["name"].as_str().is_some_and(|n| !n.is_empty()) {
+        if tool["name"].as_str().is_none_or(str::is_empty) {
             return Err(format!("tools.{i}.name: Field required"));
         }
         if tool["input_schema"]["type"] != "object" {

@@ -149,7 +149,7 @@ impl AnthropicClient {
             let model = models[model_index];
             let outcome = http::retry(&self.retry, || self.once(model, call)).await;
             match outcome {
-                Ok(response) => match tool_input(&response, call.tool).and_then(|v| parse(v)) {
+                Ok(response) => match tool_input(&response, call.tool).and_then(&parse) {
                     Ok(value) => return Ok(value),
                     Err(what) if repeat_left => {
                         tracing::warn!(provider = PROVIDER, model, reason = %what, "unusable answer; asking once more");

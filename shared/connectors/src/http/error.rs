@@ -40,8 +40,8 @@ pub enum ConnectorError {
     /// 404: the thing asked for does not exist, or this credential cannot see it.
     #[error("{provider}: not found")]
     NotFound { provider: &'static str },
-    /// 429. `retry_after` is what the provider asked for (`Retry-After`, or Fathom's
-    /// `RateLimit-Reset`), `None` when it said nothing usable.
+    /// HTTP 429: `retry_after` is what the provider asked for (`Retry-After`, or Fathom's
+    /// `RateLimit-Reset`); `None` when it said nothing usable.
     #[error("{provider} rate limit reached{}", after(*retry_after))]
     RateLimited {
         provider: &'static str,
