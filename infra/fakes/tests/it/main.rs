@@ -1,0 +1,15 @@
+//! The fakes over plain HTTP, checked against the references' shapes (independently of the
+//! connectors, whose tests use these fakes).
+
+mod anthropic;
+mod fathom;
+
+/// A plain-HTTP client. The workspace's reqwest has no bundled TLS provider, so ring is
+/// installed first, as the production clients do.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap()
+}

@@ -1,0 +1,23 @@
+//! HTTP adapters for Switchboard's providers: the meeting recorder (Fathom) and the AI
+//! (Anthropic), each behind a cargo feature so that a function links only the providers it
+//! calls, over one [`http`] layer (the client, timeouts, error classes, Retry-After, retries).
+//!
+//! The clients implement the `followup` ports (`Recorder` for Fathom, `Drafter` for
+//! Anthropic), mapping [`ConnectorError`] to `followup::ProviderError`.
+//!
+//! Nothing here holds global state: every client is built from a config struct, and every
+//! config is read through a lookup closure ([`config`]) so tests pass their own values.
+//! Credentials travel only in headers marked sensitive; no error, log line or `Debug` output of
+//! this crate carries a key, a token or a transcript.
+
+pub mod config;
+pub mod http;
+mod ports;
+
+#[cfg(feature = "anthropic")]
+pub mod anthropic;
+#[cfg(feature = "fathom")]
+pub mod fathom;
+
+pub use config::ConfigError;
+pub use http::{ConnectorError, HttpConfig, RetryPolicy, Unavailable};

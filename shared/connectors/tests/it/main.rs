@@ -1,0 +1,6 @@
+//! The clients against the fakes (`infra/fakes`): one test binary, a module per provider.
+
+mod anthropic;
+mod fathom;
+mod flow;
+mod support;
