@@ -15,6 +15,8 @@
 //!   rewriting the newest entries in SQL is caught (`tenant::audit::verify_chain`).
 //! * The job queue behaves like SQS: visibility timeout, receive count, dead-letter table after
 //!   [`MAX_RECEIVES`](tenant::ports::MAX_RECEIVES) receives.
+//! * Follow-up sessions (`followup::ports::Sessions`, [`LocalBackend::sessions`]) are sealed
+//!   the same way, bound to their tenant, user and recording.
 //! * Storage keys are derived here from `TenantId` and nowhere else.
 //!
 //! SQLite calls are short and synchronous inside the async methods (one `Mutex<Connection>` per
@@ -32,6 +34,7 @@ mod oauth_states;
 mod queue;
 mod schema;
 mod sealer;
+mod sessions;
 mod tenants;
 mod usage;
 mod vault;
@@ -104,6 +107,12 @@ impl LocalBackend {
             members: self.store.clone(),
             credentials: self.store.clone(),
         }
+    }
+
+    /// The follow-up session store, over this handle's connection. Not in [`Backend`]: that is
+    /// the tenant crate's, which knows nothing of the follow-up domain.
+    pub fn sessions(&self) -> Arc<dyn followup::ports::Sessions> {
+        self.store.clone()
     }
 
     /// The local queue's consumer side.

@@ -14,7 +14,7 @@ use crate::db::unix_ms;
 use crate::oauth_states::purge_states;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 /// Version 1: tenants, installations, ledger, usage, vault, queue.
 pub(crate) const SCHEMA_V1: &str = "
@@ -162,6 +162,26 @@ CREATE TABLE credentials (
 ALTER TABLE audit_log ADD COLUMN seal TEXT NOT NULL DEFAULT '';
 ";
 
+/// Version 4: follow-up sessions (crate::sessions). The session itself is AES-256-GCM sealed
+/// JSON (associated data = tenant, user and recording ids); in clear only the key, the
+/// version (from the file's one counter) and the times the queries need, in unix
+/// nanoseconds. `recording` is decimal text: Fathom's ids are unsigned 64-bit.
+const SCHEMA_V4: &str = "
+CREATE TABLE sessions (
+    tenant     TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    recording  TEXT NOT NULL,
+    nonce      BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    version    INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, user, recording)
+);
+CREATE INDEX sessions_recent ON sessions (tenant, user, updated_at);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+";
+
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
     let schema_err = |source| LocalError::Schema {
@@ -191,6 +211,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     if found < 3 {
         tx.execute_batch(SCHEMA_V3).map_err(schema_err)?;
     }
+    if found < 4 {
+        tx.execute_batch(SCHEMA_V4).map_err(schema_err)?;
+    }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(schema_err)?;
@@ -203,7 +226,8 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     let purged = conn
         .execute("DELETE FROM ledger WHERE expires_at <= ?1", [now_ms])
         .and_then(|_| conn.execute("DELETE FROM usage WHERE expires_at <= ?1", [now_ms]))
-        .and_then(|_| purge_states(conn, now_ms / 1000));
+        .and_then(|_| purge_states(conn, now_ms / 1000))
+        .and_then(|_| crate::sessions::purge_at_open(conn));
     if let Err(err) = purged {
         tracing::warn!(error = %err, "could not purge expired rows at open");
     }

@@ -84,3 +84,15 @@ async fn every_suite_passes_on_one_shared_file() {
     contract::members(backend.members.as_ref()).await;
     contract::isolation(&backend).await;
 }
+
+#[tokio::test]
+async fn local_sessions_keep_the_contract() {
+    let (_dir, local) = open();
+    followup::testkit::contract::sessions(local.sessions().as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_sessions_are_isolated_by_tenant_and_user() {
+    let (_dir, local) = open();
+    followup::testkit::contract::sessions_isolation(local.sessions().as_ref()).await;
+}

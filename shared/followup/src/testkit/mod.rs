@@ -1,9 +1,12 @@
-//! Test support for the follow-up domain: an in-memory session store and fixtures.
+//! The session store's contract suite, run by every adapter, and an in-memory adapter.
 //!
+//! * [`contract`]: the suite, written once; `shared/local` and `shared/aws` run it, as does
+//!   this crate on [`MemorySessions`]. A broken promise panics with a message naming it.
 //! * [`MemorySessions`]: honest in-memory semantics, for handler tests.
 //! * Fixtures ([`sample_meeting`], [`sample_draft`]) with a marker in every customer text, so
 //!   a test can search output for leaks.
 
+pub mod contract;
 mod memory;
 
 pub use memory::MemorySessions;
@@ -61,4 +64,26 @@ pub fn sample_draft(marker: &str) -> Draft {
             when: Some(FollowUpWhen::Date(civil::date(2025, 3, 8))),
         },
     }
+}
+
+/// A generating session of `user` in `tenant` for a fresh meeting `recording`, changed last
+/// at `now`, expiring a day later, with a first draft containing `marker`.
+pub fn sample_session(
+    tenant: &tenant::TenantId,
+    user: &tenant::UserId,
+    recording: RecordingId,
+    now: Timestamp,
+    marker: &str,
+) -> crate::session::Session {
+    let meeting = sample_meeting(recording, now, marker);
+    let mut session = crate::session::Session::start(
+        tenant.clone(),
+        user.clone(),
+        &meeting,
+        now,
+        crate::session::Retention::new(std::time::Duration::from_secs(24 * 3600)),
+    );
+    session.status = crate::session::SessionStatus::Ready;
+    session.draft = Some(sample_draft(marker));
+    session
 }
