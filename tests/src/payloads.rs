@@ -314,6 +314,56 @@ pub fn block_actions(
     ))
 }
 
+/// A `view_submission` of the modal `view_id` (slack-ui.md §2) with `callback_id`, the
+/// view's `state.values` and `private_metadata`.
+pub fn view_submission(
+    team: &str,
+    user: &str,
+    view_id: &str,
+    callback_id: &str,
+    values: Value,
+    private_metadata: &str,
+) -> String {
+    interaction_form(&json!({
+        "type": "view_submission",
+        "team": {"id": team, "domain": "fakeworkspace"},
+        "user": {"id": user, "username": "fake.user", "name": "fake.user", "team_id": team},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id(),
+        "is_enterprise_install": false,
+        "view": {
+            "id": view_id, "team_id": team, "type": "modal", "callback_id": callback_id,
+            "private_metadata": private_metadata, "hash": "1700000000.abcdef12",
+            "state": {"values": values},
+        },
+        "response_urls": [],
+    }))
+}
+
+/// A button pressed inside the modal `view_id` (block_actions with a `view` container).
+pub fn view_block_action(
+    team: &str,
+    user: &str,
+    view_id: &str,
+    action_id: &str,
+    value: &str,
+) -> String {
+    interaction_form(&json!({
+        "type": "block_actions",
+        "team": {"id": team, "domain": "fakeworkspace"},
+        "user": {"id": user, "username": "fake.user", "name": "fake.user", "team_id": team},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id(),
+        "container": {"type": "view", "view_id": view_id},
+        "view": {"id": view_id, "team_id": team, "type": "modal", "callback_id": "followup_pick",
+                 "private_metadata": "", "hash": "1700000000.abcdef12", "state": {"values": {}}},
+        "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                     "action_ts": format!("{}.000400", now())}],
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

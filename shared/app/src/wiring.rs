@@ -283,6 +283,9 @@ pub fn data_dir() -> PathBuf {
 pub struct Wired {
     pub backend: Backend,
     pub consumer: std::sync::Arc<dyn JobConsumer>,
+    /// The follow-up session store (the follow-up domain's, not the tenant crate's `Backend`).
+    /// `None` where the backend has none yet (AWS, until its DynamoDB adapter is wired).
+    pub sessions: Option<std::sync::Arc<dyn followup::Sessions>>,
 }
 
 /// Which adapters a process runs on.
@@ -398,6 +401,7 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             let wired = Wired {
                 backend: adapters.backend(),
                 consumer: adapters.consumer(),
+                sessions: None,
             };
             let mut arns = config.app_secrets.clone();
             if base.signing_secret.is_some() {
@@ -444,5 +448,6 @@ pub fn local_backend_at(dir: &std::path::Path) -> Result<Wired, WiringError> {
     Ok(Wired {
         backend: local.backend(),
         consumer: local.consumer(),
+        sessions: Some(local.sessions()),
     })
 }

@@ -22,10 +22,17 @@ pub const CLIENT_SECRET: &str = "e2e-client-secret-abcdef";
 /// The operator API's bearer key (`Authorization: Bearer ADMIN_KEY` on /admin/...).
 pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789abcdef0123456789";
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The platform's AI key, as the fake Anthropic expects it.
+pub const AI_KEY: &str = "e2e-anthropic-key";
 
 pub struct TestApp {
     pub base: String,
     pub fake: FakeSlack,
+    /// Fathom and the AI, for the follow-up flow (Fathom starts with no users: tests add
+    /// theirs with [`TestApp::fathom_data`]-style builders through `spawn_with_fathom`).
+    pub fathom: fakes::fathom::FakeFathom,
+    pub ai: fakes::anthropic::FakeAnthropic,
+    pub sessions: Arc<dyn followup::Sessions>,
     pub backend: Backend,
     pub consumer: Arc<dyn JobConsumer>,
     pub http: reqwest::Client,
@@ -44,9 +51,23 @@ pub async fn spawn_app_without_worker() -> TestApp {
 }
 
 async fn spawn(run_worker: bool) -> TestApp {
+    spawn_with_fathom(run_worker, fakes::fathom::FathomData::new()).await
+}
+
+/// The app on the embedded backend with a fake Fathom holding `fathom`'s users.
+pub async fn spawn_with_fathom(run_worker: bool, fathom: fakes::fathom::FathomData) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let local = local::LocalBackend::open(dir.path()).expect("open embedded backend");
-    spawn_on(local.backend(), local.consumer(), run_worker, dir).await
+    let sessions = local.sessions();
+    spawn_full(
+        local.backend(),
+        local.consumer(),
+        sessions,
+        fathom,
+        run_worker,
+        dir,
+    )
+    .await
 }
 
 /// The app over any backend (the memory one with failure switches, say).
@@ -56,7 +77,41 @@ pub async fn spawn_on(
     run_worker: bool,
     dir: tempfile::TempDir,
 ) -> TestApp {
+    let sessions: Arc<dyn followup::Sessions> =
+        Arc::new(followup::testkit::MemorySessions::default());
+    let fathom = fakes::fathom::FathomData::new();
+    spawn_full(backend, consumer, sessions, fathom, run_worker, dir).await
+}
+
+async fn spawn_full(
+    backend: Backend,
+    consumer: Arc<dyn JobConsumer>,
+    sessions: Arc<dyn followup::Sessions>,
+    fathom: fakes::fathom::FathomData,
+    run_worker: bool,
+    dir: tempfile::TempDir,
+) -> TestApp {
     let fake = FakeSlack::start().await;
+    let fathom = fakes::fathom::FakeFathom::start(fathom)
+        .await
+        .expect("fake Fathom starts");
+    let ai = fakes::anthropic::FakeAnthropic::start(AI_KEY)
+        .await
+        .expect("fake Anthropic starts");
+    let urls = [
+        ("FATHOM_API_URL", fathom.api_url()),
+        ("ANTHROPIC_API_URL", ai.api_url()),
+        ("ANTHROPIC_FALLBACK_MODEL", "claude-fallback-e2e".to_owned()),
+        ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
+    ];
+    let lookup = move |name: &str| {
+        urls.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let followup =
+        worker::Followup::from_lookup(lookup, Some(Secret::new(AI_KEY)), Some(sessions.clone()))
+            .expect("follow-up providers configure");
     fake.set_client(CLIENT_ID, CLIENT_SECRET);
     // The OAuth redirect_uri names the server's own address, so the port is picked first.
     let addr = free_loopback_addr();
@@ -81,6 +136,7 @@ pub async fn spawn_on(
             slack,
             clock: Clock::system(),
             run_worker,
+            followup,
         },
     )
     .await
@@ -88,6 +144,9 @@ pub async fn spawn_on(
     TestApp {
         base: format!("http://{}", server.addr),
         fake,
+        fathom,
+        ai,
+        sessions,
         backend,
         consumer,
         // Keeps cookies like a browser (the OAuth state cookie) and shows redirects as they are.

@@ -6,6 +6,7 @@ mod bad_input;
 mod commands;
 mod events;
 mod failures;
+mod followup;
 mod helpers;
 mod isolation;
 mod lifecycle;

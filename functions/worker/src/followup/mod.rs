@@ -98,3 +98,44 @@ impl Worker {
         Timestamp::try_from(self.clock.now()).unwrap_or(Timestamp::UNIX_EPOCH)
     }
 }
+
+impl Followup {
+    /// The providers from the environment (`FATHOM_API_URL`, `ANTHROPIC_API_URL`,
+    /// `ANTHROPIC_MODEL`, `ANTHROPIC_FALLBACK_MODEL`, … read through `lookup`) with the
+    /// platform's `api_key` for the AI. `None` without an AI key or a session store: the
+    /// follow-up jobs then answer "not configured" (and the log says why, once).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String> + Clone,
+        api_key: Option<Secret>,
+        sessions: Option<Arc<dyn Sessions>>,
+    ) -> Result<Option<Self>, connectors::ConfigError> {
+        let (Some(api_key), Some(sessions)) = (api_key, sessions) else {
+            warn!("follow-ups are off: set ANTHROPIC_API_KEY (and use a backend with sessions)");
+            return Ok(None);
+        };
+        use connectors::anthropic::{AnthropicClient, AnthropicConfig};
+        use connectors::fathom::{FathomClient, FathomConfig};
+        let fathom = FathomConfig::from_lookup(lookup.clone())?;
+        let ai = AnthropicConfig::from_lookup(lookup)?;
+        let unusable = |name| connectors::ConfigError {
+            name,
+            reason: "the HTTP client could not be built for it",
+        };
+        let recorder = FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?;
+        let drafter =
+            AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
+        Ok(Some(Self {
+            recorder: Arc::new(recorder),
+            drafter: Arc::new(drafter),
+            sessions,
+            retention: Retention::default(),
+            budget: Budget::tokens(DRAFT_TOKEN_BUDGET),
+            writing: WritingSettings::default(),
+        }))
+    }
+}
+
+/// How much transcript one draft may take, in tokens: a one-hour meeting is about 10-12k
+/// tokens, and the model's window is far larger; the cut keeps cost and latency bounded and is
+/// marked in the prompt (`followup::service::transcript`).
+pub const DRAFT_TOKEN_BUDGET: usize = 24_000;

@@ -33,6 +33,9 @@ pub enum ServeError {
     Wiring(#[from] WiringError),
     #[error("server failed: {0}")]
     Server(#[source] std::io::Error),
+    /// A follow-up provider setting (`FATHOM_API_URL`, `ANTHROPIC_*`) is unusable.
+    #[error(transparent)]
+    Provider(#[from] connectors::ConfigError),
 }
 
 /// What the server runs on: a backend, its queue's consumer side, Slack settings, a clock.
@@ -43,6 +46,8 @@ pub struct ServeParts {
     pub clock: Clock,
     /// Whether to drain the queue with the worker (tests turn it off to inspect the queue).
     pub run_worker: bool,
+    /// The follow-up providers and session store; `None`: follow-ups are off.
+    pub followup: Option<worker::Followup>,
 }
 
 /// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
@@ -91,6 +96,9 @@ pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, Serve
     if let Some(oauth) = parts.slack.oauth_client()? {
         worker = worker.with_oauth(oauth);
     }
+    if let Some(followup) = parts.followup {
+        worker = worker.with_followup(followup);
+    }
     let worker = Arc::new(worker);
     let app = router(&backend, &parts.slack, parts.clock);
 
@@ -131,12 +139,18 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         Err(err) => eprintln!("{err}: Slack requests will be answered 503 until it is fixed."),
         Ok(_) => {}
     }
+    let env = |name: &str| std::env::var(name).ok();
+    let api_key = env("ANTHROPIC_API_KEY")
+        .filter(|k| !k.trim().is_empty())
+        .map(tenant::Secret::new);
+    let followup = worker::Followup::from_lookup(env, api_key, wired.sessions.clone())?;
     let running = start(
         config.addr,
         ServeParts {
             backend: wired.backend,
             consumer: wired.consumer,
             slack,
+            followup,
             clock: Clock::system(),
             run_worker: true,
         },
