@@ -112,7 +112,7 @@ impl FathomClient {
     /// them, following `next_cursor` until it is null or empty (as the SDK does), at most
     /// `max_pages` pages (more is `Invalid`: a listing that long is not a "pick a meeting").
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
-    pub async fn list_meetings(
+    pub async fn all_meetings(
         &self,
         auth: &FathomAuth,
         query: &MeetingQuery,
