@@ -66,8 +66,6 @@ struct Inner {
     calls: Vec<RecordedMessage>,
     failures: VecDeque<Failure>,
     next_id: u64,
-    /// The `retry-after` of the last injected 429.
-    last_retry_after: u64,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -86,7 +84,6 @@ impl FakeAnthropic {
             calls: Vec::new(),
             failures: VecDeque::new(),
             next_id: 1,
-            last_retry_after: 1,
         }));
         let app = Router::new()
             .route("/v1/messages", post(messages))
@@ -182,9 +179,11 @@ async fn messages(State(shared): State<Shared>, headers: HeaderMap, body: Bytes)
         );
         (request_id, outcome, call)
     };
-    let (delay, status, response) = match outcome {
-        Outcome::Refuse(status, kind, message) => (None, status, Err((kind, message))),
-        Outcome::Answer { delay, body } => (delay, StatusCode::OK, Ok(body)),
+    let (delay, status, response, retry_after) = match outcome {
+        Outcome::Refuse(status, kind, message, retry_after) => {
+            (None, status, Err((kind, message)), retry_after)
+        }
+        Outcome::Answer { delay, body } => (delay, StatusCode::OK, Ok(body), None),
     };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
@@ -197,17 +196,17 @@ async fn messages(State(shared): State<Shared>, headers: HeaderMap, body: Bytes)
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);
     }
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        let retry = lock(&shared).last_retry_after;
+    if let Some(secs) = retry_after {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     response
 }
 
 enum Outcome {
-    Refuse(StatusCode, &'static str, String),
+    /// Status, error type, message, `retry-after` seconds.
+    Refuse(StatusCode, &'static str, String, Option<u64>),
     Answer {
         delay: Option<Duration>,
         body: Value,
@@ -216,7 +215,7 @@ enum Outcome {
 
 fn refuse(status: u16, message: impl Into<String>) -> Outcome {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    Outcome::Refuse(code, error_type(status), message.into())
+    Outcome::Refuse(code, error_type(status), message.into(), None)
 }
 
 fn forced_tool(body: &Value) -> Option<&str> {
@@ -260,8 +259,12 @@ fn decide(
     match inner.failures.pop_front() {
         None => {}
         Some(Failure::RateLimited { retry_after_secs }) => {
-            inner.last_retry_after = retry_after_secs;
-            return refuse(429, "Number of requests has exceeded your rate limit");
+            return Outcome::Refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                error_type(429),
+                "Number of requests has exceeded your rate limit".into(),
+                Some(retry_after_secs),
+            );
         }
         Some(Failure::Overloaded) => return refuse(529, "Overloaded"),
         Some(Failure::Status(status)) => return refuse(status, "Internal server error"),

@@ -26,7 +26,9 @@ impl Default for FathomData {
 }
 
 impl FathomData {
-    /// No users; pages of 3 (small, so that tests page); Fathom's 60 requests per 60 s.
+    /// No users; pages of 3 (small, so that tests page: Fathom's quickstart speaks of 10, and
+    /// whether a `limit` parameter exists is UNCONFIRMED, so the fake takes none); Fathom's 60
+    /// requests per 60 s.
     pub fn new() -> Self {
         Self {
             users: Vec::new(),

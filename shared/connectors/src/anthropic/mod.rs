@@ -6,7 +6,9 @@
 //! ([`RetryPolicy`], bounded); if the primary model still fails that way, the request goes
 //! once to the fallback model (another model has its own capacity and limits). An answer that
 //! fails the schema is asked for once more, then reported as `Invalid`. Timeouts are not
-//! retried in-process (see [`RetryPolicy::delay`]): the worker's redelivery retries them.
+//! retried in-process (see [`RetryPolicy::delay`]): the worker's redelivery retries them. All
+//! of it happens within [`AnthropicConfig::budget`]: attempts are cut to the time left and no
+//! wait, repeat or fallback starts once it is spent.
 
 mod ask;
 mod draft;
@@ -24,7 +26,9 @@ pub use ask::{AskAnswer, NOTHING_TO_GO_ON};
 pub use draft::{DRAFT_PROMPT_VERSION, DRAFT_TOOL, MAX_EMAIL_WORDS, draft_schema, parse_draft};
 
 use crate::config::{self, ConfigError, Lookup};
-use crate::http::{self, ConnectorError, HttpClient, HttpConfig, RetryPolicy, Unavailable};
+use crate::http::{
+    self, ConnectorError, Deadline, HttpClient, HttpConfig, RetryPolicy, Unavailable,
+};
 use wire::{ContentBlock, Message, MessagesRequest, MessagesResponse, Tool, ToolChoice};
 
 const PROVIDER: &str = "Anthropic";
@@ -48,6 +52,10 @@ pub struct AnthropicConfig {
     pub http: HttpConfig,
     /// `ANTHROPIC_MAX_RETRIES` (default 2, the SDK's), per model.
     pub retry: RetryPolicy,
+    /// `ANTHROPIC_BUDGET_SECS` (default 50): one `draft` or `ask`, retries, fallback and the
+    /// repeat included, is over by then; each attempt's timeout is cut to what is left. Keep
+    /// it under the worker's run timeout (55 s on Lambda, `worker::JobTiming`).
+    pub budget: Duration,
     /// `ANTHROPIC_MAX_TOKENS` (default 2048): a draft is well under 1,000 output tokens.
     pub max_tokens: u32,
 }
@@ -69,19 +77,14 @@ impl AnthropicConfig {
             fallback_model: config::string(&lookup, "ANTHROPIC_FALLBACK_MODEL"),
             http: HttpConfig::with_timeout(timeout),
             retry: RetryPolicy::standard(config::number(&lookup, "ANTHROPIC_MAX_RETRIES", 2, 5)?),
+            budget: config::seconds(
+                &lookup,
+                "ANTHROPIC_BUDGET_SECS",
+                Self::DEFAULT_TIMEOUT,
+                Duration::from_secs(900),
+            )?,
             max_tokens: config::number(&lookup, "ANTHROPIC_MAX_TOKENS", 2048, 64_000)?.max(1),
         })
-    }
-
-    /// The longest one `draft` can take: every attempt on both models timing out just short
-    /// of the timeout, with the longest waits between them, and the one repeat for an invalid
-    /// answer. The worker's step lease must be longer than this (or the config tighter).
-    pub fn worst_case(&self) -> Duration {
-        let models = if self.fallback_model.is_some() { 2 } else { 1 };
-        let attempts = (self.retry.max_retries + 1) * models + 1;
-        let waits =
-            self.retry.max_wait.max(self.retry.max_backoff) * self.retry.max_retries * models;
-        self.http.timeout * attempts + waits
     }
 }
 
@@ -94,6 +97,7 @@ pub struct AnthropicClient {
     model: String,
     fallback_model: Option<String>,
     retry: RetryPolicy,
+    budget: Duration,
     max_tokens: u32,
 }
 
@@ -130,6 +134,7 @@ impl AnthropicClient {
             model: config.model.clone(),
             fallback_model: config.fallback_model.clone(),
             retry: config.retry,
+            budget: config.budget,
             max_tokens: config.max_tokens,
         })
     }
@@ -145,19 +150,25 @@ impl AnthropicClient {
         models.extend(self.fallback_model.as_deref());
         let mut model_index = 0;
         let mut repeat_left = true;
+        let deadline = Deadline::after(self.budget);
         loop {
             let model = models[model_index];
-            let outcome = http::retry(&self.retry, || self.once(model, call)).await;
+            let outcome =
+                http::retry(&self.retry, deadline, || self.once(model, call, deadline)).await;
             match outcome {
                 Ok(response) => match tool_input(&response, call.tool).and_then(&parse) {
                     Ok(value) => return Ok(value),
-                    Err(what) if repeat_left => {
+                    Err(what) if repeat_left && deadline.remaining().is_some() => {
                         tracing::warn!(provider = PROVIDER, model, reason = %what, "unusable answer; asking once more");
                         repeat_left = false;
                     }
                     Err(what) => return Err(ConnectorError::invalid(PROVIDER, what)),
                 },
-                Err(err) if is_capacity(&err) && model_index + 1 < models.len() => {
+                Err(err)
+                    if is_capacity(&err)
+                        && model_index + 1 < models.len()
+                        && deadline.remaining().is_some() =>
+                {
                     tracing::warn!(provider = PROVIDER, model, error = %err, fallback = models[model_index + 1], "falling back");
                     model_index += 1;
                 }
@@ -171,6 +182,7 @@ impl AnthropicClient {
         &self,
         model: &str,
         call: &ToolCall<'_>,
+        deadline: Deadline,
     ) -> Result<MessagesResponse, ConnectorError> {
         let body = MessagesRequest {
             model,
@@ -203,7 +215,7 @@ impl AnthropicClient {
             .header("anthropic-version", API_VERSION)
             .header(::http::header::CONTENT_TYPE, "application/json")
             .body(body);
-        let response = self.http.send(request, wire::error_type).await?;
+        let response = self.http.send(request, deadline, wire::error_type).await?;
         let parsed: MessagesResponse = response.json(PROVIDER)?;
         if let Some(usage) = &parsed.usage {
             tracing::info!(provider = PROVIDER, model = %parsed.model, input_tokens = usage.input_tokens, output_tokens = usage.output_tokens, "AI call");
@@ -270,8 +282,8 @@ mod tests {
             (config.model.as_str(), config.fallback_model.as_deref()),
             ("m-1", Some("m-2"))
         );
-        // 2 attempts on each of 2 models, plus the repeat: 5 × 20 s, and 2 waits of 10 s.
-        assert_eq!(config.worst_case(), Duration::from_secs(5 * 20 + 2 * 10));
+        assert_eq!(config.http.timeout, Duration::from_secs(20));
+        assert_eq!(config.budget, Duration::from_secs(50));
     }
 
     #[test]

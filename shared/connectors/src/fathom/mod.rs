@@ -15,7 +15,7 @@ use tenant::Secret;
 use url::Url;
 
 use crate::config::{self, ConfigError, Lookup};
-use crate::http::{self, ConnectorError, HttpClient, HttpConfig, RetryPolicy};
+use crate::http::{self, ConnectorError, Deadline, HttpClient, HttpConfig, RetryPolicy};
 pub use wire::{
     FathomUser, Invitee, InviteesDomainsType, Meeting, MeetingPage, RecordingId, Speaker,
     TranscriptItem,
@@ -33,6 +33,9 @@ pub struct FathomConfig {
     pub http: HttpConfig,
     /// `FATHOM_MAX_RETRIES` (default 2) per call, honouring `Retry-After` up to 10 s.
     pub retry: RetryPolicy,
+    /// `FATHOM_BUDGET_SECS` (default 20): one call with all its retries and waits is over by
+    /// then (a listing of several pages has this per page).
+    pub budget: Duration,
     /// The most pages one listing follows: a guard against a cursor that never ends, and
     /// against a step that reads a whole account's history.
     pub max_pages: u32,
@@ -40,6 +43,7 @@ pub struct FathomConfig {
 
 impl FathomConfig {
     pub const DEFAULT_MAX_PAGES: u32 = 20;
+    pub const DEFAULT_BUDGET: Duration = Duration::from_secs(20);
 
     /// Reads `FATHOM_API_URL`, `FATHOM_TIMEOUT_SECS`, `FATHOM_MAX_RETRIES` through `lookup`.
     pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
@@ -50,10 +54,17 @@ impl FathomConfig {
             Duration::from_secs(120),
         )?;
         let retries = config::number(&lookup, "FATHOM_MAX_RETRIES", 2, 5)?;
+        let budget = config::seconds(
+            &lookup,
+            "FATHOM_BUDGET_SECS",
+            Self::DEFAULT_BUDGET,
+            Duration::from_secs(300),
+        )?;
         Ok(Self {
             api_url: config::base_url(&lookup, "FATHOM_API_URL", DEFAULT_API_URL)?,
             http: HttpConfig::with_timeout(timeout),
             retry: RetryPolicy::standard(retries),
+            budget,
             max_pages: Self::DEFAULT_MAX_PAGES,
         })
     }
@@ -87,6 +98,7 @@ pub struct FathomClient {
     http: HttpClient,
     base: Url,
     retry: RetryPolicy,
+    budget: Duration,
     max_pages: u32,
 }
 
@@ -104,6 +116,7 @@ impl FathomClient {
             http: HttpClient::new(PROVIDER, &config.http)?,
             base: config.api_url.clone(),
             retry: config.retry,
+            budget: config.budget,
             max_pages: config.max_pages,
         })
     }
@@ -112,7 +125,7 @@ impl FathomClient {
     /// them, following `next_cursor` until it is null or empty (as the SDK does), at most
     /// `max_pages` pages (more is `Invalid`: a listing that long is not a "pick a meeting").
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
-    pub async fn list_meetings(
+    pub async fn all_meetings(
         &self,
         auth: &FathomAuth,
         query: &MeetingQuery,
@@ -185,14 +198,15 @@ impl FathomClient {
         url: Url,
     ) -> Result<T, ConnectorError> {
         let (name, value) = auth_header(auth)?;
-        let response = http::retry(&self.retry, || {
+        let deadline = Deadline::after(self.budget);
+        let response = http::retry(&self.retry, deadline, || {
             let request = self
                 .http
                 .get(url.clone())
                 .header(name, value.clone())
                 .header(::http::header::ACCEPT, "application/json");
             // Fathom's error bodies are undocumented (fathom.md): nothing to read from them.
-            self.http.send(request, |_| None)
+            self.http.send(request, deadline, |_| None)
         })
         .await?;
         response.json(PROVIDER)
@@ -227,6 +241,7 @@ mod tests {
             "https://api.fathom.ai/external/v1/"
         );
         assert_eq!(config.http.timeout, Duration::from_secs(10));
+        assert_eq!(config.budget, Duration::from_secs(20));
         let config = FathomConfig::from_lookup(|name: &str| match name {
             "FATHOM_API_URL" => Some("http://127.0.0.1:1/v1".into()),
             "FATHOM_TIMEOUT_SECS" => Some("4".into()),

@@ -239,6 +239,29 @@ mod tests {
     }
 
     #[test]
+    fn unconfirmed_nulls_and_missing_optional_fields_still_parse() {
+        // Null scheduled times (a recording without a calendar event) and a missing
+        // `share_url`/`meeting_type` are not in the reference's example: UNCONFIRMED shapes we
+        // accept rather than fail a whole page on.
+        let json = r#"{"title": "Ad hoc", "recording_id": 7, "url": "https://fathom.video/x",
+          "created_at": "2025-03-01T17:01:30.5Z", "scheduled_start_time": null,
+          "recording_start_time": "2025-03-01T16:01:12Z", "recording_end_time": "2025-03-01T17:00:55Z",
+          "transcript_language": "it", "calendar_invitees": [],
+          "calendar_invitees_domains_type": "something_new",
+          "recorded_by": {"name": "A", "email": "a@acme.com"}}"#;
+        let meeting: Meeting = serde_json::from_str(json).unwrap();
+        assert_eq!(meeting.scheduled_start_time, None);
+        assert_eq!(meeting.share_url, None);
+        assert_eq!(
+            meeting.calendar_invitees_domains_type,
+            Some(InviteesDomainsType::Other)
+        );
+        assert_eq!(format_rfc3339(meeting.created_at), "2025-03-01T17:01:30Z");
+        let empty: TranscriptResponse = serde_json::from_str(r#"{"transcript": null}"#).unwrap();
+        assert!(empty.transcript.is_none());
+    }
+
+    #[test]
     fn offsets_parse_in_their_usual_forms() {
         assert_eq!(parse_offset("01:02:03"), Some(Duration::from_secs(3723)));
         assert_eq!(parse_offset("02:03"), Some(Duration::from_secs(123)));

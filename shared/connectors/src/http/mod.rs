@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 pub(crate) use error::describe_json_error;
 pub use error::{ConnectorError, Unavailable};
-pub use retry::{RetryPolicy, retry};
+pub use retry::{Deadline, RetryPolicy, retry};
 
 /// Timeouts of one provider's client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,7 @@ impl Default for HttpConfig {
 pub struct HttpClient {
     inner: reqwest::Client,
     provider: &'static str,
+    timeout: Duration,
     max_body_bytes: usize,
 }
 
@@ -80,6 +81,7 @@ impl HttpClient {
         Ok(Self {
             inner,
             provider,
+            timeout: config.timeout,
             max_body_bytes: config.max_body_bytes,
         })
     }
@@ -96,14 +98,25 @@ impl HttpClient {
         self.inner.post(url)
     }
 
-    /// Sends `request` and reads the body; any non-2xx becomes its error class.
-    /// `error_hint` may name the provider's error code from a refused body (for `Invalid`'s
-    /// description); it must return only values that cannot hold user content.
+    /// Sends `request` and reads the body; any non-2xx becomes its error class. The attempt's
+    /// timeout is the client's, cut to what is left before `deadline` (none left: `Unavailable`
+    /// with a timeout, without sending). `error_hint` may name the provider's error code from a
+    /// refused body (for `Invalid`'s description); it must return only values that cannot hold
+    /// user content.
     pub async fn send(
         &self,
         request: reqwest::RequestBuilder,
+        deadline: Deadline,
         error_hint: fn(&[u8]) -> Option<String>,
     ) -> Result<Response, ConnectorError> {
+        let Some(left) = deadline.remaining() else {
+            return Err(ConnectorError::Unavailable {
+                provider: self.provider,
+                cause: Unavailable::Timeout,
+                retry_after: None,
+            });
+        };
+        let request = request.timeout(self.timeout.min(left));
         let mut response = request.send().await.map_err(|e| self.transport(&e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());

@@ -4,9 +4,29 @@
 //! when the provider asks for longer than the step can afford.
 
 use std::future::Future;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::{ConnectorError, Unavailable};
+
+/// When an operation (a call with its retries, or a whole draft with its fallback) must be
+/// over: every attempt's timeout is cut to what is left, and no wait is started that would end
+/// past it. This is what keeps an operation inside the worker step's lease, however the
+/// retries add up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    pub fn after(budget: Duration) -> Self {
+        Self(Instant::now() + budget)
+    }
+
+    /// The time left; `None` once it has passed.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+}
 
 /// How many times to retry and how long to wait in between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,9 +104,13 @@ impl RetryPolicy {
     }
 }
 
-/// Runs `op` until it succeeds, fails permanently, or `policy` says stop; returns the last
-/// error in that case.
-pub async fn retry<T, F, Fut>(policy: &RetryPolicy, mut op: F) -> Result<T, ConnectorError>
+/// Runs `op` until it succeeds, fails permanently, `policy` says stop, or the next wait would
+/// end past `deadline`; returns the last error in those cases.
+pub async fn retry<T, F, Fut>(
+    policy: &RetryPolicy,
+    deadline: Deadline,
+    mut op: F,
+) -> Result<T, ConnectorError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ConnectorError>>,
@@ -96,12 +120,12 @@ where
         match op().await {
             Ok(value) => return Ok(value),
             Err(err) => match policy.delay(retry, &err) {
-                Some(wait) => {
+                Some(wait) if deadline.remaining().is_some_and(|left| wait < left) => {
                     tracing::debug!(provider = err.provider(), error = %err, ?wait, retry, "retrying");
                     tokio::time::sleep(wait).await;
                     retry += 1;
                 }
-                None => return Err(err),
+                Some(_) | None => return Err(err),
             },
         }
     }
@@ -158,7 +182,7 @@ mod tests {
             max_wait: Duration::from_millis(10),
             ..RetryPolicy::standard(3)
         };
-        let out = retry(&policy, || {
+        let out = retry(&policy, Deadline::after(Duration::from_secs(5)), || {
             calls += 1;
             let n = calls;
             async move {
@@ -174,5 +198,24 @@ mod tests {
         })
         .await;
         assert_eq!(out, Ok(3));
+    }
+
+    #[tokio::test]
+    async fn no_wait_is_started_that_would_end_past_the_deadline() {
+        let mut calls = 0;
+        let started = Instant::now();
+        let out: Result<(), _> = retry(
+            &RetryPolicy::standard(3),
+            Deadline::after(Duration::from_millis(200)),
+            || {
+                calls += 1;
+                async { Err(limited(1)) }
+            },
+        )
+        .await;
+        assert_eq!(out, Err(limited(1)));
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_millis(200));
+        assert_eq!(Deadline::after(Duration::ZERO).remaining(), None);
     }
 }

@@ -303,3 +303,46 @@ async fn ask_with_no_sessions_says_so_without_calling_the_model() {
     assert!(answer.used.is_empty());
     assert!(fake.calls().is_empty());
 }
+
+#[tokio::test]
+async fn the_budget_bounds_a_draft_however_the_retries_add_up() {
+    let fake = FakeAnthropic::start(ANTHROPIC_KEY).await.unwrap();
+    let mut config = anthropic_config(&fake.api_url(), true);
+    config.budget = Duration::from_millis(400);
+    let client = anthropic_client(&config);
+
+    // A slow model: the attempt is cut at the budget (not at the 50 s call timeout), and no
+    // time is left for the fallback.
+    fake.fail_next(Failure::Slow(Duration::from_secs(3)));
+    let started = Instant::now();
+    let err = client.draft(&italian_request()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConnectorError::Unavailable {
+                cause: Unavailable::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.models_called(), vec![PRIMARY]);
+
+    // A retry-after longer than what is left is not waited for: the fallback answers at once.
+    fake.fail_next(Failure::RateLimited {
+        retry_after_secs: 1,
+    });
+    let started = Instant::now();
+    client.draft(&italian_request()).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.models_called()[1..], [PRIMARY, FALLBACK]);
+}

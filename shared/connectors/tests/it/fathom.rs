@@ -18,7 +18,7 @@ async fn listing_follows_the_cursor_through_three_pages_newest_first() {
     let client = fathom_client(&fake.api_url(), RetryPolicy::NONE);
 
     let meetings = client
-        .list_meetings(&alice(), &MeetingQuery::default())
+        .all_meetings(&alice(), &MeetingQuery::default())
         .await
         .unwrap();
 
@@ -46,13 +46,15 @@ async fn listing_follows_the_cursor_through_three_pages_newest_first() {
 async fn created_after_and_before_bound_the_listing() {
     let fake = FakeFathom::start(data()).await.unwrap();
     let client = fathom_client(&fake.api_url(), RetryPolicy::NONE);
-    // Meetings 3, 4 and 5 (created 3, 4 and 5 hours before base); the bounds are [after, before).
+    // Meetings 3, 4 and 5 (created 3, 4 and 5 hours before base). Whether Fathom's bounds are
+    // inclusive is UNCONFIRMED (fathom.md); the fake takes [after, before), and no test here
+    // depends on a meeting created exactly at a bound.
     let query = MeetingQuery {
         created_after: Some(hours_before(5)),
         created_before: Some(hours_before(2)),
     };
 
-    let meetings = client.list_meetings(&alice(), &query).await.unwrap();
+    let meetings = client.all_meetings(&alice(), &query).await.unwrap();
 
     let ids: Vec<u64> = meetings.iter().map(|m| m.recording_id.0).collect();
     assert_eq!(ids, vec![3, 4, 5]);
@@ -97,6 +99,7 @@ async fn a_wrong_key_is_unauthorized_and_a_good_key_or_token_verifies() {
 
     let err = client.verify(&wrong).await.unwrap_err();
 
+    // Fathom's error body is UNCONFIRMED (fathom.md): the class comes from the status alone.
     assert_eq!(
         err,
         ConnectorError::Unauthorized {
@@ -109,7 +112,7 @@ async fn a_wrong_key_is_unauthorized_and_a_good_key_or_token_verifies() {
     client.verify(&alice()).await.unwrap();
     let bob = FathomAuth::OAuth(Secret::from(BOB_OAUTH));
     let meetings = client
-        .list_meetings(&bob, &MeetingQuery::default())
+        .all_meetings(&bob, &MeetingQuery::default())
         .await
         .unwrap();
     assert_eq!(
@@ -186,6 +189,8 @@ async fn over_the_per_user_limit_fathom_answers_429_with_its_reset() {
 
     let err = client.verify(&alice()).await.unwrap_err();
 
+    // No Retry-After here, only RateLimit-Reset, whose unit is UNCONFIRMED (fathom.md): the
+    // fake sends delta seconds, as the client reads it.
     let ConnectorError::RateLimited {
         retry_after: Some(wait),
         ..
