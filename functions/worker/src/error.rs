@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use followup::{ProviderError, SessionError};
 use tenant::ports::{CredentialError, StoreError, VaultError};
+use tenant::refresh::{RefreshError, TokenError};
 
 /// Why a job did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +15,11 @@ pub enum JobError {
     Store(#[from] StoreError),
     #[error("token vault failed")]
     Vault(#[from] VaultError),
+    #[error("credential store failed")]
+    Credentials(#[from] CredentialError),
+    /// Getting a usable (refreshed) token failed; `Missing` is [`JobError::NoBotToken`].
+    #[error("token refresh failed")]
+    Token(#[source] TokenError),
     #[error("tenant is not installed")]
     TenantGone,
     #[error("tenant is suspended")]
@@ -24,10 +30,6 @@ pub enum JobError {
     NoResponseUrl,
     #[error("the bot token is expired and no OAuth client is configured to refresh it")]
     RefreshNotConfigured,
-    #[error("another job is refreshing the tenant's token and did not finish in time")]
-    RefreshBusy,
-    #[error("Slack's token refresh answer had no access or refresh token")]
-    BadRefresh,
     #[error("the job did not finish within its run timeout")]
     TimedOut,
     #[error("another attempt of this step holds it")]
@@ -37,8 +39,6 @@ pub enum JobError {
     /// A provider (the recorder, the AI, Google) failed; its class decides a retry.
     #[error("provider call failed: {0}")]
     Provider(#[from] ProviderError),
-    #[error("credential store failed")]
-    Credential(#[from] CredentialError),
     #[error("session store failed")]
     Session(#[from] SessionError),
     /// The follow-up providers are not configured in this deployment (no recorder or AI).
@@ -56,26 +56,47 @@ pub enum Disposition {
     Retry { after: Option<Duration> },
     /// Record the failure and drop the job: trying again cannot help.
     Permanent,
+    /// Not the job's fault and not going away by itself (the tenant's tokens do not decrypt:
+    /// KMS denies this role, or the ciphertext is another tenant's): move the message to the
+    /// dead-letter queue for an operator, unrecorded, so that a redrive after the fix runs it.
+    DeadLetter,
 }
 
 impl JobError {
     pub fn disposition(&self) -> Disposition {
+        if self.is_undecryptable() {
+            return Disposition::DeadLetter;
+        }
+        let retry = |after| Disposition::Retry { after };
         match self {
-            Self::Slack(e) if e.is_retryable() => Disposition::Retry {
-                after: e.retry_after(),
+            Self::Slack(e) if e.is_retryable() => retry(e.retry_after()),
+            Self::Store(e) if e.is_transient() => retry(None),
+            Self::StepBusy => retry(Some(Duration::from_secs(2))),
+            Self::TimedOut => retry(None),
+            Self::Vault(e) if e.is_transient() => retry(None),
+            Self::Credentials(e) if e.is_transient() => retry(None),
+            Self::Token(e) => match e {
+                TokenError::Busy => retry(Some(Duration::from_secs(2))),
+                TokenError::Storage(e) if e.is_transient() => retry(None),
+                TokenError::Ledger(e) if e.is_transient() => retry(None),
+                TokenError::Refresh(RefreshError::RateLimited { retry_after }) => {
+                    retry(*retry_after)
+                }
+                TokenError::Refresh(RefreshError::Unavailable(_)) => retry(None),
+                _ => Disposition::Permanent,
             },
-            Self::Store(e) if e.is_transient() => Disposition::Retry { after: None },
-            Self::RefreshBusy | Self::StepBusy => Disposition::Retry {
-                after: Some(Duration::from_secs(2)),
-            },
-            Self::TimedOut => Disposition::Retry { after: None },
-            Self::Vault(e) if e.is_transient() => Disposition::Retry { after: None },
-            Self::Provider(e) if e.is_transient() => Disposition::Retry {
-                after: e.retry_after(),
-            },
-            Self::Credential(e) if e.is_transient() => Disposition::Retry { after: None },
-            Self::Session(e) if e.is_transient() => Disposition::Retry { after: None },
+            Self::Provider(e) if e.is_transient() => retry(e.retry_after()),
+            Self::Session(e) if e.is_transient() => retry(None),
             _ => Disposition::Permanent,
+        }
+    }
+
+    /// Whether the tenant's stored tokens do not decrypt here.
+    fn is_undecryptable(&self) -> bool {
+        match self {
+            Self::Vault(VaultError::Decrypt) | Self::Credentials(CredentialError::Decrypt) => true,
+            Self::Token(TokenError::Storage(e)) => e.is_decrypt(),
+            _ => false,
         }
     }
 
@@ -97,6 +118,10 @@ impl JobError {
     pub fn reason(&self) -> String {
         match self {
             Self::Slack(e) => format!("slack: {e}"),
+            Self::Vault(e) => format!("{self}: {e}"),
+            Self::Credentials(e) => format!("{self}: {e}"),
+            Self::Token(TokenError::Storage(e)) => format!("{self}: {e}"),
+            Self::Token(TokenError::Refresh(e)) => format!("{self}: {e}"),
             other => other.to_string(),
         }
     }

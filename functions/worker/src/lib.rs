@@ -4,8 +4,10 @@
 //! the ledger (a job already done is skipped: redeliveries act once), check the tenant (gone or
 //! suspended: permanent), run the job, then record the outcome *before* the message is acked, so
 //! that a crash between the side effect's record and the ack does not repeat it. Failures are
-//! retryable (Slack 429 with its Retry-After, 5xx, timeouts, storage hiccups) or permanent
-//! (bad payload, tenant gone, token revoked: recorded, the user told where possible, not retried).
+//! retryable (Slack 429 with its Retry-After, 5xx, timeouts, storage hiccups), permanent
+//! (bad payload, tenant gone, token revoked: recorded, the user told where possible, not
+//! retried), or for an operator (an undecodable envelope, tokens that do not decrypt: moved to
+//! the dead-letter queue with the reason, unrecorded, so that a redrive runs them).
 
 mod error;
 mod followup;
@@ -22,13 +24,14 @@ use futures::future::join_all;
 use tenant::idempotency::{Once, OnceError, Policy, Settle, once};
 use tenant::job::EnvelopeError;
 use tenant::ports::{JobConsumer, LedgerKey, StoreError};
+use tenant::refresh::{RefreshError, TokenError};
 use tenant::service::{self, Resolved};
 use tenant::{Backend, JobEnvelope, JobKind};
 use tracing::{Instrument, error, info, info_span, warn};
 
 pub use error::{Disposition, JobError};
 pub use followup::Followup;
-pub use tokens::REFRESH_MARGIN_SECS;
+pub use tokens::REFRESH_MARGIN;
 
 /// How long job outcomes are remembered: longer than a message can live in the queue (4 days
 /// by default) so that any redelivery finds it.
@@ -106,8 +109,9 @@ pub enum Outcome {
     Retry { after: Option<Duration> },
     /// The job cannot succeed; recorded and dropped.
     Failed { reason: String },
-    /// The message is not a job this build can run (or the deployment lacks what it needs):
-    /// moved to the dead-letter queue with `reason`, for an operator to look at and redrive.
+    /// The message is not a job this build can run, or the deployment lacks what it needs
+    /// (the tenant's tokens do not decrypt: a KMS grant, a key): moved to the dead-letter
+    /// queue with `reason`, for an operator to look at and redrive.
     DeadLetter { reason: String },
 }
 
@@ -250,6 +254,14 @@ impl Worker {
                 warn!(error = %err.reason(), ?after, "job failed; will retry");
                 Settle::Release(after)
             }
+            Disposition::DeadLetter => {
+                // Nothing is recorded and nobody is told: once an operator has fixed what
+                // denies the decrypt (a KMS grant, a key), a redrive from the DLQ runs the job
+                // as if new, and the user gets their answer then.
+                let reason = err.reason();
+                error!(error = %reason, "job cannot read the tenant's tokens: dead-lettered");
+                Settle::Free(Outcome::DeadLetter { reason })
+            }
             Disposition::Permanent => {
                 let reason = err.reason();
                 error!(error = %reason, "job failed permanently");
@@ -287,7 +299,9 @@ impl Worker {
         };
         let text = match err {
             JobError::TenantSuspended => "Switchboard is paused for this workspace.",
-            JobError::TenantGone | JobError::NoBotToken => {
+            JobError::TenantGone
+            | JobError::NoBotToken
+            | JobError::Token(TokenError::Refresh(RefreshError::Revoked)) => {
                 "Switchboard is no longer installed here; please ask an admin to reinstall it."
             }
             _ => "Sorry, Switchboard could not finish this request.",

@@ -201,6 +201,20 @@ mod tests {
             format!("LEDGER#job#{job}")
         );
         assert_eq!(usage(&id, "commands", 60, 7).sk, "USAGE#commands#60#7");
+        // One refresh lease per credential: per provider, and per user for per-user ones.
+        let lease = |user: Option<&str>| LedgerKey::CredentialRefresh {
+            provider: Provider::Google,
+            user: user.map(|u| UserId::parse(u).unwrap()),
+        };
+        assert_eq!(
+            ledger(&id, &lease(Some("U0ME"))).sk,
+            "LEDGER#lease#credential-refresh#google#U0ME"
+        );
+        assert_eq!(
+            ledger(&id, &lease(None)).sk,
+            "LEDGER#lease#credential-refresh#google"
+        );
+        assert_eq!(ledger(&id, &lease(None)).pk, "T#T0AAA");
         assert_eq!(
             user_credential(
                 &id,

@@ -8,6 +8,7 @@
 //! * [`ports`]: the small traits adapters implement (`shared/local`, `shared/aws`), each with its
 //!   error contract.
 //! * [`idempotency`]: the one claim → run → record helper every once-only step uses.
+//! * [`refresh`]: the one refresh path of rotating tokens, for every provider.
 //! * [`service`]: tenant operations built on the ports (resolve, uninstall, revoke, suspend).
 //! * `testkit` (feature): one contract suite per port, plus in-memory adapters.
 
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod job;
 pub mod model;
 pub mod ports;
+pub mod refresh;
 pub mod secret;
 pub mod service;
 #[cfg(feature = "testkit")]

@@ -232,7 +232,8 @@ async fn from_followup_to_a_ready_draft_with_a_checked_fathom_key() {
             .unwrap()
             .is_none()
     );
-    // One AI call for one generation.
+    // One transcript read and one AI call for one generation.
+    assert_eq!(app.fathom.calls_to(fakes::fathom::Endpoint::Transcript).len(), 1);
     assert_eq!(app.ai.calls().len(), 1);
 }
 

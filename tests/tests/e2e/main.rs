@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod commands;
+mod dead_letter;
 mod events;
 mod failures;
 mod followup;

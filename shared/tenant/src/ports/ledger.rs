@@ -4,7 +4,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::ids::{JobId, TenantId};
+use crate::credential::Provider;
+use crate::ids::{JobId, TenantId, UserId};
 
 /// What a ledger entry is about. Adapters turn it into a key under the tenant's partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,13 @@ pub enum LedgerKey {
     Step(JobId, &'static str),
     /// The tenant's token-refresh lease: at most one refresh of its rotating tokens at a time.
     TokenRefresh,
+    /// The refresh lease of one typed credential (a CRM connection, a user's Google grant): at
+    /// most one refresh of it at a time. Keyed by provider and user only, since the tenant is
+    /// the partition already.
+    CredentialRefresh {
+        provider: Provider,
+        user: Option<UserId>,
+    },
 }
 
 impl LedgerKey {
@@ -33,6 +41,15 @@ impl LedgerKey {
             Self::Job(id) => format!("job#{id}"),
             Self::Step(id, step) => format!("step#{id}#{step}"),
             Self::TokenRefresh => "lease#token-refresh".to_owned(),
+            // Provider names and user ids never contain `#`, so the key is unambiguous.
+            Self::CredentialRefresh {
+                provider,
+                user: None,
+            } => format!("lease#credential-refresh#{provider}"),
+            Self::CredentialRefresh {
+                provider,
+                user: Some(user),
+            } => format!("lease#credential-refresh#{provider}#{user}"),
         }
     }
 }

@@ -208,6 +208,10 @@ mod tests {
             LedgerKey::Job(job),
             LedgerKey::Step(job, "reply"),
             LedgerKey::TokenRefresh,
+            LedgerKey::CredentialRefresh {
+                provider: crate::Provider::Google,
+                user: Some(crate::testkit::user("U0GRANTER")),
+            },
             LedgerKey::Request("cmd0".into()),
         ] {
             assert_eq!(slot_of(&tenant, &key), (tenant.clone(), key.as_key()));
