@@ -13,6 +13,7 @@ use crate::dynamo::{
     Table,
 };
 use crate::queue::SqsQueue;
+use crate::sessions::DynamoSessions;
 use crate::vault::KmsVault;
 
 /// The AWS adapters, sharing one client per service.
@@ -20,6 +21,7 @@ use crate::vault::KmsVault;
 pub struct AwsBackend {
     backend: Backend,
     queue: Arc<SqsQueue>,
+    sessions: Arc<DynamoSessions>,
     secrets: aws_sdk_secretsmanager::Client,
 }
 
@@ -52,6 +54,10 @@ impl AwsBackend {
             &config.secret_prefix,
         ));
         let credentials = KmsCredentials::new(vault.tenant_secrets().clone(), table.clone());
+        let sessions = Arc::new(DynamoSessions::new(
+            table.clone(),
+            vault.tenant_secrets().clone(),
+        ));
         let backend = Backend {
             tenants: Arc::new(DynamoTenants::new(table.clone())),
             ledger: Arc::new(DynamoLedger::new(table.clone())),
@@ -66,6 +72,7 @@ impl AwsBackend {
         Self {
             backend,
             queue,
+            sessions,
             secrets,
         }
     }
@@ -78,6 +85,12 @@ impl AwsBackend {
     /// The consumer side of the job queue (the worker and operator tools).
     pub fn consumer(&self) -> Arc<dyn JobConsumer> {
         self.queue.clone()
+    }
+
+    /// The follow-up session store. Not in [`Backend`]: that is the tenant crate's, which
+    /// knows nothing of the follow-up domain.
+    pub fn sessions(&self) -> Arc<dyn followup::ports::Sessions> {
+        self.sessions.clone()
     }
 
     /// The Secrets Manager client, for [`crate::read_app_secret`].

@@ -11,6 +11,7 @@
 //! | member | `T#<tenant>` | `MEMBER#<user>` |
 //! | first-admin guard | `T#<tenant>` | `ADMIN_GUARD` |
 //! | per-user credential | `T#<tenant>` | `CRED#<provider>#<user>` |
+//! | follow-up session | `T#<tenant>` | `SESS#<user>#<recording, 20 digits>` |
 //! | OAuth state | `OAUTH#<hex SHA-256 of the state>` | `STATE` |
 //! | API key lookup (reserved) | `APIKEY#<hash>` | |
 //!
@@ -28,6 +29,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use followup::SessionKey;
 use sha2::{Digest, Sha256};
 use tenant::ports::LedgerKey;
 use tenant::{Provider, TenantId, UserId};
@@ -53,6 +55,8 @@ pub const STATE_SK: &str = "STATE";
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 /// Sort key prefix of per-user credentials.
 pub const CREDENTIAL_PREFIX: &str = "CRED#";
+/// Sort key prefix of follow-up sessions.
+pub const SESSION_PREFIX: &str = "SESS#";
 /// Sort key of the tenant's first-admin guard.
 pub const ADMIN_GUARD_SK: &str = "ADMIN_GUARD";
 /// Sort key prefix of audit entries (audit table).
@@ -130,6 +134,25 @@ pub fn user_credential(tenant: &TenantId, provider: Provider, user: &UserId) -> 
         pk: tenant_pk(tenant),
         sk: format!("{CREDENTIAL_PREFIX}{provider}#{user}"),
     }
+}
+
+/// One user's follow-up session on one recording. User ids are `[A-Z0-9]` (no `#`), and the
+/// recording id is zero-padded so that a user's sessions sort by recording.
+pub fn session(key: &SessionKey) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(key.tenant()),
+        sk: format!(
+            "{}{:020}",
+            user_sessions_prefix(key.user()),
+            key.recording().get()
+        ),
+    }
+}
+
+/// The sort-key prefix of one user's sessions. It ends in `#`, so user `U1`'s prefix is not a
+/// prefix of user `U12`'s keys.
+pub fn user_sessions_prefix(user: &UserId) -> String {
+    format!("{SESSION_PREFIX}{user}#")
 }
 
 /// The item whose existence means the tenant has had an admin (`add_first_admin`'s guard).
@@ -225,6 +248,27 @@ mod tests {
             "CRED#slack_incoming_webhook#W1"
         );
         assert_eq!(tenant_pk(&t("E0BBB")), "T#E0BBB");
+    }
+
+    #[test]
+    fn session_keys_live_in_the_tenants_partition_and_one_users_prefix_is_not_anothers() {
+        let u1 = UserId::parse("U1").unwrap();
+        let u12 = UserId::parse("U12").unwrap();
+        let key = session(&SessionKey::new(
+            t("T0AAA"),
+            u1.clone(),
+            followup::RecordingId::new(42),
+        ));
+        assert_eq!(key.pk, "T#T0AAA");
+        assert_eq!(key.sk, "SESS#U1#00000000000000000042");
+        let other = session(&SessionKey::new(
+            t("T0AAA"),
+            u12,
+            followup::RecordingId::new(u64::MAX),
+        ));
+        assert_eq!(other.sk, format!("SESS#U12#{}", u64::MAX));
+        assert!(!other.sk.starts_with(&user_sessions_prefix(&u1)));
+        assert!(key.sk.starts_with(&user_sessions_prefix(&u1)));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //!   Slack bundle and the tenant-wide credentials, each a KMS ciphertext bound to the tenant
 //!   and its purpose by the encryption context, written conditionally (`tenant_secret`); per-user
 //!   credentials as KMS-encrypted items in the table.
+//! * [`DynamoSessions`]: follow-up sessions in the tenant's partition, sealed under KMS data
+//!   keys bound to tenant, user and recording ([`AwsBackend::sessions`]).
 //! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
 //!   dead-letters after 5 receives.
 //! * [`AwsConfig`] (environment) and [`AwsBackend`] (all of the above, built once), plus
@@ -26,6 +28,7 @@ pub mod dynamo;
 pub mod error;
 pub mod keys;
 mod queue;
+mod sessions;
 mod tenant_secret;
 mod vault;
 
@@ -41,5 +44,6 @@ pub use dynamo::{
     STATE_GRACE_SECS, Table,
 };
 pub use queue::SqsQueue;
+pub use sessions::{DynamoSessions, SESSION_PURPOSE};
 pub use tenant_secret::{MAX_PLAINTEXT, RECOVERY_WINDOW_DAYS};
 pub use vault::{CACHE_TTL, KmsVault, PURPOSE};

@@ -319,6 +319,35 @@ impl TenantSecrets {
         Ok(BASE64.encode(blob.as_ref()))
     }
 
+    /// A fresh AES-256 data key from KMS `GenerateDataKey` under `context`: the plaintext key
+    /// (wiped on drop) and its KMS ciphertext as base64, which [`Self::decrypt`] opens under
+    /// the same context. For payloads over [`MAX_PLAINTEXT`] (follow-up sessions), sealed
+    /// locally with the key.
+    pub(crate) async fn generate_data_key(
+        &self,
+        context: &[(&str, &str)],
+    ) -> Result<(Zeroizing<Vec<u8>>, String), SecretError> {
+        let mut request = self
+            .kms
+            .generate_data_key()
+            .key_id(&self.key_id)
+            .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256);
+        for (key, value) in context {
+            request = request.encryption_context(*key, *value);
+        }
+        let out = request.send().await.map_err(store_error)?;
+        let plaintext = out
+            .plaintext
+            .ok_or_else(|| StoreError::Corrupt("KMS returned no data key".into()))?;
+        let blob = out
+            .ciphertext_blob
+            .ok_or_else(|| StoreError::Corrupt("KMS returned no data key ciphertext".into()))?;
+        Ok((
+            Zeroizing::new(plaintext.into_inner()),
+            BASE64.encode(blob.as_ref()),
+        ))
+    }
+
     /// KMS `Decrypt` of a base64 ciphertext under `context`; refusals are [`SecretError::Decrypt`].
     pub(crate) async fn decrypt(
         &self,

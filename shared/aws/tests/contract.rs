@@ -115,3 +115,19 @@ async fn the_lambda_sdk_config_drives_every_adapter() {
     contract::credentials(backend.credentials.as_ref()).await;
     contract::job_queue(backend.queue.as_ref(), adapters.consumer().as_ref()).await;
 }
+
+#[tokio::test]
+async fn sessions_keep_the_contract_on_dynamodb_and_kms() {
+    let Some(env) = common::env("sessions").await else {
+        return;
+    };
+    followup::testkit::contract::sessions(env.backend().sessions().as_ref()).await;
+}
+
+#[tokio::test]
+async fn sessions_are_isolated_by_tenant_and_user_on_dynamodb() {
+    let Some(env) = common::env("sessions_isolation").await else {
+        return;
+    };
+    followup::testkit::contract::sessions_isolation(env.backend().sessions().as_ref()).await;
+}
