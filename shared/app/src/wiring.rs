@@ -284,7 +284,7 @@ pub struct Wired {
     pub backend: Backend,
     pub consumer: std::sync::Arc<dyn JobConsumer>,
     /// The follow-up session store (the follow-up domain's, not the tenant crate's `Backend`).
-    /// `None` where the backend has none yet (AWS, until its DynamoDB adapter is wired).
+    /// `None` where a backend has none (every backend here has one).
     pub sessions: Option<std::sync::Arc<dyn followup::Sessions>>,
 }
 
@@ -401,7 +401,7 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             let wired = Wired {
                 backend: adapters.backend(),
                 consumer: adapters.consumer(),
-                sessions: None,
+                sessions: Some(adapters.sessions()),
             };
             let mut arns = config.app_secrets.clone();
             if base.signing_secret.is_some() {
