@@ -26,8 +26,10 @@ pub struct MeetingPage {
     pub next_cursor: Option<String>,
 }
 
-/// A recorded meeting. Times are UTC instants; show them in the user's zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A recorded meeting. Times are UTC instants; show them in the user's zone. `Debug` leaves
+/// out the links (a share link opens the recording to whoever has it) and the recorder's
+/// address.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Meeting {
     pub recording_id: RecordingId,
     /// The calendar event's title (`meeting_title`), falling back to Fathom's `title`.
@@ -46,6 +48,24 @@ pub struct Meeting {
     pub invitees: Vec<Invitee>,
     /// `recorded_by.email`: the Fathom user whose key or grant listed it.
     pub recorded_by_email: String,
+}
+
+impl fmt::Debug for Meeting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Meeting")
+            .field("recording_id", &self.recording_id)
+            .field("title", &self.title)
+            .field("created_at", &self.created_at)
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .field("scheduled_start", &self.scheduled_start)
+            .field("url", &Redacted(&self.url))
+            .field("share_url", &Redacted(&self.share_url))
+            .field("language", &self.language)
+            .field("invitees", &self.invitees)
+            .field("recorded_by_email", &Redacted(&self.recorded_by_email))
+            .finish()
+    }
 }
 
 impl Meeting {
@@ -115,7 +135,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_of_a_transcript_or_invitee_shows_no_customer_text() {
+    fn debug_of_a_transcript_invitee_or_meeting_shows_no_customer_text_or_link() {
         let transcript = Transcript {
             lines: vec![TranscriptLine {
                 speaker: "Jane Doe".into(),
@@ -128,11 +148,24 @@ mod tests {
             email: Some("john@client.com".into()),
             is_external: true,
         };
+        let meeting = crate::testkit::sample_meeting(
+            RecordingId::new(9),
+            "2025-01-15T08:30:00Z".parse().unwrap(),
+            "x",
+        );
         let shown = format!(
-            "{transcript:?} {:?} {:#?} {invitee:?}",
+            "{transcript:?} {:?} {:#?} {invitee:?} {meeting:?}",
             transcript.lines[0], transcript.lines[0]
         );
-        for needle in ["Jane", "budget", "40k", "John", "client.com"] {
+        for needle in [
+            "Jane",
+            "budget",
+            "40k",
+            "John",
+            "client.com",
+            "fathom.video",
+            "alice@",
+        ] {
             assert!(!shown.contains(needle), "{needle} leaked: {shown}");
         }
         assert!(shown.contains("lines: 1") && shown.contains("is_external: true"));
