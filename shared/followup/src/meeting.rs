@@ -4,7 +4,6 @@ use std::fmt;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::ids::RecordingId;
 use crate::redact::Redacted;
@@ -96,8 +95,14 @@ impl fmt::Debug for Invitee {
 }
 
 /// A meeting's transcript. It is customer data: kept in memory for one draft and never stored
-/// (sessions hold the draft, not this) nor printed (`Debug` shows the line count only).
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// (sessions hold the draft, not this) nor printed (`Debug` shows the line count only). It has
+/// no `Serialize`, so no stored struct can hold one by accident:
+///
+/// ```compile_fail
+/// fn storable<T: serde::Serialize>() {}
+/// storable::<followup::Transcript>();
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Transcript {
     pub lines: Vec<TranscriptLine>,
 }
@@ -110,8 +115,9 @@ impl fmt::Debug for Transcript {
     }
 }
 
-/// One utterance: who said what, at which offset from the start of the recording.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One utterance: who said what, at which offset from the start of the recording. No
+/// `Serialize`, like [`Transcript`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct TranscriptLine {
     /// The speaker's display name.
     pub speaker: String,
