@@ -7,6 +7,7 @@
 
 use app::ui::messages::{self, DmMessage};
 use followup::service::attendees::external_attendees;
+use followup::service::sessions::open_session;
 use followup::service::transcript::fit;
 use followup::service::{DayOffset, DayWindow};
 use followup::session::StatusMessage;
@@ -125,32 +126,23 @@ impl Worker {
         Ok(())
     }
 
-    /// The session to work on: the stored one (a retry, or "Try again"), else a new one.
+    /// The session to work on: the stored one (a retry, or "Try again"), else a new one
+    /// (two attempts racing to create it both end up with the one stored).
     async fn session_for(
         &self,
         key: &SessionKey,
         meeting: &Meeting,
     ) -> Result<Versioned<Session>, JobError> {
         let followup = self.followup()?;
-        let now = self.now();
-        if let Some(stored) = followup.sessions.get(key, now).await? {
-            return Ok(stored);
-        }
-        let fresh = Session::start(
-            key.tenant().clone(),
-            key.user().clone(),
+        Ok(open_session(
+            followup.sessions.as_ref(),
+            key.tenant(),
+            key.user(),
             meeting,
-            now,
+            self.now(),
             followup.retention,
-        );
-        let version = followup
-            .sessions
-            .put(&fresh, &Expected::Absent, now)
-            .await?;
-        Ok(Versioned {
-            value: fresh,
-            version,
-        })
+        )
+        .await?)
     }
 
     /// The "Generating…" DM, posted once per job: its place is saved in the session, and a
