@@ -17,24 +17,24 @@ use tenant::testkit::{MemoryStores, random_tenant, sample_bundle};
 use tenant::{Credential, CredentialId, Provider, Secret};
 
 /// A clock the test moves by hand.
-pub struct TestClock {
+struct TestClock {
     base: SystemTime,
     ahead_ms: AtomicU64,
 }
 
 impl TestClock {
-    pub fn new() -> Self {
+    fn new() -> Self {
         Self {
             base: unix_secs::at(1_800_000_000),
             ahead_ms: AtomicU64::new(0),
         }
     }
 
-    pub fn now(&self) -> SystemTime {
+    fn now(&self) -> SystemTime {
         self.base + Duration::from_millis(self.ahead_ms.load(Ordering::SeqCst))
     }
 
-    pub fn advance(&self, by: Duration) {
+    fn advance(&self, by: Duration) {
         self.ahead_ms
             .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
     }
