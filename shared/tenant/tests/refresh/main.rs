@@ -40,15 +40,26 @@ impl TestClock {
     }
 }
 
+/// Stores a new credential `id` whose `access` expires `in_secs` from now.
+async fn store_new(
+    stores: &MemoryStores,
+    clock: &TestClock,
+    id: &CredentialId,
+    (access, refresh): (&str, &str),
+    in_secs: u64,
+) {
+    let credential = expiring(access, refresh, clock.now(), in_secs);
+    stores
+        .credentials
+        .put(id, &credential, &Expected::Absent)
+        .await
+        .unwrap();
+}
+
 /// A tenant-wide HubSpot credential expiring in `in_secs`, stored; and its id.
 async fn stored_hubspot(stores: &MemoryStores, clock: &TestClock, in_secs: u64) -> CredentialId {
     let id = CredentialId::tenant_wide(random_tenant(), Provider::Hubspot);
-    let credential = expiring("access-0", "refresh-0", clock.now(), in_secs);
-    stores
-        .credentials
-        .put(&id, &credential, &Expected::Absent)
-        .await
-        .unwrap();
+    store_new(stores, clock, &id, ("access-0", "refresh-0"), in_secs).await;
     id
 }
 
@@ -296,12 +307,7 @@ async fn a_provider_that_keeps_the_refresh_token_leaves_the_stored_one() {
         Provider::Google,
         tenant::testkit::random_user(),
     );
-    let credential = expiring("access-0", "refresh-google", clock.now(), 60);
-    stores
-        .credentials
-        .put(&id, &credential, &Expected::Absent)
-        .await
-        .unwrap();
+    store_new(&stores, &clock, &id, ("access-0", "refresh-google"), 60).await;
     let provider = FakeProvider::keeping("refresh-google");
     let slot = CredentialSlot::new(stores.credentials.as_ref(), id.clone());
 
