@@ -154,8 +154,10 @@ pub struct Generate {
     /// The recorder's id of the meeting (Fathom's `recording_id`).
     pub recording: u64,
     /// The local day (days back from today) the meeting was picked on: the recorder has no
-    /// look-up by id, so the worker lists that day to find it.
-    pub day: u8,
+    /// look-up by id, so the worker lists that day to find it. `None` ("Try again" on an
+    /// earlier failure): the day of the session's meeting.
+    #[serde(default)]
+    pub day: Option<u8>,
 }
 
 /// [`JobKind::AppMention`].
@@ -428,7 +430,7 @@ mod tests {
             JobKind::Generate(Generate {
                 user: user.clone(),
                 recording: 123_456_789,
-                day: 1,
+                day: Some(1),
             }),
             JobKind::OpenEditor(OpenEditor {
                 user: user.clone(),

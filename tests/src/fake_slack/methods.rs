@@ -51,6 +51,8 @@ pub(super) struct Counters {
     used_triggers: std::collections::HashSet<String>,
     /// Open modals by view id: the view as last set, and its current hash.
     pub(super) modals: HashMap<String, (Value, String)>,
+    /// Modal view ids in the order views.open created them.
+    pub(super) opened: Vec<String>,
     /// Workspace members users.info knows, by user id.
     pub(super) users: HashMap<String, Value>,
 }
@@ -353,6 +355,7 @@ fn views_open(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Cou
     }
     counters.views += 1;
     let id = format!("V0MODAL{:04}", counters.views);
+    counters.opened.push(id.clone());
     modal_answer(id, view, who, counters)
 }
 

@@ -217,6 +217,11 @@ impl FakeSlack {
             .map(|(view, _)| view.clone())
     }
 
+    /// The id of the modal views.open created last.
+    pub fn last_opened_modal(&self) -> Option<String> {
+        lock(&self.shared).counters.opened.last().cloned()
+    }
+
     /// Makes `token` answer `token_revoked` from now on.
     pub fn revoke_token(&self, token: &str) {
         lock(&self.shared)

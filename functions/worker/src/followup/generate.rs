@@ -80,7 +80,18 @@ impl Worker {
                 .await;
         };
         let zone = self.user_zone(&token, &job.tenant, &generate.user).await;
-        let day = DayOffset::new(generate.day).ok_or(JobError::BadPayload("day offset"))?;
+        let day = match generate.day {
+            Some(day) => Some(day),
+            None => {
+                self.session_day(&job.tenant, &generate.user, recording, &zone)
+                    .await?
+            }
+        };
+        let Some(day) = day.and_then(DayOffset::new) else {
+            return self
+                .dm_only(job, &token, reason_text(FailureReason::RecordingNotFound))
+                .await;
+        };
         let window =
             DayWindow::of(self.now(), &zone, day).map_err(|_| JobError::BadPayload("day"))?;
         let meeting = match meetings_on(followup.recorder.as_ref(), &auth, &window).await {
@@ -124,6 +135,31 @@ impl Worker {
         self.update_dm(&token, &dm, ready).await?;
         info!("follow-up ready");
         Ok(())
+    }
+
+    /// For "Try again": how many days back the session's meeting was, in the user's zone
+    /// (`None` without a session: there is nothing to try again).
+    async fn session_day(
+        &self,
+        tenant: &tenant::TenantId,
+        user: &tenant::UserId,
+        recording: RecordingId,
+        zone: &followup::service::UserZone,
+    ) -> Result<Option<u8>, JobError> {
+        let followup = self.followup()?;
+        let now = self.now();
+        let key = SessionKey::new(tenant.clone(), user.clone(), recording);
+        let Some(read) = followup.sessions.get(&key, now).await? else {
+            return Ok(None);
+        };
+        let today = now.to_zoned_datetime(zone.tz().clone()).date();
+        let held = read
+            .value
+            .meeting_started_at
+            .to_zoned_datetime(zone.tz().clone())
+            .date();
+        let days = held.until(today).map(|span| span.get_days()).unwrap_or(-1);
+        Ok(u8::try_from(days).ok())
     }
 
     /// The session to work on: the stored one (a retry, or "Try again"), else a new one

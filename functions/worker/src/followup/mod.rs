@@ -3,6 +3,7 @@
 //! session is filed under (tenant, user, recording).
 
 mod connect;
+mod editor;
 mod generate;
 mod picker;
 
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use followup::service::UserZone;
 use followup::service::transcript::Budget;
 use followup::session::Retention;
-use followup::{Drafter, Recorder, RecorderAuth, Sessions, WritingSettings};
+use followup::{Calendar, Drafter, Mailer, Recorder, RecorderAuth, Sessions, WritingSettings};
 use jiff::Timestamp;
 use tenant::credential::{CredentialId, Provider};
 use tenant::{Secret, TenantId, UserId};
@@ -30,6 +31,10 @@ const ZONE_TTL: Duration = Duration::from_secs(3600);
 pub struct Followup {
     pub recorder: Arc<dyn Recorder>,
     pub drafter: Arc<dyn Drafter>,
+    /// Gmail and Calendar, when Google is configured (`GOOGLE_CLIENT_ID`); `None`: the edit
+    /// modal's buttons say it is not enabled.
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub calendar: Option<Arc<dyn Calendar>>,
     pub sessions: Arc<dyn Sessions>,
     /// How long sessions are kept (tenant settings will override the default).
     pub retention: Retention,
@@ -127,6 +132,8 @@ impl Followup {
         Ok(Some(Self {
             recorder: Arc::new(recorder),
             drafter: Arc::new(drafter),
+            mailer: None,
+            calendar: None,
             sessions,
             retention: Retention::default(),
             budget: Budget::tokens(DRAFT_TOKEN_BUDGET),

@@ -34,7 +34,10 @@ impl std::fmt::Debug for EditorTexts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Banner {
     /// Done: `text` and an optional (label, url) link such as ("Open draft", …).
-    Done { text: String, link: Option<(String, String)> },
+    Done {
+        text: String,
+        link: Option<(String, String)>,
+    },
     /// Failed: what to do next (never a provider's message).
     Error(String),
 }
@@ -59,10 +62,20 @@ pub fn editor(title: &str, recording: &str, texts: &EditorTexts, banner: Option<
     let mut blocks = Vec::new();
     if let Some(banner) = banner {
         let text = match banner {
-            Banner::Done { text, link: Some((label, url)) } => {
-                format!(":white_check_mark: {} · <{}|{}>", escape_mrkdwn(text), url, escape_mrkdwn(label))
+            Banner::Done {
+                text,
+                link: Some((label, url)),
+            } => {
+                format!(
+                    ":white_check_mark: {} · <{}|{}>",
+                    escape_mrkdwn(text),
+                    url,
+                    escape_mrkdwn(label)
+                )
             }
-            Banner::Done { text, link: None } => format!(":white_check_mark: {}", escape_mrkdwn(text)),
+            Banner::Done { text, link: None } => {
+                format!(":white_check_mark: {}", escape_mrkdwn(text))
+            }
             Banner::Error(text) => format!(":warning: {}", escape_mrkdwn(text)),
         };
         blocks.push(json!({"type": "section", "block_id": "banner", "text": {"type": "mrkdwn", "text": text}}));
@@ -70,7 +83,12 @@ pub fn editor(title: &str, recording: &str, texts: &EditorTexts, banner: Option<
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!(
         "*{}* · edit anything: every action below uses your text as it is now.", escape_mrkdwn(title))}]}));
     blocks.push(input(ids::EDIT_SUMMARY, "Summary", &texts.summary, true));
-    blocks.push(input(ids::EDIT_SUBJECT, "Email subject", &texts.subject, false));
+    blocks.push(input(
+        ids::EDIT_SUBJECT,
+        "Email subject",
+        &texts.subject,
+        false,
+    ));
     blocks.push(input(ids::EDIT_BODY, "Email", &texts.body, true));
     blocks.push(input(ids::EDIT_NOTE, "CRM note", &texts.crm_note, true));
     blocks.push(json!({"type": "actions", "block_id": "followup_actions", "elements": [
