@@ -189,8 +189,20 @@ impl CommandsHandler {
                     user: user.clone(),
                     recording,
                     day: None,
+                    usage: None,
                 });
-                let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                let outcome = self
+                    .queue_for(tenant.clone(), trigger, raw, kind, &user)
+                    .await?;
+                if let (CommandOutcome::OverQuota { limit, resets_at }, Some(trigger)) =
+                    (&outcome, trigger)
+                {
+                    // A button's answer is not shown: say it in a modal on its trigger.
+                    let notice =
+                        modals::notice("Follow-up", &reply::over_quota(*limit, *resets_at));
+                    let _ = self.open_modal(&tenant, trigger, &notice).await?;
+                    return Ok(http_io::ack());
+                }
                 return Ok(interaction_answer(outcome));
             }
             _ => {}
@@ -295,8 +307,16 @@ impl CommandsHandler {
                     user: user.clone(),
                     recording,
                     day: Some(day),
+                    usage: None,
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                if let CommandOutcome::OverQuota { limit, resets_at } = outcome {
+                    // Inline, under the picker: the modal stays open and says why.
+                    return Ok(field_error(
+                        ids::PICKER_MEETING,
+                        &reply::over_quota(limit, resets_at),
+                    ));
+                }
                 // An empty 200 closes the modal; the DM says what happens next.
                 Ok(interaction_answer(outcome))
             }
@@ -377,13 +397,20 @@ impl CommandsHandler {
         user: &UserId,
     ) -> Result<CommandOutcome, IngressError> {
         let request = request_key(trigger, raw);
-        let work = CommandWork::Job {
-            kind,
-            slack: SlackContext {
-                response_url: None,
-                channel: None,
-                user: Some(user.clone()),
-            },
+        let slack = SlackContext {
+            response_url: None,
+            channel: None,
+            user: Some(user.clone()),
+        };
+        // A generation uses one of the month's follow-ups; nothing else is metered.
+        let work = if matches!(kind, JobKind::Generate(_)) {
+            CommandWork::Metered {
+                kind,
+                slack,
+                quotas: self.quotas,
+            }
+        } else {
+            CommandWork::Job { kind, slack }
         };
         self.accept(tenant, &request, work).await
     }

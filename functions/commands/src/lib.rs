@@ -26,6 +26,8 @@ pub struct CommandsHandler {
     /// For views.open on a fresh trigger (and views.update of a modal from a button): the one
     /// Web API call ingress makes, with a timeout inside Slack's 3 s.
     web: slack::WebApi,
+    /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`).
+    quotas: tenant::FollowupQuotas,
 }
 
 /// The Web API timeout of the commands function: Slack closes the request at 3 s, and the
@@ -68,7 +70,14 @@ impl CommandsHandler {
             verifier,
             clock,
             web,
+            quotas: tenant::FollowupQuotas::default(),
         }
+    }
+
+    /// With this monthly follow-up table instead of the default one.
+    pub fn with_quotas(mut self, quotas: tenant::FollowupQuotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// Handles one request to either route. Never panics on input.
@@ -201,6 +210,9 @@ fn answer(outcome: CommandOutcome, text: impl FnOnce() -> String) -> HttpRespons
             http_io::ephemeral(&reply::rate_limited(retry_in.as_secs()))
         }
         CommandOutcome::Answer => http_io::ephemeral(&text()),
+        CommandOutcome::OverQuota { limit, resets_at } => {
+            http_io::ephemeral(&reply::over_quota(limit, resets_at))
+        }
         CommandOutcome::Queued(job_id) => {
             info!(%job_id, "command queued");
             http_io::ephemeral(reply::WORKING)

@@ -34,3 +34,12 @@ pub fn unknown(command: &str, word: &str) -> String {
     let word: String = word.chars().take(40).collect();
     format!("I don't know `{command} {word}`. Try `{command} help`.")
 }
+
+/// Over the month's follow-ups: the limit, when they come back, and who can change it.
+pub fn over_quota(limit: u64, resets_at: u64) -> String {
+    format!(
+        "Your workspace has used all {limit} follow-ups of its plan this month. They come back \
+         on {} (UTC); a workspace admin can move to a bigger plan before then.",
+        tenant::time::day_label(resets_at)
+    )
+}

@@ -158,6 +158,17 @@ pub struct Generate {
     /// earlier failure): the day of the session's meeting.
     #[serde(default)]
     pub day: Option<u8>,
+    /// The tenant's follow-ups this month when this one was accepted, and the limit: the one
+    /// job whose count crosses 80% (or reaches 100%) tells the admins, once.
+    #[serde(default)]
+    pub usage: Option<MonthlyUse>,
+}
+
+/// A use of a monthly quota: the count with this use, and the limit (`u64::MAX`: unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthlyUse {
+    pub used: u64,
+    pub limit: u64,
 }
 
 /// [`JobKind::AppMention`].
@@ -209,6 +220,13 @@ impl JobKind {
             Self::Generate(_) => "generate",
             Self::OpenEditor(_) => "open_editor",
             Self::EditorAction(_) => "editor_action",
+        }
+    }
+
+    /// Notes on a metered job the monthly count it was accepted at (only generations are).
+    pub fn record_usage(&mut self, used: u64, limit: u64) {
+        if let Self::Generate(generate) = self {
+            generate.usage = Some(MonthlyUse { used, limit });
         }
     }
 
@@ -431,6 +449,7 @@ mod tests {
                 user: user.clone(),
                 recording: 123_456_789,
                 day: Some(1),
+                usage: Some(MonthlyUse { used: 8, limit: 10 }),
             }),
             JobKind::OpenEditor(OpenEditor {
                 user: user.clone(),

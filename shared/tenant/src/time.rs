@@ -53,6 +53,17 @@ pub fn month_start(year: u64, month: u64) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
+/// Unix seconds as a day people read, UTC: "1 January 2027".
+pub fn day_label(secs: u64) -> String {
+    jiff::Timestamp::from_second(i64::try_from(secs).unwrap_or(i64::MAX))
+        .map(|t| {
+            t.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .strftime("%-d %B %Y")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod month_tests {
     use super::*;
@@ -64,6 +75,7 @@ mod month_tests {
         assert_eq!(month_start(2027, 1), 1_798_761_600);
         assert_eq!(year_month(1_796_083_200), (2026, 12));
         assert_eq!(year_month(1_796_083_199), (2026, 11));
+        assert_eq!(day_label(1_798_761_600), "1 January 2027");
         // February of a leap year.
         assert_eq!(month_start(2028, 3) - month_start(2028, 2), 29 * 86_400);
     }

@@ -563,3 +563,85 @@ fn worker_for(app: &TestApp) -> worker::Worker {
     .unwrap();
     worker::Worker::new(app.backend.clone(), web, app::Clock::system()).with_followup(followup)
 }
+
+fn pick(view_id: &str, recording: u64) -> String {
+    payloads::view_submission(
+        TEAM,
+        USER,
+        view_id,
+        "followup_pick",
+        json!({"meeting": {"meeting": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": recording.to_string()}}}}),
+        "0",
+    )
+}
+
+#[tokio::test]
+async fn the_free_plan_gets_ten_follow_ups_a_month_then_the_picker_says_when_they_return() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    app.install(TEAM, "Acme").await;
+    let tenant = TenantId::parse(TEAM).unwrap();
+    let admin = UserId::parse("U0ADMIN01").unwrap();
+    app.backend
+        .members
+        .put_member(
+            &tenant,
+            &tenant::ports::Member {
+                user: admin,
+                role: tenant::ports::Role::Admin,
+                added_at: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let mut accepted = Vec::new();
+    for n in 0..10u64 {
+        let body = pick("V0MODAL0001", RECORDING + n);
+        let res = app.post_signed("/slack/interactions", &body).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.text().await.unwrap(), "", "accepted: the modal closes");
+        // A replay of an accepted submission is a duplicate and is not counted again.
+        assert_eq!(
+            app.post_signed("/slack/interactions", &body).await.status(),
+            200
+        );
+        accepted.push(body);
+    }
+    let over = app
+        .post_signed("/slack/interactions", &pick("V0MODAL0001", RECORDING + 99))
+        .await;
+    let answer: Value = over.json().await.unwrap();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    let text = answer["errors"]["meeting"].as_str().unwrap();
+    assert!(text.contains("all 10 follow-ups"), "{text}");
+    assert!(text.contains(" 20"), "names the reset date: {text}");
+    let queued = app.take_queued().await;
+    assert_eq!(
+        queued.len(),
+        10,
+        "nothing queued over the quota, nothing twice"
+    );
+
+    // The job accepted as the 8th tells the admin once, even when delivered twice.
+    let eighth = queued
+        .iter()
+        .find(|d| d.body.contains("\"used\":8"))
+        .expect("the 8th generation carries its count")
+        .body
+        .clone();
+    let worker = worker_for(&app);
+    let _ = worker.process(&eighth, 1).await;
+    let _ = worker.process(&eighth, 2).await;
+    let notices: Vec<_> = app
+        .fake
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| {
+            c.body["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("8 of its 10 follow-ups")
+        })
+        .collect();
+    assert_eq!(notices.len(), 1, "one DM at 80%");
+}

@@ -69,6 +69,9 @@ impl Worker {
     ) -> Result<(), JobError> {
         let followup = self.followup()?;
         let token = self.bot_token(job).await?;
+        if let Some(usage) = generate.usage {
+            self.quota_notice(job, &token, usage).await?;
+        }
         let recording = RecordingId::new(generate.recording);
         let Some(auth) = self.recorder_auth(&job.tenant, &generate.user).await? else {
             return self

@@ -6,6 +6,7 @@ mod connect;
 mod editor;
 mod generate;
 mod picker;
+mod quota;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
