@@ -56,6 +56,37 @@ pub fn parse_base_url(raw: &str) -> Option<Url> {
     Some(url)
 }
 
+/// An endpoint URL (http or https, no credentials) used as it is, without the trailing `/`
+/// of [`base_url`]: an OAuth token endpoint is a resource, not a base to join onto.
+pub fn endpoint_url(
+    lookup: &impl Lookup,
+    name: &'static str,
+    default: &str,
+) -> Result<Url, ConfigError> {
+    let raw = string(lookup, name).unwrap_or_else(|| default.to_owned());
+    let invalid = ConfigError {
+        name,
+        reason: "not an http(s) URL",
+    };
+    let url = Url::parse(&raw).map_err(|_| invalid.clone())?;
+    if url.cannot_be_a_base()
+        || !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(invalid);
+    }
+    Ok(url)
+}
+
+/// A value that must be set (a client id); the error names the variable only.
+pub fn required(lookup: &impl Lookup, name: &'static str) -> Result<String, ConfigError> {
+    string(lookup, name).ok_or(ConfigError {
+        name,
+        reason: "missing",
+    })
+}
+
 /// Whole seconds, at least 1, at most `max`.
 pub fn seconds(
     lookup: &impl Lookup,
