@@ -20,7 +20,11 @@ pub fn draft_message(email: &EmailDraft) -> Result<Vec<u8>, ConnectorError> {
         .to
         .iter()
         .map(|mailbox| {
-            // `EmailAddress` already refuses anything that could break out of `<…>`.
+            // `EmailAddress` already refuses anything that could break out of `<…>`. A
+            // non-ASCII name goes out as an encoded word inside quotes (mail-builder's way;
+            // RFC 2047 §5 wants it unquoted). Mail readers decode it, the fake's parser too;
+            // how Gmail shows it is UNCONFIRMED. The address, which is what delivers, is
+            // unaffected.
             let name = mailbox
                 .name
                 .as_deref()
