@@ -274,6 +274,9 @@ fn client_of(headers: &HeaderMap, form: &[(String, String)]) -> (String, String)
     })
 }
 
+/// An admitted `/token` or `/revoke` call: its recorded index, its form, an injected delay.
+type Admitted = (usize, Vec<(String, String)>, Option<Duration>);
+
 /// Shared start of `/token` and `/revoke`: parse the form, record, take an injected failure.
 #[allow(clippy::result_large_err)]
 fn admit(
@@ -281,7 +284,7 @@ fn admit(
     endpoint: Endpoint,
     path: &str,
     body: &[u8],
-) -> Result<(usize, Vec<(String, String)>, Option<Duration>), Response> {
+) -> Result<Admitted, Response> {
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     let call = record(inner, endpoint, path, &form);
     let slow = match inner.take_failure(endpoint) {

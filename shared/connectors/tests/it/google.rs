@@ -502,3 +502,71 @@ async fn no_error_shows_a_token_the_client_secret_or_the_email() {
         assert_leaks_nothing(debug, display, &needles);
     }
 }
+
+/// The one refresh path (`tenant::refresh::fresh_token`) with this client as its Refresher,
+/// on the memory adapters: a user's Google grant close to expiry is renewed and stored with
+/// its refresh token kept; once revoked, the refresh reports `Revoked`.
+#[tokio::test]
+async fn fresh_token_renews_a_stored_google_grant_and_reports_a_revoked_one() {
+    use std::time::SystemTime;
+    use tenant::ports::{Credentials, Expected};
+    use tenant::refresh::{CredentialSlot, RefreshPolicy, TokenError, fresh_token};
+    use tenant::testkit::{MemoryStores, random_tenant, random_user};
+    use tenant::{CredentialId, Provider};
+
+    let fake = FakeGoogle::start().await.unwrap();
+    let client = oauth_client(&fake);
+    let grant = connect(&fake, &client).await;
+    let refresh = grant.refresh_token.clone().unwrap();
+    let stores = MemoryStores::new();
+    let id = CredentialId::for_user(random_tenant(), Provider::Google, random_user());
+    let mut stored = Credential::new(grant.access_token.clone());
+    stored.refresh_token = Some(refresh.clone());
+    // Expires in a minute: inside the margin below.
+    stored.expires_at = Some(SystemTime::now() + Duration::from_secs(60));
+    stored.scopes = grant.scopes.clone();
+    stores
+        .credentials
+        .put(&id, &stored, &Expected::Absent)
+        .await
+        .unwrap();
+    let policy = RefreshPolicy {
+        margin: Duration::from_secs(300),
+        lease: Duration::from_secs(30),
+        wait: Duration::from_secs(5),
+        poll: Duration::from_millis(20),
+    };
+    let now = SystemTime::now;
+    let backend = stores.backend();
+    let slot = CredentialSlot::new(stores.credentials.as_ref(), id.clone());
+
+    let token = fresh_token(&backend, &slot, &client, policy, &now)
+        .await
+        .unwrap();
+
+    assert_ne!(token, grant.access_token);
+    let read = stores.credentials.get_fresh(&id).await.unwrap().unwrap();
+    let after = read.value.clone();
+    assert_eq!(after.access_token, token);
+    assert_eq!(after.refresh_token.as_ref(), Some(&refresh), "kept");
+    assert!(after.expires_at.unwrap() > SystemTime::now() + Duration::from_secs(3000));
+    let gmail = GmailClient::new(&api_config(&fake)).unwrap();
+    assert!(Mailer::create_draft(&gmail, &token, &email()).await.is_ok());
+
+    client.revoke(&refresh).await.unwrap();
+    fake.expire_access_tokens();
+    let mut expired = after.clone();
+    expired.expires_at = Some(SystemTime::now());
+    stores
+        .credentials
+        .put(&id, &expired, &Expected::of(Some(&read)))
+        .await
+        .unwrap();
+    let err = fresh_token(&backend, &slot, &client, policy, &now)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenError::Refresh(RefreshError::Revoked)),
+        "{err:?}"
+    );
+}
