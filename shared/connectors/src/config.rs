@@ -160,6 +160,29 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_urls_keep_their_path_and_required_values_name_their_variable() {
+        let lookup = env(&[("E", "http://127.0.0.1:9/token"), ("B", "https://u:pw@x/t")]);
+        assert_eq!(
+            endpoint_url(&lookup, "E", "x").unwrap().as_str(),
+            "http://127.0.0.1:9/token"
+        );
+        let err = endpoint_url(&lookup, "B", "x").unwrap_err();
+        assert_eq!(err.name, "B");
+        assert!(!err.to_string().contains("pw"), "{err}");
+        assert_eq!(
+            required(&lookup, "E").as_deref(),
+            Ok("http://127.0.0.1:9/token")
+        );
+        assert_eq!(
+            required(&lookup, "MISSING"),
+            Err(ConfigError {
+                name: "MISSING",
+                reason: "missing"
+            })
+        );
+    }
+
+    #[test]
     fn an_empty_value_is_unset_and_numbers_are_range_checked() {
         let lookup = env(&[("T", " "), ("Z", "0"), ("N", "abc")]);
         let max = Duration::from_secs(60);

@@ -66,15 +66,17 @@ pub(super) fn failure_response(failure: &Failure, oauth_shape: bool) -> Response
         Failure::Status(code) => {
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if oauth_shape {
-                let error = if status.is_server_error() {
-                    "server_error"
-                } else {
-                    "invalid_request"
+                let error = match code {
+                    500..=599 => "server_error",
+                    401 => "invalid_client",
+                    _ => "invalid_request",
                 };
                 return (status, axum::Json(json!({ "error": error }))).into_response();
             }
             match code {
                 401 => unauthenticated(),
+                400 => bad_request("Injected failure"),
+                404 => google_error(status, "notFound", "Not Found", "NOT_FOUND"),
                 _ => google_error(status, "backendError", "Injected failure", "UNAVAILABLE"),
             }
         }

@@ -63,7 +63,10 @@ pub struct OAuth2Config {
     pub default_expires_in: Option<Duration>,
     pub http: HttpConfig,
     /// Retries of refresh and revoke (never of a code exchange: a code is single use, so a
-    /// retry after a lost answer could only fail with `invalid_grant`).
+    /// retry after a lost answer could only fail with `invalid_grant`). Only outages and
+    /// 429s are retried. A provider whose refresh tokens are single use should take
+    /// [`RetryPolicy::NONE`]: a refresh whose answer was lost may have spent the token, and
+    /// `tenant::refresh` recovers that case better (the next holder re-reads what is stored).
     pub retry: RetryPolicy,
     /// One call with its retries is over by then. As the [`Refresher`] contract asks, it
     /// MUST be shorter than the refresh lease of the caller's `RefreshPolicy`.
