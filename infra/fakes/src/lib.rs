@@ -1,6 +1,6 @@
 //! Local fake servers of Switchboard's providers, following the contracts in
-//! `shared/reference/` (fathom.md, anthropic.md): [`fathom::FakeFathom`] and
-//! [`anthropic::FakeAnthropic`].
+//! `shared/reference/` (fathom.md, anthropic.md, fathom-google.md): [`fathom::FakeFathom`],
+//! [`anthropic::FakeAnthropic`] and [`google::FakeGoogle`].
 //!
 //! Each binds 127.0.0.1 on a free port, records every call it receives (refused ones too),
 //! takes queued failures per endpoint (as the fake Slack in `tests/src/fake_slack` does), and
@@ -10,6 +10,7 @@
 
 pub mod anthropic;
 pub mod fathom;
+pub mod google;
 mod server;
 mod time;
 
