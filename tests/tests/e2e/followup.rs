@@ -439,7 +439,7 @@ async fn view_and_edit_shows_the_draft_and_saves_the_users_text() {
         200
     );
     let shown = modal_until(&app, &again, |v| has_text(v, "banner")).await;
-    assert!(has_text(&shown, "not enabled"), "{shown}");
+    assert!(has_text(&shown, "not connected"), "{shown}");
     // What was in the modal when the button was pressed is what the session holds now.
     let s = app
         .sessions
@@ -644,4 +644,114 @@ async fn the_free_plan_gets_ten_follow_ups_a_month_then_the_picker_says_when_the
         })
         .collect();
     assert_eq!(notices.len(), 1, "one DM at 80%");
+}
+
+/// Seeds user A's Google grant as the connect flow stores it, with an access token that has
+/// already expired, so the first action refreshes it under the shared lease.
+async fn connect_google(app: &TestApp, team: &str) {
+    let (_access, refresh) = app.google.issue_tokens(&[
+        connectors::google::GMAIL_COMPOSE,
+        connectors::google::CALENDAR_EVENTS,
+    ]);
+    let id = CredentialId::for_user(
+        TenantId::parse(team).unwrap(),
+        Provider::Google,
+        UserId::parse(USER).unwrap(),
+    );
+    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+        let mut grant =
+            tenant::credential::Credential::new(tenant::Secret::new("expired-access-token"));
+        grant.refresh_token = Some(refresh.clone());
+        grant.expires_at = Some(std::time::SystemTime::now() - Duration::from_secs(60));
+        *slot = Some(grant);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn gmail_draft_and_calendar_event_use_the_text_as_edited_and_link_back() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    connect_google(&app, TEAM).await;
+    let view_id = open_editor_as(&app, TEAM, USER, RECORDING).await;
+    modal_until(&app, &view_id, |v| has_text(v, "email_body")).await;
+
+    let values = edit_values(
+        "Summary as edited",
+        "Riepilogo: prossimi passi è già",
+        "Body as edited\nSecond line",
+        "Note",
+    );
+    let press = |action: &str| {
+        payloads::view_block_action(
+            TEAM,
+            USER,
+            &view_id,
+            "followup_edit",
+            &RECORDING.to_string(),
+            values.clone(),
+            action,
+            &RECORDING.to_string(),
+        )
+    };
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press("followup_gmail"))
+            .await
+            .status(),
+        200
+    );
+    let shown = modal_until(&app, &view_id, |v| has_text(v, "Open draft")).await;
+    let drafts = app.google.drafts();
+    assert_eq!(drafts.len(), 1, "one draft");
+    assert_eq!(
+        drafts[0].subject.as_deref(),
+        Some("Riepilogo: prossimi passi è già")
+    );
+    assert!(
+        drafts[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("Body as edited")
+    );
+    assert!(drafts[0].html.is_some(), "multipart with an HTML part");
+    assert_eq!(
+        drafts[0].to,
+        vec!["john.smith@globex.com".to_owned()],
+        "the external attendee only"
+    );
+    assert!(
+        has_text(&shown, "Riepilogo: prossimi passi è già"),
+        "the user's text stays in the modal"
+    );
+
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press("followup_calendar"))
+            .await
+            .status(),
+        200
+    );
+    modal_until(&app, &view_id, |v| has_text(v, "Open event")).await;
+    let events = app.google.events();
+    assert_eq!(events.len(), 1);
+    let event = &events[0].body;
+    assert_eq!(event["start"]["timeZone"], "Europe/Rome", "{event}");
+    assert!(events[0].meet_link.is_some(), "a Meet link was asked for");
+    assert_eq!(events[0].send_updates.as_deref(), Some("none"));
+
+    // Both are recorded on the session, with their links.
+    let key = SessionKey::new(
+        TenantId::parse(TEAM).unwrap(),
+        UserId::parse(USER).unwrap(),
+        RecordingId::new(RECORDING),
+    );
+    let session = app
+        .sessions
+        .get(&key, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!(session.artifacts.len(), 2);
 }

@@ -10,8 +10,18 @@ use followup::session::{Artifact, ArtifactKind};
 use followup::{Draft, Email, EmailDraft, ProviderError, RecordingId, Session, SessionKey};
 use tenant::credential::{CredentialId, Provider};
 use tenant::job::{EditedTexts, EditorAction, EditorActionKind, OpenEditor};
+use tenant::refresh::{CredentialSlot, RefreshError, RefreshPolicy, TokenError, fresh_token};
 use tenant::{JobEnvelope, Secret, UserId};
 use tracing::info;
+
+/// Google access tokens live an hour: refresh within 5 minutes of the end, under a lease
+/// longer than the OAuth client's 15 s bound per call.
+const GOOGLE_REFRESH: RefreshPolicy = RefreshPolicy {
+    margin: std::time::Duration::from_secs(300),
+    lease: std::time::Duration::from_secs(30),
+    wait: std::time::Duration::from_secs(10),
+    poll: std::time::Duration::from_millis(50),
+};
 
 use crate::Worker;
 use crate::error::JobError;
@@ -157,21 +167,36 @@ impl Worker {
         Ok(())
     }
 
-    /// The user's Google access token, or the banner that says to connect Google.
+    /// The user's Google access token, refreshed under the shared lease when it is about to
+    /// expire, or the banner that says what to do.
     async fn google_token(
         &self,
         job: &JobEnvelope,
         user: &UserId,
     ) -> Result<Result<Secret, Banner>, JobError> {
+        let followup = self.followup()?;
+        let Some(oauth) = &followup.google_oauth else {
+            return Ok(Err(Banner::Error(
+                "Google is not enabled on this Switchboard.".into(),
+            )));
+        };
         let id = CredentialId::for_user(job.tenant.clone(), Provider::Google, user.clone());
-        Ok(match self.backend.credentials.get(&id).await? {
-            Some(read) => Ok(read.value.access_token),
-            None => Err(Banner::Error(
-                "Your Google account is not connected to Switchboard yet, so there is nowhere to \
-                 put this. Ask your Switchboard admin to enable Google for this workspace."
+        let slot = CredentialSlot::new(self.backend.credentials.as_ref(), id);
+        let clock = || self.clock.now();
+        match fresh_token(&self.backend, &slot, oauth.as_ref(), GOOGLE_REFRESH, &clock).await {
+            Ok(token) => Ok(Ok(token)),
+            Err(TokenError::Missing) => Ok(Err(Banner::Error(
+                "Your Google account is not connected to Switchboard, so there is nowhere to put \
+                 this yet. Your text is saved."
                     .to_owned(),
-            )),
-        })
+            ))),
+            Err(TokenError::Refresh(RefreshError::Revoked)) => Ok(Err(Banner::Error(
+                "Google no longer accepts Switchboard's access to your account: it must be \
+                 connected again. Your text is saved."
+                    .to_owned(),
+            ))),
+            Err(err) => Err(JobError::Token(err)),
+        }
     }
 
     async fn gmail_draft(

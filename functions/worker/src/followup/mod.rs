@@ -36,6 +36,8 @@ pub struct Followup {
     /// modal's buttons say it is not enabled.
     pub mailer: Option<Arc<dyn Mailer>>,
     pub calendar: Option<Arc<dyn Calendar>>,
+    /// Refreshes users' Google grants (an access token lives an hour).
+    pub google_oauth: Option<Arc<connectors::oauth2::OAuth2Client>>,
     pub sessions: Arc<dyn Sessions>,
     /// How long sessions are kept (tenant settings will override the default).
     pub retention: Retention,
@@ -122,6 +124,7 @@ impl Followup {
         use connectors::anthropic::{AnthropicClient, AnthropicConfig};
         use connectors::fathom::{FathomClient, FathomConfig};
         let fathom = FathomConfig::from_lookup(lookup.clone())?;
+        let lookup_google = lookup.clone();
         let ai = AnthropicConfig::from_lookup(lookup)?;
         let unusable = |name| connectors::ConfigError {
             name,
@@ -130,17 +133,49 @@ impl Followup {
         let recorder = FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?;
         let drafter =
             AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
+        let (mailer, calendar, google_oauth) = google_from_lookup(lookup_google)?;
         Ok(Some(Self {
             recorder: Arc::new(recorder),
             drafter: Arc::new(drafter),
-            mailer: None,
-            calendar: None,
+            mailer,
+            calendar,
+            google_oauth,
             sessions,
             retention: Retention::default(),
             budget: Budget::tokens(DRAFT_TOKEN_BUDGET),
             writing: WritingSettings::default(),
         }))
     }
+}
+
+/// Gmail and Calendar for users who connect Google: configured when `GOOGLE_CLIENT_ID` is.
+type GoogleParts = (
+    Option<Arc<dyn Mailer>>,
+    Option<Arc<dyn Calendar>>,
+    Option<Arc<connectors::oauth2::OAuth2Client>>,
+);
+
+fn google_from_lookup(
+    lookup: impl Fn(&str) -> Option<String> + Clone,
+) -> Result<GoogleParts, connectors::ConfigError> {
+    use connectors::google::{self, CalendarClient, GmailClient, GoogleApiConfig};
+    if connectors::config::string(&lookup, "GOOGLE_CLIENT_ID").is_none() {
+        return Ok((None, None, None));
+    }
+    let unusable = |name| connectors::ConfigError {
+        name,
+        reason: "the HTTP client could not be built for it",
+    };
+    let apis = GoogleApiConfig::from_lookup(lookup.clone())?;
+    let oauth = connectors::oauth2::OAuth2Client::new(google::oauth_config(lookup)?)
+        .map_err(|_| unusable("GOOGLE_OAUTH_URL"))?;
+    let gmail = GmailClient::new(&apis).map_err(|_| unusable("GMAIL_API_URL"))?;
+    let calendar = CalendarClient::new(&apis).map_err(|_| unusable("GOOGLE_CALENDAR_API_URL"))?;
+    Ok((
+        Some(Arc::new(gmail)),
+        Some(Arc::new(calendar)),
+        Some(Arc::new(oauth)),
+    ))
 }
 
 /// How much transcript one draft may take, in tokens: a one-hour meeting is about 10-12k
