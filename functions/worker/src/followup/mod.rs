@@ -28,7 +28,8 @@ use crate::error::JobError;
 /// hour, and a picker opened twice should not cost two Slack calls.
 const ZONE_TTL: Duration = Duration::from_secs(3600);
 
-/// What the follow-up jobs call. Built once per cold start.
+/// What the follow-up jobs call. Built once per cold start (cheap to clone: shared clients).
+#[derive(Clone)]
 pub struct Followup {
     pub recorder: Arc<dyn Recorder>,
     pub drafter: Arc<dyn Drafter>,
