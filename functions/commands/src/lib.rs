@@ -30,6 +30,9 @@ pub struct CommandsHandler {
     quotas: tenant::FollowupQuotas,
 }
 
+/// The longest question `/followup ask` passes on, in characters.
+const MAX_QUESTION: usize = 500;
+
 /// The Web API timeout of the commands function: Slack closes the request at 3 s, and the
 /// rest of the work (verify, tenant, enqueue) must fit beside it.
 pub const MODAL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2000);
@@ -41,6 +44,8 @@ enum Subcommand {
     /// The meeting picker: `/followup`, `/followup meetings`, `/meetings`.
     Meetings,
     Connect,
+    /// `/followup ask <question>`.
+    Ask(String),
     Unknown(String),
 }
 
@@ -52,6 +57,9 @@ fn subcommand(command: &str, text: &str) -> Subcommand {
         None => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("meetings") => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("connect") => Subcommand::Connect,
+        Some(word) if word.eq_ignore_ascii_case("ask") => {
+            Subcommand::Ask(text.trim_start()[word.len()..].trim().to_owned())
+        }
         Some(word) if word.eq_ignore_ascii_case("help") => Subcommand::Help,
         Some(word) if word.eq_ignore_ascii_case("ping") => Subcommand::Ping,
         Some(word) => Subcommand::Unknown(word.to_ascii_lowercase()),
@@ -121,6 +129,19 @@ impl CommandsHandler {
         let work = match &sub {
             Subcommand::Meetings => return self.open_picker(id, cmd, raw).await,
             Subcommand::Connect => return self.open_connect(id, cmd).await,
+            Subcommand::Ask(question) if question.is_empty() => CommandWork::Answer,
+            Subcommand::Ask(question) => CommandWork::Job {
+                kind: JobKind::Ask(tenant::job::Ask {
+                    user: cmd.user_id.clone(),
+                    // A question is a sentence, not a document.
+                    question: question.chars().take(MAX_QUESTION).collect(),
+                }),
+                slack: SlackContext {
+                    response_url: Some(cmd.response_url.clone()),
+                    channel: Some(cmd.channel_id.clone()),
+                    user: Some(cmd.user_id.clone()),
+                },
+            },
             Subcommand::Help | Subcommand::Unknown(_) => CommandWork::Answer,
             Subcommand::Ping => CommandWork::Job {
                 kind: JobKind::Ping,
@@ -135,6 +156,7 @@ impl CommandsHandler {
         let outcome = self.accept(id, &request, work).await?;
         Ok(answer(outcome, || match &sub {
             Subcommand::Unknown(word) => reply::unknown(&cmd.command, word),
+            Subcommand::Ask(_) => reply::ASK_WHAT.to_owned(),
             _ => reply::help(&cmd.command),
         }))
     }

@@ -136,7 +136,10 @@ mod drafter {
             context: &[SessionDigest],
         ) -> Result<Answer, ProviderError> {
             let answer = self.ask(question, context).await?;
-            Ok(Answer { text: answer.text })
+            Ok(Answer {
+                text: answer.text,
+                used: answer.used,
+            })
         }
     }
 }

@@ -165,12 +165,15 @@ impl fmt::Debug for SessionDigest {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Answer {
     pub text: String,
+    /// Which of the context's digests the answer drew on (indices into the slice given).
+    pub used: Vec<usize>,
 }
 
 impl fmt::Debug for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Answer")
             .field("text", &Redacted(&self.text))
+            .field("used", &self.used)
             .finish()
     }
 }

@@ -60,6 +60,24 @@ pub enum JobKind {
     OpenEditor(OpenEditor),
     /// Save the edit modal's texts to the session and do what was pressed with them.
     EditorAction(EditorAction),
+    /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
+    Ask(Ask),
+}
+
+/// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ask {
+    pub user: UserId,
+    pub question: String,
+}
+
+impl std::fmt::Debug for Ask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ask")
+            .field("user", &self.user)
+            .field("question", &self.question.len())
+            .finish()
+    }
 }
 
 /// [`JobKind::OpenEditor`].
@@ -220,6 +238,7 @@ impl JobKind {
             Self::Generate(_) => "generate",
             Self::OpenEditor(_) => "open_editor",
             Self::EditorAction(_) => "editor_action",
+            Self::Ask(_) => "ask",
         }
     }
 
@@ -243,6 +262,7 @@ impl JobKind {
             Self::Generate(p) => out.serialize_field("payload", p),
             Self::OpenEditor(p) => out.serialize_field("payload", p),
             Self::EditorAction(p) => out.serialize_field("payload", p),
+            Self::Ask(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -450,6 +470,10 @@ mod tests {
                 recording: 123_456_789,
                 day: Some(1),
                 usage: Some(MonthlyUse { used: 8, limit: 10 }),
+            }),
+            JobKind::Ask(Ask {
+                user: user.clone(),
+                question: "What did Globex say about \"security\"?".into(),
             }),
             JobKind::OpenEditor(OpenEditor {
                 user: user.clone(),

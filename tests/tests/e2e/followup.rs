@@ -755,3 +755,58 @@ async fn gmail_draft_and_calendar_event_use_the_text_as_edited_and_link_back() {
         .value;
     assert_eq!(session.artifacts.len(), 2);
 }
+
+#[tokio::test]
+async fn ask_answers_from_the_askers_own_follow_ups_only() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+
+    let res = app
+        .command(TEAM, "ask what did John say about renewals?", "ask-a")
+        .await;
+    assert_eq!(res.status(), 200);
+    let replies = app
+        .fake
+        .wait_for(testkit::fake_slack::RESPONSE_URL, 1, WAIT)
+        .await;
+    let mine = replies
+        .iter()
+        .find(|c| c.path.ends_with("ask-a"))
+        .expect("an answer to A");
+    let text = mine.body["text"].as_str().unwrap();
+    assert!(!text.contains("no follow-ups of yours"), "{text}");
+    assert!(
+        text.contains("Globex discovery call"),
+        "names the meeting it drew on: {text}"
+    );
+    assert_eq!(app.ai.calls().len(), 2, "the draft and the answer");
+
+    // Another user of the same workspace has none: told so, and the AI is not asked.
+    let body = payloads::slash_command(
+        TEAM,
+        "U0OTHER01",
+        "C0CHAN001",
+        "/followup",
+        "ask what did John say?",
+        &app.fake.response_url("ask-b"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/commands", &body).await.status(),
+        200
+    );
+    let replies = app
+        .fake
+        .wait_for(testkit::fake_slack::RESPONSE_URL, 2, WAIT)
+        .await;
+    let theirs = replies
+        .iter()
+        .find(|c| c.path.ends_with("ask-b"))
+        .expect("an answer to B");
+    assert!(
+        theirs.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("no follow-ups of yours")
+    );
+    assert_eq!(app.ai.calls().len(), 2);
+}

@@ -2,6 +2,7 @@
 //! Each works for one user of one tenant: the recorder credential is that user's own, and the
 //! session is filed under (tenant, user, recording).
 
+mod ask;
 mod connect;
 mod editor;
 mod generate;
