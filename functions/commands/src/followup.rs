@@ -230,7 +230,7 @@ impl CommandsHandler {
                     view_id,
                     recording,
                     action,
-                    texts: edited_texts(interaction),
+                    texts: Box::new(edited_texts(interaction)),
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
                 // Submit ("Save") closes the modal with the empty 200; the texts are saved.

@@ -198,6 +198,7 @@ mod tests {
         };
         let answer = Answer {
             text: "John asked for a discount".into(),
+            used: vec![0],
         };
         let shown = format!("{draft:?} {draft:#?} {answer:?}");
         for needle in ["Budget", "QBR", "John", "proposal", "risk", "discount"] {

@@ -108,7 +108,8 @@ pub struct EditorAction {
     pub view_id: String,
     pub recording: u64,
     pub action: EditorActionKind,
-    pub texts: EditedTexts,
+    /// Boxed: four texts would make every job kind as large as this one.
+    pub texts: Box<EditedTexts>,
 }
 
 /// The four texts of the edit modal.
@@ -485,12 +486,12 @@ mod tests {
                 view_id: "V0MODAL0003".into(),
                 recording: 42,
                 action: EditorActionKind::GmailDraft,
-                texts: EditedTexts {
+                texts: Box::new(EditedTexts {
                     summary: "s \"q\" é".into(),
                     subject: "Riepilogo".into(),
                     body: "line 1\nline 2".into(),
                     crm_note: String::new(),
-                },
+                }),
             }),
         ]
     }

@@ -49,9 +49,12 @@ pub struct Followup {
     pub writing: WritingSettings,
 }
 
-/// Users' time zones, by (tenant, user), with when they were read.
+/// A user's `tz` as users.info gave it, and when it was read.
+type CachedZone = (Option<String>, Instant);
+
+/// Users' time zones, by (tenant, user).
 #[derive(Default)]
-pub(crate) struct ZoneCache(Mutex<HashMap<(TenantId, UserId), (Option<String>, Instant)>>);
+pub(crate) struct ZoneCache(Mutex<HashMap<(TenantId, UserId), CachedZone>>);
 
 impl Worker {
     pub(crate) fn followup(&self) -> Result<&Followup, JobError> {
