@@ -30,7 +30,8 @@ async fn ping_is_acked_at_once_and_the_worker_answers_on_the_response_url() {
 async fn help_is_answered_synchronously_and_queues_nothing() {
     let app = spawn_app_without_worker().await;
     app.install("T0ACME001", "Acme").await;
-    for text in ["help", "", "  HELP  "] {
+    // (`/followup` alone opens the meeting picker: e2e/followup.rs.)
+    for text in ["help", "  HELP  "] {
         let res = app.command("T0ACME001", text, "help").await;
         assert_eq!(res.status(), 200);
         let body = json(res).await;
