@@ -66,31 +66,27 @@ fn broken(err: &minijinja::Error) -> Response {
         .into_response()
 }
 
-fn fragments(demo: &Demo, problem: Option<ActError>) -> Result<Fragments, Response> {
+fn fragments(demo: &Demo, problem: Option<ActError>) -> Result<Fragments, minijinja::Error> {
     let mut snapshot = demo.session.snapshot();
     if let Some(problem) = problem {
         warn!(error = %problem, "demo action failed");
         snapshot.banner = Some(problem.to_string());
     }
     let panel = super::panel::panel(&demo.session.fakes);
-    demo.pages
-        .fragments(&snapshot, &panel, &demo.intro)
-        .map_err(|e| broken(&e))
+    demo.pages.fragments(&snapshot, &panel, &demo.intro)
 }
 
 fn answer(demo: &Demo, outcome: Result<(), ActError>) -> Response {
     match fragments(demo, outcome.err()) {
         Ok(f) => Json(f).into_response(),
-        Err(res) => res,
+        Err(err) => broken(&err),
     }
 }
 
 async fn page(State(demo): State<Arc<Demo>>) -> Response {
-    let page = fragments(&demo, None)
-        .and_then(|f| demo.pages.page(&f, &demo.intro).map_err(|e| broken(&e)));
-    match page {
+    match fragments(&demo, None).and_then(|f| demo.pages.page(&f, &demo.intro)) {
         Ok(html) => with_headers(html.into_response(), "text/html; charset=utf-8"),
-        Err(res) => res,
+        Err(err) => broken(&err),
     }
 }
 
