@@ -201,7 +201,8 @@ impl Session {
         self.interact(&payload).await.map(|_| ())
     }
 
-    /// A button in the DM message `ts` (or in an ephemeral answer, `ts` empty).
+    /// A button in the DM message `ts`. (Buttons in ephemeral answers are not sent: the app's
+    /// ephemerals have none, and Slack would need their response_url state to answer them.)
     pub async fn press_in_message(
         &self,
         ts: &str,
