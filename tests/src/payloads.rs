@@ -341,11 +341,16 @@ pub fn view_submission(
     }))
 }
 
-/// A button pressed inside the modal `view_id` (block_actions with a `view` container).
+/// A button pressed inside the modal `view_id` (block_actions with a `view` container), whose
+/// `callback_id` and `private_metadata` are the modal's, with its current `values`.
+#[allow(clippy::too_many_arguments)]
 pub fn view_block_action(
     team: &str,
     user: &str,
     view_id: &str,
+    callback_id: &str,
+    private_metadata: &str,
+    values: Value,
     action_id: &str,
     value: &str,
 ) -> String {
@@ -357,8 +362,9 @@ pub fn view_block_action(
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id(),
         "container": {"type": "view", "view_id": view_id},
-        "view": {"id": view_id, "team_id": team, "type": "modal", "callback_id": "followup_pick",
-                 "private_metadata": "", "hash": "1700000000.abcdef12", "state": {"values": {}}},
+        "view": {"id": view_id, "team_id": team, "type": "modal", "callback_id": callback_id,
+                 "private_metadata": private_metadata, "hash": "1700000000.abcdef12",
+                 "state": {"values": values}},
         "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
                      "action_ts": format!("{}.000400", now())}],
     }))

@@ -15,7 +15,10 @@ use http::StatusCode;
 use serde_json::json;
 use slack::{Interaction, SlashCommand};
 use tenant::credential::{Credential, CredentialId, Provider};
-use tenant::job::{ConnectRecorder, Generate, MeetingPicker};
+use tenant::job::{
+    ConnectRecorder, EditedTexts, EditorAction, EditorActionKind, Generate, MeetingPicker,
+    OpenEditor,
+};
 use tenant::ports::update_credential;
 use tenant::service::ingress::{CommandOutcome, CommandWork, admit, request_key};
 use tenant::{JobKind, Secret, SlackContext, TenantId, UserId};
@@ -33,6 +36,12 @@ pub(crate) enum FollowupAction {
     Earlier(u8),
     SubmitKey,
     SubmitPick,
+    /// "View & edit" on the ready DM: the recording.
+    OpenEditor(u64),
+    /// "Try again" on a failed DM: the recording.
+    Retry(u64),
+    /// A button in the edit modal, or its submit.
+    Editor(EditorActionKind),
 }
 
 impl FollowupAction {
@@ -49,10 +58,42 @@ impl FollowupAction {
                 .as_deref()
                 .and_then(|v| v.parse().ok())
                 .map(Self::Earlier),
+            (BlockActions, Some(ids::VIEW_EDIT), _) => {
+                recording_of(interaction).map(Self::OpenEditor)
+            }
+            (BlockActions, Some(ids::RETRY), _) => recording_of(interaction).map(Self::Retry),
+            (BlockActions, Some(ids::ACTION_GMAIL), _) => {
+                Some(Self::Editor(EditorActionKind::GmailDraft))
+            }
+            (BlockActions, Some(ids::ACTION_CALENDAR), _) => {
+                Some(Self::Editor(EditorActionKind::CalendarEvent))
+            }
+            (ViewSubmission, _, Some(ids::EDITOR)) => Some(Self::Editor(EditorActionKind::Save)),
             (ViewSubmission, _, Some(ids::FATHOM_CONNECT)) => Some(Self::SubmitKey),
             (ViewSubmission, _, Some(ids::PICKER)) => Some(Self::SubmitPick),
             _ => None,
         }
+    }
+}
+
+/// A button's value naming a recording (Fathom ids are integers).
+fn recording_of(interaction: &Interaction) -> Option<u64> {
+    interaction.action_value.as_deref()?.parse().ok()
+}
+
+/// The edit modal's texts as they are in its state right now (what the user sees).
+fn edited_texts(interaction: &Interaction) -> EditedTexts {
+    let field = |id: &str| {
+        interaction
+            .state_value(id, id)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    EditedTexts {
+        summary: field(ids::EDIT_SUMMARY),
+        subject: field(ids::EDIT_SUBJECT),
+        body: field(ids::EDIT_BODY),
+        crm_note: field(ids::EDIT_NOTE),
     }
 }
 
@@ -116,15 +157,85 @@ impl CommandsHandler {
         {
             return Ok(answer(refused, String::new));
         }
-        let (Some(user), Some(view_id)) =
-            (interaction.user_id.clone(), interaction.view_id.clone())
-        else {
-            return Err(IngressError::Malformed(
-                "interaction without user or view".into(),
-            ));
+        let Some(user) = interaction.user_id.clone() else {
+            return Err(IngressError::Malformed("interaction without a user".into()));
         };
         let trigger = interaction.trigger_id.as_deref();
+        // The buttons on the DM are not in a modal: they open one or queue work.
         match action {
+            FollowupAction::OpenEditor(recording) => {
+                let Some(trigger) = trigger else {
+                    return Err(IngressError::Malformed("button without a trigger".into()));
+                };
+                let view_id = match self
+                    .open_modal(&tenant, trigger, &modals::loading_editor())
+                    .await?
+                {
+                    Ok(view_id) => view_id,
+                    Err(refused) => return Ok(refused),
+                };
+                let kind = JobKind::OpenEditor(OpenEditor {
+                    user: user.clone(),
+                    view_id,
+                    recording,
+                });
+                let outcome = self
+                    .queue_for(tenant, Some(trigger), raw, kind, &user)
+                    .await?;
+                return Ok(interaction_answer(outcome));
+            }
+            FollowupAction::Retry(recording) => {
+                let kind = JobKind::Generate(Generate {
+                    user: user.clone(),
+                    recording,
+                    day: None,
+                    usage: None,
+                });
+                let outcome = self
+                    .queue_for(tenant.clone(), trigger, raw, kind, &user)
+                    .await?;
+                if let (CommandOutcome::OverQuota { limit, resets_at }, Some(trigger)) =
+                    (&outcome, trigger)
+                {
+                    // A button's answer is not shown: say it in a modal on its trigger.
+                    let notice =
+                        modals::notice("Follow-up", &reply::over_quota(*limit, *resets_at));
+                    let _ = self.open_modal(&tenant, trigger, &notice).await?;
+                    return Ok(http_io::ack());
+                }
+                return Ok(interaction_answer(outcome));
+            }
+            _ => {}
+        }
+        let Some(view_id) = interaction.view_id.clone() else {
+            return Err(IngressError::Malformed(
+                "modal interaction without a view".into(),
+            ));
+        };
+        match action {
+            // Answered above: a DM button is not a modal action.
+            FollowupAction::OpenEditor(_) | FollowupAction::Retry(_) => {
+                Err(IngressError::Malformed("not a modal action".into()))
+            }
+            FollowupAction::Editor(action) => {
+                let recording = interaction
+                    .private_metadata
+                    .as_deref()
+                    .and_then(|r| r.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        IngressError::Malformed("edit modal without its recording".into())
+                    })?;
+                let kind = JobKind::EditorAction(EditorAction {
+                    user: user.clone(),
+                    view_id,
+                    recording,
+                    action,
+                    texts: edited_texts(interaction),
+                });
+                let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                // Submit ("Save") closes the modal with the empty 200; the texts are saved.
+                Ok(interaction_answer(outcome))
+            }
             FollowupAction::OpenConnect => {
                 let token = match self.bot_token(&tenant).await? {
                     Ok(token) => token,
@@ -195,9 +306,17 @@ impl CommandsHandler {
                 let kind = JobKind::Generate(Generate {
                     user: user.clone(),
                     recording,
-                    day,
+                    day: Some(day),
+                    usage: None,
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
+                if let CommandOutcome::OverQuota { limit, resets_at } = outcome {
+                    // Inline, under the picker: the modal stays open and says why.
+                    return Ok(field_error(
+                        ids::PICKER_MEETING,
+                        &reply::over_quota(limit, resets_at),
+                    ));
+                }
                 // An empty 200 closes the modal; the DM says what happens next.
                 Ok(interaction_answer(outcome))
             }
@@ -278,13 +397,20 @@ impl CommandsHandler {
         user: &UserId,
     ) -> Result<CommandOutcome, IngressError> {
         let request = request_key(trigger, raw);
-        let work = CommandWork::Job {
-            kind,
-            slack: SlackContext {
-                response_url: None,
-                channel: None,
-                user: Some(user.clone()),
-            },
+        let slack = SlackContext {
+            response_url: None,
+            channel: None,
+            user: Some(user.clone()),
+        };
+        // A generation uses one of the month's follow-ups; nothing else is metered.
+        let work = if matches!(kind, JobKind::Generate(_)) {
+            CommandWork::Metered {
+                kind,
+                slack,
+                quotas: self.quotas,
+            }
+        } else {
+            CommandWork::Job { kind, slack }
         };
         self.accept(tenant, &request, work).await
     }

@@ -26,7 +26,12 @@ pub struct CommandsHandler {
     /// For views.open on a fresh trigger (and views.update of a modal from a button): the one
     /// Web API call ingress makes, with a timeout inside Slack's 3 s.
     web: slack::WebApi,
+    /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`).
+    quotas: tenant::FollowupQuotas,
 }
+
+/// The longest question `/followup ask` passes on, in characters.
+const MAX_QUESTION: usize = 500;
 
 /// The Web API timeout of the commands function: Slack closes the request at 3 s, and the
 /// rest of the work (verify, tenant, enqueue) must fit beside it.
@@ -39,6 +44,8 @@ enum Subcommand {
     /// The meeting picker: `/followup`, `/followup meetings`, `/meetings`.
     Meetings,
     Connect,
+    /// `/followup ask <question>`.
+    Ask(String),
     Unknown(String),
 }
 
@@ -50,6 +57,9 @@ fn subcommand(command: &str, text: &str) -> Subcommand {
         None => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("meetings") => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("connect") => Subcommand::Connect,
+        Some(word) if word.eq_ignore_ascii_case("ask") => {
+            Subcommand::Ask(text.trim_start()[word.len()..].trim().to_owned())
+        }
         Some(word) if word.eq_ignore_ascii_case("help") => Subcommand::Help,
         Some(word) if word.eq_ignore_ascii_case("ping") => Subcommand::Ping,
         Some(word) => Subcommand::Unknown(word.to_ascii_lowercase()),
@@ -68,7 +78,14 @@ impl CommandsHandler {
             verifier,
             clock,
             web,
+            quotas: tenant::FollowupQuotas::default(),
         }
+    }
+
+    /// With this monthly follow-up table instead of the default one.
+    pub fn with_quotas(mut self, quotas: tenant::FollowupQuotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// Handles one request to either route. Never panics on input.
@@ -112,6 +129,19 @@ impl CommandsHandler {
         let work = match &sub {
             Subcommand::Meetings => return self.open_picker(id, cmd, raw).await,
             Subcommand::Connect => return self.open_connect(id, cmd).await,
+            Subcommand::Ask(question) if question.is_empty() => CommandWork::Answer,
+            Subcommand::Ask(question) => CommandWork::Job {
+                kind: JobKind::Ask(tenant::job::Ask {
+                    user: cmd.user_id.clone(),
+                    // A question is a sentence, not a document.
+                    question: question.chars().take(MAX_QUESTION).collect(),
+                }),
+                slack: SlackContext {
+                    response_url: Some(cmd.response_url.clone()),
+                    channel: Some(cmd.channel_id.clone()),
+                    user: Some(cmd.user_id.clone()),
+                },
+            },
             Subcommand::Help | Subcommand::Unknown(_) => CommandWork::Answer,
             Subcommand::Ping => CommandWork::Job {
                 kind: JobKind::Ping,
@@ -126,6 +156,7 @@ impl CommandsHandler {
         let outcome = self.accept(id, &request, work).await?;
         Ok(answer(outcome, || match &sub {
             Subcommand::Unknown(word) => reply::unknown(&cmd.command, word),
+            Subcommand::Ask(_) => reply::ASK_WHAT.to_owned(),
             _ => reply::help(&cmd.command),
         }))
     }
@@ -201,6 +232,9 @@ fn answer(outcome: CommandOutcome, text: impl FnOnce() -> String) -> HttpRespons
             http_io::ephemeral(&reply::rate_limited(retry_in.as_secs()))
         }
         CommandOutcome::Answer => http_io::ephemeral(&text()),
+        CommandOutcome::OverQuota { limit, resets_at } => {
+            http_io::ephemeral(&reply::over_quota(limit, resets_at))
+        }
         CommandOutcome::Queued(job_id) => {
             info!(%job_id, "command queued");
             http_io::ephemeral(reply::WORKING)

@@ -15,9 +15,11 @@ async fn main() -> Result<(), lambda_http::Error> {
     let web = secrets
         .environment()
         .web_api_with_timeout(commands::MODAL_TIMEOUT)?;
+    let quotas = wiring::followup_quotas_from_env()?;
     let handler = secrets
         .verified("commands", move |verifier| {
             CommandsHandler::new(backend.clone(), verifier, Clock::system(), web.clone())
+                .with_quotas(quotas)
         })
         .await;
     app::lambda::run_http(handler).await

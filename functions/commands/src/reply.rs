@@ -8,6 +8,9 @@ so this request was not run. Please contact your Slack admin.";
 pub const REINSTALL: &str = "Switchboard is not installed for this workspace (or was removed). \
 Please ask an admin to reinstall it from the Switchboard install page.";
 
+pub const ASK_WHAT: &str = "Ask me something about your recent meetings, for example \
+`/followup ask what did Globex say about pricing?`";
+
 pub const MODAL_FAILED: &str = "Slack did not let me open the window in time. \
 Please run the command again.";
 
@@ -23,6 +26,7 @@ pub fn help(command: &str) -> String {
         "*Switchboard* turns meetings into follow-ups.\n\
          • `{command}`: pick a meeting you recorded and get a follow-up draft\n\
          • `{command} connect`: connect your Fathom account\n\
+         • `{command} ask <question>`: ask about your recent follow-ups\n\
          • `{command} help`: this message\n\
          • `{command} ping`: check that Switchboard can reach you (shows the round-trip time)\n\
          Mention @Switchboard in a channel to ask it something."
@@ -33,4 +37,13 @@ pub fn unknown(command: &str, word: &str) -> String {
     // `word` is the user's own input, echoed back only to them; keep it short.
     let word: String = word.chars().take(40).collect();
     format!("I don't know `{command} {word}`. Try `{command} help`.")
+}
+
+/// Over the month's follow-ups: the limit, when they come back, and who can change it.
+pub fn over_quota(limit: u64, resets_at: u64) -> String {
+    format!(
+        "Your workspace has used all {limit} follow-ups of its plan this month. They come back \
+         on {} (UTC); a workspace admin can move to a bigger plan before then.",
+        tenant::time::day_label(resets_at)
+    )
 }

@@ -218,7 +218,7 @@ impl Worker {
     /// A `response_url` reply as step `respond`. Slack offers no way to read an ephemeral reply
     /// back, so when an earlier attempt's outcome is unknown the reply is not sent again: a
     /// duplicate "working on it" is worse than none, and the user can ask again.
-    async fn respond_once(
+    pub(crate) async fn respond_once(
         &self,
         job: &JobEnvelope,
         url: &str,

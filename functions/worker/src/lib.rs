@@ -289,6 +289,9 @@ impl Worker {
             JobKind::MeetingPicker(picker) => self.meeting_picker(job, picker).await,
             JobKind::ConnectRecorder(connect) => self.connect_recorder(job, connect).await,
             JobKind::Generate(generate) => self.generate(job, generate).await,
+            JobKind::OpenEditor(open) => self.open_editor(job, open).await,
+            JobKind::EditorAction(action) => self.editor_action(job, action).await,
+            JobKind::Ask(ask) => self.ask(job, ask).await,
         }
     }
 

@@ -7,7 +7,7 @@ use app::wiring;
 use app::{Clock, telemetry};
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use worker::{JobTiming, Worker};
+use worker::{Followup, JobTiming, Worker};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -19,10 +19,20 @@ async fn main() -> Result<(), Error> {
     let backend = wired.backend;
     // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
+    // The follow-up providers from the environment (FATHOM_API_URL, ANTHROPIC_*, GOOGLE_*);
+    // without ANTHROPIC_API_KEY follow-up jobs answer "not configured".
+    let env = |name: &str| std::env::var(name).ok();
+    let ai_key = env("ANTHROPIC_API_KEY")
+        .filter(|k| !k.trim().is_empty())
+        .map(tenant::Secret::new);
+    let followup = Followup::from_lookup(env, ai_key, wired.sessions.clone())?;
     let worker = secrets
         .refreshing(move |slack| {
-            let worker =
+            let mut worker =
                 Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
+            if let Some(followup) = &followup {
+                worker = worker.with_followup(followup.clone());
+            }
             match slack.oauth_client() {
                 Ok(Some(oauth)) => worker.with_oauth(oauth),
                 _ => worker,

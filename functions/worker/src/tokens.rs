@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use slack::SlackApiError;
 use slack::oauth::OAuthClient;
 use tenant::refresh::{
-    BotTokenSlot, Grant, RefreshError, RefreshPolicy, Refresher, TokenError, fresh_token,
+    BotTokenSlot, Grant, RefreshError, RefreshPolicy, Refresher, TokenError, TokenSlot, fresh_token,
 };
 use tenant::{Credential, JobEnvelope, Secret};
 use tracing::warn;
@@ -92,7 +92,7 @@ impl Worker {
     pub(crate) async fn bot_token(&self, job: &JobEnvelope) -> Result<Secret, JobError> {
         let slot = BotTokenSlot::new(self.backend.vault.as_ref(), job.tenant.clone());
         let Some(oauth) = &self.oauth else {
-            return self.unrefreshed(job).await;
+            return self.unrefreshed(&slot).await;
         };
         let clock = || self.clock.now();
         fresh_token(&self.backend, &slot, &SlackRefresher(oauth), POLICY, &clock)
@@ -105,23 +105,21 @@ impl Worker {
 
     /// Without the app's client credentials nothing can refresh: the token works until it
     /// expires.
-    async fn unrefreshed(&self, job: &JobEnvelope) -> Result<Secret, JobError> {
-        let bundle = self.backend.vault.get(&job.tenant).await?;
-        let bot = bundle.and_then(|b| b.bot).ok_or(JobError::NoBotToken)?;
-        let now = self.clock.unix_secs();
-        let margin = i64::try_from(REFRESH_MARGIN.as_secs()).unwrap_or(i64::MAX);
-        match (bot.expires_at, &bot.refresh_token) {
-            (Some(at), Some(_)) if at - now < margin => {
-                if at > now {
-                    warn!(
-                        "rotating token near expiry but no OAuth client configured to refresh it"
-                    );
-                    Ok(bot.token)
-                } else {
-                    Err(JobError::RefreshNotConfigured)
-                }
-            }
-            _ => Ok(bot.token),
+    async fn unrefreshed(&self, slot: &BotTokenSlot<'_>) -> Result<Secret, JobError> {
+        let bot = slot
+            .read(false)
+            .await
+            .map_err(|e| JobError::Token(TokenError::Storage(e)))?
+            .ok_or(JobError::NoBotToken)?;
+        let now = self.clock.now();
+        if !bot.needs_refresh(now, REFRESH_MARGIN) {
+            return Ok(bot.access_token);
+        }
+        if bot.expires_at.is_some_and(|at| at > now) {
+            warn!("rotating token near expiry but no OAuth client configured to refresh it");
+            Ok(bot.access_token)
+        } else {
+            Err(JobError::RefreshNotConfigured)
         }
     }
 }

@@ -224,3 +224,52 @@ fn sam_build_finds_each_functions_crate_and_binary() {
         );
     }
 }
+
+/// The KMS `purpose`s a function's direct (non-service) grants allow for `action`.
+fn purposes(doc: &Value, logical: &str, action: &str) -> Vec<String> {
+    let policies = resource(doc, logical)["Properties"]["Policies"]
+        .as_sequence()
+        .cloned()
+        .unwrap_or_default();
+    policies
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
+        .filter(|s| strings(&s["Action"]).iter().any(|a| a == action))
+        .flat_map(|s| strings(&s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"]))
+        .collect()
+}
+
+#[test]
+fn commands_may_read_the_bot_token_and_seal_a_pasted_key_but_read_no_users_credential() {
+    let doc = template();
+    // views.open needs the bot token; the pasted Fathom key is sealed into its pending slot.
+    assert_eq!(
+        purposes(&doc, "CommandsFunction", "kms:Decrypt"),
+        ["slack-tokens"]
+    );
+    assert_eq!(
+        purposes(&doc, "CommandsFunction", "kms:Encrypt"),
+        ["recorder:fathom-pending"]
+    );
+    // The worker checks and moves the pending key, uses the Fathom and Google grants, and
+    // nothing of the CRMs yet.
+    let worker = purposes(&doc, "WorkerFunction", "kms:Decrypt");
+    for purpose in [
+        "slack-tokens",
+        "recorder:fathom",
+        "recorder:fathom-pending",
+        "google",
+        "followup-session",
+    ] {
+        assert!(worker.contains(&purpose.to_owned()), "worker: {purpose}");
+    }
+    assert!(!worker.iter().any(|p| p.starts_with("crm:")), "{worker:?}");
+    // The key policy knows every purpose a role uses.
+    let key = format!(
+        "{:?}",
+        resource(&doc, "TokenKey")["Properties"]["KeyPolicy"]
+    );
+    for purpose in ["recorder:fathom-pending", "followup-session"] {
+        assert!(key.contains(purpose), "TokenKey policy lacks {purpose}");
+    }
+}

@@ -140,6 +140,8 @@ struct SlashCommand {
     command: &'static str,
     url: String,
     description: &'static str,
+    /// Left out when empty: a command without arguments has no hint.
+    #[serde(skip_serializing_if = "str::is_empty")]
     usage_hint: &'static str,
     should_escape: bool,
 }
@@ -204,13 +206,23 @@ pub fn render(base_url_raw: &str, name: &str) -> Result<String, ManifestError> {
                 display_name: name.to_owned(),
                 always_online: true,
             },
-            slash_commands: vec![SlashCommand {
-                command: "/followup",
-                url: format!("{base}/slack/commands"),
-                description: "Meeting follow-ups: summaries, emails and CRM notes",
-                usage_hint: "[ping | help]",
-                should_escape: false,
-            }],
+            slash_commands: vec![
+                SlashCommand {
+                    command: "/followup",
+                    url: format!("{base}/slack/commands"),
+                    description: "Meeting follow-ups: summaries, emails and CRM notes",
+                    usage_hint: "[connect | help | ping]",
+                    should_escape: false,
+                },
+                // The meeting picker on its own, as the product's second entry point.
+                SlashCommand {
+                    command: "/meetings",
+                    url: format!("{base}/slack/commands"),
+                    description: "Pick a recorded meeting and get its follow-up draft",
+                    usage_hint: "",
+                    should_escape: false,
+                },
+            ],
         },
         oauth_config: OauthConfig {
             redirect_urls: vec![format!("{base}/slack/oauth_redirect")],

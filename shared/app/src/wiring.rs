@@ -85,6 +85,17 @@ impl std::fmt::Debug for SlackSettings {
     }
 }
 
+/// The monthly follow-up table (`FOLLOWUP_QUOTAS`, defaults when unset).
+pub fn followup_quotas_from_env() -> Result<tenant::FollowupQuotas, WiringError> {
+    match var("FOLLOWUP_QUOTAS") {
+        None => Ok(tenant::FollowupQuotas::default()),
+        Some(spec) => tenant::FollowupQuotas::parse(&spec).map_err(|e| WiringError::Invalid {
+            name: "FOLLOWUP_QUOTAS",
+            reason: e.to_string(),
+        }),
+    }
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -313,7 +313,7 @@ impl Sessions for DynamoSessions {
             let delete = DeleteRequest::builder()
                 .set_key(Some(key.to_map()))
                 .build()
-                .map_err(|e| StoreError::unavailable(e))?;
+                .map_err(StoreError::unavailable)?;
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
         for chunk in requests.chunks(BATCH) {

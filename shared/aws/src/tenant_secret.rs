@@ -57,6 +57,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
 use aws_sdk_secretsmanager::operation::delete_secret::DeleteSecretError;
@@ -227,7 +228,7 @@ impl TenantSecrets {
         Ok(self.describe(&self.name(tenant)).await? == SecretState::Live)
     }
 
-    async fn read_raw(&self, name: &str) -> Result<Read, StoreError> {
+    async fn read_raw(&self, name: &str) -> Result<Read, SecretError> {
         let out = match self.secrets.get_secret_value().secret_id(name).send().await {
             Ok(out) => out,
             Err(err) => {
@@ -239,7 +240,14 @@ impl TenantSecrets {
                     {
                         Ok(Read::ScheduledForDeletion)
                     }
-                    _ => Err(store_error(err)),
+                    Some(e) if secret_refuses_to_decrypt(ProvideErrorMetadata::code(e)) => {
+                        warn!(
+                            code = ProvideErrorMetadata::code(e),
+                            "tenant secret not readable"
+                        );
+                        Err(SecretError::Decrypt)
+                    }
+                    _ => Err(store_error(err).into()),
                 };
             }
         };
@@ -254,7 +262,7 @@ impl TenantSecrets {
     }
 
     /// The tenant's envelope, or `None` when it has no live secret.
-    pub(crate) async fn read(&self, tenant: &TenantId) -> Result<Option<Envelope>, StoreError> {
+    pub(crate) async fn read(&self, tenant: &TenantId) -> Result<Option<Envelope>, SecretError> {
         Ok(match self.read_raw(&self.name(tenant)).await? {
             Read::Live { envelope, .. } => Some(envelope),
             Read::Absent | Read::ScheduledForDeletion => None,
@@ -366,24 +374,7 @@ impl TenantSecrets {
         for (key, value) in context {
             request = request.encryption_context(*key, *value);
         }
-        let out = request.send().await.map_err(|err| {
-            let code = err
-                .as_service_error()
-                .and_then(|e| aws_sdk_kms::error::ProvideErrorMetadata::code(e).map(str::to_owned));
-            match code.as_deref() {
-                Some(
-                    "InvalidCiphertextException"
-                    | "IncorrectKeyException"
-                    | "AccessDeniedException",
-                ) => {
-                    // AccessDenied is also what an IAM condition on the purpose answers; the
-                    // code is logged (never the ciphertext) to tell the two apart.
-                    warn!(code = code.as_deref(), "token ciphertext did not decrypt");
-                    SecretError::Decrypt
-                }
-                _ => SecretError::Store(store_error(err)),
-            }
-        })?;
+        let out = request.send().await.map_err(kms_decrypt_error)?;
         let plaintext = out
             .plaintext
             .ok_or_else(|| StoreError::Corrupt("KMS returned no plaintext".into()))?;
@@ -538,6 +529,51 @@ impl TenantSecrets {
     }
 }
 
+/// KMS `Decrypt` refusals that no retry can fix: the ciphertext is not this key's or this
+/// context's (`InvalidCiphertextException`, `IncorrectKeyException`; also a part moved to
+/// another tenant or purpose), or this role may not use the key for it (`AccessDeniedException`,
+/// which is also what an IAM condition on the purpose answers), or the key cannot be used at
+/// all until an operator acts (`DisabledException`, `KMSInvalidStateException`: disabled or
+/// pending deletion). They surface as `Decrypt`, which the worker dead-letters; anything else
+/// (throttling, 5xx, a timeout) stays a transient store error.
+pub(crate) fn kms_refuses_to_decrypt(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "InvalidCiphertextException"
+                | "IncorrectKeyException"
+                | "AccessDeniedException"
+                | "DisabledException"
+                | "KMSInvalidStateException"
+        )
+    )
+}
+
+/// A failed KMS `Decrypt` as a [`SecretError`]: a refusal ([`kms_refuses_to_decrypt`]) is
+/// `Decrypt`, the rest a store error.
+fn kms_decrypt_error<E, R>(err: SdkError<E, R>) -> SecretError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = err.code();
+    if kms_refuses_to_decrypt(code) {
+        // The code is logged (never the ciphertext) to tell a foreign or tampered ciphertext
+        // from a role without the grant.
+        warn!(code, "token ciphertext did not decrypt");
+        SecretError::Decrypt
+    } else {
+        SecretError::Store(store_error(err))
+    }
+}
+
+/// Secrets Manager's own refusals to hand out the secret's value for the same reasons: it
+/// cannot decrypt it under its KMS key (`DecryptionFailure`), or the role may not read it or
+/// use the key (`AccessDeniedException`).
+pub(crate) fn secret_refuses_to_decrypt(code: Option<&str>) -> bool {
+    matches!(code, Some("DecryptionFailure" | "AccessDeniedException"))
+}
+
 /// Whether part `name` of `envelope` is at `expected` (`None`: absent).
 pub(crate) fn part_is_at(envelope: &Envelope, name: &str, expected: Option<&str>) -> bool {
     envelope.parts.get(name).map(|p| p.v.as_str()) == expected
@@ -611,6 +647,58 @@ mod tests {
         assert!(part_is_at(&back, "hubspot", Some("w1")));
         assert!(!part_is_at(&back, "hubspot", None));
         assert!(part_is_at(&back, "salesforce", None));
+    }
+
+    // moto answers AccessDeniedException for a ciphertext of another key (tests/vault.rs), but
+    // neither IncorrectKey, a disabled key (its Decrypt still succeeds) nor an IAM denial, so
+    // the classification of every code is checked here, on the SDK error itself.
+    #[test]
+    fn kms_refusals_are_decrypt_and_everything_else_a_store_error() {
+        use aws_sdk_kms::config::http::HttpResponse;
+        use aws_sdk_kms::error::ErrorMetadata;
+        use aws_sdk_kms::operation::decrypt::DecryptError;
+        use aws_smithy_runtime_api::http::StatusCode;
+        use aws_smithy_types::body::SdkBody;
+
+        let refused = |code: &str| {
+            let err = DecryptError::generic(ErrorMetadata::builder().code(code).build());
+            let response = HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::empty());
+            kms_decrypt_error(SdkError::service_error(err, response))
+        };
+        for code in [
+            "AccessDeniedException",
+            "InvalidCiphertextException",
+            "IncorrectKeyException",
+            "DisabledException",
+            "KMSInvalidStateException",
+        ] {
+            assert!(matches!(refused(code), SecretError::Decrypt), "{code}");
+        }
+        assert!(matches!(
+            refused("ThrottlingException"),
+            SecretError::Store(StoreError::Throttled)
+        ));
+        match refused("KMSInternalException") {
+            SecretError::Store(e) => assert!(e.is_transient()),
+            other => panic!("KMSInternalException: {other:?}"),
+        }
+        let timeout: SdkError<DecryptError, HttpResponse> = SdkError::timeout_error("slow");
+        assert!(matches!(
+            kms_decrypt_error(timeout),
+            SecretError::Store(StoreError::Unavailable(_))
+        ));
+        assert!(!kms_refuses_to_decrypt(None));
+    }
+
+    #[test]
+    fn secrets_manager_refusing_to_decrypt_is_decrypt_too() {
+        assert!(secret_refuses_to_decrypt(Some("DecryptionFailure")));
+        assert!(secret_refuses_to_decrypt(Some("AccessDeniedException")));
+        assert!(!secret_refuses_to_decrypt(Some("InternalServiceError")));
+        assert!(!secret_refuses_to_decrypt(Some(
+            "ResourceNotFoundException"
+        )));
+        assert!(!secret_refuses_to_decrypt(None));
     }
 
     #[test]

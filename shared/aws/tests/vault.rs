@@ -87,6 +87,70 @@ async fn tampered_or_foreign_values_fail_as_decrypt_not_as_outage() {
     }
 }
 
+// KMS answers AccessDeniedException when Decrypt names a key the ciphertext is not under (on
+// AWS also when the role lacks the grant for the key or purpose); moto does the former. It
+// must read as Decrypt, which the worker dead-letters, never as a transient outage retried
+// until SQS gives up.
+#[tokio::test]
+async fn a_kms_access_denied_on_decrypt_is_decrypt_not_a_transient_outage() {
+    let Some(env) = common::env("vault_denied").await else {
+        return;
+    };
+    let vault = env.vault().with_force_delete(true);
+    let tenant = random_tenant();
+    replace_bundle(&vault, &tenant, sample_bundle("denied"))
+        .await
+        .unwrap();
+    let kms = aws_sdk_kms::Client::new(&env.sdk);
+    let other_key = kms.create_key().send().await.unwrap();
+    let other_key = other_key.key_metadata.unwrap().key_id;
+    // What KMS says, seen directly: the code the adapter maps.
+    let part = secret_value(
+        &env,
+        &keys::tenant_secret_name(&env.config.secret_prefix, &tenant),
+    )
+    .await;
+    let ct: serde_json::Value = serde_json::from_str(&part).unwrap();
+    let ct = ct["parts"]["bundle"]["ct"].as_str().unwrap();
+    let direct = kms
+        .decrypt()
+        .key_id(&other_key)
+        .ciphertext_blob(Blob::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(ct)
+                .unwrap(),
+        ))
+        .encryption_context("tenant_id", tenant.as_str())
+        .encryption_context("purpose", aws::PURPOSE)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_kms::error::ProvideErrorMetadata::code(&direct),
+        Some("AccessDeniedException")
+    );
+
+    let denied = KmsVault::new(
+        env.secrets(),
+        kms.clone(),
+        &other_key,
+        &env.config.secret_prefix,
+    );
+    for read in [
+        denied.get(&tenant).await.map(|_| ()),
+        denied.get_fresh(&tenant).await.map(|_| ()),
+    ] {
+        match read {
+            Err(err @ VaultError::Decrypt) => assert!(!err.is_transient()),
+            other => panic!("expected Decrypt for AccessDenied, got {other:?}"),
+        }
+    }
+    assert!(
+        vault.get(&tenant).await.unwrap().is_some(),
+        "its own key still decrypts"
+    );
+}
+
 #[tokio::test]
 async fn cached_bundles_are_served_until_this_instance_writes() {
     let Some(env) = common::env("vault_cache").await else {

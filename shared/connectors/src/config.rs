@@ -56,6 +56,37 @@ pub fn parse_base_url(raw: &str) -> Option<Url> {
     Some(url)
 }
 
+/// An endpoint URL (http or https, no credentials) used as it is, without the trailing `/`
+/// of [`base_url`]: an OAuth token endpoint is a resource, not a base to join onto.
+pub fn endpoint_url(
+    lookup: &impl Lookup,
+    name: &'static str,
+    default: &str,
+) -> Result<Url, ConfigError> {
+    let raw = string(lookup, name).unwrap_or_else(|| default.to_owned());
+    let invalid = ConfigError {
+        name,
+        reason: "not an http(s) URL",
+    };
+    let url = Url::parse(&raw).map_err(|_| invalid.clone())?;
+    if url.cannot_be_a_base()
+        || !matches!(url.scheme(), "http" | "https")
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(invalid);
+    }
+    Ok(url)
+}
+
+/// A value that must be set (a client id); the error names the variable only.
+pub fn required(lookup: &impl Lookup, name: &'static str) -> Result<String, ConfigError> {
+    string(lookup, name).ok_or(ConfigError {
+        name,
+        reason: "missing",
+    })
+}
+
 /// Whole seconds, at least 1, at most `max`.
 pub fn seconds(
     lookup: &impl Lookup,
@@ -126,6 +157,29 @@ mod tests {
             assert_eq!(err.name, "U");
             assert!(!err.to_string().contains("pw"), "{err}");
         }
+    }
+
+    #[test]
+    fn endpoint_urls_keep_their_path_and_required_values_name_their_variable() {
+        let lookup = env(&[("E", "http://127.0.0.1:9/token"), ("B", "https://u:pw@x/t")]);
+        assert_eq!(
+            endpoint_url(&lookup, "E", "x").unwrap().as_str(),
+            "http://127.0.0.1:9/token"
+        );
+        let err = endpoint_url(&lookup, "B", "x").unwrap_err();
+        assert_eq!(err.name, "B");
+        assert!(!err.to_string().contains("pw"), "{err}");
+        assert_eq!(
+            required(&lookup, "E").as_deref(),
+            Ok("http://127.0.0.1:9/token")
+        );
+        assert_eq!(
+            required(&lookup, "MISSING"),
+            Err(ConfigError {
+                name: "MISSING",
+                reason: "missing"
+            })
+        );
     }
 
     #[test]

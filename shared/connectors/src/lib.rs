@@ -1,9 +1,12 @@
-//! HTTP adapters for Switchboard's providers: the meeting recorder (Fathom) and the AI
-//! (Anthropic), each behind a cargo feature so that a function links only the providers it
-//! calls, over one [`http`] layer (the client, timeouts, error classes, Retry-After, retries).
+//! HTTP adapters for Switchboard's providers: the meeting recorder (Fathom), the AI
+//! (Anthropic), the user's mailbox and calendar (Google), each behind a cargo feature so that
+//! a function links only the providers it calls, over one [`http`] layer (the client,
+//! timeouts, error classes, Retry-After, retries) and, for OAuth providers, one [`oauth2`]
+//! client.
 //!
 //! The clients implement the `followup` ports (`Recorder` for Fathom, `Drafter` for
-//! Anthropic), mapping [`ConnectorError`] to `followup::ProviderError`.
+//! Anthropic, `Mailer` and `Calendar` for Google), mapping [`ConnectorError`] to
+//! `followup::ProviderError`.
 //!
 //! Nothing here holds global state: every client is built from a config struct, and every
 //! config is read through a lookup closure ([`config`]) so tests pass their own values.
@@ -18,6 +21,10 @@ mod ports;
 pub mod anthropic;
 #[cfg(feature = "fathom")]
 pub mod fathom;
+#[cfg(feature = "google")]
+pub mod google;
+#[cfg(feature = "oauth2")]
+pub mod oauth2;
 
 pub use config::ConfigError;
 pub use http::{ConnectorError, HttpConfig, RetryPolicy, Unavailable};

@@ -1,7 +1,7 @@
 //! The `followup` ports implemented by this crate's clients: [`followup::Recorder`] for
-//! [`crate::fathom::FathomClient`] and [`followup::Drafter`] for
-//! [`crate::anthropic::AnthropicClient`], with [`ConnectorError`] mapped to
-//! [`followup::ProviderError`].
+//! `fathom::FathomClient`, [`followup::Drafter`] for `anthropic::AnthropicClient`,
+//! [`followup::Mailer`] for `google::GmailClient` and [`followup::Calendar`] for
+//! `google::CalendarClient`, with [`ConnectorError`] mapped to [`followup::ProviderError`].
 
 use followup::ProviderError;
 
@@ -136,7 +136,51 @@ mod drafter {
             context: &[SessionDigest],
         ) -> Result<Answer, ProviderError> {
             let answer = self.ask(question, context).await?;
-            Ok(Answer { text: answer.text })
+            Ok(Answer {
+                text: answer.text,
+                used: answer.used,
+            })
+        }
+    }
+}
+
+#[cfg(feature = "google")]
+mod google {
+    use async_trait::async_trait;
+    use followup::{Calendar, Created, EmailDraft, EventRequest, Mailer, ProviderError};
+    use tenant::Secret;
+
+    use crate::google::{CalendarClient, GmailClient};
+
+    #[async_trait]
+    impl Mailer for GmailClient {
+        async fn create_draft(
+            &self,
+            token: &Secret,
+            email: &EmailDraft,
+        ) -> Result<Created, ProviderError> {
+            let draft = GmailClient::create_draft(self, token, email).await?;
+            Ok(Created {
+                link: draft.link(),
+                id: draft.id,
+            })
+        }
+    }
+
+    #[async_trait]
+    impl Calendar for CalendarClient {
+        /// The port's answer has no Meet link (it is in the event, which `link` opens);
+        /// [`CalendarClient::insert_event`] has it.
+        async fn create_event(
+            &self,
+            token: &Secret,
+            event: &EventRequest,
+        ) -> Result<Created, ProviderError> {
+            let created = self.insert_event(token, event).await?;
+            Ok(Created {
+                id: created.id,
+                link: created.html_link,
+            })
         }
     }
 }

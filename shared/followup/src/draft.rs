@@ -87,8 +87,9 @@ pub struct WritingSettings {
 }
 
 /// The facts of a meeting the AI may use, already in the user's time zone (so that "next
-/// Tuesday" is read from the meeting's local date).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Tuesday" is read from the meeting's local date). `Debug` counts the people, never names
+/// them.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MeetingFacts {
     pub title: String,
     /// The recording's start in the user's time zone.
@@ -98,6 +99,18 @@ pub struct MeetingFacts {
     pub participants: Vec<String>,
     /// Who the email will go to.
     pub recipients: Vec<Mailbox>,
+}
+
+impl fmt::Debug for MeetingFacts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeetingFacts")
+            .field("title", &self.title)
+            .field("started_at", &self.started_at)
+            .field("duration", &self.duration)
+            .field("participants", &self.participants.len())
+            .field("recipients", &self.recipients.len())
+            .finish()
+    }
 }
 
 /// One draft to write.
@@ -152,12 +165,15 @@ impl fmt::Debug for SessionDigest {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Answer {
     pub text: String,
+    /// Which of the context's digests the answer drew on (indices into the slice given).
+    pub used: Vec<usize>,
 }
 
 impl fmt::Debug for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Answer")
             .field("text", &Redacted(&self.text))
+            .field("used", &self.used)
             .finish()
     }
 }

@@ -77,11 +77,20 @@ impl fmt::Debug for EmailAddress {
 }
 
 /// A recipient: an address and the name to show with it. The mail adapter encodes the name
-/// (RFC 2047) and quotes it; it may hold any text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// (RFC 2047) and quotes it; it may hold any text. `Debug` shows neither.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mailbox {
     pub name: Option<String>,
     pub address: EmailAddress,
+}
+
+impl fmt::Debug for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("name", &self.name.as_deref().map(Redacted))
+            .field("address", &self.address)
+            .finish()
+    }
 }
 
 /// A Gmail draft to create in the user's mailbox. Plain text; the adapter builds the MIME
@@ -183,7 +192,11 @@ mod tests {
             subject: "Your proposal".into(),
             body_text: "Hi John, the price is 40k".into(),
         };
-        let shown = format!("{draft:?} {:?}", draft.to[0]);
+        let named = Mailbox {
+            name: Some("John Smith".into()),
+            address: EmailAddress::parse("john@client.com").unwrap(),
+        };
+        let shown = format!("{draft:?} {:?} {named:?}", draft.to[0]);
         for needle in ["proposal", "John", "40k", "john@"] {
             assert!(!shown.contains(needle), "{needle} leaked: {shown}");
         }

@@ -4,7 +4,6 @@ use std::fmt;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use crate::ids::RecordingId;
 use crate::redact::Redacted;
@@ -26,8 +25,10 @@ pub struct MeetingPage {
     pub next_cursor: Option<String>,
 }
 
-/// A recorded meeting. Times are UTC instants; show them in the user's zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A recorded meeting. Times are UTC instants; show them in the user's zone. `Debug` leaves
+/// out the links (a share link opens the recording to whoever has it) and the recorder's
+/// address.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Meeting {
     pub recording_id: RecordingId,
     /// The calendar event's title (`meeting_title`), falling back to Fathom's `title`.
@@ -46,6 +47,24 @@ pub struct Meeting {
     pub invitees: Vec<Invitee>,
     /// `recorded_by.email`: the Fathom user whose key or grant listed it.
     pub recorded_by_email: String,
+}
+
+impl fmt::Debug for Meeting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Meeting")
+            .field("recording_id", &self.recording_id)
+            .field("title", &self.title)
+            .field("created_at", &self.created_at)
+            .field("started_at", &self.started_at)
+            .field("ended_at", &self.ended_at)
+            .field("scheduled_start", &self.scheduled_start)
+            .field("url", &Redacted(&self.url))
+            .field("share_url", &Redacted(&self.share_url))
+            .field("language", &self.language)
+            .field("invitees", &self.invitees)
+            .field("recorded_by_email", &Redacted(&self.recorded_by_email))
+            .finish()
+    }
 }
 
 impl Meeting {
@@ -76,8 +95,14 @@ impl fmt::Debug for Invitee {
 }
 
 /// A meeting's transcript. It is customer data: kept in memory for one draft and never stored
-/// (sessions hold the draft, not this) nor printed (`Debug` shows the line count only).
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// (sessions hold the draft, not this) nor printed (`Debug` shows the line count only). It has
+/// no `Serialize`, so no stored struct can hold one by accident:
+///
+/// ```compile_fail
+/// fn storable<T: serde::Serialize>() {}
+/// storable::<followup::Transcript>();
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Transcript {
     pub lines: Vec<TranscriptLine>,
 }
@@ -90,8 +115,9 @@ impl fmt::Debug for Transcript {
     }
 }
 
-/// One utterance: who said what, at which offset from the start of the recording.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One utterance: who said what, at which offset from the start of the recording. No
+/// `Serialize`, like [`Transcript`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct TranscriptLine {
     /// The speaker's display name.
     pub speaker: String,
@@ -115,7 +141,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_of_a_transcript_or_invitee_shows_no_customer_text() {
+    fn debug_of_a_transcript_invitee_or_meeting_shows_no_customer_text_or_link() {
         let transcript = Transcript {
             lines: vec![TranscriptLine {
                 speaker: "Jane Doe".into(),
@@ -128,11 +154,24 @@ mod tests {
             email: Some("john@client.com".into()),
             is_external: true,
         };
+        let meeting = crate::testkit::sample_meeting(
+            RecordingId::new(9),
+            "2025-01-15T08:30:00Z".parse().unwrap(),
+            "x",
+        );
         let shown = format!(
-            "{transcript:?} {:?} {:#?} {invitee:?}",
+            "{transcript:?} {:?} {:#?} {invitee:?} {meeting:?}",
             transcript.lines[0], transcript.lines[0]
         );
-        for needle in ["Jane", "budget", "40k", "John", "client.com"] {
+        for needle in [
+            "Jane",
+            "budget",
+            "40k",
+            "John",
+            "client.com",
+            "fathom.video",
+            "alice@",
+        ] {
             assert!(!shown.contains(needle), "{needle} leaked: {shown}");
         }
         assert!(shown.contains("lines: 1") && shown.contains("is_external: true"));

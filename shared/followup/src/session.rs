@@ -13,6 +13,7 @@ use tenant::{ChannelId, TenantId, UserId};
 
 use crate::draft::{Draft, SessionDigest};
 use crate::ids::{RecordingId, SessionKey};
+use crate::mail::Mailbox;
 use crate::meeting::Meeting;
 
 /// How long sessions are kept after their last change (a tenant setting).
@@ -115,6 +116,10 @@ pub struct Session {
     pub meeting_title: String,
     /// When the recording started (UTC), for listing and for `/followup ask`.
     pub meeting_started_at: Timestamp,
+    /// Who the email and the event go to: the meeting's external attendees, kept because
+    /// the recorder has no look-up by recording id. Personal data, sealed with the rest.
+    #[serde(default)]
+    pub recipients: Vec<Mailbox>,
     pub status: SessionStatus,
     /// The AI's first draft, kept so that the user can go back to it.
     pub draft: Option<Draft>,
@@ -144,6 +149,7 @@ impl Session {
             recording: meeting.recording_id,
             meeting_title: meeting.title.clone(),
             meeting_started_at: meeting.started_at,
+            recipients: crate::service::attendees::external_attendees(meeting),
             status: SessionStatus::Generating,
             draft: None,
             edited: None,

@@ -1,28 +1,32 @@
 //! The usage counters port: one row per (tenant, counter, window), counted inside a
 //! `BEGIN IMMEDIATE` transaction so concurrent processes never exceed the limit.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use tenant::TenantId;
-use tenant::ports::{Quota, StoreError, UsageCounters, window_of};
+use tenant::ports::{Quota, StoreError, UsageCounters, WindowSpan};
 
 use crate::Store;
 use crate::db::{purge_expired, unix_ms};
 
 #[async_trait]
 impl UsageCounters for Store {
-    async fn consume(
+    async fn consume_in(
         &self,
         tenant: &TenantId,
         counter: &str,
         limit: u64,
-        window: Duration,
+        span: WindowSpan,
         now: SystemTime,
     ) -> Result<Quota, StoreError> {
-        let (index, resets_at) = window_of(now, window);
-        let window_secs = i64::try_from(window.as_secs().max(1)).unwrap_or(i64::MAX);
+        let WindowSpan {
+            length_secs,
+            index,
+            resets_at,
+        } = span;
+        let window_secs = i64::try_from(length_secs).unwrap_or(i64::MAX);
         let index = i64::try_from(index).unwrap_or(i64::MAX);
         let expires_at = i64::try_from(resets_at.saturating_mul(1000)).unwrap_or(i64::MAX);
         let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);

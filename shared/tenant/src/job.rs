@@ -56,6 +56,92 @@ pub enum JobKind {
     ConnectRecorder(ConnectRecorder),
     /// Turn one recorded meeting into a follow-up draft for the user who picked it.
     Generate(Generate),
+    /// Fill the edit modal ("View & edit") with the user's session.
+    OpenEditor(OpenEditor),
+    /// Save the edit modal's texts to the session and do what was pressed with them.
+    EditorAction(EditorAction),
+    /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
+    Ask(Ask),
+}
+
+/// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ask {
+    pub user: UserId,
+    pub question: String,
+}
+
+impl std::fmt::Debug for Ask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ask")
+            .field("user", &self.user)
+            .field("question", &self.question.len())
+            .finish()
+    }
+}
+
+/// [`JobKind::OpenEditor`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenEditor {
+    /// Whose session: always the user who pressed the button (from the signed payload), so a
+    /// forged recording id can only name one of their own sessions.
+    pub user: UserId,
+    pub view_id: String,
+    pub recording: u64,
+}
+
+/// What the edit modal's user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditorActionKind {
+    /// Submit ("Save"): keep the texts.
+    Save,
+    GmailDraft,
+    CalendarEvent,
+}
+
+/// [`JobKind::EditorAction`]. Carries the user's texts as they were in the modal when the
+/// button was pressed (the queue is encrypted at rest; `Debug` shows lengths only).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditorAction {
+    pub user: UserId,
+    pub view_id: String,
+    pub recording: u64,
+    pub action: EditorActionKind,
+    pub texts: EditedTexts,
+}
+
+/// The four texts of the edit modal.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditedTexts {
+    pub summary: String,
+    pub subject: String,
+    pub body: String,
+    pub crm_note: String,
+}
+
+impl std::fmt::Debug for EditorAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EditorAction")
+            .field("user", &self.user)
+            .field("view_id", &self.view_id)
+            .field("recording", &self.recording)
+            .field("action", &self.action)
+            .field("texts", &self.texts)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EditedTexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Customer text: lengths only, never the words.
+        f.debug_struct("EditedTexts")
+            .field("summary", &self.summary.len())
+            .field("subject", &self.subject.len())
+            .field("body", &self.body.len())
+            .field("crm_note", &self.crm_note.len())
+            .finish()
+    }
 }
 
 /// [`JobKind::MeetingPicker`].
@@ -86,8 +172,21 @@ pub struct Generate {
     /// The recorder's id of the meeting (Fathom's `recording_id`).
     pub recording: u64,
     /// The local day (days back from today) the meeting was picked on: the recorder has no
-    /// look-up by id, so the worker lists that day to find it.
-    pub day: u8,
+    /// look-up by id, so the worker lists that day to find it. `None` ("Try again" on an
+    /// earlier failure): the day of the session's meeting.
+    #[serde(default)]
+    pub day: Option<u8>,
+    /// The tenant's follow-ups this month when this one was accepted, and the limit: the one
+    /// job whose count crosses 80% (or reaches 100%) tells the admins, once.
+    #[serde(default)]
+    pub usage: Option<MonthlyUse>,
+}
+
+/// A use of a monthly quota: the count with this use, and the limit (`u64::MAX`: unlimited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthlyUse {
+    pub used: u64,
+    pub limit: u64,
 }
 
 /// [`JobKind::AppMention`].
@@ -137,6 +236,16 @@ impl JobKind {
             Self::MeetingPicker(_) => "meeting_picker",
             Self::ConnectRecorder(_) => "connect_recorder",
             Self::Generate(_) => "generate",
+            Self::OpenEditor(_) => "open_editor",
+            Self::EditorAction(_) => "editor_action",
+            Self::Ask(_) => "ask",
+        }
+    }
+
+    /// Notes on a metered job the monthly count it was accepted at (only generations are).
+    pub fn record_usage(&mut self, used: u64, limit: u64) {
+        if let Self::Generate(generate) = self {
+            generate.usage = Some(MonthlyUse { used, limit });
         }
     }
 
@@ -151,6 +260,9 @@ impl JobKind {
             Self::MeetingPicker(p) => out.serialize_field("payload", p),
             Self::ConnectRecorder(p) => out.serialize_field("payload", p),
             Self::Generate(p) => out.serialize_field("payload", p),
+            Self::OpenEditor(p) => out.serialize_field("payload", p),
+            Self::EditorAction(p) => out.serialize_field("payload", p),
+            Self::Ask(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -356,7 +468,29 @@ mod tests {
             JobKind::Generate(Generate {
                 user: user.clone(),
                 recording: 123_456_789,
-                day: 1,
+                day: Some(1),
+                usage: Some(MonthlyUse { used: 8, limit: 10 }),
+            }),
+            JobKind::Ask(Ask {
+                user: user.clone(),
+                question: "What did Globex say about \"security\"?".into(),
+            }),
+            JobKind::OpenEditor(OpenEditor {
+                user: user.clone(),
+                view_id: "V0MODAL0003".into(),
+                recording: 42,
+            }),
+            JobKind::EditorAction(EditorAction {
+                user: user.clone(),
+                view_id: "V0MODAL0003".into(),
+                recording: 42,
+                action: EditorActionKind::GmailDraft,
+                texts: EditedTexts {
+                    summary: "s \"q\" é".into(),
+                    subject: "Riepilogo".into(),
+                    body: "line 1\nline 2".into(),
+                    crm_note: String::new(),
+                },
             }),
         ]
     }

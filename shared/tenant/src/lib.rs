@@ -29,6 +29,6 @@ pub mod time;
 pub use credential::{Credential, CredentialId, CredentialMetadata, Provider};
 pub use ids::{AppId, BotId, ChannelId, EnterpriseId, IdError, JobId, TeamId, TenantId, UserId};
 pub use job::{JobEnvelope, JobKind, SlackContext};
-pub use model::{BotIdentity, Installation, Plan, Tenant, TenantStatus};
+pub use model::{BotIdentity, FollowupQuotas, Installation, Plan, Tenant, TenantStatus};
 pub use ports::Backend;
 pub use secret::{BotToken, Secret, TokenBundle, UserToken};

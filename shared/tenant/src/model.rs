@@ -103,6 +103,85 @@ impl Plan {
     }
 }
 
+/// Follow-ups a workspace may generate per calendar month, by plan (`None`: unlimited).
+/// Configuration (`FOLLOWUP_QUOTAS`, e.g. `free=10,team=50,enterprise=unlimited`), not code;
+/// the defaults are the product's tiers: free 10, starter (our `team`) 50, pro (our
+/// `enterprise`) unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowupQuotas {
+    pub free: Option<u64>,
+    pub team: Option<u64>,
+    pub enterprise: Option<u64>,
+}
+
+impl Default for FollowupQuotas {
+    fn default() -> Self {
+        Self {
+            free: Some(10),
+            team: Some(50),
+            enterprise: None,
+        }
+    }
+}
+
+/// A `FOLLOWUP_QUOTAS` value that does not parse; names the bad entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "FOLLOWUP_QUOTAS: cannot read `{0}` (want plan=number or plan=unlimited, plans free, team, enterprise)"
+)]
+pub struct BadQuotas(pub String);
+
+impl FollowupQuotas {
+    pub fn limit(&self, plan: Plan) -> Option<u64> {
+        match plan {
+            Plan::Free => self.free,
+            Plan::Team => self.team,
+            Plan::Enterprise => self.enterprise,
+        }
+    }
+
+    /// The defaults with the plans `spec` names overridden.
+    pub fn parse(spec: &str) -> Result<Self, BadQuotas> {
+        let mut quotas = Self::default();
+        for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let bad = || BadQuotas(entry.chars().take(40).collect());
+            let (plan, value) = entry.split_once('=').ok_or_else(bad)?;
+            let value = match value.trim() {
+                "unlimited" => None,
+                n => Some(n.parse::<u64>().map_err(|_| bad())?),
+            };
+            match plan.trim() {
+                "free" => quotas.free = value,
+                "team" => quotas.team = value,
+                "enterprise" => quotas.enterprise = value,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(quotas)
+    }
+}
+
+#[cfg(test)]
+mod quota_tests {
+    use super::*;
+
+    #[test]
+    fn the_quota_table_is_configuration_with_the_products_defaults() {
+        let defaults = FollowupQuotas::default();
+        assert_eq!(defaults.limit(Plan::Free), Some(10));
+        assert_eq!(defaults.limit(Plan::Team), Some(50));
+        assert_eq!(defaults.limit(Plan::Enterprise), None);
+        let custom = FollowupQuotas::parse("free=3, enterprise=1000").unwrap();
+        assert_eq!(
+            (custom.free, custom.team, custom.enterprise),
+            (Some(3), Some(50), Some(1000))
+        );
+        assert_eq!(FollowupQuotas::parse("team=unlimited").unwrap().team, None);
+        assert!(FollowupQuotas::parse("gold=5").is_err());
+        assert!(FollowupQuotas::parse("free=ten").is_err());
+    }
+}
+
 /// A tenant: one workspace or one org-wide Enterprise Grid install.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tenant {

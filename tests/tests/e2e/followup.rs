@@ -74,11 +74,9 @@ async fn open_picker(app: &TestApp) -> String {
     let res = app.command(TEAM, "", "cmd-open").await;
     assert_eq!(res.status(), 200);
     let opened = app.fake.calls_to("views.open");
-    let view_id = opened.last().expect("views.open was called inline").body["view"].clone();
-    assert_eq!(view_id["callback_id"], "followup_pick");
-    // The fake numbers modals; the last opened is ours.
-    let n = app.fake.calls_to("views.open").len();
-    format!("V0MODAL{n:04}")
+    let view = opened.last().expect("views.open was called inline").body["view"].clone();
+    assert_eq!(view["callback_id"], "followup_pick");
+    app.fake.last_opened_modal().unwrap()
 }
 
 fn key_submission(view_id: &str, key: &str) -> String {
@@ -233,7 +231,12 @@ async fn from_followup_to_a_ready_draft_with_a_checked_fathom_key() {
             .is_none()
     );
     // One transcript read and one AI call for one generation.
-    assert_eq!(app.fathom.calls_to(fakes::fathom::Endpoint::Transcript).len(), 1);
+    assert_eq!(
+        app.fathom
+            .calls_to(fakes::fathom::Endpoint::Transcript)
+            .len(),
+        1
+    );
     assert_eq!(app.ai.calls().len(), 1);
 }
 
@@ -262,4 +265,548 @@ async fn a_replayed_followup_command_opens_no_second_modal_and_queues_nothing() 
         1,
         "the replay's trigger was already used"
     );
+}
+
+/// A workspace whose user connected Fathom and has a ready follow-up for [`RECORDING`].
+async fn ready_followup(app: &TestApp, team: &str) {
+    app.install(team, "Acme").await;
+    app.fake.add_user(USER, "Europe/Rome", 3600, false);
+    let id = CredentialId::for_user(
+        TenantId::parse(team).unwrap(),
+        Provider::Fathom,
+        UserId::parse(USER).unwrap(),
+    );
+    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+        *slot = Some(tenant::credential::Credential::new(tenant::Secret::new(
+            KEY,
+        )));
+    })
+    .await
+    .unwrap();
+    let before = app.fake.calls_to("chat.update").len();
+    let body = payloads::slash_command(
+        team,
+        USER,
+        "C0CHAN001",
+        "/followup",
+        "",
+        &app.fake.response_url("r"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/commands", &body).await.status(),
+        200
+    );
+    let view_id = app.fake.last_opened_modal().unwrap();
+    let picker = modal_until(app, &view_id, |v| has_text(v, "Globex discovery call")).await;
+    let day = picker["private_metadata"].as_str().unwrap().to_owned();
+    let submit = payloads::view_submission(
+        team,
+        USER,
+        &view_id,
+        "followup_pick",
+        json!({"meeting": {"meeting": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": RECORDING.to_string()}}}}),
+        &day,
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &submit)
+            .await
+            .status(),
+        200
+    );
+    app.fake.wait_for("chat.update", before + 1, WAIT).await;
+}
+
+/// Presses "View & edit" on the DM as `user` of `team`; returns the modal's id.
+async fn open_editor_as(app: &TestApp, team: &str, user: &str, recording: u64) -> String {
+    let press = payloads::block_actions(
+        team,
+        user,
+        "D0FAKE0001",
+        "followup_view",
+        &recording.to_string(),
+        &app.fake.response_url("b"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press)
+            .await
+            .status(),
+        200
+    );
+    app.fake.last_opened_modal().unwrap()
+}
+
+fn edit_values(summary: &str, subject: &str, body: &str, note: &str) -> Value {
+    let text = |v: &str| json!({"type": "plain_text_input", "value": v});
+    json!({
+        "summary": {"summary": text(summary)},
+        "email_subject": {"email_subject": text(subject)},
+        "email_body": {"email_body": text(body)},
+        "crm_note": {"crm_note": text(note)},
+    })
+}
+
+#[tokio::test]
+async fn view_and_edit_shows_the_draft_and_saves_the_users_text() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+
+    let view_id = open_editor_as(&app, TEAM, USER, RECORDING).await;
+    let editor = modal_until(&app, &view_id, |v| {
+        v["callback_id"] == "followup_edit" && has_text(v, "email_body")
+    })
+    .await;
+    assert_eq!(editor["private_metadata"], RECORDING.to_string());
+    let key = SessionKey::new(
+        TenantId::parse(TEAM).unwrap(),
+        UserId::parse(USER).unwrap(),
+        RecordingId::new(RECORDING),
+    );
+    let stored = app
+        .sessions
+        .get(&key, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    let draft = stored.draft.clone().unwrap();
+    assert!(editor["blocks"].to_string().contains(
+        &serde_json::to_string(&draft.email.subject).unwrap()[1..draft.email.subject.len()]
+    ));
+
+    // Save with edited text: the session keeps the edit and the first draft.
+    let save = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "followup_edit",
+        edit_values(
+            "Edited summary",
+            "Edited subject è",
+            "Edited body",
+            "Edited note",
+        ),
+        &RECORDING.to_string(),
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &save).await.status(),
+        200
+    );
+    let deadline = Instant::now() + WAIT;
+    let session = loop {
+        let s = app
+            .sessions
+            .get(&key, jiff::Timestamp::now())
+            .await
+            .unwrap()
+            .unwrap()
+            .value;
+        if s.edited.is_some() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the edit was never saved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let edit = session.edited.unwrap();
+    assert_eq!(edit.email.subject, "Edited subject è");
+    assert_eq!(edit.crm_note, "Edited note");
+    assert_eq!(session.draft.unwrap(), draft, "the first draft is kept");
+
+    // Opened again, the modal shows the edited text, not the first draft.
+    let again = open_editor_as(&app, TEAM, USER, RECORDING).await;
+    modal_until(&app, &again, |v| has_text(v, "Edited subject è")).await;
+
+    // An action without Google: the banner says so, and the text in the modal is kept.
+    let press = payloads::view_block_action(
+        TEAM,
+        USER,
+        &again,
+        "followup_edit",
+        &RECORDING.to_string(),
+        edit_values(
+            "Edited summary",
+            "Pressed subject",
+            "Edited body",
+            "Edited note",
+        ),
+        "followup_gmail",
+        &RECORDING.to_string(),
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press)
+            .await
+            .status(),
+        200
+    );
+    let shown = modal_until(&app, &again, |v| has_text(v, "banner")).await;
+    assert!(has_text(&shown, "not connected"), "{shown}");
+    // What was in the modal when the button was pressed is what the session holds now.
+    let s = app
+        .sessions
+        .get(&key, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!(s.edited.unwrap().email.subject, "Pressed subject");
+    assert!(
+        has_text(&shown, "Pressed subject"),
+        "the user's text stays in the modal"
+    );
+}
+
+#[tokio::test]
+async fn another_user_or_workspace_cannot_open_a_users_follow_up() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    const OTHER_TEAM: &str = "T0OTHER01";
+    app.install(OTHER_TEAM, "Other").await;
+
+    // User B of the same workspace forges the button with user A's recording id.
+    let view_b = open_editor_as(&app, TEAM, "U0OTHER01", RECORDING).await;
+    let shown = modal_until(&app, &view_b, |v| has_text(v, "no longer available")).await;
+    assert!(!has_text(&shown, "email_body"));
+    // The same user id and recording in another workspace: nothing either.
+    let view_t = open_editor_as(&app, OTHER_TEAM, USER, RECORDING).await;
+    modal_until(&app, &view_t, |v| has_text(v, "no longer available")).await;
+    // And user A still gets theirs.
+    let view_a = open_editor_as(&app, TEAM, USER, RECORDING).await;
+    modal_until(&app, &view_a, |v| has_text(v, "email_body")).await;
+}
+
+#[tokio::test]
+async fn a_redelivered_generation_posts_one_dm_and_asks_the_ai_once() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    app.install(TEAM, "Acme").await;
+    app.fake.add_user(USER, "UTC", 0, false);
+    let id = CredentialId::for_user(
+        TenantId::parse(TEAM).unwrap(),
+        Provider::Fathom,
+        UserId::parse(USER).unwrap(),
+    );
+    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+        *slot = Some(tenant::credential::Credential::new(tenant::Secret::new(
+            KEY,
+        )));
+    })
+    .await
+    .unwrap();
+    let view = open_picker_queued(&app).await;
+    let _ = view;
+    let submit = payloads::view_submission(
+        TEAM,
+        USER,
+        "V0MODAL0001",
+        "followup_pick",
+        json!({"meeting": {"meeting": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": RECORDING.to_string()}}}}),
+        "0",
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &submit)
+            .await
+            .status(),
+        200
+    );
+    let queued = app.take_queued().await;
+    let generate = queued
+        .iter()
+        .find(|d| d.body.contains("\"generate\""))
+        .expect("a generate job")
+        .body
+        .clone();
+    let worker = worker_for(&app);
+    // The same message delivered twice (a redelivery after a lost ack): once in effect.
+    let first = worker.process(&generate, 1).await;
+    let second = worker.process(&generate, 2).await;
+    assert_eq!(first, worker::Outcome::Done, "{first:?}");
+    assert_eq!(second, worker::Outcome::AlreadyDone);
+    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1);
+    assert_eq!(app.ai.calls().len(), 1);
+}
+
+/// `/followup` with no worker: the picker opens and its job waits in the queue (dropped here).
+async fn open_picker_queued(app: &TestApp) -> Vec<tenant::ports::Delivery> {
+    let body = payloads::slash_command(
+        TEAM,
+        USER,
+        "C0CHAN001",
+        "/followup",
+        "",
+        &app.fake.response_url("r"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/commands", &body).await.status(),
+        200
+    );
+    app.take_queued().await
+}
+
+/// A worker like serve's, on the app's backend and fakes, run by hand.
+fn worker_for(app: &TestApp) -> worker::Worker {
+    let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
+    let urls = [
+        ("FATHOM_API_URL", app.fathom.api_url()),
+        ("ANTHROPIC_API_URL", app.ai.api_url()),
+    ];
+    let lookup = move |name: &str| {
+        urls.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let followup = worker::Followup::from_lookup(
+        lookup,
+        Some(tenant::Secret::new(crate::helpers::AI_KEY)),
+        Some(app.sessions.clone()),
+    )
+    .unwrap()
+    .unwrap();
+    worker::Worker::new(app.backend.clone(), web, app::Clock::system()).with_followup(followup)
+}
+
+fn pick(view_id: &str, recording: u64) -> String {
+    payloads::view_submission(
+        TEAM,
+        USER,
+        view_id,
+        "followup_pick",
+        json!({"meeting": {"meeting": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": recording.to_string()}}}}),
+        "0",
+    )
+}
+
+#[tokio::test]
+async fn the_free_plan_gets_ten_follow_ups_a_month_then_the_picker_says_when_they_return() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    app.install(TEAM, "Acme").await;
+    let tenant = TenantId::parse(TEAM).unwrap();
+    let admin = UserId::parse("U0ADMIN01").unwrap();
+    app.backend
+        .members
+        .put_member(
+            &tenant,
+            &tenant::ports::Member {
+                user: admin,
+                role: tenant::ports::Role::Admin,
+                added_at: 0,
+            },
+        )
+        .await
+        .unwrap();
+    let mut accepted = Vec::new();
+    for n in 0..10u64 {
+        let body = pick("V0MODAL0001", RECORDING + n);
+        let res = app.post_signed("/slack/interactions", &body).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.text().await.unwrap(), "", "accepted: the modal closes");
+        // A replay of an accepted submission is a duplicate and is not counted again.
+        assert_eq!(
+            app.post_signed("/slack/interactions", &body).await.status(),
+            200
+        );
+        accepted.push(body);
+    }
+    let over = app
+        .post_signed("/slack/interactions", &pick("V0MODAL0001", RECORDING + 99))
+        .await;
+    let answer: Value = over.json().await.unwrap();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    let text = answer["errors"]["meeting"].as_str().unwrap();
+    assert!(text.contains("all 10 follow-ups"), "{text}");
+    assert!(text.contains(" 20"), "names the reset date: {text}");
+    let queued = app.take_queued().await;
+    assert_eq!(
+        queued.len(),
+        10,
+        "nothing queued over the quota, nothing twice"
+    );
+
+    // The job accepted as the 8th tells the admin once, even when delivered twice.
+    let eighth = queued
+        .iter()
+        .find(|d| d.body.contains("\"used\":8"))
+        .expect("the 8th generation carries its count")
+        .body
+        .clone();
+    let worker = worker_for(&app);
+    let _ = worker.process(&eighth, 1).await;
+    let _ = worker.process(&eighth, 2).await;
+    let notices: Vec<_> = app
+        .fake
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| {
+            c.body["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("8 of its 10 follow-ups")
+        })
+        .collect();
+    assert_eq!(notices.len(), 1, "one DM at 80%");
+}
+
+/// Seeds user A's Google grant as the connect flow stores it, with an access token that has
+/// already expired, so the first action refreshes it under the shared lease.
+async fn connect_google(app: &TestApp, team: &str) {
+    let (_access, refresh) = app.google.issue_tokens(&[
+        connectors::google::GMAIL_COMPOSE,
+        connectors::google::CALENDAR_EVENTS,
+    ]);
+    let id = CredentialId::for_user(
+        TenantId::parse(team).unwrap(),
+        Provider::Google,
+        UserId::parse(USER).unwrap(),
+    );
+    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+        let mut grant =
+            tenant::credential::Credential::new(tenant::Secret::new("expired-access-token"));
+        grant.refresh_token = Some(refresh.clone());
+        grant.expires_at = Some(std::time::SystemTime::now() - Duration::from_secs(60));
+        *slot = Some(grant);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn gmail_draft_and_calendar_event_use_the_text_as_edited_and_link_back() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    connect_google(&app, TEAM).await;
+    let view_id = open_editor_as(&app, TEAM, USER, RECORDING).await;
+    modal_until(&app, &view_id, |v| has_text(v, "email_body")).await;
+
+    let values = edit_values(
+        "Summary as edited",
+        "Riepilogo: prossimi passi è già",
+        "Body as edited\nSecond line",
+        "Note",
+    );
+    let press = |action: &str| {
+        payloads::view_block_action(
+            TEAM,
+            USER,
+            &view_id,
+            "followup_edit",
+            &RECORDING.to_string(),
+            values.clone(),
+            action,
+            &RECORDING.to_string(),
+        )
+    };
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press("followup_gmail"))
+            .await
+            .status(),
+        200
+    );
+    let shown = modal_until(&app, &view_id, |v| has_text(v, "Open draft")).await;
+    let drafts = app.google.drafts();
+    assert_eq!(drafts.len(), 1, "one draft");
+    assert_eq!(
+        drafts[0].subject.as_deref(),
+        Some("Riepilogo: prossimi passi è già")
+    );
+    assert!(
+        drafts[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .contains("Body as edited")
+    );
+    assert!(drafts[0].html.is_some(), "multipart with an HTML part");
+    assert_eq!(
+        drafts[0].to,
+        vec!["john.smith@globex.com".to_owned()],
+        "the external attendee only"
+    );
+    assert!(
+        has_text(&shown, "Riepilogo: prossimi passi è già"),
+        "the user's text stays in the modal"
+    );
+
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press("followup_calendar"))
+            .await
+            .status(),
+        200
+    );
+    modal_until(&app, &view_id, |v| has_text(v, "Open event")).await;
+    let events = app.google.events();
+    assert_eq!(events.len(), 1);
+    let event = &events[0].body;
+    assert_eq!(event["start"]["timeZone"], "Europe/Rome", "{event}");
+    assert!(events[0].meet_link.is_some(), "a Meet link was asked for");
+    assert_eq!(events[0].send_updates.as_deref(), Some("none"));
+
+    // Both are recorded on the session, with their links.
+    let key = SessionKey::new(
+        TenantId::parse(TEAM).unwrap(),
+        UserId::parse(USER).unwrap(),
+        RecordingId::new(RECORDING),
+    );
+    let session = app
+        .sessions
+        .get(&key, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    assert_eq!(session.artifacts.len(), 2);
+}
+
+#[tokio::test]
+async fn ask_answers_from_the_askers_own_follow_ups_only() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+
+    let res = app
+        .command(TEAM, "ask what did John say about renewals?", "ask-a")
+        .await;
+    assert_eq!(res.status(), 200);
+    let replies = app
+        .fake
+        .wait_for(testkit::fake_slack::RESPONSE_URL, 1, WAIT)
+        .await;
+    let mine = replies
+        .iter()
+        .find(|c| c.path.ends_with("ask-a"))
+        .expect("an answer to A");
+    let text = mine.body["text"].as_str().unwrap();
+    assert!(!text.contains("no follow-ups of yours"), "{text}");
+    assert!(
+        text.contains("Globex discovery call"),
+        "names the meeting it drew on: {text}"
+    );
+    assert_eq!(app.ai.calls().len(), 2, "the draft and the answer");
+
+    // Another user of the same workspace has none: told so, and the AI is not asked.
+    let body = payloads::slash_command(
+        TEAM,
+        "U0OTHER01",
+        "C0CHAN001",
+        "/followup",
+        "ask what did John say?",
+        &app.fake.response_url("ask-b"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/commands", &body).await.status(),
+        200
+    );
+    let replies = app
+        .fake
+        .wait_for(testkit::fake_slack::RESPONSE_URL, 2, WAIT)
+        .await;
+    let theirs = replies
+        .iter()
+        .find(|c| c.path.ends_with("ask-b"))
+        .expect("an answer to B");
+    assert!(
+        theirs.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("no follow-ups of yours")
+    );
+    assert_eq!(app.ai.calls().len(), 2);
 }

@@ -32,6 +32,7 @@ pub struct TestApp {
     /// theirs with [`TestApp::fathom_data`]-style builders through `spawn_with_fathom`).
     pub fathom: fakes::fathom::FakeFathom,
     pub ai: fakes::anthropic::FakeAnthropic,
+    pub google: fakes::google::FakeGoogle,
     pub sessions: Arc<dyn followup::Sessions>,
     pub backend: Backend,
     pub consumer: Arc<dyn JobConsumer>,
@@ -98,9 +99,20 @@ async fn spawn_full(
     let ai = fakes::anthropic::FakeAnthropic::start(AI_KEY)
         .await
         .expect("fake Anthropic starts");
+    let google = fakes::google::FakeGoogle::start()
+        .await
+        .expect("fake Google starts");
     let urls = [
         ("FATHOM_API_URL", fathom.api_url()),
         ("ANTHROPIC_API_URL", ai.api_url()),
+        ("GOOGLE_OAUTH_URL", google.oauth_url()),
+        ("GMAIL_API_URL", google.gmail_api_url()),
+        ("GOOGLE_CALENDAR_API_URL", google.calendar_api_url()),
+        ("GOOGLE_CLIENT_ID", fakes::google::CLIENT_ID.to_owned()),
+        (
+            "GOOGLE_CLIENT_SECRET",
+            fakes::google::CLIENT_SECRET.to_owned(),
+        ),
         ("ANTHROPIC_FALLBACK_MODEL", "claude-fallback-e2e".to_owned()),
         ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
     ];
@@ -146,6 +158,7 @@ async fn spawn_full(
         fake,
         fathom,
         ai,
+        google,
         sessions,
         backend,
         consumer,

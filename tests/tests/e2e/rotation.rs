@@ -260,3 +260,35 @@ async fn a_revocation_during_a_refresh_is_not_undone_and_the_refresh_is_kept() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn without_an_oauth_client_a_rotating_token_serves_until_it_expires_then_jobs_fail() {
+    let app = spawn_app_without_worker().await;
+    let id = install_rotating(&app, Duration::from_secs(10 * 60)).await;
+    let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
+    let worker = Arc::new(Worker::new(app.backend.clone(), web, Clock::system()));
+    queue_mentions(&app, 1).await;
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    assert_eq!(app.fake.refresh_calls(), 0);
+    let posts = app.fake.calls_to("chat.postMessage");
+    assert_eq!(posts.len(), 1, "near expiry, still valid: used");
+    assert_eq!(posts[0].token.as_ref().unwrap().expose(), OLD_TOKEN);
+
+    let mut bundle = app.backend.vault.get(&id).await.unwrap().unwrap();
+    bundle.bot.as_mut().unwrap().expires_at = Some(now() - 1);
+    tenant::ports::replace_bundle(app.backend.vault.as_ref(), &id, bundle)
+        .await
+        .unwrap();
+    queue_mentions(&app, 1).await;
+    worker.drain_once(app.consumer.as_ref(), 10).await.unwrap();
+    assert_eq!(
+        app.fake.calls_to("chat.postMessage").len(),
+        1,
+        "expired: not used"
+    );
+    assert!(
+        app.take_queued().await.is_empty(),
+        "recorded as failed, not retried"
+    );
+    app.stop().await;
+}

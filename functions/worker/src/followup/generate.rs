@@ -7,6 +7,7 @@
 
 use app::ui::messages::{self, DmMessage};
 use followup::service::attendees::external_attendees;
+use followup::service::sessions::open_session;
 use followup::service::transcript::fit;
 use followup::service::{DayOffset, DayWindow};
 use followup::session::StatusMessage;
@@ -68,6 +69,9 @@ impl Worker {
     ) -> Result<(), JobError> {
         let followup = self.followup()?;
         let token = self.bot_token(job).await?;
+        if let Some(usage) = generate.usage {
+            self.quota_notice(job, &token, usage).await?;
+        }
         let recording = RecordingId::new(generate.recording);
         let Some(auth) = self.recorder_auth(&job.tenant, &generate.user).await? else {
             return self
@@ -79,7 +83,18 @@ impl Worker {
                 .await;
         };
         let zone = self.user_zone(&token, &job.tenant, &generate.user).await;
-        let day = DayOffset::new(generate.day).ok_or(JobError::BadPayload("day offset"))?;
+        let day = match generate.day {
+            Some(day) => Some(day),
+            None => {
+                self.session_day(&job.tenant, &generate.user, recording, &zone)
+                    .await?
+            }
+        };
+        let Some(day) = day.and_then(DayOffset::new) else {
+            return self
+                .dm_only(job, &token, reason_text(FailureReason::RecordingNotFound))
+                .await;
+        };
         let window =
             DayWindow::of(self.now(), &zone, day).map_err(|_| JobError::BadPayload("day"))?;
         let meeting = match meetings_on(followup.recorder.as_ref(), &auth, &window).await {
@@ -125,32 +140,48 @@ impl Worker {
         Ok(())
     }
 
-    /// The session to work on: the stored one (a retry, or "Try again"), else a new one.
+    /// For "Try again": how many days back the session's meeting was, in the user's zone
+    /// (`None` without a session: there is nothing to try again).
+    async fn session_day(
+        &self,
+        tenant: &tenant::TenantId,
+        user: &tenant::UserId,
+        recording: RecordingId,
+        zone: &followup::service::UserZone,
+    ) -> Result<Option<u8>, JobError> {
+        let followup = self.followup()?;
+        let now = self.now();
+        let key = SessionKey::new(tenant.clone(), user.clone(), recording);
+        let Some(read) = followup.sessions.get(&key, now).await? else {
+            return Ok(None);
+        };
+        let today = now.to_zoned_datetime(zone.tz().clone()).date();
+        let held = read
+            .value
+            .meeting_started_at
+            .to_zoned_datetime(zone.tz().clone())
+            .date();
+        let days = held.until(today).map(|span| span.get_days()).unwrap_or(-1);
+        Ok(u8::try_from(days).ok())
+    }
+
+    /// The session to work on: the stored one (a retry, or "Try again"), else a new one
+    /// (two attempts racing to create it both end up with the one stored).
     async fn session_for(
         &self,
         key: &SessionKey,
         meeting: &Meeting,
     ) -> Result<Versioned<Session>, JobError> {
         let followup = self.followup()?;
-        let now = self.now();
-        if let Some(stored) = followup.sessions.get(key, now).await? {
-            return Ok(stored);
-        }
-        let fresh = Session::start(
-            key.tenant().clone(),
-            key.user().clone(),
+        Ok(open_session(
+            followup.sessions.as_ref(),
+            key.tenant(),
+            key.user(),
             meeting,
-            now,
+            self.now(),
             followup.retention,
-        );
-        let version = followup
-            .sessions
-            .put(&fresh, &Expected::Absent, now)
-            .await?;
-        Ok(Versioned {
-            value: fresh,
-            version,
-        })
+        )
+        .await?)
     }
 
     /// The "Generating…" DM, posted once per job: its place is saved in the session, and a

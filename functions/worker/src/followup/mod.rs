@@ -2,9 +2,12 @@
 //! Each works for one user of one tenant: the recorder credential is that user's own, and the
 //! session is filed under (tenant, user, recording).
 
+mod ask;
 mod connect;
+mod editor;
 mod generate;
 mod picker;
+mod quota;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,7 @@ use std::time::{Duration, Instant};
 use followup::service::UserZone;
 use followup::service::transcript::Budget;
 use followup::session::Retention;
-use followup::{Drafter, Recorder, RecorderAuth, Sessions, WritingSettings};
+use followup::{Calendar, Drafter, Mailer, Recorder, RecorderAuth, Sessions, WritingSettings};
 use jiff::Timestamp;
 use tenant::credential::{CredentialId, Provider};
 use tenant::{Secret, TenantId, UserId};
@@ -26,10 +29,17 @@ use crate::error::JobError;
 /// hour, and a picker opened twice should not cost two Slack calls.
 const ZONE_TTL: Duration = Duration::from_secs(3600);
 
-/// What the follow-up jobs call. Built once per cold start.
+/// What the follow-up jobs call. Built once per cold start (cheap to clone: shared clients).
+#[derive(Clone)]
 pub struct Followup {
     pub recorder: Arc<dyn Recorder>,
     pub drafter: Arc<dyn Drafter>,
+    /// Gmail and Calendar, when Google is configured (`GOOGLE_CLIENT_ID`); `None`: the edit
+    /// modal's buttons say it is not enabled.
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub calendar: Option<Arc<dyn Calendar>>,
+    /// Refreshes users' Google grants (an access token lives an hour).
+    pub google_oauth: Option<Arc<connectors::oauth2::OAuth2Client>>,
     pub sessions: Arc<dyn Sessions>,
     /// How long sessions are kept (tenant settings will override the default).
     pub retention: Retention,
@@ -116,6 +126,7 @@ impl Followup {
         use connectors::anthropic::{AnthropicClient, AnthropicConfig};
         use connectors::fathom::{FathomClient, FathomConfig};
         let fathom = FathomConfig::from_lookup(lookup.clone())?;
+        let lookup_google = lookup.clone();
         let ai = AnthropicConfig::from_lookup(lookup)?;
         let unusable = |name| connectors::ConfigError {
             name,
@@ -124,15 +135,49 @@ impl Followup {
         let recorder = FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?;
         let drafter =
             AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
+        let (mailer, calendar, google_oauth) = google_from_lookup(lookup_google)?;
         Ok(Some(Self {
             recorder: Arc::new(recorder),
             drafter: Arc::new(drafter),
+            mailer,
+            calendar,
+            google_oauth,
             sessions,
             retention: Retention::default(),
             budget: Budget::tokens(DRAFT_TOKEN_BUDGET),
             writing: WritingSettings::default(),
         }))
     }
+}
+
+/// Gmail and Calendar for users who connect Google: configured when `GOOGLE_CLIENT_ID` is.
+type GoogleParts = (
+    Option<Arc<dyn Mailer>>,
+    Option<Arc<dyn Calendar>>,
+    Option<Arc<connectors::oauth2::OAuth2Client>>,
+);
+
+fn google_from_lookup(
+    lookup: impl Fn(&str) -> Option<String> + Clone,
+) -> Result<GoogleParts, connectors::ConfigError> {
+    use connectors::google::{self, CalendarClient, GmailClient, GoogleApiConfig};
+    if connectors::config::string(&lookup, "GOOGLE_CLIENT_ID").is_none() {
+        return Ok((None, None, None));
+    }
+    let unusable = |name| connectors::ConfigError {
+        name,
+        reason: "the HTTP client could not be built for it",
+    };
+    let apis = GoogleApiConfig::from_lookup(lookup.clone())?;
+    let oauth = connectors::oauth2::OAuth2Client::new(google::oauth_config(lookup)?)
+        .map_err(|_| unusable("GOOGLE_OAUTH_URL"))?;
+    let gmail = GmailClient::new(&apis).map_err(|_| unusable("GMAIL_API_URL"))?;
+    let calendar = CalendarClient::new(&apis).map_err(|_| unusable("GOOGLE_CALENDAR_API_URL"))?;
+    Ok((
+        Some(Arc::new(gmail)),
+        Some(Arc::new(calendar)),
+        Some(Arc::new(oauth)),
+    ))
 }
 
 /// How much transcript one draft may take, in tokens: a one-hour meeting is about 10-12k

@@ -261,6 +261,11 @@ impl FakeSlack {
         lock(&self.shared).counters.messages_in(channel)
     }
 
+    /// The id of the modal views.open created last.
+    pub fn last_opened_modal(&self) -> Option<String> {
+        lock(&self.shared).counters.opened.last().cloned()
+    }
+
     /// Makes `token` answer `token_revoked` from now on.
     pub fn revoke_token(&self, token: &str) {
         lock(&self.shared)

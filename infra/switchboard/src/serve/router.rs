@@ -57,6 +57,11 @@ pub fn router_with(
         Err(_) => install_routes.route("/slack/oauth_redirect", get(bad_api_url)),
     };
     let modal_web = slack.web_api_with_timeout(commands::MODAL_TIMEOUT);
+    // A bad table is logged and the defaults apply: the devserver keeps serving.
+    let quotas = app::wiring::followup_quotas_from_env().unwrap_or_else(|err| {
+        tracing::error!(error = %err, "using the default follow-up quotas");
+        tenant::FollowupQuotas::default()
+    });
     let slack_routes = match (slack.verifier(), modal_web) {
         (Ok(verifier), Ok(modal_web)) => {
             let events = Arc::new(EventsHandler::new(
@@ -64,12 +69,10 @@ pub fn router_with(
                 verifier.clone(),
                 clock.clone(),
             ));
-            let commands = Arc::new(CommandsHandler::new(
-                backend.clone(),
-                verifier,
-                clock,
-                modal_web,
-            ));
+            let commands = Arc::new(
+                CommandsHandler::new(backend.clone(), verifier, clock, modal_web)
+                    .with_quotas(quotas),
+            );
             Router::new()
                 .route(
                     "/slack/events",

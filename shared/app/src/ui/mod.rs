@@ -6,6 +6,7 @@
 //! Slack limits honoured here (slack-ui.md §1.1, §8): modal titles ≤ 24 characters, button
 //! and option texts ≤ 75, `private_metadata` ≤ 3000, at most 100 options in a static select.
 
+pub mod editor;
 pub mod messages;
 pub mod modals;
 
@@ -25,6 +26,16 @@ pub mod ids {
     /// The DM's "View & edit" and "Try again" buttons; their value is the recording id.
     pub const VIEW_EDIT: &str = "followup_view";
     pub const RETRY: &str = "followup_retry";
+    /// The edit modal ("View & edit"): its private_metadata is the recording id.
+    pub const EDITOR: &str = "followup_edit";
+    /// The edit modal's fields (each input's block id and action id).
+    pub const EDIT_SUMMARY: &str = "summary";
+    pub const EDIT_SUBJECT: &str = "email_subject";
+    pub const EDIT_BODY: &str = "email_body";
+    pub const EDIT_NOTE: &str = "crm_note";
+    /// The edit modal's actions; they act on the text as it is in the modal when pressed.
+    pub const ACTION_GMAIL: &str = "followup_gmail";
+    pub const ACTION_CALENDAR: &str = "followup_calendar";
 }
 
 /// Plain text as Block Kit wants it.

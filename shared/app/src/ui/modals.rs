@@ -36,6 +36,15 @@ pub fn loading() -> Value {
     )
 }
 
+/// The edit modal while the worker loads the session.
+pub fn loading_editor() -> Value {
+    modal(
+        "Follow-up",
+        ids::EDITOR,
+        vec![section(":hourglass_flowing_sand: Loading your follow-up…")],
+    )
+}
+
 /// One meeting in the picker: `label` as the user reads it ("09:30 · Demo with Acme · 45 min"),
 /// `value` what comes back on submit (the recording id).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -74,3 +74,46 @@ fn truncation_counts_characters_not_bytes() {
     assert_eq!(truncate("àèìòù", 5), "àèìòù");
     assert_eq!(truncate("àèìòùà", 5), "àèìò…");
 }
+
+#[test]
+fn the_editor_shows_every_text_and_keeps_slacks_limits() {
+    use super::editor::{Banner, EditorTexts, editor};
+    let texts = EditorTexts {
+        summary: "We agreed on a pilot.".into(),
+        subject: "Next steps".into(),
+        body: "x".repeat(5000),
+        crm_note: "Pain: renewals <b>".into(),
+    };
+    let banner = Banner::Done {
+        text: "Draft created in Gmail".into(),
+        link: Some((
+            "Open draft".into(),
+            "https://mail.google.com/mail/#drafts/r1".into(),
+        )),
+    };
+    let view = editor("Globex <call>", "42", &texts, Some(&banner));
+    assert_eq!(view["callback_id"], ids::EDITOR);
+    assert_eq!(view["private_metadata"], "42");
+    assert!(title_len(&view) <= 24);
+    let blocks = view["blocks"].as_array().unwrap();
+    assert!(
+        blocks[0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("<https://mail.google.com/mail/#drafts/r1|Open draft>")
+    );
+    assert!(blocks[1].to_string().contains("Globex &lt;call&gt;"));
+    let inputs: Vec<&Value> = blocks.iter().filter(|b| b["type"] == "input").collect();
+    assert_eq!(inputs.len(), 4);
+    for input in &inputs {
+        let value = input["element"]["initial_value"].as_str().unwrap();
+        assert!(value.chars().count() <= 3000);
+        assert_eq!(input["block_id"], input["element"]["action_id"]);
+    }
+    // Input values are plain text: no escaping, so the user's text comes back as typed.
+    assert_eq!(inputs[3]["element"]["initial_value"], "Pain: renewals <b>");
+    assert!(
+        format!("{texts:?}").find("renewals").is_none(),
+        "Debug shows lengths only"
+    );
+}

@@ -1,13 +1,13 @@
 //! [`UsageCounters`] on DynamoDB: one item per counter and window, counted with an atomic
 //! `ADD count :one` guarded by `count < :limit`, so concurrent callers never overshoot.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use tenant::TenantId;
-use tenant::ports::{Quota, StoreError, UsageCounters, window_of};
+use tenant::ports::{Quota, StoreError, UsageCounters, WindowSpan};
 
 use super::{Table, get_n, n};
 use crate::error::store_error;
@@ -32,15 +32,19 @@ impl DynamoUsage {
 
 #[async_trait]
 impl UsageCounters for DynamoUsage {
-    async fn consume(
+    async fn consume_in(
         &self,
         tenant: &TenantId,
         counter: &str,
         limit: u64,
-        window: Duration,
-        now: SystemTime,
+        span: WindowSpan,
+        _now: SystemTime,
     ) -> Result<Quota, StoreError> {
-        let (index, resets_at) = window_of(now, window);
+        let WindowSpan {
+            length_secs,
+            index,
+            resets_at,
+        } = span;
         let denied = |used| Quota {
             allowed: false,
             used,
@@ -51,7 +55,7 @@ impl UsageCounters for DynamoUsage {
         if limit == 0 {
             return Ok(denied(0));
         }
-        let key = keys::usage(tenant, counter, window.as_secs().max(1), index);
+        let key = keys::usage(tenant, counter, length_secs, index);
         let result = self
             .table
             .client

@@ -3,7 +3,10 @@
 //!
 //! A Fathom credential belongs to one user and sees only what that user may see, so every
 //! call takes the caller's [`FathomAuth`]; the client itself holds no credential.
+//!
+//! [`webhook`] verifies the signatures of Fathom's webhook deliveries.
 
+pub mod webhook;
 mod wire;
 
 use std::fmt;

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 pub(crate) use error::describe_json_error;
 pub use error::{ConnectorError, Unavailable};
-pub use retry::{Deadline, RetryPolicy, retry};
+pub use retry::{Deadline, RetryPolicy, Retryable, retry};
 
 /// Timeouts of one provider's client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,18 +109,7 @@ impl HttpClient {
         deadline: Deadline,
         error_hint: fn(&[u8]) -> Option<String>,
     ) -> Result<Response, ConnectorError> {
-        let Some(left) = deadline.remaining() else {
-            return Err(ConnectorError::Unavailable {
-                provider: self.provider,
-                cause: Unavailable::Timeout,
-                retry_after: None,
-            });
-        };
-        let request = request.timeout(self.timeout.min(left));
-        let mut response = request.send().await.map_err(|e| self.transport(&e))?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = self.read_body(response).await;
+        let (status, headers, body) = self.exchange(request, deadline).await?;
         if let Some(err) = classify(self.provider, status, &headers, SystemTime::now()) {
             let err = match err {
                 ConnectorError::Invalid { provider, what } => {
@@ -143,6 +132,45 @@ impl HttpClient {
             headers,
             body: body?,
         })
+    }
+
+    /// Sends `request` and reads the body whatever the status, for providers whose refusals
+    /// carry the code that decides their class (an OAuth token endpoint's `invalid_grant`,
+    /// Google's `insufficientPermissions` on a 403): the caller classifies, with
+    /// [`classify`] for whatever the code does not decide. Timeouts as for [`Self::send`].
+    pub async fn send_any(
+        &self,
+        request: reqwest::RequestBuilder,
+        deadline: Deadline,
+    ) -> Result<Response, ConnectorError> {
+        let (status, headers, body) = self.exchange(request, deadline).await?;
+        Ok(Response {
+            status,
+            headers,
+            body: body?,
+        })
+    }
+
+    /// One request: its status and headers, and its body (or why it could not be read, which
+    /// a refusal's status outranks in [`Self::send`]).
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        deadline: Deadline,
+    ) -> Result<(StatusCode, HeaderMap, Result<Vec<u8>, ConnectorError>), ConnectorError> {
+        let Some(left) = deadline.remaining() else {
+            return Err(ConnectorError::Unavailable {
+                provider: self.provider,
+                cause: Unavailable::Timeout,
+                retry_after: None,
+            });
+        };
+        let request = request.timeout(self.timeout.min(left));
+        let mut response = request.send().await.map_err(|e| self.transport(&e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let body = self.read_body(response).await;
+        Ok((status, headers, body))
     }
 
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ConnectorError> {

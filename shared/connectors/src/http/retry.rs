@@ -104,29 +104,48 @@ impl RetryPolicy {
     }
 }
 
+/// An error [`retry`] can judge: the [`ConnectorError`] inside it, if it has one. A layer
+/// with refusals of its own (OAuth's `invalid_grant`) answers `None` for those, and they are
+/// never retried.
+pub trait Retryable {
+    fn connector_error(&self) -> Option<&ConnectorError>;
+}
+
+impl Retryable for ConnectorError {
+    fn connector_error(&self) -> Option<&ConnectorError> {
+        Some(self)
+    }
+}
+
 /// Runs `op` until it succeeds, fails permanently, `policy` says stop, or the next wait would
 /// end past `deadline`; returns the last error in those cases.
-pub async fn retry<T, F, Fut>(
+pub async fn retry<T, E, F, Fut>(
     policy: &RetryPolicy,
     deadline: Deadline,
     mut op: F,
-) -> Result<T, ConnectorError>
+) -> Result<T, E>
 where
+    E: Retryable,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, ConnectorError>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let mut retry = 0;
     loop {
         match op().await {
             Ok(value) => return Ok(value),
-            Err(err) => match policy.delay(retry, &err) {
-                Some(wait) if deadline.remaining().is_some_and(|left| wait < left) => {
-                    tracing::debug!(provider = err.provider(), error = %err, ?wait, retry, "retrying");
-                    tokio::time::sleep(wait).await;
-                    retry += 1;
+            Err(err) => {
+                let Some(class) = err.connector_error() else {
+                    return Err(err);
+                };
+                match policy.delay(retry, class) {
+                    Some(wait) if deadline.remaining().is_some_and(|left| wait < left) => {
+                        tracing::debug!(provider = class.provider(), error = %class, ?wait, retry, "retrying");
+                        tokio::time::sleep(wait).await;
+                        retry += 1;
+                    }
+                    Some(_) | None => return Err(err),
                 }
-                Some(_) | None => return Err(err),
-            },
+            }
         }
     }
 }

@@ -309,3 +309,44 @@ async fn no_error_or_debug_output_shows_a_key_or_transcript_text() {
     assert_leaks_nothing(&client, "", &needles);
     assert_leaks_nothing(&alice(), "", &needles);
 }
+
+/// The production verifier against the fake's signer: two implementations of the Standard
+/// Webhooks scheme that must agree.
+#[test]
+fn a_delivery_signed_like_the_fake_verifies_and_a_tampered_or_stale_one_does_not() {
+    use connectors::fathom::webhook::{self, WebhookError};
+    use fakes::fathom::WebhookSigner;
+    use std::time::SystemTime;
+
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let signer = WebhookSigner::new(secret).unwrap();
+    let now = SystemTime::now();
+    let ts = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let body = br#"{"recording_id":123456789,"title":"QBR"}"#;
+    let signature = signer.sign("msg_1", ts.parse().unwrap(), body);
+    let secret = Secret::from(secret);
+    let check = |body: &[u8], now| {
+        webhook::verify(
+            &secret,
+            Some("msg_1"),
+            Some(&ts),
+            Some(&signature),
+            body,
+            now,
+        )
+    };
+
+    assert_eq!(check(body, now), Ok(()));
+    assert_eq!(
+        check(br#"{"recording_id":123456780,"title":"QBR"}"#, now),
+        Err(WebhookError::BadSignature)
+    );
+    assert_eq!(
+        check(body, now + Duration::from_secs(301)),
+        Err(WebhookError::TooOld)
+    );
+}

@@ -3,4 +3,5 @@
 mod anthropic;
 mod fathom;
 mod flow;
+mod google;
 mod support;

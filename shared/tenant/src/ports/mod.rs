@@ -28,7 +28,7 @@ pub use members::{Member, Members, Role};
 pub use oauth_state::{OAuthStateRecord, OAuthStates, STATE_GRACE_SECS, StateConsumed};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
 pub use tenants::TenantDirectory;
-pub use usage::{Quota, UsageCounters, window_of};
+pub use usage::{Quota, UsageCounters, WindowSpan, window_of};
 pub use vault::{
     Expected, UPDATE_ATTEMPTS, Updated, Vault, VaultError, Version, Versioned, replace_bundle,
     update_bundle,

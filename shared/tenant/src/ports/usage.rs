@@ -17,7 +17,53 @@ pub struct Quota {
     pub resets_at: u64,
 }
 
-/// Fixed-window counters with limits, per tenant: rate limits and quotas.
+/// Which window a use is counted in: its kind (`length_secs`, part of the counter's key), its
+/// index among windows of that kind, and when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSpan {
+    pub length_secs: u64,
+    pub index: u64,
+    /// Unix seconds when the window ends (and its count may be forgotten).
+    pub resets_at: u64,
+}
+
+/// The key kind of calendar-month windows: no fixed window is this long, so the two kinds
+/// never share a key.
+const MONTH_KIND: u64 = 31 * 24 * 3600 + 1;
+
+impl WindowSpan {
+    /// The fixed window of length `window` containing `now`, aligned to the unix epoch.
+    pub fn fixed(now: SystemTime, window: Duration) -> Self {
+        let (index, resets_at) = window_of(now, window);
+        Self {
+            length_secs: window.as_secs().max(1),
+            index,
+            resets_at,
+        }
+    }
+
+    /// The calendar month (UTC) containing `now`: monthly quotas reset on the 1st at 00:00
+    /// UTC, whatever the month's length.
+    pub fn month(now: SystemTime) -> Self {
+        let secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let (year, month) = crate::time::year_month(secs);
+        let (next_year, next_month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        Self {
+            length_secs: MONTH_KIND,
+            index: year * 12 + (month - 1),
+            resets_at: crate::time::month_start(next_year, next_month),
+        }
+    }
+}
+
+/// Windowed counters with limits, per tenant: rate limits and quotas.
 #[async_trait]
 pub trait UsageCounters: Send + Sync {
     /// Counts one use of `counter` in the fixed window of length `window` containing `now`,
@@ -29,6 +75,19 @@ pub trait UsageCounters: Send + Sync {
         counter: &str,
         limit: u64,
         window: Duration,
+        now: SystemTime,
+    ) -> Result<Quota, StoreError> {
+        self.consume_in(tenant, counter, limit, WindowSpan::fixed(now, window), now)
+            .await
+    }
+
+    /// As [`UsageCounters::consume`], in the window `span` (a calendar month, say).
+    async fn consume_in(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        limit: u64,
+        span: WindowSpan,
         now: SystemTime,
     ) -> Result<Quota, StoreError>;
 }

@@ -72,7 +72,9 @@ pub enum VaultError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The stored ciphertext does not decrypt for this tenant: wrong key, tampering, or a
-    /// bundle copied from another tenant. Never retried; never shows the ciphertext.
+    /// bundle copied from another tenant; on AWS also KMS refusing this role (AccessDenied) or
+    /// a key that cannot be used (disabled, pending deletion). Never retried (the worker
+    /// dead-letters the job for an operator); never shows the ciphertext.
     #[error("token bundle does not decrypt for this tenant")]
     Decrypt,
     /// A conditional write found another version than the one its writer read: someone else

@@ -12,8 +12,8 @@ use super::{Resolved, TenantError, resolve, revoke_tokens, uninstall};
 use crate::idempotency::{Once, OnceError, Policy, Settle, once};
 use crate::ids::{BotId, JobId, TenantId, UserId};
 use crate::job::{JobEnvelope, JobKind, SlackContext};
-use crate::model::Tenant;
-use crate::ports::{Backend, LedgerKey, StoreError};
+use crate::model::{FollowupQuotas, Tenant};
+use crate::ports::{Backend, LedgerKey, Quota, StoreError, WindowSpan};
 
 /// Event ids are kept a day and more (Slack retries for up to 5 minutes, 24 h with delayed
 /// events); a claim older than 30 s belongs to a delivery that died, and a retry may take it
@@ -32,6 +32,8 @@ pub const REQUEST_DEDUPE: Policy = Policy {
 
 /// The usage counter commands and interactions share.
 pub const COMMAND_COUNTER: &str = "commands";
+/// The counter of follow-ups generated, per calendar month (UTC).
+pub const FOLLOWUP_COUNTER: &str = "followups";
 const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 /// Ingress could not decide: storage or the queue failed. Answered 5xx so Slack retries.
@@ -141,10 +143,11 @@ pub async fn accept_event(
     let at = now();
     let job = JobEnvelope::with_job_id(job_id, tenant, kind, slack, unix_ms(at));
     let key = LedgerKey::Event(event_id);
-    let gate = || async { Ok(None) };
+    let gate = || async { Ok(Ok(None)) };
+    let job_id = job.id;
     Ok(
-        match enqueue_once(backend, now, &key, EVENT_DEDUPE, &job, gate).await? {
-            Queued::Now => EventOutcome::Queued(job.id),
+        match enqueue_once(backend, now, &key, EVENT_DEDUPE, job, gate).await? {
+            Queued::Now => EventOutcome::Queued(job_id),
             // Events are not rate limited here (Slack limits its own deliveries).
             Queued::Refused(_) | Queued::Before => EventOutcome::Duplicate,
             Queued::Busy => EventOutcome::InFlight,
@@ -159,6 +162,15 @@ pub enum CommandWork {
     Answer,
     /// A job to queue.
     Job { kind: JobKind, slack: SlackContext },
+    /// A job that uses one of the tenant's monthly follow-ups ([`FOLLOWUP_COUNTER`]): counted
+    /// when it is accepted (once per request: a replay is a duplicate before it counts), and
+    /// refused over the tenant's plan's limit in `quotas` (unlimited plans are still counted,
+    /// for the App Home).
+    Metered {
+        kind: JobKind,
+        slack: SlackContext,
+        quotas: FollowupQuotas,
+    },
     /// Nothing to do (a modal closed, options requested): acked without counting.
     Nothing,
 }
@@ -174,6 +186,12 @@ pub enum CommandOutcome {
     },
     /// Counted; the handler answers it itself.
     Answer,
+    /// The tenant used its `limit` follow-ups this month; they come back at `resets_at` (unix
+    /// seconds, the 1st of next month UTC). Nothing queued.
+    OverQuota {
+        limit: u64,
+        resets_at: u64,
+    },
     Queued(JobId),
     /// A replay of a request already accepted (same trigger or same signed body).
     Duplicate,
@@ -213,7 +231,7 @@ pub async fn accept_command(
         Err(Dropped::Suspended) => return Ok(CommandOutcome::Suspended),
         Err(_) => return Ok(CommandOutcome::NotInstalled),
     };
-    let (kind, slack) = match work {
+    let (kind, slack, metered) = match work {
         CommandWork::Nothing => return Ok(CommandOutcome::Acked),
         CommandWork::Answer => {
             return Ok(match over_limit(backend, &record, now()).await? {
@@ -221,17 +239,62 @@ pub async fn accept_command(
                 None => CommandOutcome::Answer,
             });
         }
-        CommandWork::Job { kind, slack } => (kind, slack),
+        CommandWork::Job { kind, slack } => (kind, slack, None),
+        CommandWork::Metered {
+            kind,
+            slack,
+            quotas,
+        } => (
+            kind,
+            slack,
+            Some(quotas.limit(record.plan).unwrap_or(u64::MAX)),
+        ),
     };
     let job_id = JobId::derived(&tenant, request);
     let key = LedgerKey::Request(job_id.to_string());
     let job = JobEnvelope::with_job_id(job_id, tenant, kind, slack, unix_ms(now()));
     // The limit is checked under the request's claim, so a replay is caught before it counts.
-    let gate = || over_limit(backend, &record, now());
+    let gate = || async {
+        if let Some(retry_in) = over_limit(backend, &record, now()).await? {
+            return Ok(Err(Refusal::RateLimited(retry_in)));
+        }
+        let Some(limit) = metered else {
+            return Ok(Ok(None));
+        };
+        let at = now();
+        let quota = backend
+            .usage
+            .consume_in(
+                &record.id,
+                FOLLOWUP_COUNTER,
+                limit,
+                WindowSpan::month(at),
+                at,
+            )
+            .await?;
+        Ok(if quota.allowed {
+            Ok(Some(quota))
+        } else {
+            info!(
+                used = quota.used,
+                limit, "tenant over its monthly follow-ups: nothing queued"
+            );
+            Err(Refusal::OverQuota {
+                limit,
+                resets_at: quota.resets_at,
+            })
+        })
+    };
+    let job_id = job.id;
     Ok(
-        match enqueue_once(backend, now, &key, REQUEST_DEDUPE, &job, gate).await? {
-            Queued::Now => CommandOutcome::Queued(job.id),
-            Queued::Refused(retry_in) => CommandOutcome::RateLimited { retry_in },
+        match enqueue_once(backend, now, &key, REQUEST_DEDUPE, job, gate).await? {
+            Queued::Now => CommandOutcome::Queued(job_id),
+            Queued::Refused(Refusal::RateLimited(retry_in)) => {
+                CommandOutcome::RateLimited { retry_in }
+            }
+            Queued::Refused(Refusal::OverQuota { limit, resets_at }) => {
+                CommandOutcome::OverQuota { limit, resets_at }
+            }
             Queued::Before => CommandOutcome::Duplicate,
             Queued::Busy => CommandOutcome::InFlight,
         },
@@ -295,13 +358,21 @@ async fn over_limit(
     Ok(Some(Duration::from_secs(wait)))
 }
 
+/// Why a gate refused a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Over the per-minute rate; try again after this long.
+    RateLimited(Duration),
+    /// Over the monthly follow-ups.
+    OverQuota { limit: u64, resets_at: u64 },
+}
+
 /// How [`enqueue_once`] went.
 enum Queued {
     /// Queued by this call and recorded.
     Now,
-    /// Not queued: the gate refused it (rate limited for this long); recorded, so a replay is a
-    /// duplicate.
-    Refused(Duration),
+    /// Not queued: the gate refused it; recorded, so a replay is a duplicate.
+    Refused(Refusal),
     /// Queued (or refused) before.
     Before,
     Busy,
@@ -315,28 +386,33 @@ async fn enqueue_once<G, Fut>(
     now: &(dyn Fn() -> SystemTime + Sync),
     key: &LedgerKey,
     policy: Policy,
-    job: &JobEnvelope,
+    mut job: JobEnvelope,
     gate: G,
 ) -> Result<Queued, IntakeError>
 where
     G: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Option<Duration>, StoreError>>,
+    Fut: Future<Output = Result<Result<Option<Quota>, Refusal>, StoreError>>,
 {
+    let tenant = job.tenant.clone();
+    let job = &mut job;
     let ran = once(
         backend.ledger.as_ref(),
-        &job.tenant,
+        &tenant,
         key,
         policy,
         now,
         |_| async {
             match gate().await {
-                Ok(Some(wait)) => {
+                Ok(Err(refusal)) => {
                     return Settle::Done {
-                        value: Some(wait),
+                        value: Some(refusal),
                         outcome: "refused".to_owned(),
                     };
                 }
-                Ok(None) => {}
+                // The job carries the count it was accepted at (the worker tells the
+                // workspace's admins when it crosses 80% and 100%).
+                Ok(Ok(Some(quota))) => job.kind.record_usage(quota.used, quota.limit),
+                Ok(Ok(None)) => {}
                 Err(err) => return Settle::Release(err),
             }
             match backend.queue.enqueue(job).await {
@@ -350,7 +426,7 @@ where
     )
     .await;
     match ran {
-        Ok(Once::Ran(Ok(Some(wait)))) => Ok(Queued::Refused(wait)),
+        Ok(Once::Ran(Ok(Some(refusal)))) => Ok(Queued::Refused(refusal)),
         Ok(Once::Ran(Ok(None))) => {
             info!(job_id = %job.id, job = job.kind.name(), "job queued");
             Ok(Queued::Now)

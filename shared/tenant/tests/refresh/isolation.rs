@@ -1,13 +1,12 @@
 //! A refresh reaches only its own credential: not another tenant's, not another user's of the
 //! same provider, and its lease does not hold up theirs.
 
-use tenant::ports::Expected;
 use tenant::refresh::{CredentialSlot, fresh_token};
 use tenant::testkit::{MemoryStores, random_tenant, random_user};
 use tenant::{CredentialId, Provider};
 
-use crate::fake::{FakeProvider, POLICY, expiring};
-use crate::{TestClock, stored};
+use crate::fake::{FakeProvider, POLICY};
+use crate::{TestClock, store_new, stored};
 
 #[tokio::test]
 async fn tenant_as_refresh_never_touches_tenant_bs_credential() {
@@ -17,13 +16,7 @@ async fn tenant_as_refresh_never_touches_tenant_bs_credential() {
     let b = CredentialId::tenant_wide(random_tenant(), Provider::Hubspot);
     // Same tokens on both sides, so a slip in the keys could not tell them apart by value.
     for id in [&a, &b] {
-        let credential = expiring("access-0", "refresh-0", clock.now(), 60);
-        use tenant::ports::Credentials;
-        stores
-            .credentials
-            .put(id, &credential, &Expected::Absent)
-            .await
-            .unwrap();
+        store_new(&stores, &clock, id, ("access-0", "refresh-0"), 60).await;
     }
     let b_before = stored(&stores, &b).await;
     let provider = FakeProvider::accepting("refresh-0");
@@ -50,13 +43,7 @@ async fn user_as_refresh_never_touches_user_bs_and_does_not_hold_it_up() {
     let a = CredentialId::for_user(tenant.clone(), Provider::Google, random_user());
     let b = CredentialId::for_user(tenant, Provider::Google, random_user());
     for id in [&a, &b] {
-        let credential = expiring("access-0", "refresh-0", clock.now(), 60);
-        use tenant::ports::Credentials;
-        stores
-            .credentials
-            .put(id, &credential, &Expected::Absent)
-            .await
-            .unwrap();
+        store_new(&stores, &clock, id, ("access-0", "refresh-0"), 60).await;
     }
     let b_before = stored(&stores, &b).await;
     // A's provider call hangs until B's refresh is through: with one lease per tenant and

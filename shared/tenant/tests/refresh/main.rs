@@ -17,38 +17,49 @@ use tenant::testkit::{MemoryStores, random_tenant, sample_bundle};
 use tenant::{Credential, CredentialId, Provider, Secret};
 
 /// A clock the test moves by hand.
-pub struct TestClock {
+struct TestClock {
     base: SystemTime,
     ahead_ms: AtomicU64,
 }
 
 impl TestClock {
-    pub fn new() -> Self {
+    fn new() -> Self {
         Self {
             base: unix_secs::at(1_800_000_000),
             ahead_ms: AtomicU64::new(0),
         }
     }
 
-    pub fn now(&self) -> SystemTime {
+    fn now(&self) -> SystemTime {
         self.base + Duration::from_millis(self.ahead_ms.load(Ordering::SeqCst))
     }
 
-    pub fn advance(&self, by: Duration) {
+    fn advance(&self, by: Duration) {
         self.ahead_ms
             .fetch_add(by.as_millis() as u64, Ordering::SeqCst);
     }
 }
 
+/// Stores a new credential `id` whose `access` expires `in_secs` from now.
+async fn store_new(
+    stores: &MemoryStores,
+    clock: &TestClock,
+    id: &CredentialId,
+    (access, refresh): (&str, &str),
+    in_secs: u64,
+) {
+    let credential = expiring(access, refresh, clock.now(), in_secs);
+    stores
+        .credentials
+        .put(id, &credential, &Expected::Absent)
+        .await
+        .unwrap();
+}
+
 /// A tenant-wide HubSpot credential expiring in `in_secs`, stored; and its id.
 async fn stored_hubspot(stores: &MemoryStores, clock: &TestClock, in_secs: u64) -> CredentialId {
     let id = CredentialId::tenant_wide(random_tenant(), Provider::Hubspot);
-    let credential = expiring("access-0", "refresh-0", clock.now(), in_secs);
-    stores
-        .credentials
-        .put(&id, &credential, &Expected::Absent)
-        .await
-        .unwrap();
+    store_new(stores, clock, &id, ("access-0", "refresh-0"), in_secs).await;
     id
 }
 
@@ -296,12 +307,7 @@ async fn a_provider_that_keeps_the_refresh_token_leaves_the_stored_one() {
         Provider::Google,
         tenant::testkit::random_user(),
     );
-    let credential = expiring("access-0", "refresh-google", clock.now(), 60);
-    stores
-        .credentials
-        .put(&id, &credential, &Expected::Absent)
-        .await
-        .unwrap();
+    store_new(&stores, &clock, &id, ("access-0", "refresh-google"), 60).await;
     let provider = FakeProvider::keeping("refresh-google");
     let slot = CredentialSlot::new(stores.credentials.as_ref(), id.clone());
 

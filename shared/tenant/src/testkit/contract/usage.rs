@@ -1,7 +1,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::{expect_eq, ok};
-use crate::ports::{Quota, UsageCounters, window_of};
+use crate::ports::{Quota, UsageCounters, WindowSpan, window_of};
 use crate::testkit::{join_all, random_tenant};
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -122,5 +122,78 @@ pub async fn usage_counters(usage: &dyn UsageCounters) {
     assert!(
         !zero.allowed && zero.used == 0,
         "contract broken: a zero limit allows nothing and counts nothing, got {zero:?}"
+    );
+
+    monthly(usage).await;
+}
+
+/// Calendar-month windows: a month's uses count together from its first to its last second,
+/// refusals name the 1st of the next month, the next month starts from zero, and a month
+/// counter never shares a count with a fixed-window counter of the same name.
+async fn monthly(usage: &dyn UsageCounters) {
+    let tenant = random_tenant();
+    let day = Duration::from_secs(86_400);
+    // 2026-12-01T00:00:00Z, the 31st at 23:59:59, and 2027-01-01T00:00:00Z.
+    let first = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200);
+    let last = first + day * 31 - Duration::from_secs(1);
+    let january = first + day * 31;
+    let month = WindowSpan::month(first);
+    expect_eq(
+        "the 1st and the 31st are one month",
+        WindowSpan::month(last),
+        month,
+    );
+    let limit = 2;
+    for (n, at) in [first, last].into_iter().enumerate() {
+        let quota = ok(
+            "consume_in",
+            usage
+                .consume_in(&tenant, "followups", limit, WindowSpan::month(at), at)
+                .await,
+        );
+        expect_eq("a month's uses count together", quota.used, n as u64 + 1);
+    }
+    expect_eq(
+        "a full month refuses, naming the 1st of the next",
+        ok(
+            "consume_in",
+            usage
+                .consume_in(&tenant, "followups", limit, month, last)
+                .await,
+        ),
+        Quota {
+            allowed: false,
+            used: limit,
+            limit,
+            resets_at: 1_798_761_600,
+        },
+    );
+    let next = ok(
+        "consume_in",
+        usage
+            .consume_in(
+                &tenant,
+                "followups",
+                limit,
+                WindowSpan::month(january),
+                january,
+            )
+            .await,
+    );
+    expect_eq(
+        "the next month starts from zero",
+        (next.allowed, next.used),
+        (true, 1),
+    );
+    let fixed = ok(
+        "consume",
+        usage
+            .consume(&tenant, "followups", limit, Duration::from_secs(60), last)
+            .await,
+    );
+    expect_eq(
+        "a fixed window is counted apart from the month",
+        (fixed.allowed, fixed.used),
+        (true, 1),
     );
 }

@@ -212,12 +212,12 @@ impl EventLedger for Down {
 
 #[async_trait]
 impl UsageCounters for Down {
-    async fn consume(
+    async fn consume_in(
         &self,
         _: &TenantId,
         _: &str,
         _: u64,
-        _: Duration,
+        _: crate::ports::WindowSpan,
         _: SystemTime,
     ) -> Result<Quota, StoreError> {
         down()

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use super::{FastMap, Switch, lock};
 use crate::ids::TenantId;
-use crate::ports::{Quota, StoreError, UsageCounters, window_of};
+use crate::ports::{Quota, StoreError, UsageCounters, WindowSpan, window_of};
 
 /// Key: tenant, counter name, window length (s), window index.
 type CounterKey = (TenantId, String, u64, u64);
@@ -25,27 +25,26 @@ const PURGE_AT: usize = 4096;
 
 #[async_trait]
 impl UsageCounters for MemoryUsage {
-    async fn consume(
+    async fn consume_in(
         &self,
         tenant: &TenantId,
         counter: &str,
         limit: u64,
-        window: Duration,
+        span: WindowSpan,
         now: SystemTime,
     ) -> Result<Quota, StoreError> {
         self.switch.check(WHAT)?;
-        let (index, resets_at) = window_of(now, window);
+        let WindowSpan {
+            length_secs,
+            index,
+            resets_at,
+        } = span;
         let mut counts = lock(&self.counts, WHAT)?;
         if counts.len() >= PURGE_AT && counts.len().is_power_of_two() {
             let now_s = window_of(now, Duration::from_secs(1)).0;
             counts.retain(|_, (_, ends)| *ends > now_s);
         }
-        let key = (
-            tenant.clone(),
-            counter.to_owned(),
-            window.as_secs().max(1),
-            index,
-        );
+        let key = (tenant.clone(), counter.to_owned(), length_secs, index);
         let (used, _) = counts.entry(key).or_insert((0, resets_at));
         let allowed = *used < limit;
         if allowed {
