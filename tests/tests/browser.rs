@@ -185,7 +185,8 @@ async fn a_browser_installs_the_app_through_the_consent_page() {
 }
 
 /// The newcomer's tour, `switchboard demo` in a real browser: `/followup`, connect Fathom with
-/// the sample key the hint box gives, pick a meeting, and watch the DM turn "ready". Every
+/// the sample key the hint box gives, pick a meeting, watch the DM turn "ready" and open the
+/// draft with "View & edit". Every
 /// click reaches the app as a signed Slack request. The last screen is saved as `demo.png`
 /// beside the other screenshots (docs/demo.png is a copy of it).
 #[tokio::test]
@@ -324,14 +325,16 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
         assert!(created.contains("1 transcript read"), "{created}");
         assert!(created.contains("1 draft request"), "{created}");
 
-        // The edit modal is still being built: if the button opens one, it is in the
-        // screenshot; otherwise the tour ends at "ready".
+        // View & edit opens the edit modal with the draft in editable fields.
         view_edit.click().await.unwrap();
-        let _ = browser
+        let subject = browser
             .wait()
-            .at_most(Duration::from_secs(3))
-            .for_element(css("#modal"))
-            .await;
+            .at_most(WAIT)
+            .for_element(css("#modal input[data-action=email_subject]"))
+            .await
+            .expect("the edit modal");
+        let subject = subject.prop("value").await.unwrap().unwrap_or_default();
+        assert!(subject.contains("Globex discovery call"), "{subject}");
         screenshot(&browser, "demo.png").await;
     };
     let outcome = AssertUnwindSafe(flow).catch_unwind().await;
@@ -351,7 +354,11 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
         1
     );
     assert_eq!(fakes.ai.calls().len(), 1);
-    assert_eq!(fakes.slack.calls_to("views.open").len(), 1);
+    assert_eq!(
+        fakes.slack.calls_to("views.open").len(),
+        2,
+        "the picker, then the editor"
+    );
     assert_eq!(fakes.slack.calls_to("chat.update").len(), 1);
     drop(driver);
     demo.stop().await;
