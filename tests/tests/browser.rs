@@ -186,7 +186,7 @@ async fn a_browser_installs_the_app_through_the_consent_page() {
 
 /// The newcomer's tour, `switchboard demo` in a real browser: `/followup`, connect Fathom with
 /// the sample key the hint box gives, pick a meeting, watch the DM turn "ready" and open the
-/// draft with "View & edit". Every
+/// draft with "View & edit", then make it a Gmail draft. Every
 /// click reaches the app as a signed Slack request. The last screen is saved as `demo.png`
 /// beside the other screenshots (docs/demo.png is a copy of it).
 #[tokio::test]
@@ -335,6 +335,31 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
             .expect("the edit modal");
         let subject = subject.prop("value").await.unwrap().unwrap_or_default();
         assert!(subject.contains("Globex discovery call"), "{subject}");
+
+        // The demo user has Google connected: "Gmail draft" makes one, and the side panel
+        // lists it (the panel is re-rendered as the fakes record, so it is looked up again).
+        browser
+            .find(css("#modal [data-action=followup_gmail]"))
+            .await
+            .expect("the Gmail draft button")
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let created = match browser.find(css("#panel")).await {
+                Ok(panel) => panel.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if created.contains("Gmail draft \u{201c}") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no Gmail draft listed: {created}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         screenshot(&browser, "demo.png").await;
     };
     let outcome = AssertUnwindSafe(flow).catch_unwind().await;
@@ -354,6 +379,7 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
         1
     );
     assert_eq!(fakes.ai.calls().len(), 1);
+    assert_eq!(fakes.google.drafts().len(), 1);
     assert_eq!(
         fakes.slack.calls_to("views.open").len(),
         2,

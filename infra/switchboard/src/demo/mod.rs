@@ -1,6 +1,7 @@
 //! `switchboard demo`: the product without any account. One process runs, on 127.0.0.1, the
-//! fake Slack, a fake Fathom with sample meetings and a fake AI, the embedded backend in a
-//! fresh temporary directory, one installed demo workspace, and `serve`'s own router and
+//! fake Slack, a fake Fathom with sample meetings, a fake AI and a fake Google, the embedded
+//! backend in a fresh temporary directory, one installed demo workspace (its user already
+//! connected to Google), and `serve`'s own router and
 //! worker pointed at those fakes; `/demo` on the same address lets a person play the Slack
 //! user. Every click reaches the app as a signed Slack request, verified as Slack's are.
 
@@ -22,6 +23,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::Args;
 use fakes::anthropic::FakeAnthropic;
 use fakes::fathom::{FakeFathom, FathomData, SAMPLE_KEY_ALICE};
+use fakes::google::FakeGoogle;
 use fakes::slack::{BotIdentity, FakeSlack};
 use tenant::service::{self, NewInstall};
 use tenant::{BotId, BotToken, Installation, Secret, TeamId, TenantId, UserId};
@@ -53,6 +55,8 @@ pub struct DemoFakes {
     pub slack: FakeSlack,
     pub fathom: FakeFathom,
     pub ai: FakeAnthropic,
+    /// Gmail and Calendar: the demo user starts with Google already connected.
+    pub google: FakeGoogle,
 }
 
 /// Why the demo could not start.
@@ -66,6 +70,8 @@ pub enum DemoError {
     Backend(#[source] local::LocalError),
     #[error("the demo workspace could not be installed: {0}")]
     Install(#[source] tenant::service::TenantError),
+    #[error("the demo user's Google grant could not be stored: {0}")]
+    Store(#[source] tenant::ports::CredentialError),
     #[error("a demo id is malformed: {0}")]
     Id(#[source] tenant::IdError),
     #[error("the demo's signing secret was refused: {0}")]
@@ -121,6 +127,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
     let ai = FakeAnthropic::start(&ai_key)
         .await
         .map_err(DemoError::Fake)?;
+    let google = FakeGoogle::start().await.map_err(DemoError::Fake)?;
 
     let (dir, temp) = match &args.data_dir {
         Some(dir) => {
@@ -150,10 +157,19 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         .map(|tz| i64::from(tz.to_offset(now).seconds()))
         .unwrap_or(0);
     slack.add_user(USER, TIME_ZONE, offset, false);
+    connect_google(&backend, &google).await?;
 
     let urls = [
         ("FATHOM_API_URL", fathom.api_url()),
         ("ANTHROPIC_API_URL", ai.api_url()),
+        ("GOOGLE_OAUTH_URL", google.oauth_url()),
+        ("GMAIL_API_URL", google.gmail_api_url()),
+        ("GOOGLE_CALENDAR_API_URL", google.calendar_api_url()),
+        ("GOOGLE_CLIENT_ID", fakes::google::CLIENT_ID.to_owned()),
+        (
+            "GOOGLE_CLIENT_SECRET",
+            fakes::google::CLIENT_SECRET.to_owned(),
+        ),
     ];
     let lookup = move |name: &str| {
         urls.iter()
@@ -185,7 +201,12 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         app_id: identity.app_id.clone(),
         bot_id: identity.bot_id.clone(),
     };
-    let fakes = DemoFakes { slack, fathom, ai };
+    let fakes = DemoFakes {
+        slack,
+        fathom,
+        ai,
+        google,
+    };
     let session = session::Session::new(fakes, actor, verifier).map_err(DemoError::Client)?;
     let state = Arc::new(routes::Demo {
         session,
@@ -269,6 +290,29 @@ async fn install_workspace(
     )
     .await
     .map_err(DemoError::Install)?;
+    Ok(())
+}
+
+/// The demo user's Google grant, stored as the connect flow stores one: serve has no Google
+/// consent route, and the demo is about what the app does with a grant (a Gmail draft, a
+/// Calendar event from the edit modal), not about Google's consent screen.
+async fn connect_google(backend: &tenant::Backend, google: &FakeGoogle) -> Result<(), DemoError> {
+    use tenant::credential::{Credential, CredentialId, Provider};
+    let (access, refresh) =
+        google.issue_tokens(&[fakes::google::GMAIL_COMPOSE, fakes::google::CALENDAR_EVENTS]);
+    let team = TeamId::parse(TEAM).map_err(DemoError::Id)?;
+    let user = UserId::parse(USER).map_err(DemoError::Id)?;
+    let id = CredentialId::for_user(TenantId::Workspace(team), Provider::Google, user);
+    tenant::ports::update_credential(backend.credentials.as_ref(), &id, |slot| {
+        let mut grant = Credential::new(access.clone());
+        grant.refresh_token = Some(refresh.clone());
+        // The fake's access tokens last an hour, as Google's do; the app refreshes after.
+        grant.expires_at =
+            Some(std::time::SystemTime::now() + std::time::Duration::from_secs(3000));
+        *slot = Some(grant);
+    })
+    .await
+    .map_err(DemoError::Store)?;
     Ok(())
 }
 

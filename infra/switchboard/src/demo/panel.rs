@@ -104,14 +104,47 @@ fn ai(fakes: &DemoFakes) -> Group {
     }
 }
 
-/// The hook for what the app creates outside Slack, Fathom and the AI: Gmail drafts and
-/// Google Calendar events. There is no Google fake yet, so nothing is listed; when
-/// `fakes::google` exists, start it in [`super::start`], add it to [`DemoFakes`], and turn its
-/// recorded drafts and events into groups here.
-fn created_elsewhere(_fakes: &DemoFakes) -> Vec<Group> {
-    vec![Group {
-        title: "Gmail drafts and Calendar events".into(),
-        lines: Vec::new(),
-        empty: "Not part of the demo yet.".into(),
-    }]
+/// What the app creates outside Slack, Fathom and the AI: Gmail drafts and Google Calendar
+/// events (from the edit modal's buttons). The hook for the next such fake (a CRM's notes and
+/// tasks, say): start it in [`super::start`], add it to [`DemoFakes`], list it here.
+fn created_elsewhere(fakes: &DemoFakes) -> Vec<Group> {
+    let drafts = fakes
+        .google
+        .drafts()
+        .into_iter()
+        .map(|d| {
+            format!(
+                "Gmail draft \u{201c}{}\u{201d} to {}",
+                d.subject.unwrap_or_default(),
+                d.to.join(", ")
+            )
+        })
+        .collect();
+    let events = fakes
+        .google
+        .events()
+        .into_iter()
+        .map(|e| {
+            let title = e.body["summary"]
+                .as_str()
+                .unwrap_or("(untitled)")
+                .to_owned();
+            match e.meet_link {
+                Some(_) => format!("Calendar event \u{201c}{title}\u{201d} with a Meet link"),
+                None => format!("Calendar event \u{201c}{title}\u{201d}"),
+            }
+        })
+        .collect();
+    vec![
+        Group {
+            title: "Gmail (fake Google)".into(),
+            lines: drafts,
+            empty: "No draft yet: View & edit, then Gmail draft.".into(),
+        },
+        Group {
+            title: "Google Calendar (fake Google)".into(),
+            lines: events,
+            empty: "No event yet: View & edit, then Calendar event.".into(),
+        },
+    ]
 }
