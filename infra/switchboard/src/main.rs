@@ -26,8 +26,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Backend::Local)]
         backend: Backend,
     },
-    /// See the product without any account: the app with local fakes of Slack, Fathom and
-    /// the AI, and a page at /demo where you play the Slack user.
+    /// See the product without any account: the app with local fakes of Slack, Fathom, the
+    /// AI and Google, and a page at /demo where you play the Slack user.
     Demo(demo::DemoArgs),
     /// Administer tenants in the local data directory (SWITCHBOARD_DATA_DIR).
     #[command(subcommand)]
