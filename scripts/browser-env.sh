@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A real browser for the install-flow test: Debian's Chromium and its WebDriver.
+# A real browser for the browser tests: Debian's Chromium and its WebDriver, and a colour emoji
+# font so the demo's screenshot shows the app's emoji (✅, ⏳) instead of empty boxes.
 #
 #   source scripts/browser-env.sh        # in a script or shell: exports CHROMEDRIVER (and CHROME)
 #   scripts/browser-env.sh -- CMD ARGS   # runs CMD with them set, e.g.
@@ -11,20 +12,21 @@
 # headless Chromium; nothing here reaches beyond the Debian mirrors.
 
 _sb_browser_env() {
-    if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then
+    local emoji=/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+    if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ] || [ ! -f "$emoji" ]; then
         local sudo=""
         if [ "$(id -u)" != 0 ]; then
             if command -v sudo >/dev/null 2>&1; then
                 sudo="sudo"
             else
-                echo "browser-env: chromium/chromium-driver missing and not root; install them" >&2
+                echo "browser-env: chromium/chromium-driver/fonts-noto-color-emoji missing and not root; install them" >&2
                 return 1
             fi
         fi
-        echo "browser-env: installing chromium and chromium-driver with apt-get" >&2
+        echo "browser-env: installing chromium, chromium-driver and an emoji font with apt-get" >&2
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            chromium chromium-driver >/dev/null || return 1
+            chromium chromium-driver fonts-noto-color-emoji >/dev/null || return 1
     fi
     export CHROMEDRIVER=/usr/bin/chromedriver
     export CHROME=/usr/bin/chromium

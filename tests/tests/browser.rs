@@ -183,3 +183,209 @@ async fn a_browser_installs_the_app_through_the_consent_page() {
     drop(driver);
     app.stop().await;
 }
+
+/// The newcomer's tour, `switchboard demo` in a real browser: `/followup`, connect Fathom with
+/// the sample key the hint box gives, pick a meeting, watch the DM turn "ready" and open the
+/// draft with "View & edit", then make it a Gmail draft. Every
+/// click reaches the app as a signed Slack request. The last screen is saved as `demo.png`
+/// beside the other screenshots (docs/demo.png is a copy of it).
+#[tokio::test]
+async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
+    let Ok(chromedriver) = std::env::var("CHROMEDRIVER") else {
+        eprintln!(
+            "\n*** SKIPPED a_newcomer_gets_a_ready_follow_up_in_the_demo_page: CHROMEDRIVER is \
+             not set.\n*** Run: scripts/browser-env.sh -- cargo test -p switchboard-tests --test browser\n"
+        );
+        return;
+    };
+    let demo = switchboard_cli::demo::start(&switchboard_cli::demo::DemoArgs {
+        port: 0,
+        data_dir: None,
+    })
+    .await
+    .expect("the demo starts");
+    let driver = start_driver(&chromedriver).await;
+    let profile = tempfile::tempdir().expect("a fresh profile directory");
+    let browser = headless_chromium(&driver, profile.path()).await;
+    let css = |selector: &'static str| Locator::Css(selector);
+
+    let flow = async {
+        browser.goto(&demo.url).await.expect("the demo page loads");
+        assert_eq!(browser.title().await.unwrap(), "Switchboard demo");
+        let hint = browser.find(css("#hint")).await.unwrap();
+        assert!(hint.text().await.unwrap().contains("/followup"));
+
+        let composer = browser.find(css("#composer-input")).await.unwrap();
+        composer.send_keys("/followup").await.unwrap();
+        browser
+            .find(css("#composer button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+
+        // No Fathom yet: the worker turns the loading modal into "Connect Fathom".
+        browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#modal [data-action=fathom_connect_open]"))
+            .await
+            .expect("the picker asks to connect Fathom")
+            .click()
+            .await
+            .unwrap();
+        let key = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#hint #sample-key"))
+            .await
+            .expect("the hint names the sample key once the connect modal shows")
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(key, fakes::fathom::SAMPLE_KEY_ALICE);
+        browser
+            .find(css("#modal input[data-action=fathom_key]"))
+            .await
+            .expect("the key field")
+            .send_keys(&key)
+            .await
+            .unwrap();
+        screenshot(&browser, "demo-connect.png").await;
+        browser
+            .find(css("#modal-submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+
+        // The key is checked by the worker, then the modal becomes the picker.
+        let select = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#modal select[data-action=meeting]"))
+            .await
+            .expect("the meeting picker");
+        let option = select
+            .find(css("option[value='123456789']"))
+            .await
+            .expect("the sample's Globex meeting is offered");
+        assert!(
+            option
+                .text()
+                .await
+                .unwrap()
+                .contains("Globex discovery call")
+        );
+        select.select_by_value("123456789").await.unwrap();
+        screenshot(&browser, "demo-picker.png").await;
+        browser
+            .find(css("#modal-submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+
+        // The DM: posted as "Generating…", then updated in place to ready.
+        let view_edit = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#conversation .bot [data-action=followup_view]"))
+            .await
+            .expect("the DM turns ready with a View & edit button");
+        let dm = browser
+            .find(css("#conversation .bot"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            dm.contains("Your follow-up for Globex discovery call is ready"),
+            "{dm}"
+        );
+        assert_eq!(
+            browser
+                .find_all(css("#conversation .bot"))
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "one DM, updated in place"
+        );
+        assert!(
+            browser.find(css("#modal")).await.is_err(),
+            "the picker closed"
+        );
+        let panel = browser.find(css("#panel")).await.unwrap();
+        let created = panel.text().await.unwrap();
+        assert!(created.contains("1 transcript read"), "{created}");
+        assert!(created.contains("1 draft request"), "{created}");
+
+        // View & edit opens the edit modal with the draft in editable fields.
+        view_edit.click().await.unwrap();
+        let subject = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#modal input[data-action=email_subject]"))
+            .await
+            .expect("the edit modal");
+        let subject = subject.prop("value").await.unwrap().unwrap_or_default();
+        assert!(subject.contains("Globex discovery call"), "{subject}");
+
+        // The demo user has Google connected: "Gmail draft" makes one, and the side panel
+        // lists it (the panel is re-rendered as the fakes record, so it is looked up again).
+        browser
+            .find(css("#modal [data-action=followup_gmail]"))
+            .await
+            .expect("the Gmail draft button")
+            .click()
+            .await
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let created = match browser.find(css("#panel")).await {
+                Ok(panel) => panel.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if created.contains("Gmail draft \u{201c}") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no Gmail draft listed: {created}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        screenshot(&browser, "demo.png").await;
+    };
+    let outcome = AssertUnwindSafe(flow).catch_unwind().await;
+    let _ = browser.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+
+    // What the page showed is what the app did: one transcript read, one AI call, and the
+    // signed requests went through verification (the modal was opened by the app itself).
+    let fakes = demo.fakes();
+    assert_eq!(
+        fakes
+            .fathom
+            .calls_to(fakes::fathom::Endpoint::Transcript)
+            .len(),
+        1
+    );
+    assert_eq!(fakes.ai.calls().len(), 1);
+    assert_eq!(fakes.google.drafts().len(), 1);
+    assert_eq!(
+        fakes.slack.calls_to("views.open").len(),
+        2,
+        "the picker, then the editor"
+    );
+    assert_eq!(fakes.slack.calls_to("chat.update").len(), 1);
+    drop(driver);
+    demo.stop().await;
+}

@@ -1,17 +1,18 @@
 //! Local fake servers of Switchboard's providers, following the contracts in
-//! `shared/reference/` (fathom.md, anthropic.md, fathom-google.md): [`fathom::FakeFathom`],
-//! [`anthropic::FakeAnthropic`] and [`google::FakeGoogle`].
+//! `shared/reference/` (slack.md and slack-ui.md, fathom.md, anthropic.md, fathom-google.md):
+//! [`slack::FakeSlack`], [`fathom::FakeFathom`], [`anthropic::FakeAnthropic`] and
+//! [`google::FakeGoogle`].
 //!
 //! Each binds 127.0.0.1 on a free port, records every call it receives (refused ones too),
-//! takes queued failures per endpoint (as the fake Slack in `tests/src/fake_slack` does), and
-//! stops when its handle is dropped or on `stop()`. They are ordinary code with ordinary
-//! dependencies: the tests use them, and so will `switchboard demo`, with the realistic
-//! [`fathom::FathomData::sample`] data.
+//! takes queued failures per endpoint, and stops when its handle is dropped or on `stop()`.
+//! They are ordinary code with ordinary dependencies: the tests use them, and so does
+//! `switchboard demo`, with the realistic [`fathom::FathomData::sample`] data.
 
 pub mod anthropic;
 pub mod fathom;
 pub mod google;
 mod server;
+pub mod slack;
 mod time;
 
 pub use server::Running;

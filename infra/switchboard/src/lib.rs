@@ -1,6 +1,8 @@
 //! The `switchboard` operator tool.
 //!
 //! * [`serve`]: every function's handler on one local server over the embedded adapters.
+//! * [`demo`]: `serve` with in-process fakes of Slack, Fathom, the AI and Google, and a page
+//!   where a person plays the Slack user.
 //! * [`tenant_cmd`]: `switchboard tenant add|list|suspend|resume` on the local data directory.
 //! * [`sign`]: re-signs an API Gateway event fixture with a fresh timestamp.
 //! * [`manifest`]: prints the Slack app manifest for a base URL.
@@ -8,6 +10,7 @@
 //! `main.rs` only parses the command line and dispatches here, so tests call these directly.
 
 pub mod config;
+pub mod demo;
 pub mod manifest;
 pub mod serve;
 pub mod sign;

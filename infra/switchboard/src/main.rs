@@ -4,7 +4,7 @@ use std::error::Error;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use switchboard_cli::{config, manifest, serve, sign, tenant_cmd};
+use switchboard_cli::{config, demo, manifest, serve, sign, tenant_cmd};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -26,6 +26,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Backend::Local)]
         backend: Backend,
     },
+    /// See the product without any account: the app with local fakes of Slack, Fathom, the
+    /// AI and Google, and a page at /demo where you play the Slack user.
+    Demo(demo::DemoArgs),
     /// Administer tenants in the local data directory (SWITCHBOARD_DATA_DIR).
     #[command(subcommand)]
     Tenant(tenant_cmd::TenantCommand),
@@ -88,6 +91,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn Error>> {
             };
             serve::run(config).await?
         }
+        Command::Demo(args) => demo::run(args).await?,
         Command::Tenant(command) => {
             let mut out = Vec::new();
             let result = tenant_cmd::run(command, &config::data_dir(), &mut out).await;

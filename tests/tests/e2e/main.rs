@@ -5,6 +5,7 @@ mod admin;
 mod bad_input;
 mod commands;
 mod dead_letter;
+mod demo;
 mod events;
 mod failures;
 mod followup;

@@ -15,7 +15,7 @@ use tenant::ports::JobConsumer;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-pub use router::router;
+pub use router::{router, router_with};
 pub use worker_loop::NotifyingQueue;
 
 use crate::config::ServeConfig;
@@ -75,6 +75,15 @@ impl Drop for Running {
 
 /// Binds `addr` (port 0 picks a free one) and starts the HTTP server and the worker.
 pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, ServeError> {
+    start_with(addr, parts, axum::Router::new()).await
+}
+
+/// [`start`] with `extra` routes beside the app's (see [`router_with`]).
+pub async fn start_with(
+    addr: SocketAddr,
+    parts: ServeParts,
+    extra: axum::Router,
+) -> Result<Running, ServeError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
@@ -100,7 +109,7 @@ pub async fn start(addr: SocketAddr, parts: ServeParts) -> Result<Running, Serve
         worker = worker.with_followup(followup);
     }
     let worker = Arc::new(worker);
-    let app = router(&backend, &parts.slack, parts.clock);
+    let app = router_with(&backend, &parts.slack, parts.clock, extra);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {

@@ -27,6 +27,17 @@ const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 /// printed what to set) instead of accepting anything unverified. The install routes answer a
 /// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
+    router_with(backend, slack, clock, Router::new())
+}
+
+/// [`router`] plus `extra` routes: the hook `switchboard demo` mounts its page with, so the
+/// demo is served on the app's own address while plain `serve` exposes none of it.
+pub fn router_with(
+    backend: &Backend,
+    slack: &SlackSettings,
+    clock: Clock,
+    extra: Router,
+) -> Router {
     // Without ADMIN_API_KEY (or with a weak one) the admin handler answers every request 503.
     let admin = Arc::new(AdminHandler::new(
         backend.clone(),
@@ -88,6 +99,7 @@ pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router 
     };
     slack_routes
         .merge(install_routes)
+        .merge(extra)
         .route(
             "/admin/{*proxy}",
             any(dispatch::<AdminHandler>).with_state(admin),

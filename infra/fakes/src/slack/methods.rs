@@ -51,7 +51,7 @@ pub(super) struct Counters {
     used_triggers: std::collections::HashSet<String>,
     /// Open modals by view id: the view as last set, and its current hash.
     pub(super) modals: HashMap<String, (Value, String)>,
-    /// Modal view ids in the order views.open created them.
+    /// Ids of the modals opened with views.open, in order (closed ones included).
     pub(super) opened: Vec<String>,
     /// Workspace members users.info knows, by user id.
     pub(super) users: HashMap<String, Value>,
@@ -117,7 +117,7 @@ pub(super) fn call(
     match method {
         "chat.postMessage" => post_message(params, who, counters),
         "chat.postEphemeral" => post_ephemeral(params, counters),
-        "chat.update" => update(params, who),
+        "chat.update" => update(params, who, counters),
         "conversations.open" => conversations_open(params, counters),
         "views.publish" => views_publish(params, who, counters),
         "views.open" => views_open(params, who, counters),
@@ -235,8 +235,12 @@ fn post_ephemeral(params: &Map<String, Value>, counters: &mut Counters) -> Value
     json!({"ok": true, "message_ts": counters.next_ts()})
 }
 
-/// UNCONFIRMED (not in slack.md): echoes channel, ts, text and the updated message.
-fn update(params: &Map<String, Value>, who: &BotIdentity) -> Value {
+/// UNCONFIRMED (not in slack.md): echoes channel, ts, text and the updated message. A message
+/// this fake posted is replaced in place (what conversations.history and
+/// [`super::FakeSlack::messages`] show from then on); an omitted `metadata` keeps the old one
+/// (slack-ui.md §5.2). A ts the fake never posted is still answered `ok`, as before, so tests
+/// that update messages of their own making keep working.
+fn update(params: &Map<String, Value>, who: &BotIdentity, counters: &mut Counters) -> Value {
     let Some(channel) = text(params, "channel") else {
         return not_ok("channel_not_found");
     };
@@ -246,12 +250,26 @@ fn update(params: &Map<String, Value>, who: &BotIdentity) -> Value {
     if !has_content(params) {
         return not_ok("no_text");
     }
+    let mut updated = message(params, who, ts);
+    let posted = counters
+        .posted
+        .iter_mut()
+        .find(|(c, m)| c == channel && m["ts"].as_str() == Some(ts));
+    if let Some((_, old)) = posted {
+        if updated.get("metadata").is_none()
+            && let Some(metadata) = old.get("metadata")
+        {
+            updated["metadata"] = metadata.clone();
+        }
+        updated["edited"] = json!({"user": who.user_id, "ts": ts});
+        *old = updated.clone();
+    }
     json!({
         "ok": true,
         "channel": channel,
         "ts": ts,
         "text": text(params, "text").unwrap_or(""),
-        "message": message(params, who, ts),
+        "message": updated,
     })
 }
 
@@ -410,15 +428,46 @@ fn check_modal(view: &Value) -> Result<(), &'static str> {
     Ok(())
 }
 
+impl Counters {
+    /// Sets the modal `id` to `view` under the hash of the current view count, returning the
+    /// hash: each caller counts its call first (views.open, views.update, and a
+    /// view_submission answered `response_action: update`), so each version gets its own.
+    pub(super) fn set_modal(&mut self, id: &str, view: Value) -> String {
+        let hash = format!(
+            "{}.{:08x}",
+            1_700_000_000 + self.views,
+            self.views * 2_654_435_761 % 0xffff_ffff
+        );
+        self.modals.insert(id.to_owned(), (view, hash.clone()));
+        hash
+    }
+
+    /// An open modal replaced outside the Web API (see [`super::FakeSlack::replace_modal`]).
+    pub(super) fn replace_modal(&mut self, id: &str, view: Value) -> Option<String> {
+        if !self.modals.contains_key(id) {
+            return None;
+        }
+        self.views += 1;
+        Some(self.set_modal(id, view))
+    }
+
+    /// The DM channel with `user`, opening it if needed (as conversations.open would).
+    pub(super) fn dm_channel(&mut self, user: &str) -> String {
+        self.dm_with(user).0
+    }
+
+    /// The messages posted in `channel`, oldest first, as they are now (updates applied).
+    pub(super) fn messages_in(&self, channel: &str) -> Vec<Value> {
+        self.posted
+            .iter()
+            .filter(|(c, _)| c == channel)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+}
+
 fn modal_answer(id: String, view: Value, who: &BotIdentity, counters: &mut Counters) -> Value {
-    let hash = format!(
-        "{}.{:08x}",
-        1_700_000_000 + counters.views,
-        counters.views * 2_654_435_761 % 0xffff_ffff
-    );
-    counters
-        .modals
-        .insert(id.clone(), (view.clone(), hash.clone()));
+    let hash = counters.set_modal(&id, view.clone());
     json!({
         "ok": true,
         "view": {

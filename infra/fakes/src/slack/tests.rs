@@ -12,7 +12,7 @@ async fn post_json(
     token: Option<&str>,
     body: Value,
 ) -> reqwest::Response {
-    let mut request = reqwest::Client::new()
+    let mut request = super::test_client()
         .post(format!("{}/{method}", fake.api_base()))
         .json(&body);
     if let Some(token) = token {
@@ -52,7 +52,7 @@ async fn post_message_answers_with_a_fresh_ts_per_call_and_records_it() {
 async fn form_bodies_and_token_parameters_are_accepted_and_the_token_is_not_kept_in_the_body() {
     let fake = FakeSlack::start().await;
     fake.add_token(TOKEN);
-    let answer: Value = reqwest::Client::new()
+    let answer: Value = super::test_client()
         .post(format!("{}/chat.postMessage", fake.api_base()))
         .form(&[("token", TOKEN), ("channel", "U42"), ("text", "hi")])
         .send()
@@ -158,7 +158,7 @@ async fn response_urls_record_their_path_and_body_and_can_fail() {
     let fake = FakeSlack::start().await;
     fake.fail_next(RESPONSE_URL, Failure::Status(503));
     let url = fake.response_url("commands/T1/1/abc");
-    let client = reqwest::Client::new();
+    let client = super::test_client();
 
     let failed = client
         .post(&url)
@@ -261,7 +261,7 @@ async fn auth_test_and_views_publish_answer_for_the_tokens_identity() {
 
     // views.publish with a form body carries the view as a JSON string.
     let view = json!({"type": "home", "blocks": [{"type": "section"}]}).to_string();
-    let published: Value = reqwest::Client::new()
+    let published: Value = super::test_client()
         .post(format!("{}/views.publish", fake.api_base()))
         .bearer_auth(TOKEN)
         .form(&[("user_id", "U1"), ("view", view.as_str())])
@@ -283,7 +283,7 @@ async fn auth_test_and_views_publish_answer_for_the_tokens_identity() {
 async fn bad_json_and_unknown_methods_are_refused_like_slack() {
     let fake = FakeSlack::start().await;
     fake.add_token(TOKEN);
-    let bad: Value = reqwest::Client::new()
+    let bad: Value = super::test_client()
         .post(format!("{}/chat.postMessage", fake.api_base()))
         .bearer_auth(TOKEN)
         .header("content-type", "application/json")
@@ -315,7 +315,7 @@ async fn shutdown_stops_the_server() {
     let fake = FakeSlack::start().await;
     let base = fake.api_base();
     fake.shutdown().await;
-    let result = reqwest::Client::new()
+    let result = super::test_client()
         .post(format!("{base}/auth.test"))
         .timeout(Duration::from_secs(2))
         .send()
@@ -418,4 +418,79 @@ async fn users_info_reports_the_members_time_zone_and_role() {
         matches!(&missing, Err(slack::SlackApiError::Api { error }) if error == "user_not_found")
     );
     assert_eq!(fake.calls_to("users.info")[0].body["user"], "U0ROME");
+}
+
+#[tokio::test]
+async fn chat_update_changes_the_posted_message_in_place_and_keeps_its_metadata() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    let dm = fake.dm_channel("U0USER001");
+    let posted = json_of(
+        post_json(
+            &fake,
+            "chat.postMessage",
+            Some(TOKEN),
+            json!({"channel": "U0USER001", "text": "Generating…",
+                   "metadata": {"event_type": "job", "event_payload": {"id": "j1"}}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        posted["channel"],
+        dm.as_str(),
+        "a user id posts into their DM"
+    );
+    let ts = posted["ts"].as_str().unwrap().to_owned();
+    let updated = json_of(
+        post_json(
+            &fake,
+            "chat.update",
+            Some(TOKEN),
+            json!({"channel": dm, "ts": ts, "text": "Ready",
+                   "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Ready"}}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(updated["ok"], true);
+
+    let messages = fake.messages(&dm);
+    assert_eq!(messages.len(), 1, "updated, not posted again: {messages:?}");
+    assert_eq!(messages[0]["text"], "Ready");
+    assert_eq!(messages[0]["ts"], ts.as_str());
+    assert_eq!(messages[0]["blocks"][0]["text"]["text"], "Ready");
+    assert_eq!(messages[0]["metadata"]["event_payload"]["id"], "j1");
+    assert!(fake.messages("D0OTHER").is_empty());
+}
+
+#[tokio::test]
+async fn a_modal_replaced_or_closed_as_slack_does_after_a_submission() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    let web = slack::WebApi::new(&fake.api_base(), &fake.response_base()).unwrap();
+    let token = Secret::new(TOKEN.to_owned());
+    let opened = web
+        .open_view(&token, "trig.9", &modal("Follow-up"))
+        .await
+        .unwrap();
+    assert_eq!(fake.opened_modals(), vec![opened.id.clone()]);
+    let (_, first_hash) = fake.modal_with_hash(&opened.id).unwrap();
+
+    let new_hash = fake.replace_modal(&opened.id, modal("Connect")).unwrap();
+    assert_ne!(new_hash, first_hash);
+    let (view, hash) = fake.modal_with_hash(&opened.id).unwrap();
+    assert_eq!(view["title"]["text"], "Connect");
+    assert_eq!(hash, new_hash);
+
+    fake.close_modal(&opened.id);
+    assert!(fake.modal(&opened.id).is_none());
+    assert!(fake.replace_modal(&opened.id, modal("Late")).is_none());
+    let late = web
+        .update_view(&token, &opened.id, None, &modal("Late"))
+        .await;
+    assert!(
+        matches!(&late, Err(slack::SlackApiError::Api { error }) if error == "not_found"),
+        "{late:?}"
+    );
 }

@@ -36,7 +36,7 @@ fn code_of(redirect: &str) -> String {
 }
 
 async fn access(fake: &FakeSlack, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> Value {
-    let mut req = reqwest::Client::new()
+    let mut req = super::test_client()
         .post(format!("{}/oauth.v2.access", fake.api_base()))
         .form(form);
     if let Some((id, secret)) = basic {
@@ -59,7 +59,7 @@ async fn exchange(fake: &FakeSlack, code: &str) -> Value {
 }
 
 async fn auth_test(fake: &FakeSlack, token: &str) -> Value {
-    reqwest::Client::new()
+    super::test_client()
         .post(format!("{}/auth.test", fake.api_base()))
         .bearer_auth(token)
         .send()
@@ -271,7 +271,9 @@ async fn each_refresh_token_works_once_and_the_old_token_lives_out_its_grace() {
 async fn the_consent_page_shows_the_workspace_scopes_and_both_links() {
     let fake = FakeSlack::start().await;
     fake.set_client(ID, SECRET);
-    let page = reqwest::get(authorize_url(&fake, "commands,chat:write", ""))
+    let page = super::test_client()
+        .get(authorize_url(&fake, "commands,chat:write", ""))
+        .send()
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
@@ -283,7 +285,9 @@ async fn the_consent_page_shows_the_workspace_scopes_and_both_links() {
     assert_eq!(fake.calls_to(AUTHORIZE).len(), 1);
 
     fake.fail_next(AUTHORIZE, Failure::Status(503));
-    let failed = reqwest::get(authorize_url(&fake, "commands", ""))
+    let failed = super::test_client()
+        .get(authorize_url(&fake, "commands", ""))
+        .send()
         .await
         .unwrap();
     assert_eq!(failed.status(), 503);

@@ -24,6 +24,14 @@ mod oauth_tests;
 #[cfg(test)]
 mod tests;
 
+/// A plain-HTTP client for the unit tests. The workspace's reqwest has no bundled TLS
+/// provider, so ring is installed first, as the production clients do.
+#[cfg(test)]
+fn test_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -215,6 +223,42 @@ impl FakeSlack {
             .modals
             .get(view_id)
             .map(|(view, _)| view.clone())
+    }
+
+    /// The modal `view_id` as last set and its current hash (what a view_submission or a
+    /// block_actions from it carries as `view.hash`), if it is open.
+    pub fn modal_with_hash(&self, view_id: &str) -> Option<(Value, String)> {
+        lock(&self.shared).counters.modals.get(view_id).cloned()
+    }
+
+    /// The ids of the modals opened with views.open so far, oldest first (closed ones too).
+    pub fn opened_modals(&self) -> Vec<String> {
+        lock(&self.shared).counters.opened.clone()
+    }
+
+    /// What Slack does when a view_submission is answered `response_action: update`: the
+    /// modal becomes `view`, under a fresh hash (returned). `None` if it is not open.
+    pub fn replace_modal(&self, view_id: &str, view: Value) -> Option<String> {
+        lock(&self.shared).counters.replace_modal(view_id, view)
+    }
+
+    /// What Slack does when the user closes a modal, or a submission is answered with an
+    /// empty 200 or `response_action: clear`: the view is gone, and a later views.update of
+    /// it answers `not_found`.
+    pub fn close_modal(&self, view_id: &str) {
+        lock(&self.shared).counters.modals.remove(view_id);
+    }
+
+    /// The DM channel between the bot and `user` (`D0FAKE…`), opened now if it was not: the
+    /// same id chat.postMessage with the user id as channel and conversations.open give.
+    pub fn dm_channel(&self, user: &str) -> String {
+        lock(&self.shared).counters.dm_channel(user)
+    }
+
+    /// The messages posted in `channel` so far, oldest first, each as it is now: a message
+    /// changed with chat.update shows its latest text and blocks.
+    pub fn messages(&self, channel: &str) -> Vec<Value> {
+        lock(&self.shared).counters.messages_in(channel)
     }
 
     /// The id of the modal views.open created last.

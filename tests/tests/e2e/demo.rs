@@ -1,0 +1,180 @@
+//! `switchboard demo` without a browser: the page's own JSON routes drive the real app, which
+//! verifies every request it gets; plain `serve` has no demo routes at all.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use switchboard_cli::demo::{self, Demo, DemoArgs};
+
+use crate::helpers::{WAIT, json as body_json, spawn_app_without_worker};
+
+async fn start_demo() -> Demo {
+    demo::start(&DemoArgs {
+        port: 0,
+        data_dir: None,
+    })
+    .await
+    .expect("the demo starts")
+}
+
+async fn post(demo: &Demo, path: &str, body: Value) -> Value {
+    let res = reqwest::Client::new()
+        .post(format!("{}{path}", demo.base))
+        .json(&body)
+        .send()
+        .await
+        .expect("the demo answers");
+    assert_eq!(res.status(), 200, "{path}");
+    body_json(res).await
+}
+
+/// Polls the page's state until `done` holds for it.
+async fn state_until(demo: &Demo, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let state = body_json(
+            reqwest::get(format!("{}/demo/state", demo.base))
+                .await
+                .expect("state"),
+        )
+        .await;
+        if done(&state) {
+            return state;
+        }
+        assert!(Instant::now() < deadline, "never got {what}: {state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn modal_id(state: &Value) -> String {
+    let key = state["modal_key"].as_str().unwrap_or("");
+    key.split('/').next().unwrap_or("").to_owned()
+}
+
+fn key_form(key: &str) -> Value {
+    json!({"fathom_key": {"fathom_key": [key]}})
+}
+
+#[tokio::test]
+async fn the_demo_page_takes_a_user_from_followup_to_a_ready_dm_through_signed_requests() {
+    let demo = start_demo().await;
+    let page = reqwest::get(&demo.url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(page.text().await.unwrap().contains("/followup"));
+
+    // A synchronous answer shows as an ephemeral message.
+    let state = post(&demo, "/demo/type", json!({"text": "/followup help"})).await;
+    let conversation = state["conversation"].as_str().unwrap();
+    assert!(
+        conversation.contains("Only visible to you"),
+        "{conversation}"
+    );
+    assert!(
+        conversation.contains("<code>/followup connect</code>"),
+        "{conversation}"
+    );
+
+    let state = post(&demo, "/demo/type", json!({"text": "/followup connect"})).await;
+    let view = modal_id(&state);
+    assert!(
+        state["modal"]
+            .as_str()
+            .unwrap()
+            .contains("data-action=\"fathom_key\"")
+    );
+    assert!(
+        state["hint"]
+            .as_str()
+            .unwrap()
+            .contains(fakes::fathom::SAMPLE_KEY_ALICE)
+    );
+
+    // Slack refuses an empty required field itself; the app is not asked.
+    let state = post(
+        &demo,
+        "/demo/submit",
+        json!({"view_id": view, "values": key_form("")}),
+    )
+    .await;
+    assert!(state["modal"].as_str().unwrap().contains("required field"));
+
+    // A wrong key: the app checks it with Fathom and says so inline; the right one connects.
+    post(
+        &demo,
+        "/demo/submit",
+        json!({"view_id": view, "values": key_form("not-a-key")}),
+    )
+    .await;
+    let state = state_until(&demo, "the refused key", |s| {
+        s["modal"]
+            .as_str()
+            .unwrap_or("")
+            .contains("did not accept that key")
+    })
+    .await;
+    assert_eq!(modal_id(&state), view, "the same modal, updated");
+    post(
+        &demo,
+        "/demo/submit",
+        json!({"view_id": view, "values": key_form(fakes::fathom::SAMPLE_KEY_ALICE)}),
+    )
+    .await;
+
+    // Connected: the worker turns the same modal into the picker of the sample's day.
+    let state = state_until(&demo, "the picker", |s| {
+        s["modal"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Globex discovery call")
+    })
+    .await;
+    let picker = modal_id(&state);
+    assert_eq!(picker, view);
+    let state = post(
+        &demo,
+        "/demo/submit",
+        json!({"view_id": picker, "values": {"meeting": {"meeting": ["123456789"]}}}),
+    )
+    .await;
+    assert_eq!(state["modal"], "", "an empty 200 closes the modal");
+    let state = state_until(&demo, "the ready DM", |s| {
+        s["conversation"]
+            .as_str()
+            .unwrap_or("")
+            .contains("is ready")
+    })
+    .await;
+    assert!(
+        state["panel"]
+            .as_str()
+            .unwrap()
+            .contains("1 transcript read")
+    );
+
+    // Every request the page caused was a signed one the app verified: an unsigned copy of
+    // a command is refused by the same server.
+    let unsigned = reqwest::Client::new()
+        .post(format!("{}/slack/commands", demo.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("command=%2Ffollowup&text=help&team_id=T0DEMO001&user_id=U0DEMO001")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let slack = &demo.fakes().slack;
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 1);
+    assert_eq!(slack.calls_to("chat.update").len(), 1);
+    demo.stop().await;
+}
+
+#[tokio::test]
+async fn plain_serve_exposes_no_demo_routes() {
+    let app = spawn_app_without_worker().await;
+    for path in ["/demo", "/demo/state", "/demo/demo.js"] {
+        let res = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    app.stop().await;
+}
