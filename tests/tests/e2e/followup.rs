@@ -171,15 +171,7 @@ async fn from_followup_to_a_ready_draft_with_a_checked_fathom_key() {
 
     // Submitting the picker: a DM "Generating…", then the same message ready.
     let day = picker["private_metadata"].as_str().unwrap().to_owned();
-    let submit = payloads::view_submission(
-        TEAM,
-        USER,
-        &view_id,
-        "followup_pick",
-        json!({"meeting": {"meeting": {"type": "static_select",
-            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": RECORDING.to_string()}}}}),
-        &day,
-    );
+    let submit = pick_in(TEAM, &view_id, RECORDING, &day);
     let res = app.post_signed("/slack/interactions", &submit).await;
     assert_eq!(res.status(), 200);
     let updates = app.fake.wait_for("chat.update", 1, WAIT).await;
@@ -267,10 +259,8 @@ async fn a_replayed_followup_command_opens_no_second_modal_and_queues_nothing() 
     );
 }
 
-/// A workspace whose user connected Fathom and has a ready follow-up for [`RECORDING`].
-async fn ready_followup(app: &TestApp, team: &str) {
-    app.install(team, "Acme").await;
-    app.fake.add_user(USER, "Europe/Rome", 3600, false);
+/// User A's Fathom key, stored as the connect flow stores it once checked.
+async fn seed_fathom(app: &TestApp, team: &str) {
     let id = CredentialId::for_user(
         TenantId::parse(team).unwrap(),
         Provider::Fathom,
@@ -283,6 +273,13 @@ async fn ready_followup(app: &TestApp, team: &str) {
     })
     .await
     .unwrap();
+}
+
+/// A workspace whose user connected Fathom and has a ready follow-up for [`RECORDING`].
+async fn ready_followup(app: &TestApp, team: &str) {
+    app.install(team, "Acme").await;
+    app.fake.add_user(USER, "Europe/Rome", 3600, false);
+    seed_fathom(app, team).await;
     let before = app.fake.calls_to("chat.update").len();
     let body = payloads::slash_command(
         team,
@@ -299,15 +296,7 @@ async fn ready_followup(app: &TestApp, team: &str) {
     let view_id = app.fake.last_opened_modal().unwrap();
     let picker = modal_until(app, &view_id, |v| has_text(v, "Globex discovery call")).await;
     let day = picker["private_metadata"].as_str().unwrap().to_owned();
-    let submit = payloads::view_submission(
-        team,
-        USER,
-        &view_id,
-        "followup_pick",
-        json!({"meeting": {"meeting": {"type": "static_select",
-            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": RECORDING.to_string()}}}}),
-        &day,
-    );
+    let submit = pick_in(team, &view_id, RECORDING, &day);
     assert_eq!(
         app.post_signed("/slack/interactions", &submit)
             .await
@@ -479,29 +468,9 @@ async fn a_redelivered_generation_posts_one_dm_and_asks_the_ai_once() {
     let app = spawn_with_fathom(false, fathom_data()).await;
     app.install(TEAM, "Acme").await;
     app.fake.add_user(USER, "UTC", 0, false);
-    let id = CredentialId::for_user(
-        TenantId::parse(TEAM).unwrap(),
-        Provider::Fathom,
-        UserId::parse(USER).unwrap(),
-    );
-    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
-        *slot = Some(tenant::credential::Credential::new(tenant::Secret::new(
-            KEY,
-        )));
-    })
-    .await
-    .unwrap();
-    let view = open_picker_queued(&app).await;
-    let _ = view;
-    let submit = payloads::view_submission(
-        TEAM,
-        USER,
-        "V0MODAL0001",
-        "followup_pick",
-        json!({"meeting": {"meeting": {"type": "static_select",
-            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": RECORDING.to_string()}}}}),
-        "0",
-    );
+    seed_fathom(&app, TEAM).await;
+    open_picker_queued(&app).await;
+    let submit = pick_in(TEAM, "V0MODAL0001", RECORDING, "0");
     assert_eq!(
         app.post_signed("/slack/interactions", &submit)
             .await
@@ -565,14 +534,19 @@ fn worker_for(app: &TestApp) -> worker::Worker {
 }
 
 fn pick(view_id: &str, recording: u64) -> String {
+    pick_in(TEAM, view_id, recording, "0")
+}
+
+/// The picker submitted in `team` with `recording` chosen, on the day offset `day`.
+fn pick_in(team: &str, view_id: &str, recording: u64, day: &str) -> String {
     payloads::view_submission(
-        TEAM,
+        team,
         USER,
         view_id,
         "followup_pick",
         json!({"meeting": {"meeting": {"type": "static_select",
             "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": recording.to_string()}}}}),
-        "0",
+        day,
     )
 }
 
