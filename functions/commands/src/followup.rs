@@ -19,7 +19,7 @@ use tenant::job::{
     ConnectRecorder, EditedTexts, EditorAction, EditorActionKind, Generate, MeetingPicker,
     OpenEditor,
 };
-use tenant::ports::update_credential;
+use tenant::ports::{CredentialError, Expected};
 use tenant::service::ingress::{CommandOutcome, CommandWork, admit, request_key};
 use tenant::{JobKind, Secret, SlackContext, TenantId, UserId};
 use tracing::{info, warn};
@@ -330,11 +330,22 @@ impl CommandsHandler {
         key: Secret,
     ) -> Result<(), IngressError> {
         let id = CredentialId::for_user(tenant.clone(), Provider::FathomPending, user.clone());
-        update_credential(self.backend.credentials.as_ref(), &id, |slot| {
-            *slot = Some(Credential::new(key.clone()));
-        })
-        .await
-        .map_err(IngressError::unavailable)?;
+        // Replace whatever was pending without reading it: this function may seal a pending
+        // key but not decrypt one (template.yaml), and a newer paste wins over an older one.
+        let store = self.backend.credentials.as_ref();
+        let pending = Credential::new(key);
+        for attempt in 1..=3 {
+            store
+                .delete(&id, None)
+                .await
+                .map_err(IngressError::unavailable)?;
+            match store.put(&id, &pending, &Expected::Absent).await {
+                Ok(_) => break,
+                // Another paste landed between the two calls: go again (it is replaced).
+                Err(CredentialError::Conflict) if attempt < 3 => {}
+                Err(err) => return Err(IngressError::unavailable(err)),
+            }
+        }
         info!("pasted Fathom key stored pending its check");
         Ok(())
     }
