@@ -259,6 +259,25 @@ async fn a_replayed_followup_command_opens_no_second_modal_and_queues_nothing() 
     );
 }
 
+/// User A's session key for [`RECORDING`] in [`TEAM`].
+fn user_a_key() -> SessionKey {
+    SessionKey::new(
+        TenantId::parse(TEAM).unwrap(),
+        UserId::parse(USER).unwrap(),
+        RecordingId::new(RECORDING),
+    )
+}
+
+/// The stored session under `key` (it must exist).
+async fn stored_session(app: &TestApp, key: &SessionKey) -> followup::Session {
+    app.sessions
+        .get(key, jiff::Timestamp::now())
+        .await
+        .unwrap()
+        .expect("the session is stored")
+        .value
+}
+
 /// User A's Fathom key, stored as the connect flow stores it once checked.
 async fn seed_fathom(app: &TestApp, team: &str) {
     let id = CredentialId::for_user(
@@ -346,18 +365,8 @@ async fn view_and_edit_shows_the_draft_and_saves_the_users_text() {
     })
     .await;
     assert_eq!(editor["private_metadata"], RECORDING.to_string());
-    let key = SessionKey::new(
-        TenantId::parse(TEAM).unwrap(),
-        UserId::parse(USER).unwrap(),
-        RecordingId::new(RECORDING),
-    );
-    let stored = app
-        .sessions
-        .get(&key, jiff::Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap()
-        .value;
+    let key = user_a_key();
+    let stored = stored_session(&app, &key).await;
     let draft = stored.draft.clone().unwrap();
     assert!(editor["blocks"].to_string().contains(
         &serde_json::to_string(&draft.email.subject).unwrap()[1..draft.email.subject.len()]
@@ -715,18 +724,8 @@ async fn gmail_draft_and_calendar_event_use_the_text_as_edited_and_link_back() {
     assert_eq!(events[0].send_updates.as_deref(), Some("none"));
 
     // Both are recorded on the session, with their links.
-    let key = SessionKey::new(
-        TenantId::parse(TEAM).unwrap(),
-        UserId::parse(USER).unwrap(),
-        RecordingId::new(RECORDING),
-    );
-    let session = app
-        .sessions
-        .get(&key, jiff::Timestamp::now())
-        .await
-        .unwrap()
-        .unwrap()
-        .value;
+    let key = user_a_key();
+    let session = stored_session(&app, &key).await;
     assert_eq!(session.artifacts.len(), 2);
 }
 
