@@ -45,8 +45,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 use tenant::Secret;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use consent::AUTHORIZE;
 pub use methods::BotIdentity;
@@ -118,8 +116,8 @@ fn lock(shared: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
 pub struct FakeSlack {
     addr: SocketAddr,
     shared: Shared,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    /// The server, started and stopped like every other fake's ([`crate::server::Running`]).
+    server: Option<crate::server::Running>,
 }
 
 impl FakeSlack {
@@ -136,29 +134,20 @@ impl FakeSlack {
 
     /// Starts the fake on a free loopback port.
     pub async fn try_start() -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
         let shared: Shared = Arc::default();
-        lock(&shared).base = format!("http://{addr}/");
         let app = Router::new()
             .route("/api/{method}", post(api).get(api))
             .route("/oauth/v2/authorize", get(consent::page))
             .route("/hooks/{*rest}", post(hook))
             .with_state(shared.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(error = %err, "fake Slack server stopped with an error");
-            }
-        });
+        let server = crate::server::Running::spawn(app, "slack").await?;
+        let addr = server.addr();
+        // Set before anyone can know the address, so no request sees it empty.
+        lock(&shared).base = format!("http://{addr}/");
         Ok(Self {
             addr,
             shared,
-            stop: Some(stop),
-            task: Some(task),
+            server: Some(server),
         })
     }
 
@@ -387,28 +376,8 @@ impl FakeSlack {
 
     /// Stops the server and waits (briefly) for it to finish.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(mut task) = self.task.take() {
-            // Open keep-alive connections can hold a graceful shutdown; do not wait for them.
-            if tokio::time::timeout(Duration::from_secs(1), &mut task)
-                .await
-                .is_err()
-            {
-                task.abort();
-            }
-        }
-    }
-}
-
-impl Drop for FakeSlack {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
+        if let Some(server) = self.server.take() {
+            server.stop().await;
         }
     }
 }
