@@ -10,14 +10,14 @@
 
 use app::IngressError;
 use app::http_io::{self, HttpResponse};
-use app::ui::{ids, modals};
+use app::ui::{calendar, ids, modals};
 use http::StatusCode;
 use serde_json::json;
 use slack::{Interaction, SlashCommand};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::{
-    ConnectRecorder, EditedTexts, EditorAction, EditorActionKind, Generate, MeetingPicker,
-    OpenEditor,
+    ConnectRecorder, CreateEvent, EditedTexts, EditorAction, EditorActionKind, EventChoice,
+    Generate, MeetingPicker, OpenEditor,
 };
 use tenant::ports::{CredentialError, Expected};
 use tenant::service::ingress::{CommandOutcome, CommandWork, admit, request_key};
@@ -42,6 +42,10 @@ pub(crate) enum FollowupAction {
     Retry(u64),
     /// A button in the edit modal, or its submit.
     Editor(EditorActionKind),
+    /// The calendar form's submit.
+    SubmitEvent,
+    /// The calendar form's "Back to the follow-up".
+    BackToEditor,
 }
 
 impl FollowupAction {
@@ -68,7 +72,9 @@ impl FollowupAction {
             (BlockActions, Some(ids::ACTION_CALENDAR), _) => {
                 Some(Self::Editor(EditorActionKind::CalendarEvent))
             }
+            (BlockActions, Some(ids::EVENT_BACK), _) => Some(Self::BackToEditor),
             (ViewSubmission, _, Some(ids::EDITOR)) => Some(Self::Editor(EditorActionKind::Save)),
+            (ViewSubmission, _, Some(ids::EVENT_FORM)) => Some(Self::SubmitEvent),
             (ViewSubmission, _, Some(ids::FATHOM_CONNECT)) => Some(Self::SubmitKey),
             (ViewSubmission, _, Some(ids::PICKER)) => Some(Self::SubmitPick),
             _ => None,
@@ -79,6 +85,40 @@ impl FollowupAction {
 /// A button's value naming a recording (Fathom ids are integers).
 fn recording_of(interaction: &Interaction) -> Option<u64> {
     interaction.action_value.as_deref()?.parse().ok()
+}
+
+/// The recording a modal of the flow is about (its `private_metadata`).
+fn modal_recording(interaction: &Interaction) -> Result<u64, IngressError> {
+    interaction
+        .private_metadata
+        .as_deref()
+        .and_then(|r| r.parse::<u64>().ok())
+        .ok_or_else(|| IngressError::Malformed("follow-up modal without its recording".into()))
+}
+
+/// The calendar form as submitted, or the field to point at. Slack's pickers only give
+/// well-formed values; a forged payload gets the same inline error.
+fn event_choice(interaction: &Interaction) -> Result<EventChoice, (&'static str, &'static str)> {
+    let date = interaction
+        .state_value(ids::EVENT_DATE, ids::EVENT_DATE)
+        .filter(|d| d.len() == 10 && d.parse::<jiff::civil::Date>().is_ok())
+        .ok_or((ids::EVENT_DATE, "Pick the follow-up's date."))?;
+    let time = interaction
+        .state_value(ids::EVENT_TIME, ids::EVENT_TIME)
+        .filter(|t| t.len() == 5 && t.parse::<jiff::civil::Time>().is_ok())
+        .ok_or((ids::EVENT_TIME, "Pick the time it starts."))?;
+    let send_invitations =
+        interaction.state_value(ids::EVENT_INVITE, ids::EVENT_INVITE) == Some(ids::INVITE_SEND);
+    Ok(EventChoice {
+        date: date.to_owned(),
+        time: time.to_owned(),
+        guests: interaction
+            .state_values(ids::EVENT_GUESTS, ids::EVENT_GUESTS)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        send_invitations,
+    })
 }
 
 /// The edit modal's texts as they are in its state right now (what the user sees).
@@ -218,13 +258,7 @@ impl CommandsHandler {
                 Err(IngressError::Malformed("not a modal action".into()))
             }
             FollowupAction::Editor(action) => {
-                let recording = interaction
-                    .private_metadata
-                    .as_deref()
-                    .and_then(|r| r.parse::<u64>().ok())
-                    .ok_or_else(|| {
-                        IngressError::Malformed("edit modal without its recording".into())
-                    })?;
+                let recording = modal_recording(interaction)?;
                 let kind = JobKind::EditorAction(EditorAction {
                     user: user.clone(),
                     view_id,
@@ -234,6 +268,39 @@ impl CommandsHandler {
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
                 // Submit ("Save") closes the modal with the empty 200; the texts are saved.
+                Ok(interaction_answer(outcome))
+            }
+            FollowupAction::SubmitEvent => {
+                let recording = modal_recording(interaction)?;
+                let choice = match event_choice(interaction) {
+                    Ok(choice) => choice,
+                    Err((block, text)) => return Ok(field_error(block, text)),
+                };
+                let kind = JobKind::CreateEvent(CreateEvent {
+                    user: user.clone(),
+                    view_id,
+                    recording,
+                    choice: Box::new(choice),
+                });
+                match self.queue_for(tenant, trigger, raw, kind, &user).await? {
+                    // The form says it is working; the worker shows the follow-up again
+                    // with a link to the event (or the form with what went wrong).
+                    CommandOutcome::Queued(_)
+                    | CommandOutcome::Duplicate
+                    | CommandOutcome::InFlight => Ok(view_update(&calendar::creating_event(
+                        &recording.to_string(),
+                    ))),
+                    other => Ok(interaction_answer(other)),
+                }
+            }
+            FollowupAction::BackToEditor => {
+                let recording = modal_recording(interaction)?;
+                let kind = JobKind::OpenEditor(OpenEditor {
+                    user: user.clone(),
+                    view_id,
+                    recording,
+                });
+                let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
                 Ok(interaction_answer(outcome))
             }
             FollowupAction::OpenConnect => {

@@ -182,6 +182,31 @@ fn main() {
     let verifier = slack::Verifier::new(SECRET).unwrap();
     let mut n = 0u64;
 
+    // `INGRESS_COUNT=<route>:<n>`: only send `n` requests of one route and exit, for counting
+    // instructions under `valgrind --tool=callgrind` (run once with n=0 and subtract the setup):
+    // a figure that other load on the machine does not move.
+    if let Some(spec) = std::env::var("INGRESS_COUNT").ok() {
+        // A third field `build` builds the requests without sending them (their cost, to
+        // subtract too).
+        let mut parts = spec.split(':');
+        let route = parts.next().expect("INGRESS_COUNT=<route>:<n>[:build]");
+        let count: u64 = parts.next().and_then(|c| c.parse().ok()).expect("a count");
+        let send = parts.next() != Some("build");
+        let (route, build) = ROUTES
+            .into_iter()
+            .find(|(r, _)| *r == route)
+            .expect("a route");
+        rt.block_on(async {
+            for setup in &setups {
+                let reqs: Vec<_> = (0..count).map(|i| build(&verifier, i)).collect();
+                for req in reqs.into_iter().filter(|_| send) {
+                    assert_eq!(call(setup, route, req).await.status(), 200);
+                }
+            }
+        });
+        return;
+    }
+
     let mut c = Criterion::default()
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1))

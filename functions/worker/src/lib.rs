@@ -291,6 +291,7 @@ impl Worker {
             JobKind::Generate(generate) => self.generate(job, generate).await,
             JobKind::OpenEditor(open) => self.open_editor(job, open).await,
             JobKind::EditorAction(action) => self.editor_action(job, action).await,
+            JobKind::CreateEvent(create) => self.create_event(job, create).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
         }
     }

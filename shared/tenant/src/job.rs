@@ -60,6 +60,9 @@ pub enum JobKind {
     OpenEditor(OpenEditor),
     /// Save the edit modal's texts to the session and do what was pressed with them.
     EditorAction(EditorAction),
+    /// The calendar form's submit: create the event as the user chose it, then show the edit
+    /// modal again with a link to it.
+    CreateEvent(CreateEvent),
     /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
     Ask(Ask),
 }
@@ -141,6 +144,40 @@ impl std::fmt::Debug for EditedTexts {
             .field("subject", &self.subject.len())
             .field("body", &self.body.len())
             .field("crm_note", &self.crm_note.len())
+            .finish()
+    }
+}
+
+/// [`JobKind::CreateEvent`]: what the user chose in the calendar form. The date and time are
+/// local to the user's zone (the worker reads it from Slack); the guests are emails the
+/// worker keeps only if they are among the session's attendees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateEvent {
+    pub user: UserId,
+    pub view_id: String,
+    pub recording: u64,
+    /// Boxed, as [`EditorAction::texts`] is: every job kind would grow to its size.
+    pub choice: Box<EventChoice>,
+}
+
+/// The calendar form's fields as submitted (`Debug` shows how many guests, not who).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventChoice {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `HH:mm`.
+    pub time: String,
+    pub guests: Vec<String>,
+    pub send_invitations: bool,
+}
+
+impl std::fmt::Debug for EventChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventChoice")
+            .field("date", &self.date)
+            .field("time", &self.time)
+            .field("guests", &self.guests.len())
+            .field("send_invitations", &self.send_invitations)
             .finish()
     }
 }
@@ -239,6 +276,7 @@ impl JobKind {
             Self::Generate(_) => "generate",
             Self::OpenEditor(_) => "open_editor",
             Self::EditorAction(_) => "editor_action",
+            Self::CreateEvent(_) => "create_event",
             Self::Ask(_) => "ask",
         }
     }
@@ -263,6 +301,7 @@ impl JobKind {
             Self::Generate(p) => out.serialize_field("payload", p),
             Self::OpenEditor(p) => out.serialize_field("payload", p),
             Self::EditorAction(p) => out.serialize_field("payload", p),
+            Self::CreateEvent(p) => out.serialize_field("payload", p),
             Self::Ask(p) => out.serialize_field("payload", p),
         }
     }
@@ -491,6 +530,17 @@ mod tests {
                     subject: "Riepilogo".into(),
                     body: "line 1\nline 2".into(),
                     crm_note: String::new(),
+                }),
+            }),
+            JobKind::CreateEvent(CreateEvent {
+                user: user.clone(),
+                view_id: "V0MODAL0003".into(),
+                recording: 42,
+                choice: Box::new(EventChoice {
+                    date: "2026-12-08".into(),
+                    time: "09:30".into(),
+                    guests: vec!["ana@client.example".into()],
+                    send_invitations: true,
                 }),
             }),
         ]

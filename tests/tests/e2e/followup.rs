@@ -709,19 +709,162 @@ async fn gmail_draft_and_calendar_event_use_the_text_as_edited_and_link_back() {
         "the user's text stays in the modal"
     );
 
+    // "Calendar event" saves the text and turns the modal into the form: prefilled in the
+    // user's zone, the external attendee chosen, invitations off.
     assert_eq!(
         app.post_signed("/slack/interactions", &press("followup_calendar"))
             .await
             .status(),
         200
     );
-    modal_until(&app, &view_id, |v| has_text(v, "Open event")).await;
+    let form = modal_until(&app, &view_id, |v| has_text(v, "event_date")).await;
+    assert_eq!(form["callback_id"], "followup_event");
+    let element = |block: &str| {
+        form["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block_id"] == block)
+            .map(|b| b["element"].clone())
+            .unwrap()
+    };
+    assert_eq!(element("event_time")["timezone"], "Europe/Rome");
+    assert!(element("event_date")["initial_date"].is_string());
+    assert_eq!(
+        element("event_guests")["initial_options"][0]["value"],
+        "john.smith@globex.com"
+    );
+    assert_eq!(element("event_invite")["initial_option"]["value"], "none");
+    assert!(
+        app.google.events().is_empty(),
+        "nothing is created before submit"
+    );
+
+    // A time in the past: the form again, saying why, with the user's choice kept.
+    let submit_event = |date: &str, guests: &[&str], invite: &str| {
+        let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
+        let values = json!({
+            "event_date": {"event_date": {"type": "datepicker", "selected_date": date}},
+            "event_time": {"event_time": {"type": "timepicker", "selected_time": "10:30",
+                                          "timezone": "Europe/Rome"}},
+            "event_guests": {"event_guests": {"type": "multi_static_select",
+                "selected_options": guests.iter().map(|g| option(g)).collect::<Vec<_>>()}},
+            "event_invite": {"event_invite": {"type": "radio_buttons",
+                "selected_option": option(invite)}},
+        });
+        payloads::view_submission(
+            TEAM,
+            USER,
+            &view_id,
+            "followup_event",
+            values,
+            &RECORDING.to_string(),
+        )
+    };
+    let res = app
+        .post_signed(
+            "/slack/interactions",
+            &submit_event("2020-01-15", &["john.smith@globex.com"], "send"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let again = modal_until(&app, &view_id, |v| has_text(v, "already passed")).await;
+    assert!(has_text(&again, "2020-01-15"), "the chosen date is kept");
+    assert!(app.google.events().is_empty());
+
+    // A future time, an address the meeting did not have slipped in, invitations on.
+    let res = app
+        .post_signed(
+            "/slack/interactions",
+            &submit_event(
+                "2030-01-15",
+                &["john.smith@globex.com", "someone@elsewhere.example"],
+                "send",
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(
+        answer["response_action"], "update",
+        "the form says it is working"
+    );
+    let shown = modal_until(&app, &view_id, |v| has_text(v, "Open event")).await;
+    assert!(
+        has_text(&shown, "Summary as edited"),
+        "the follow-up is back, as edited"
+    );
     let events = app.google.events();
     assert_eq!(events.len(), 1);
     let event = &events[0].body;
     assert_eq!(event["start"]["timeZone"], "Europe/Rome", "{event}");
+    assert_eq!(
+        event["start"]["dateTime"], "2030-01-15T10:30:00+01:00",
+        "{event}"
+    );
+    let invited: Vec<&str> = event["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["email"].as_str())
+        .collect();
+    assert_eq!(
+        invited,
+        ["john.smith@globex.com"],
+        "only the meeting's own attendees"
+    );
     assert!(events[0].meet_link.is_some(), "a Meet link was asked for");
-    assert_eq!(events[0].send_updates.as_deref(), Some("none"));
+    assert_eq!(events[0].send_updates.as_deref(), Some("all"));
+
+    // "Back to the follow-up" from the form shows the follow-up as saved.
+    let back = payloads::view_block_action(
+        TEAM,
+        USER,
+        &view_id,
+        "followup_event",
+        &RECORDING.to_string(),
+        json!({}),
+        "followup_event_back",
+        &RECORDING.to_string(),
+    );
+    app.fake.replace_modal(&view_id, form.clone());
+    assert_eq!(
+        app.post_signed("/slack/interactions", &back).await.status(),
+        200
+    );
+    modal_until(&app, &view_id, |v| has_text(v, "Summary as edited")).await;
+
+    // User B forging the form's submit with user A's recording creates nothing.
+    let view_b = open_editor_as(&app, TEAM, "U0OTHER01", RECORDING).await;
+    modal_until(&app, &view_b, |v| has_text(v, "no longer available")).await;
+    let forged = payloads::view_submission(
+        TEAM,
+        "U0OTHER01",
+        &view_b,
+        "followup_event",
+        json!({
+            "event_date": {"event_date": {"type": "datepicker", "selected_date": "2030-01-16"}},
+            "event_time": {"event_time": {"type": "timepicker", "selected_time": "10:30"}},
+        }),
+        &RECORDING.to_string(),
+    );
+    let updates = app.fake.calls_to("views.update").len();
+    assert_eq!(
+        app.post_signed("/slack/interactions", &forged)
+            .await
+            .status(),
+        200
+    );
+    // The worker ran the job: it answered user B's view, and made nothing.
+    app.fake.wait_for("views.update", updates + 1, WAIT).await;
+    let answered = app.fake.calls_to("views.update").pop().unwrap();
+    assert_eq!(answered.body["view_id"], view_b.as_str());
+    assert!(
+        answered.body["view"]
+            .to_string()
+            .contains("no longer available")
+    );
+    assert_eq!(app.google.events().len(), 1, "user B made no event");
 
     // Both are recorded on the session, with their links.
     let key = user_a_key();

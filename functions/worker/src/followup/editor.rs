@@ -4,7 +4,6 @@
 
 use app::ui::editor::{Banner, EditorTexts, editor};
 use app::ui::modals;
-use followup::service::follow_up::{event_request, follow_up_start};
 use followup::service::sessions::update_session;
 use followup::session::{Artifact, ArtifactKind};
 use followup::{Draft, Email, EmailDraft, ProviderError, RecordingId, Session, SessionKey};
@@ -28,10 +27,10 @@ use crate::error::JobError;
 
 /// Shown when the session is gone (expired, or never this user's: the key is always the
 /// user who pressed, so another user's recording id finds nothing).
-const GONE: &str = "This follow-up is no longer available (follow-ups are kept for 30 days). \
+pub(super) const GONE: &str = "This follow-up is no longer available (follow-ups are kept for 30 days). \
                     Run `/followup` to make a new one.";
 
-fn texts_of(draft: &Draft) -> EditorTexts {
+pub(super) fn texts_of(draft: &Draft) -> EditorTexts {
     EditorTexts {
         summary: draft.summary.clone(),
         subject: draft.email.subject.clone(),
@@ -53,7 +52,7 @@ fn edited(texts: &EditedTexts, previous: &Draft) -> Draft {
 }
 
 /// What a provider failure tells the user in the banner.
-fn banner_for(err: &ProviderError, what: &str) -> Banner {
+pub(super) fn banner_for(err: &ProviderError, what: &str) -> Banner {
     Banner::Error(match err {
         ProviderError::Unauthorized => {
             format!("Google refused the connection for {what}: reconnect Google, then try again.")
@@ -149,27 +148,20 @@ impl Worker {
                 return Ok(());
             }
             EditorActionKind::GmailDraft => self.gmail_draft(job, &action.user, &session).await?,
+            // The texts are saved; the modal becomes the calendar form.
             EditorActionKind::CalendarEvent => {
-                self.calendar_event(job, &token, &action.user, &session)
-                    .await?
+                return self
+                    .show_event_form(job, &token, &action.view_id, &session, None)
+                    .await;
             }
         };
-        let texts = session.current_draft().map(texts_of).unwrap_or_default();
-        let view = editor(
-            &session.meeting_title,
-            &action.recording.to_string(),
-            &texts,
-            Some(&banner),
-        );
-        self.web
-            .update_view(&token, &action.view_id, None, &view)
-            .await?;
-        Ok(())
+        self.editor_with_banner(&token, &action.view_id, &session, banner)
+            .await
     }
 
     /// The user's Google access token, refreshed under the shared lease when it is about to
     /// expire, or the banner that says what to do.
-    async fn google_token(
+    pub(super) async fn google_token(
         &self,
         job: &JobEnvelope,
         user: &UserId,
@@ -237,64 +229,10 @@ impl Worker {
         })
     }
 
-    async fn calendar_event(
-        &self,
-        job: &JobEnvelope,
-        bot: &Secret,
-        user: &UserId,
-        session: &Session,
-    ) -> Result<Banner, JobError> {
-        let followup = self.followup()?;
-        let Some(calendar) = &followup.calendar else {
-            return Ok(Banner::Error(
-                "Calendar events are not enabled on this Switchboard.".into(),
-            ));
-        };
-        let token = match self.google_token(job, user).await? {
-            Ok(token) => token,
-            Err(banner) => return Ok(banner),
-        };
-        let Some(draft) = session.current_draft() else {
-            return Ok(Banner::Error(GONE.into()));
-        };
-        let zone = self.user_zone(bot, &job.tenant, user).await;
-        let Ok((start, _source)) =
-            follow_up_start(&draft.follow_up, session.meeting_started_at, &zone)
-        else {
-            return Ok(Banner::Error(
-                "Could not work out the follow-up's date; try again.".into(),
-            ));
-        };
-        let event = event_request(
-            &session.meeting_title,
-            start,
-            &zone,
-            session.recipients.clone(),
-            draft.summary.clone(),
-            false,
-        );
-        let created = self
-            .artifact_once(
-                job,
-                "calendar",
-                session,
-                ArtifactKind::CalendarEvent,
-                || async { calendar.create_event(&token, &event).await },
-            )
-            .await?;
-        Ok(match created {
-            Ok(artifact) => Banner::Done {
-                text: "Event added to your calendar (no invitations sent)".into(),
-                link: Some(("Open event".into(), artifact.link)),
-            },
-            Err(err) => banner_for(&err, "event"),
-        })
-    }
-
     /// Creates an artifact once per job: under the job's step `name`, and recorded in the
     /// session. A rerun after a crash finds the step done and answers with what the session
     /// recorded. A provider error comes back as `Ok(Err(_))` for the banner.
-    async fn artifact_once<F, Fut>(
+    pub(super) async fn artifact_once<F, Fut>(
         &self,
         job: &JobEnvelope,
         name: &'static str,

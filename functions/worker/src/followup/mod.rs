@@ -3,6 +3,7 @@
 //! session is filed under (tenant, user, recording).
 
 mod ask;
+mod calendar;
 mod connect;
 mod editor;
 mod generate;

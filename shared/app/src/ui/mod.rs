@@ -6,6 +6,7 @@
 //! Slack limits honoured here (slack-ui.md §1.1, §8): modal titles ≤ 24 characters, button
 //! and option texts ≤ 75, `private_metadata` ≤ 3000, at most 100 options in a static select.
 
+pub mod calendar;
 pub mod editor;
 pub mod messages;
 pub mod modals;
@@ -36,6 +37,17 @@ pub mod ids {
     /// The edit modal's actions; they act on the text as it is in the modal when pressed.
     pub const ACTION_GMAIL: &str = "followup_gmail";
     pub const ACTION_CALENDAR: &str = "followup_calendar";
+    /// The calendar form ("Calendar event"): its private_metadata is the recording id.
+    pub const EVENT_FORM: &str = "followup_event";
+    pub const EVENT_DATE: &str = "event_date";
+    pub const EVENT_TIME: &str = "event_time";
+    pub const EVENT_GUESTS: &str = "event_guests";
+    pub const EVENT_INVITE: &str = "event_invite";
+    /// The invitation choice's values.
+    pub const INVITE_NONE: &str = "none";
+    pub const INVITE_SEND: &str = "send";
+    /// "Back to the follow-up": the edit modal again, from the session.
+    pub const EVENT_BACK: &str = "followup_event_back";
 }
 
 /// Plain text as Block Kit wants it.

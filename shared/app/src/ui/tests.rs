@@ -30,6 +30,9 @@ fn every_modal_keeps_slacks_limits() {
         connect_fathom(Some("Fathom did not accept that key.")),
         modals::checking_key(),
         modals::notice("A title that is far too long for Slack", "text"),
+        calendar::event_form("42", &event_form(150)),
+        calendar::event_form("42", &event_form(0)),
+        calendar::creating_event("42"),
     ];
     for view in &views {
         assert_eq!(view["type"], "modal");
@@ -116,4 +119,70 @@ fn the_editor_shows_every_text_and_keeps_slacks_limits() {
         format!("{texts:?}").find("renewals").is_none(),
         "Debug shows lengths only"
     );
+}
+
+fn event_form(guests: usize) -> calendar::EventForm {
+    calendar::EventForm {
+        meeting_title: "Demo <@U0BOSS> & co".into(),
+        date: "2026-12-08".into(),
+        time: "09:30".into(),
+        zone: "Europe/Rome".into(),
+        minutes: 30,
+        guests: (0..guests)
+            .map(|n| (format!("Guest {n}"), format!("g{n}@client.example")))
+            .collect(),
+        error: Some("That time has passed <!here>".into()),
+    }
+}
+
+/// The calendar form is prefilled in the user's zone, starts with every guest chosen and
+/// invitations off, keeps within a select's 100 options, and escapes the meeting's title.
+#[test]
+fn the_calendar_form_is_prefilled_quiet_and_in_the_users_zone() {
+    let view = calendar::event_form("42", &event_form(150));
+    assert_eq!(view["callback_id"], ids::EVENT_FORM);
+    assert_eq!(view["private_metadata"], "42");
+    let block = |id: &str| {
+        view["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        block(ids::EVENT_DATE)["element"]["initial_date"],
+        "2026-12-08"
+    );
+    let time = block(ids::EVENT_TIME)["element"].clone();
+    assert_eq!(time["initial_time"], "09:30");
+    assert_eq!(time["timezone"], "Europe/Rome");
+    let guests = block(ids::EVENT_GUESTS)["element"].clone();
+    assert_eq!(guests["type"], "multi_static_select");
+    assert_eq!(guests["options"].as_array().unwrap().len(), 100);
+    assert_eq!(guests["initial_options"], guests["options"]);
+    let invite = block(ids::EVENT_INVITE)["element"].clone();
+    assert_eq!(invite["initial_option"]["value"], ids::INVITE_NONE);
+    let text = view.to_string();
+    assert!(
+        !text.contains("<@U0BOSS>") && !text.contains("<!here>"),
+        "{text}"
+    );
+
+    // A few guests: checkboxes (at most 10), all ticked.
+    let few = calendar::event_form("42", &event_form(3));
+    let few = few["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["block_id"] == ids::EVENT_GUESTS)
+        .unwrap()["element"]
+        .clone();
+    assert_eq!(few["type"], "checkboxes");
+    assert_eq!(few["initial_options"].as_array().unwrap().len(), 3);
+
+    // No external attendee: no guests field (an empty select is not allowed).
+    let alone = calendar::event_form("42", &event_form(0));
+    assert!(!alone.to_string().contains(ids::EVENT_GUESTS));
 }

@@ -67,6 +67,20 @@ pub fn follow_up_start(
     Ok((start, source))
 }
 
+/// The start the user chose in the calendar form: `date` (`YYYY-MM-DD`) and `time` (`HH:mm`)
+/// local to their zone, with the same DST rule as [`follow_up_start`]. `None` for text that
+/// is not a date or a time.
+pub fn chosen_start(date: &str, time: &str, zone: &UserZone) -> Option<ZonedDateTime> {
+    let date: jiff::civil::Date = date.parse().ok()?;
+    let time: jiff::civil::Time = time.parse().ok()?;
+    DateTime::from_parts(
+        date,
+        time.with().second(0).subsec_nanosecond(0).build().ok()?,
+    )
+    .to_zoned_datetime(zone.tz().clone())
+    .ok()
+}
+
 /// The Calendar event for the follow-up: `Follow-up: <title>`, 30 minutes from `start`, with a
 /// Meet link and the default reminders. Invitations go out only if the user asked
 /// (`send_invitations`): creating an event that emails a client at once is their call.

@@ -95,3 +95,20 @@ fn the_users_fallback_zone_gives_utc_times_and_the_event_says_utc() {
     assert!(event.with_meet && !event.send_invitations);
     assert_eq!(event.reminders_minutes, vec![1440, 30]);
 }
+
+#[test]
+fn a_chosen_date_and_time_are_local_to_the_user_and_skip_a_dst_gap() {
+    let start = chosen_start("2026-12-08", "09:30", &rome()).unwrap();
+    assert_eq!(start.datetime(), datetime(2026, 12, 8, 9, 30, 0, 0));
+    assert_eq!(start.timestamp(), at("2026-12-08T08:30:00Z"));
+    // 02:30 on 29 March 2026 does not exist in Rome: it moves past the gap.
+    let gap = chosen_start("2026-03-29", "02:30", &rome()).unwrap();
+    assert_eq!(gap.datetime(), datetime(2026, 3, 29, 3, 30, 0, 0));
+    for (date, time) in [
+        ("2026-02-30", "09:30"),
+        ("2026-12-08", "25:00"),
+        ("soon", "09:30"),
+    ] {
+        assert!(chosen_start(date, time, &rome()).is_none(), "{date} {time}");
+    }
+}

@@ -265,7 +265,13 @@ fn a_view_submission_gives_its_view_id_hash_and_the_values_the_user_entered() {
             "key": {"key": {"type": "plain_text_input", "value": "fathom-key-123"}},
             "meeting": {"meeting": {"type": "static_select",
                "selected_option": {"text": {"type": "plain_text", "text": "09:30 Demo"}, "value": "123456789"}}},
-            "empty": {"empty": {"type": "plain_text_input", "value": null}}
+            "empty": {"empty": {"type": "plain_text_input", "value": null}},
+            "date": {"date": {"type": "datepicker", "selected_date": "2026-12-08"}},
+            "time": {"time": {"type": "timepicker", "selected_time": "09:30", "timezone": "Europe/Rome"}},
+            "guests": {"guests": {"type": "multi_static_select", "selected_options": [
+               {"text": {"type": "plain_text", "text": "Ana"}, "value": "ana@client.example"},
+               {"text": {"type": "plain_text", "text": "Bo"}, "value": "bo@client.example"}]}},
+            "none": {"none": {"type": "checkboxes", "selected_options": []}}
           }}}}"#,
     );
     assert_eq!(parsed.view_id.as_deref(), Some("V0MODAL1"));
@@ -274,6 +280,14 @@ fn a_view_submission_gives_its_view_id_hash_and_the_values_the_user_entered() {
     assert_eq!(parsed.state_value("key", "key"), Some("fathom-key-123"));
     assert_eq!(parsed.state_value("empty", "empty"), None);
     assert_eq!(parsed.state_value("nope", "nope"), None);
+    assert_eq!(parsed.state_value("date", "date"), Some("2026-12-08"));
+    assert_eq!(parsed.state_value("time", "time"), Some("09:30"));
+    assert_eq!(
+        parsed.state_values("guests", "guests"),
+        ["ana@client.example", "bo@client.example"]
+    );
+    assert!(parsed.state_values("none", "none").is_empty());
+    assert!(parsed.state_values("nope", "nope").is_empty());
     // What the user typed (a pasted key here) never reaches a log line through Debug.
     assert!(!format!("{parsed:?}").contains("fathom-key-123"));
 }

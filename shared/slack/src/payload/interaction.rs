@@ -290,19 +290,40 @@ pub(crate) fn parse_interaction_json(json: &[u8]) -> Result<Interaction, Payload
 
 impl Interaction {
     /// What the user entered in the element `action_id` of block `block_id` of the view's
-    /// state (slack-ui.md §2): a text input's `value`, or the `value` of a select's or radio
-    /// group's `selected_option`. `None` when the element is absent or empty.
+    /// state (slack-ui.md §2): a text input's `value`, the `value` of a select's or radio
+    /// group's `selected_option`, a datepicker's `selected_date` (`YYYY-MM-DD`) or a
+    /// timepicker's `selected_time` (`HH:mm`). `None` when the element is absent or empty.
     pub fn state_value(&self, block_id: &str, action_id: &str) -> Option<&str> {
-        let element = self.view_state.as_ref()?.get(block_id)?.get(action_id)?;
-        element
-            .get("value")
-            .and_then(serde_json::Value::as_str)
+        let element = self.state_element(block_id, action_id)?;
+        let text = |key: &str| element.get(key).and_then(serde_json::Value::as_str);
+        text("value")
             .or_else(|| {
                 element
                     .get("selected_option")
                     .and_then(|o| o.get("value"))
                     .and_then(serde_json::Value::as_str)
             })
+            .or_else(|| text("selected_date"))
+            .or_else(|| text("selected_time"))
             .filter(|v| !v.is_empty())
+    }
+
+    /// The `value`s of a multi-select's or checkbox group's `selected_options`, in order
+    /// (empty when none is chosen or the element is absent).
+    pub fn state_values(&self, block_id: &str, action_id: &str) -> Vec<&str> {
+        self.state_element(block_id, action_id)
+            .and_then(|e| e.get("selected_options"))
+            .and_then(serde_json::Value::as_array)
+            .map(|options| {
+                options
+                    .iter()
+                    .filter_map(|o| o.get("value").and_then(serde_json::Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn state_element(&self, block_id: &str, action_id: &str) -> Option<&serde_json::Value> {
+        self.view_state.as_ref()?.get(block_id)?.get(action_id)
     }
 }
