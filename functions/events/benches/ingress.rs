@@ -10,6 +10,8 @@
 //!
 //! `INGRESS_BACKENDS=memory` (or `sqlite`) runs only that backend's rows, e.g. to profile the
 //! in-memory path under `valgrind --tool=callgrind` without the SQLite setup.
+//! `INGRESS_COUNT=<route>:<n>` sends exactly `n` requests of one route and exits (see
+//! `main`): instruction counts per request that other load on the machine does not change.
 //!
 //! Commands are spread over many tenants so that no tenant passes its plan's per-minute limit
 //! (which would measure the cheaper "over the limit" answer instead).
@@ -101,10 +103,12 @@ fn mention(verifier: &slack::Verifier, n: u64) -> HttpRequest {
     signed(verifier, "/slack/events", "application/json", body)
 }
 
-/// A signed `/followup ping`.
+/// A signed `/followup ping`, with its own trigger id as each of Slack's has: a repeated one
+/// is a replay, answered from the ledger without queueing (a cheaper path than the one
+/// measured).
 fn ping(verifier: &slack::Verifier, n: u64) -> HttpRequest {
     let body = format!(
-        "token=x&team_id={}&team_domain=bench&channel_id=C0CHAN001&channel_name=general&user_id=U0USER001&user_name=bench&command=%2Ffollowup&text=ping&api_app_id=A0BENCH01&is_enterprise_install=false&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0%2F1%2Fx&trigger_id=1.2.3",
+        "token=x&team_id={}&team_domain=bench&channel_id=C0CHAN001&channel_name=general&user_id=U0USER001&user_name=bench&command=%2Ffollowup&text=ping&api_app_id=A0BENCH01&is_enterprise_install=false&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0%2F1%2Fx&trigger_id={n}.{n}.bench",
         team(n)
     );
     signed(
