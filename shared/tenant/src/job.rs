@@ -76,6 +76,18 @@ pub struct Disconnect {
     pub provider: Provider,
 }
 
+impl Disconnect {
+    /// What a user may disconnect themselves: their own recorder and Google grants. The
+    /// workspace's credentials (Slack, the CRM) are an admin's, and `fathom_pending` goes with
+    /// `fathom`.
+    pub const PROVIDERS: [Provider; 2] = [Provider::Fathom, Provider::Google];
+
+    /// Whether a user may disconnect `provider` (see [`Disconnect::PROVIDERS`]).
+    pub fn allows(provider: Provider) -> bool {
+        Self::PROVIDERS.contains(&provider)
+    }
+}
+
 /// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ask {

@@ -6,6 +6,7 @@ mod ask;
 mod connect;
 mod editor;
 mod generate;
+mod mention;
 mod picker;
 mod quota;
 
