@@ -32,8 +32,7 @@ impl Worker {
         for &provider in providers {
             // Always the job's tenant and the user who pressed the button: no value in the
             // payload can name anyone else's credential.
-            let id =
-                CredentialId::for_user(job.tenant.clone(), provider, disconnect.user.clone());
+            let id = CredentialId::for_user(job.tenant.clone(), provider, disconnect.user.clone());
             self.backend.credentials.delete(&id, None).await?;
         }
         info!(provider = %disconnect.provider, "the user disconnected a provider");

@@ -190,7 +190,10 @@ impl Worker {
     ) -> Result<(), JobError> {
         self.step(job, name, |attempt| async move {
             if attempt == Attempt::Recovery {
-                warn!(step = name, "an earlier ephemeral may have reached Slack: not repeated");
+                warn!(
+                    step = name,
+                    "an earlier ephemeral may have reached Slack: not repeated"
+                );
                 return Ok(());
             }
             self.web.post_ephemeral(token, channel, user, msg).await?;

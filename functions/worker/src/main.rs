@@ -30,10 +30,9 @@ async fn main() -> Result<(), Error> {
     let quotas = wiring::followup_quotas_from_env()?;
     let worker = secrets
         .refreshing(move |slack| {
-            let mut worker =
-                Worker::new(backend.clone(), web.clone(), Clock::system())
-                    .with_timing(timing)
-                    .with_quotas(quotas);
+            let mut worker = Worker::new(backend.clone(), web.clone(), Clock::system())
+                .with_timing(timing)
+                .with_quotas(quotas);
             if let Some(followup) = &followup {
                 worker = worker.with_followup(followup.clone());
             }

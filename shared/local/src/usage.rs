@@ -87,9 +87,10 @@ impl UsageCounters for Store {
                 "SELECT used FROM usage WHERE tenant = ?1 AND counter = ?2
                  AND window_secs = ?3 AND window_index = ?4",
             )?
-            .query_row(params![tenant.as_str(), counter, window_secs, index], |row| {
-                row.get(0)
-            })
+            .query_row(
+                params![tenant.as_str(), counter, window_secs, index],
+                |row| row.get(0),
+            )
             .optional()
             .map_err(Into::into)
         })?;

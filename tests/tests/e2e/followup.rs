@@ -49,7 +49,11 @@ pub(crate) fn fathom_data() -> FathomData {
 }
 
 /// Waits until the modal `view_id` satisfies `done`, returning it.
-pub(crate) async fn modal_until(app: &TestApp, view_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn modal_until(
+    app: &TestApp,
+    view_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(view) = app.fake.modal(view_id)

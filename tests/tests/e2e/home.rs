@@ -10,8 +10,8 @@ use tenant::{TenantId, UserId};
 use testkit::payloads;
 
 use crate::followup::{
-    KEY, TEAM, USER, connect_google, fathom_data, key_submission, modal_until,
-    ready_followup, seed_fathom,
+    KEY, TEAM, USER, connect_google, fathom_data, key_submission, modal_until, ready_followup,
+    seed_fathom,
 };
 use crate::helpers::{TestApp, WAIT, spawn_with_fathom};
 
@@ -60,7 +60,12 @@ fn credential(team: &str, provider: Provider, user: &str) -> CredentialId {
 }
 
 async fn has_credential(app: &TestApp, id: &CredentialId) -> bool {
-    app.backend.credentials.get_fresh(id).await.unwrap().is_some()
+    app.backend
+        .credentials
+        .get_fresh(id)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 async fn until_gone(app: &TestApp, id: &CredentialId) {
@@ -88,7 +93,10 @@ async fn each_user_sees_their_own_connections_and_follow_ups_and_the_months_use(
     assert!(mine.contains("followup_view"), "the ready one opens");
     assert!(mine.contains("Acme"));
     // The reset is shown in A's own zone (Europe/Rome: the 1st at 01:00 or 02:00).
-    assert!(mine.contains(" at 01:00") || mine.contains(" at 02:00"), "{mine}");
+    assert!(
+        mine.contains(" at 01:00") || mine.contains(" at 02:00"),
+        "{mine}"
+    );
 
     // User B of the same workspace: the workspace's month, but nothing of A's.
     let theirs = open_home(&app, TEAM, USER_B, "No follow-ups yet").await;
@@ -162,7 +170,13 @@ async fn disconnect_removes_only_the_pressing_users_credential_and_republishes_t
     let a_google = credential(TEAM, Provider::Google, USER);
 
     // Forged values naming user A (or a workspace credential) are refused, nothing queued.
-    for forged in ["fathom:U0USER001", "U0USER001", "slack", "fathom_pending", ""] {
+    for forged in [
+        "fathom:U0USER001",
+        "U0USER001",
+        "slack",
+        "fathom_pending",
+        "",
+    ] {
         let res = app
             .post_signed(
                 "/slack/interactions",
@@ -218,5 +232,8 @@ async fn the_google_link_button_is_acked_and_does_nothing() {
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert!(app.take_queued().await.is_empty(), "nothing to do for a link");
+    assert!(
+        app.take_queued().await.is_empty(),
+        "nothing to do for a link"
+    );
 }

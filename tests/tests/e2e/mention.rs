@@ -74,9 +74,15 @@ async fn a_mention_is_answered_privately_from_the_askers_own_follow_ups_only() {
         "a top-level mention has no active thread to show it in"
     );
     let said = text(answer);
-    assert!(said.contains("Only you can see this, <@U0USER001>"), "{said}");
+    assert!(
+        said.contains("Only you can see this, <@U0USER001>"),
+        "{said}"
+    );
     assert!(said.contains("your own follow-ups"));
-    assert!(said.contains("Globex discovery call"), "names the meeting: {said}");
+    assert!(
+        said.contains("Globex discovery call"),
+        "names the meeting: {said}"
+    );
     // The question went to the AI without the bot's mention.
     let calls = app.ai.calls();
     assert_eq!(calls.len(), ai_before + 1);
@@ -172,7 +178,10 @@ async fn when_the_asker_cannot_be_shown_it_in_the_channel_the_answer_goes_to_the
     let said = text(&last);
     assert!(said.contains("You asked me in <#C0CHAN001>"), "{said}");
     assert!(said.contains("Globex discovery call"));
-    assert!(app.fake.messages(CHANNEL).is_empty(), "never in the channel");
+    assert!(
+        app.fake.messages(CHANNEL).is_empty(),
+        "never in the channel"
+    );
 }
 
 #[tokio::test]
@@ -196,11 +205,17 @@ async fn an_empty_mention_gets_how_to_ask_in_its_thread() {
     mention(&app, USER, "<@U0FAKEBOT>", None).await;
     let posts = app.fake.wait_for("chat.postMessage", 1, WAIT).await;
     let post = &posts[0];
-    assert_eq!(post.token.as_ref().map(|t| t.expose()), Some(token.as_str()));
+    assert_eq!(
+        post.token.as_ref().map(|t| t.expose()),
+        Some(token.as_str())
+    );
     assert_eq!(post.body["channel"], CHANNEL);
     assert!(post.body["thread_ts"].as_str().is_some());
     let said = post.body["text"].as_str().unwrap();
-    assert!(said.contains("Hi <@U0USER001>!") && said.contains("Ask me about"), "{said}");
+    assert!(
+        said.contains("Hi <@U0USER001>!") && said.contains("Ask me about"),
+        "{said}"
+    );
     assert_eq!(app.ai.calls().len(), 0);
 }
 
@@ -216,6 +231,9 @@ async fn without_the_ai_set_up_a_mention_says_who_can_fix_it() {
     let posts = app.fake.calls_to("chat.postMessage");
     assert_eq!(posts.len(), 1);
     let said = posts[0].body["text"].as_str().unwrap();
-    assert!(said.contains("not set") && said.contains("ask whoever runs Switchboard"), "{said}");
+    assert!(
+        said.contains("not set") && said.contains("ask whoever runs Switchboard"),
+        "{said}"
+    );
     assert_eq!(posts[0].body["thread_ts"], "1700000000.000900");
 }

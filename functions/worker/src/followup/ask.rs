@@ -37,7 +37,13 @@ impl Worker {
             .as_deref()
             .ok_or(JobError::NoResponseUrl)?;
         let answered = self
-            .answer_from_sessions(followup, &job.tenant, &ask.user, &ask.question, &TimeZone::UTC)
+            .answer_from_sessions(
+                followup,
+                &job.tenant,
+                &ask.user,
+                &ask.question,
+                &TimeZone::UTC,
+            )
             .await?;
         let text = match answered {
             Answered::Nothing => NOTHING.to_owned(),
@@ -76,7 +82,10 @@ impl Worker {
             .iter()
             .filter_map(|&i| digests.get(i))
             .map(|d| {
-                let day = d.started_at.to_zoned_datetime(tz.clone()).strftime("%-d %b");
+                let day = d
+                    .started_at
+                    .to_zoned_datetime(tz.clone())
+                    .strftime("%-d %b");
                 format!("• *{}* ({day})", app::ui::escape_mrkdwn(&d.title))
             })
             .collect();

@@ -212,7 +212,10 @@ mod tests {
     fn the_question_is_the_text_without_the_bots_mention() {
         let bot = bot();
         let q = |text| question_of(text, Some(&bot));
-        assert_eq!(q("<@U0FAKEBOT> what did Globex say?"), "what did Globex say?");
+        assert_eq!(
+            q("<@U0FAKEBOT> what did Globex say?"),
+            "what did Globex say?"
+        );
         assert_eq!(q("<@U0FAKEBOT>, what next?"), "what next?");
         assert_eq!(
             q("What is the hour of the pearl, <@U0FAKEBOT>?"),

@@ -35,7 +35,9 @@ pub(crate) enum FathomLink {
 pub(crate) enum GoogleLink {
     NotConnected,
     /// `email`: the account, from the credential's metadata when the connect flow kept it.
-    Connected { email: Option<String> },
+    Connected {
+        email: Option<String>,
+    },
 }
 
 /// The tenant's follow-ups this month.
@@ -140,15 +142,28 @@ fn fathom(link: FathomLink) -> Value {
     let (text, button) = match link {
         FathomLink::NotConnected => (
             "*Fathom* · not connected\nConnect it so Switchboard can read the meetings you record.",
-            button(ids::HOME_FATHOM_CONNECT, "Connect Fathom", None, Some("primary")),
+            button(
+                ids::HOME_FATHOM_CONNECT,
+                "Connect Fathom",
+                None,
+                Some("primary"),
+            ),
         ),
         FathomLink::ApiKey => (
             "*Fathom* · :white_check_mark: connected with an API key",
-            disconnect("fathom", "Fathom", "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire."),
+            disconnect(
+                "fathom",
+                "Fathom",
+                "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire.",
+            ),
         ),
         FathomLink::OAuth => (
             "*Fathom* · :white_check_mark: connected with your Fathom account",
-            disconnect("fathom", "Fathom", "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire."),
+            disconnect(
+                "fathom",
+                "Fathom",
+                "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire.",
+            ),
         ),
     };
     with_accessory(section_block("home_fathom", text), button)
@@ -179,7 +194,12 @@ fn google(link: &GoogleLink, connect_url: Option<&str>) -> Value {
                     "home_google",
                     "*Google* · not connected\nConnect it to put follow-up emails into Gmail as drafts and meetings into Calendar.",
                 ),
-                button(ids::HOME_GOOGLE_CONNECT, "Connect Google", Some(url), Some("primary")),
+                button(
+                    ids::HOME_GOOGLE_CONNECT,
+                    "Connect Google",
+                    Some(url),
+                    Some("primary"),
+                ),
             ),
             None => section_block(
                 "home_google",
@@ -253,7 +273,10 @@ fn recent(sessions: &[Session], zone: &UserZone) -> Vec<Value> {
 
 /// `at` in the user's zone, with "(UTC)" when their zone is unknown.
 fn local_time(at: Timestamp, zone: &UserZone, format: &str) -> String {
-    let shown = at.to_zoned_datetime(zone.tz().clone()).strftime(format).to_string();
+    let shown = at
+        .to_zoned_datetime(zone.tz().clone())
+        .strftime(format)
+        .to_string();
     if zone.fell_back() {
         format!("{shown} (UTC)")
     } else {

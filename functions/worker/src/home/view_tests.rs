@@ -120,7 +120,10 @@ fn a_new_user_sees_the_workspace_and_how_to_connect_fathom() {
     let google = block(&view, "home_google");
     assert!(text(google).contains("not enabled"), "{google}");
     assert!(google.get("accessory").is_none());
-    assert!(!all.contains("Automatic follow-ups"), "not offered: left out");
+    assert!(
+        !all.contains("Automatic follow-ups"),
+        "not offered: left out"
+    );
     assert!(text(block(&view, "home_month")).contains("*0* of 10 follow-ups used"));
     assert!(all.contains("No follow-ups yet"));
 }
@@ -192,7 +195,10 @@ fn the_months_use_names_the_limit_and_the_reset_in_the_users_own_time() {
 
     page.zone = UserZone::resolve(None);
     let unknown = text(block(&page.view(), "home_month")).to_owned();
-    assert!(unknown.contains("1 December 2026 at 00:00 (UTC)"), "{unknown}");
+    assert!(
+        unknown.contains("1 December 2026 at 00:00 (UTC)"),
+        "{unknown}"
+    );
 }
 
 #[test]
@@ -202,7 +208,10 @@ fn an_unlimited_plan_says_so_and_still_counts() {
     page.month = month(42, None);
     let text = text(block(&page.view(), "home_month")).to_owned();
     assert!(text.contains("*42* follow-ups this month"), "{text}");
-    assert!(text.contains("Enterprise plan has no monthly limit"), "{text}");
+    assert!(
+        text.contains("Enterprise plan has no monthly limit"),
+        "{text}"
+    );
     page.month = month(1, None);
     assert!(text_of_month(&page).contains("*1* follow-up this month"));
 }
@@ -285,7 +294,10 @@ fn the_view_keeps_slacks_limits() {
         }
     }
     // Block ids are unique within the view.
-    let mut ids: Vec<&str> = blocks.iter().filter_map(|b| b["block_id"].as_str()).collect();
+    let mut ids: Vec<&str> = blocks
+        .iter()
+        .filter_map(|b| b["block_id"].as_str())
+        .collect();
     let count = ids.len();
     ids.sort_unstable();
     ids.dedup();

@@ -297,7 +297,10 @@ async fn each_users_home_is_kept_per_workspace_token_and_replaced_by_the_next_pu
     }
     assert_eq!(fake.home(TOKEN, "U1"), Some(home("second")));
     assert_eq!(fake.home(TOKEN, "U2"), Some(home("theirs")));
-    assert_eq!(fake.home("xoxb-other-workspace", "U1"), Some(home("elsewhere")));
+    assert_eq!(
+        fake.home("xoxb-other-workspace", "U1"),
+        Some(home("elsewhere"))
+    );
     assert_eq!(fake.home(TOKEN, "U3"), None);
     // A refused publish changes nothing.
     let modal = json!({"user_id": "U1", "view": {"type": "modal"}});

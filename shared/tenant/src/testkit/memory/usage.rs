@@ -67,7 +67,12 @@ impl UsageCounters for MemoryUsage {
     ) -> Result<u64, StoreError> {
         self.switch.check(WHAT)?;
         let counts = lock(&self.counts, WHAT)?;
-        let key = (tenant.clone(), counter.to_owned(), span.length_secs, span.index);
+        let key = (
+            tenant.clone(),
+            counter.to_owned(),
+            span.length_secs,
+            span.index,
+        );
         Ok(counts.get(&key).map_or(0, |(used, _)| *used))
     }
 }
