@@ -12,6 +12,7 @@ use followup::service::UserZone;
 use followup::{Session, SessionStatus};
 use jiff::Timestamp;
 use serde_json::{Value, json};
+use tenant::credential::Provider;
 use tenant::{Tenant, TenantStatus};
 
 /// How many recent follow-ups the Home lists.
@@ -151,19 +152,11 @@ fn fathom(link: FathomLink) -> Value {
         ),
         FathomLink::ApiKey => (
             "*Fathom* · :white_check_mark: connected with an API key",
-            disconnect(
-                "fathom",
-                "Fathom",
-                "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire.",
-            ),
+            disconnect(Provider::Fathom, "Fathom", FATHOM_GONE),
         ),
         FathomLink::OAuth => (
             "*Fathom* · :white_check_mark: connected with your Fathom account",
-            disconnect(
-                "fathom",
-                "Fathom",
-                "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire.",
-            ),
+            disconnect(Provider::Fathom, "Fathom", FATHOM_GONE),
         ),
     };
     with_accessory(section_block("home_fathom", text), button)
@@ -182,7 +175,7 @@ fn google(link: &GoogleLink, connect_url: Option<&str>) -> Value {
             with_accessory(
                 section_block("home_google", &text),
                 disconnect(
-                    "google",
+                    Provider::Google,
                     "Google",
                     "Switchboard will no longer make Gmail drafts or Calendar events for you. What it made stays in your account.",
                 ),
@@ -208,6 +201,10 @@ fn google(link: &GoogleLink, connect_url: Option<&str>) -> Value {
         },
     }
 }
+
+/// What the Fathom disconnect dialog says happens.
+const FATHOM_GONE: &str =
+    "Switchboard will stop reading your meetings. Your follow-ups so far stay until they expire.";
 
 fn auto_followups(on: bool) -> Value {
     let text = if on {
@@ -295,9 +292,10 @@ fn plan_name(tenant: &Tenant) -> String {
 
 /// A "Disconnect" button for `provider` with Slack's confirm dialog: nothing is queued until
 /// the user confirms.
-fn disconnect(provider: &str, name: &str, consequence: &str) -> Value {
+fn disconnect(provider: Provider, name: &str, consequence: &str) -> Value {
     let mut button = button(ids::HOME_DISCONNECT, "Disconnect", None, Some("danger"));
-    button["value"] = provider.into();
+    // The stable name the commands function parses back (`Provider::parse`).
+    button["value"] = provider.as_str().into();
     button["confirm"] = json!({
         "title": plain(&format!("Disconnect {name}?")),
         "text": mrkdwn(&truncate(consequence, 300)),
