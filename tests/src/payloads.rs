@@ -370,6 +370,32 @@ pub fn view_block_action(
     }))
 }
 
+/// A button pressed on the user's App Home tab (block_actions with a `view` container whose
+/// view is the `home` one, slack-ui.md §3): no channel and no `response_url`.
+pub fn home_block_action(
+    team: &str,
+    user: &str,
+    view_id: &str,
+    action_id: &str,
+    value: &str,
+) -> String {
+    interaction_form(&json!({
+        "type": "block_actions",
+        "team": {"id": team, "domain": "fakeworkspace"},
+        "user": {"id": user, "username": "fake.user", "name": "fake.user", "team_id": team},
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "trigger_id": trigger_id(),
+        "container": {"type": "view", "view_id": view_id},
+        "is_enterprise_install": false,
+        "view": {"id": view_id, "team_id": team, "type": "home", "callback_id": "",
+                 "private_metadata": "", "hash": "1700000000.home0001",
+                 "state": {"values": {}}},
+        "actions": [{"action_id": action_id, "block_id": "home", "type": "button",
+                     "value": value, "action_ts": format!("{}.000500", now())}],
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

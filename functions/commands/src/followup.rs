@@ -420,7 +420,7 @@ impl CommandsHandler {
     /// views.open on `trigger` with the tenant's bot token: the view id, or the answer to give
     /// instead (a paused or missing install; Slack refused the trigger: expired or reused, as
     /// a replay's is, or a request that waited too long).
-    async fn open_modal(
+    pub(crate) async fn open_modal(
         &self,
         tenant: &TenantId,
         trigger: &str,
@@ -466,7 +466,7 @@ impl CommandsHandler {
             .ok_or_else(|| http_io::ephemeral(reply::REINSTALL)))
     }
 
-    async fn queue_for(
+    pub(crate) async fn queue_for(
         &self,
         tenant: TenantId,
         trigger: Option<&str>,
@@ -495,7 +495,7 @@ impl CommandsHandler {
 }
 
 /// An interaction's answer once its job was (or was not) accepted.
-fn interaction_answer(outcome: CommandOutcome) -> HttpResponse {
+pub(crate) fn interaction_answer(outcome: CommandOutcome) -> HttpResponse {
     match outcome {
         CommandOutcome::Queued(job_id) => {
             info!(%job_id, "follow-up interaction queued");

@@ -6,6 +6,7 @@
 //! the user is never told "working on it" for work that was not accepted.
 
 mod followup;
+mod home;
 mod reply;
 
 use app::http_io::{self, HttpRequest, HttpResponse};
@@ -167,6 +168,9 @@ impl CommandsHandler {
         interaction: &Interaction,
         raw: &[u8],
     ) -> Result<HttpResponse, IngressError> {
+        if let Some(action) = home::HomeAction::of(interaction) {
+            return self.on_home_interaction(id, interaction, action, raw).await;
+        }
         if let Some(action) = followup::FollowupAction::of(interaction) {
             return self
                 .on_followup_interaction(id, interaction, action, raw)

@@ -4,9 +4,9 @@
 
 use slack::{Message, MessageMetadata, ResponseMessage, ResponseType};
 use tenant::idempotency::{Attempt, Once, OnceError, Settle, once};
-use tenant::job::{AppMention, Interaction, Provision};
+use tenant::job::{Interaction, Provision};
 use tenant::ports::{LedgerKey, Member, Role};
-use tenant::{JobEnvelope, Secret, Tenant, UserId};
+use tenant::{ChannelId, JobEnvelope, Secret, Tenant, UserId};
 use tracing::{info, warn};
 
 use crate::error::JobError;
@@ -30,29 +30,6 @@ impl Worker {
             tenant.name
         ));
         self.respond_once(job, url, &reply).await
-    }
-
-    /// The bot was mentioned: reply in the mention's thread.
-    pub(crate) async fn mention_reply(
-        &self,
-        job: &JobEnvelope,
-        mention: &AppMention,
-    ) -> Result<(), JobError> {
-        let token = self.bot_token(job).await?;
-        let greeting = match &mention.user {
-            Some(user) => format!("Hi <@{user}>! "),
-            None => "Hi! ".to_owned(),
-        };
-        let msg = Message {
-            channel: Some(mention.channel.clone()),
-            text: format!(
-                "{greeting}I'm on it. Meeting follow-ups are coming here soon; \
-                 try `/followup help` to see what I can do today."
-            ),
-            thread_ts: Some(mention.thread_ts.as_ref().unwrap_or(&mention.ts).clone()),
-            ..Message::default()
-        };
-        self.post_once(job, "reply", &token, msg).await
     }
 
     /// A new install or reinstall: the welcome DM to the installer and the App Home.
@@ -79,9 +56,7 @@ impl Worker {
         self.post_once(job, "welcome_dm", &token, msg).await?;
         // views.publish replaces the whole Home tab: repeating it is harmless.
         self.step(job, "home", |_| async {
-            let view = home::home_view(tenant);
-            self.web.publish_home(&token, installer, &view).await?;
-            Ok(())
+            self.publish_home(job, tenant, installer).await
         })
         .await
     }
@@ -112,20 +87,6 @@ impl Worker {
             members.put_member(&job.tenant, &member).await?;
         }
         Ok(false)
-    }
-
-    /// A user opened the Home tab: publish the tenant's current view for them (idempotent).
-    pub(crate) async fn publish_home(
-        &self,
-        job: &JobEnvelope,
-        tenant: &Tenant,
-        user: &UserId,
-    ) -> Result<(), JobError> {
-        let token = self.bot_token(job).await?;
-        self.web
-            .publish_home(&token, user, &home::home_view(tenant))
-            .await?;
-        Ok(())
     }
 
     /// A button, shortcut or submission: confirm it to the user where Slack lets us answer.
@@ -210,6 +171,32 @@ impl Worker {
                 }
             }
             self.web.post_message(token, &msg).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// chat.postEphemeral of `msg` to `user` in `channel` as step `name`: shown to them alone.
+    /// Slack keeps no ephemeral message (slack-ui.md §5.3), so there is nothing to look for
+    /// after an attempt whose outcome is unknown: as with [`Worker::respond_once`] it is not
+    /// sent again (at most once; a duplicate answer is worse than the user asking again).
+    pub(crate) async fn ephemeral_once(
+        &self,
+        job: &JobEnvelope,
+        name: &'static str,
+        token: &Secret,
+        (channel, user): (&ChannelId, &UserId),
+        msg: &Message,
+    ) -> Result<(), JobError> {
+        self.step(job, name, |attempt| async move {
+            if attempt == Attempt::Recovery {
+                warn!(
+                    step = name,
+                    "an earlier ephemeral may have reached Slack: not repeated"
+                );
+                return Ok(());
+            }
+            self.web.post_ephemeral(token, channel, user, msg).await?;
             Ok(())
         })
         .await

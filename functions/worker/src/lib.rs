@@ -9,6 +9,7 @@
 //! retried), or for an operator (an undecodable envelope, tokens that do not decrypt: moved to
 //! the dead-letter queue with the reason, unrecorded, so that a redrive runs them).
 
+mod disconnect;
 mod error;
 mod followup;
 mod home;
@@ -133,6 +134,8 @@ pub struct Worker {
     /// The follow-up providers; `None` where the deployment has none configured.
     followup: Option<Followup>,
     zones: followup::ZoneCache,
+    /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`), for the App Home's "this month".
+    quotas: tenant::FollowupQuotas,
 }
 
 impl Worker {
@@ -145,7 +148,14 @@ impl Worker {
             oauth: None,
             followup: None,
             zones: followup::ZoneCache::default(),
+            quotas: tenant::FollowupQuotas::default(),
         }
+    }
+
+    /// With this monthly follow-up table (the one ingress enforces) instead of the default.
+    pub fn with_quotas(mut self, quotas: tenant::FollowupQuotas) -> Self {
+        self.quotas = quotas;
+        self
     }
 
     /// Lets the worker run follow-ups with these providers.
@@ -282,7 +292,7 @@ impl Worker {
         };
         match &job.kind {
             JobKind::Ping => self.ping(job, &tenant).await,
-            JobKind::AppMention(mention) => self.mention_reply(job, mention).await,
+            JobKind::AppMention(mention) => self.mention(job, mention).await,
             JobKind::Provision(provision) => self.provision(job, &tenant, provision).await,
             JobKind::PublishHome(home) => self.publish_home(job, &tenant, &home.user).await,
             JobKind::Interaction(interaction) => self.interaction(job, interaction).await,
@@ -293,6 +303,7 @@ impl Worker {
             JobKind::EditorAction(action) => self.editor_action(job, action).await,
             JobKind::CreateEvent(create) => self.create_event(job, create).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
+            JobKind::Disconnect(disconnect) => self.disconnect(job, &tenant, disconnect).await,
         }
     }
 

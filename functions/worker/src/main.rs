@@ -26,10 +26,13 @@ async fn main() -> Result<(), Error> {
         .filter(|k| !k.trim().is_empty())
         .map(tenant::Secret::new);
     let followup = Followup::from_lookup(env, ai_key, wired.sessions.clone())?;
+    // The same monthly table the commands function enforces, for the App Home's "this month".
+    let quotas = wiring::followup_quotas_from_env()?;
     let worker = secrets
         .refreshing(move |slack| {
-            let mut worker =
-                Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
+            let mut worker = Worker::new(backend.clone(), web.clone(), Clock::system())
+                .with_timing(timing)
+                .with_quotas(quotas);
             if let Some(followup) = &followup {
                 worker = worker.with_followup(followup.clone());
             }

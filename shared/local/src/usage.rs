@@ -71,4 +71,29 @@ impl UsageCounters for Store {
             resets_at,
         })
     }
+
+    async fn used_in(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        span: WindowSpan,
+        _now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let window_secs = i64::try_from(span.length_secs).unwrap_or(i64::MAX);
+        let index = i64::try_from(span.index).unwrap_or(i64::MAX);
+        // A plain read: no transaction needed for one row, and no write lock taken.
+        let used: Option<i64> = self.db.with(|conn| {
+            conn.prepare_cached(
+                "SELECT used FROM usage WHERE tenant = ?1 AND counter = ?2
+                 AND window_secs = ?3 AND window_index = ?4",
+            )?
+            .query_row(
+                params![tenant.as_str(), counter, window_secs, index],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(Into::into)
+        })?;
+        Ok(used.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    }
 }

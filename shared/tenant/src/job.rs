@@ -5,6 +5,7 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::credential::Provider;
 use crate::ids::{ChannelId, JobId, TenantId, UserId};
 
 /// The envelope version this build writes and reads.
@@ -65,6 +66,29 @@ pub enum JobKind {
     CreateEvent(CreateEvent),
     /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
     Ask(Ask),
+    /// A user disconnects one of their own providers (App Home): their credential is
+    /// deleted and their Home republished.
+    Disconnect(Disconnect),
+}
+
+/// [`JobKind::Disconnect`]. `user` is always the user who pressed the button (from the signed
+/// payload), so a forged button value can only name a provider, never someone else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disconnect {
+    pub user: UserId,
+    pub provider: Provider,
+}
+
+impl Disconnect {
+    /// What a user may disconnect themselves: their own recorder and Google grants. The
+    /// workspace's credentials (Slack, the CRM) are an admin's, and `fathom_pending` goes with
+    /// `fathom`.
+    pub const PROVIDERS: [Provider; 2] = [Provider::Fathom, Provider::Google];
+
+    /// Whether a user may disconnect `provider` (see [`Disconnect::PROVIDERS`]).
+    pub fn allows(provider: Provider) -> bool {
+        Self::PROVIDERS.contains(&provider)
+    }
 }
 
 /// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
@@ -278,6 +302,7 @@ impl JobKind {
             Self::EditorAction(_) => "editor_action",
             Self::CreateEvent(_) => "create_event",
             Self::Ask(_) => "ask",
+            Self::Disconnect(_) => "disconnect",
         }
     }
 
@@ -303,6 +328,7 @@ impl JobKind {
             Self::EditorAction(p) => out.serialize_field("payload", p),
             Self::CreateEvent(p) => out.serialize_field("payload", p),
             Self::Ask(p) => out.serialize_field("payload", p),
+            Self::Disconnect(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -515,6 +541,10 @@ mod tests {
                 user: user.clone(),
                 question: "What did Globex say about \"security\"?".into(),
             }),
+            JobKind::Disconnect(Disconnect {
+                user: user.clone(),
+                provider: Provider::Fathom,
+            }),
             JobKind::OpenEditor(OpenEditor {
                 user: user.clone(),
                 view_id: "V0MODAL0003".into(),
@@ -578,6 +608,25 @@ mod tests {
                 assert_eq!(JobEnvelope::from_json(&env.to_json()).unwrap(), env);
             }
         }
+    }
+
+    #[test]
+    fn a_disconnect_names_the_user_and_the_provider_by_their_stable_names() {
+        let env = JobEnvelope::new(
+            TenantId::parse("T1").unwrap(),
+            JobKind::Disconnect(Disconnect {
+                user: UserId::parse("U0USER001").unwrap(),
+                provider: Provider::Google,
+            }),
+            SlackContext::default(),
+            0,
+        );
+        let value: serde_json::Value = serde_json::from_str(&env.to_json()).unwrap();
+        assert_eq!(value["kind"], "disconnect");
+        assert_eq!(
+            value["payload"],
+            serde_json::json!({"user": "U0USER001", "provider": "google"})
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ async fn a_mention_gets_a_reply_in_its_thread_with_the_tenants_bot_token() {
     let app = spawn_app().await;
     let token = app.install("T0ACME001", "Acme").await;
     let ts = "1700000000.000100";
-    let event = payloads::app_mention_event("U0USER001", "C0CHAN001", "<@U0FAKEBOT> hello", ts);
+    // A mention with no question: how to ask, in its thread (the answer to a question is the
+    // asker's alone: e2e/mention.rs).
+    let event = payloads::app_mention_event("U0USER001", "C0CHAN001", "<@U0FAKEBOT>", ts);
     let body = payloads::event_callback("T0ACME001", &payloads::event_id(), event);
     let res = app.post_signed("/slack/events", &body).await;
     assert_eq!(res.status(), 200);
@@ -51,8 +53,10 @@ async fn a_mention_inside_a_thread_is_answered_in_that_thread() {
     event["thread_ts"] = json!("1700000000.000100");
     let body = payloads::event_callback("T0ACME001", &payloads::event_id(), event);
     app.post_signed("/slack/events", &body).await;
-    let posts = app.fake.wait_for("chat.postMessage", 1, WAIT).await;
-    assert_eq!(posts[0].body["thread_ts"], "1700000000.000100");
+    // "hi" is a question: answered to the asker alone, in that thread.
+    let shown = app.fake.wait_for("chat.postEphemeral", 1, WAIT).await;
+    assert_eq!(shown[0].body["thread_ts"], "1700000000.000100");
+    assert_eq!(shown[0].body["user"], "U0USER001");
     app.stop().await;
 }
 
@@ -112,9 +116,13 @@ async fn concurrent_deliveries_of_one_event_post_once() {
         "{statuses:?}"
     );
     assert!(statuses.contains(&200));
-    let posts = app.fake.wait_for("chat.postMessage", 1, WAIT).await;
+    let shown = app.fake.wait_for("chat.postEphemeral", 1, WAIT).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(app.fake.calls_to("chat.postMessage").len(), 1, "{posts:?}");
+    assert_eq!(
+        app.fake.calls_to("chat.postEphemeral").len(),
+        1,
+        "{shown:?}"
+    );
     app.stop().await;
 }
 

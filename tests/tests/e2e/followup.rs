@@ -13,12 +13,12 @@ use testkit::payloads;
 
 use crate::helpers::{TestApp, WAIT, spawn_with_fathom};
 
-const TEAM: &str = "T0FOLLOW1";
-const USER: &str = "U0USER001";
-const KEY: &str = "fathom-e2e-key-alice";
-const RECORDING: u64 = 555_000_111;
+pub(crate) const TEAM: &str = "T0FOLLOW1";
+pub(crate) const USER: &str = "U0USER001";
+pub(crate) const KEY: &str = "fathom-e2e-key-alice";
+pub(crate) const RECORDING: u64 = 555_000_111;
 
-fn fathom_data() -> FathomData {
+pub(crate) fn fathom_data() -> FathomData {
     // Ended a minute ago: today's or (just after midnight) yesterday's, which the picker falls
     // back to, so the test holds at any hour.
     let ended = jiff::Timestamp::now() - Duration::from_secs(60);
@@ -49,7 +49,11 @@ fn fathom_data() -> FathomData {
 }
 
 /// Waits until the modal `view_id` satisfies `done`, returning it.
-async fn modal_until(app: &TestApp, view_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn modal_until(
+    app: &TestApp,
+    view_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(view) = app.fake.modal(view_id)
@@ -66,7 +70,7 @@ async fn modal_until(app: &TestApp, view_id: &str, done: impl Fn(&Value) -> bool
     }
 }
 
-fn has_text(view: &Value, needle: &str) -> bool {
+pub(crate) fn has_text(view: &Value, needle: &str) -> bool {
     view["blocks"].to_string().contains(needle)
 }
 
@@ -79,7 +83,7 @@ async fn open_picker(app: &TestApp) -> String {
     app.fake.last_opened_modal().unwrap()
 }
 
-fn key_submission(view_id: &str, key: &str) -> String {
+pub(crate) fn key_submission(view_id: &str, key: &str) -> String {
     payloads::view_submission(
         TEAM,
         USER,
@@ -279,7 +283,7 @@ async fn stored_session(app: &TestApp, key: &SessionKey) -> followup::Session {
 }
 
 /// User A's Fathom key, stored as the connect flow stores it once checked.
-async fn seed_fathom(app: &TestApp, team: &str) {
+pub(crate) async fn seed_fathom(app: &TestApp, team: &str) {
     let id = CredentialId::for_user(
         TenantId::parse(team).unwrap(),
         Provider::Fathom,
@@ -295,7 +299,7 @@ async fn seed_fathom(app: &TestApp, team: &str) {
 }
 
 /// A workspace whose user connected Fathom and has a ready follow-up for [`RECORDING`].
-async fn ready_followup(app: &TestApp, team: &str) {
+pub(crate) async fn ready_followup(app: &TestApp, team: &str) {
     app.install(team, "Acme").await;
     app.fake.add_user(USER, "Europe/Rome", 3600, false);
     seed_fathom(app, team).await;
@@ -521,7 +525,7 @@ async fn open_picker_queued(app: &TestApp) -> Vec<tenant::ports::Delivery> {
 }
 
 /// A worker like serve's, on the app's backend and fakes, run by hand.
-fn worker_for(app: &TestApp) -> worker::Worker {
+pub(crate) fn worker_for(app: &TestApp) -> worker::Worker {
     let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
     let urls = [
         ("FATHOM_API_URL", app.fathom.api_url()),
@@ -631,7 +635,7 @@ async fn the_free_plan_gets_ten_follow_ups_a_month_then_the_picker_says_when_the
 
 /// Seeds user A's Google grant as the connect flow stores it, with an access token that has
 /// already expired, so the first action refreshes it under the shared lease.
-async fn connect_google(app: &TestApp, team: &str) {
+pub(crate) async fn connect_google(app: &TestApp, team: &str) {
     let (_access, refresh) = app.google.issue_tokens(&[
         connectors::google::GMAIL_COMPOSE,
         connectors::google::CALENDAR_EVENTS,

@@ -93,6 +93,8 @@ impl Worker {
         self.web
             .update_view(token, &connect.view_id, None, &view)
             .await?;
+        // The Home shows the new connection at once (the key may have come from its button).
+        self.refresh_home(job, &connect.user).await;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ mod calendar;
 mod connect;
 mod editor;
 mod generate;
+mod mention;
 mod picker;
 mod quota;
 

@@ -55,6 +55,9 @@ pub(super) struct Counters {
     pub(super) opened: Vec<String>,
     /// Workspace members users.info knows, by user id.
     pub(super) users: HashMap<String, Value>,
+    /// Every ephemeral message shown, oldest first (what [`super::FakeSlack::ephemerals`]
+    /// reads; Slack itself keeps none).
+    ephemerals: Vec<Value>,
 }
 
 impl Counters {
@@ -221,18 +224,33 @@ fn post_message(params: &Map<String, Value>, who: &BotIdentity, counters: &mut C
     })
 }
 
-/// UNCONFIRMED (not in slack.md): `{"ok":true,"message_ts":"…"}` as in the public method page.
+/// slack-ui.md §5.3: `{"ok":true,"message_ts":"…"}`. Shown to `user` only and kept by the
+/// fake for tests (Slack persists nothing). Metadata is ignored, as Slack ignores it.
 fn post_ephemeral(params: &Map<String, Value>, counters: &mut Counters) -> Value {
-    if text(params, "channel").is_none() {
+    let Some(channel) = text(params, "channel") else {
         return not_ok("channel_not_found");
-    }
-    if text(params, "user").is_none() {
+    };
+    let Some(user) = text(params, "user") else {
         return not_ok("user_not_in_channel");
-    }
+    };
     if !has_content(params) {
         return not_ok("no_text");
     }
-    json!({"ok": true, "message_ts": counters.next_ts()})
+    let ts = counters.next_ts();
+    let mut shown = json!({
+        "channel": channel,
+        "user": user,
+        "text": text(params, "text").unwrap_or(""),
+        "message_ts": ts,
+    });
+    if let Some(blocks) = structured(params, "blocks") {
+        shown["blocks"] = blocks;
+    }
+    if let Some(thread_ts) = text(params, "thread_ts") {
+        shown["thread_ts"] = thread_ts.into();
+    }
+    counters.ephemerals.push(shown);
+    json!({"ok": true, "message_ts": ts})
 }
 
 /// UNCONFIRMED (not in slack.md): echoes channel, ts, text and the updated message. A message
@@ -454,6 +472,15 @@ impl Counters {
     /// The DM channel with `user`, opening it if needed (as conversations.open would).
     pub(super) fn dm_channel(&mut self, user: &str) -> String {
         self.dm_with(user).0
+    }
+
+    /// The ephemeral messages shown to `user`, oldest first.
+    pub(super) fn ephemerals_for(&self, user: &str) -> Vec<Value> {
+        self.ephemerals
+            .iter()
+            .filter(|m| m["user"] == user)
+            .cloned()
+            .collect()
     }
 
     /// The messages posted in `channel`, oldest first, as they are now (updates applied).

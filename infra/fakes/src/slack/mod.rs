@@ -101,6 +101,9 @@ struct Inner {
     calls: Vec<RecordedCall>,
     failures: HashMap<String, VecDeque<Failure>>,
     counters: methods::Counters,
+    /// Each user's App Home as last published, by (bot token, user id): a Home belongs to one
+    /// workspace's install and one user, and the fake's tokens stand for their workspaces.
+    homes: HashMap<(String, String), Value>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -248,6 +251,23 @@ impl FakeSlack {
     /// changed with chat.update shows its latest text and blocks.
     pub fn messages(&self, channel: &str) -> Vec<Value> {
         lock(&self.shared).counters.messages_in(channel)
+    }
+
+    /// The App Home `user` sees in the workspace of bot token `token`: the view last published
+    /// for them with views.publish (as sent), if any. Another workspace's Home, or another
+    /// user's, is not it.
+    pub fn home(&self, token: &str, user: &str) -> Option<Value> {
+        lock(&self.shared)
+            .homes
+            .get(&(token.to_owned(), user.to_owned()))
+            .cloned()
+    }
+
+    /// The ephemeral messages chat.postEphemeral showed `user`, oldest first: each with its
+    /// `channel`, `user`, `text`, and `thread_ts` and `blocks` when given. Slack keeps none of
+    /// them (slack-ui.md §5.3); the fake keeps them so tests can see who saw what.
+    pub fn ephemerals(&self, user: &str) -> Vec<Value> {
+        lock(&self.shared).counters.ephemerals_for(user)
     }
 
     /// The id of the modal views.open created last.
@@ -435,6 +455,9 @@ async fn api(
         return not_ok("token_expired");
     }
     let answer = methods::call(&method, &params, &identity, &mut inner.counters);
+    if method == "views.publish" && answer["ok"] == true {
+        record_home(&mut inner, token.as_deref().unwrap_or_default(), &params);
+    }
     match lost_answer {
         Some(failure) => failure_response(&failure),
         None => axum::Json(answer).into_response(),
@@ -467,6 +490,19 @@ async fn hook(
         Ok(_) => axum::Json(json!({"ok": true})).into_response(),
         Err(code) => (StatusCode::BAD_REQUEST, code).into_response(),
     }
+}
+
+/// A published Home view, kept per (token, user) as the `view` argument was sent.
+fn record_home(inner: &mut Inner, token: &str, params: &Map<String, Value>) {
+    let user = params.get("user_id").and_then(Value::as_str).unwrap_or("");
+    let view = match params.get("view") {
+        Some(Value::String(raw)) => serde_json::from_str(raw).unwrap_or(Value::Null),
+        Some(view) => view.clone(),
+        None => Value::Null,
+    };
+    inner
+        .homes
+        .insert((token.to_owned(), user.to_owned()), view);
 }
 
 fn take_failure(inner: &mut Inner, method: &str) -> Option<Failure> {

@@ -280,6 +280,57 @@ async fn auth_test_and_views_publish_answer_for_the_tokens_identity() {
 }
 
 #[tokio::test]
+async fn each_users_home_is_kept_per_workspace_token_and_replaced_by_the_next_publish() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    fake.add_token("xoxb-other-workspace");
+    let home = |text: &str| json!({"type": "home", "blocks": [{"type": "section", "text": text}]});
+    for (token, user, text) in [
+        (TOKEN, "U1", "first"),
+        (TOKEN, "U1", "second"),
+        (TOKEN, "U2", "theirs"),
+        ("xoxb-other-workspace", "U1", "elsewhere"),
+    ] {
+        let body = json!({"user_id": user, "view": home(text)});
+        let answer = json_of(post_json(&fake, "views.publish", Some(token), body).await).await;
+        assert_eq!(answer["ok"], true);
+    }
+    assert_eq!(fake.home(TOKEN, "U1"), Some(home("second")));
+    assert_eq!(fake.home(TOKEN, "U2"), Some(home("theirs")));
+    assert_eq!(
+        fake.home("xoxb-other-workspace", "U1"),
+        Some(home("elsewhere"))
+    );
+    assert_eq!(fake.home(TOKEN, "U3"), None);
+    // A refused publish changes nothing.
+    let modal = json!({"user_id": "U1", "view": {"type": "modal"}});
+    post_json(&fake, "views.publish", Some(TOKEN), modal).await;
+    assert_eq!(fake.home(TOKEN, "U1"), Some(home("second")));
+}
+
+#[tokio::test]
+async fn ephemeral_messages_are_shown_to_their_user_only_and_kept_for_tests() {
+    let fake = FakeSlack::start().await;
+    fake.add_token(TOKEN);
+    let body = json!({"channel": "C1", "user": "U1", "text": "only you", "thread_ts": "1.2"});
+    let answer = json_of(post_json(&fake, "chat.postEphemeral", Some(TOKEN), body).await).await;
+    assert_eq!(answer["ok"], true);
+    assert!(answer["message_ts"].as_str().is_some());
+    let shown = fake.ephemerals("U1");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0]["channel"], "C1");
+    assert_eq!(shown[0]["text"], "only you");
+    assert_eq!(shown[0]["thread_ts"], "1.2");
+    assert!(fake.ephemerals("U2").is_empty());
+    // Nothing is posted to the channel: it is not in the history.
+    assert!(fake.messages("C1").is_empty());
+    let no_user = json!({"channel": "C1", "text": "x"});
+    let refused = json_of(post_json(&fake, "chat.postEphemeral", Some(TOKEN), no_user).await).await;
+    assert_eq!(refused["error"], "user_not_in_channel");
+    assert_eq!(fake.ephemerals("U1").len(), 1);
+}
+
+#[tokio::test]
 async fn bad_json_and_unknown_methods_are_refused_like_slack() {
     let fake = FakeSlack::start().await;
     fake.add_token(TOKEN);

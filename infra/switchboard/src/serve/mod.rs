@@ -108,6 +108,10 @@ pub async fn start_with(
     if let Some(followup) = parts.followup {
         worker = worker.with_followup(followup);
     }
+    // The table the router's commands handler enforces (a bad one is logged there).
+    if let Ok(quotas) = app::wiring::followup_quotas_from_env() {
+        worker = worker.with_quotas(quotas);
+    }
     let worker = Arc::new(worker);
     let app = router_with(&backend, &parts.slack, parts.clock, extra);
 

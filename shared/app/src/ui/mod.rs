@@ -48,6 +48,16 @@ pub mod ids {
     pub const INVITE_SEND: &str = "send";
     /// "Back to the follow-up": the edit modal again, from the session.
     pub const EVENT_BACK: &str = "followup_event_back";
+    /// App Home's "Connect Fathom": opens the connect modal on the button's trigger (its own
+    /// id, not [`FATHOM_CONNECT_OPEN`]: that one replaces the modal it sits in, and a Home
+    /// tab is not a modal).
+    pub const HOME_FATHOM_CONNECT: &str = "home_fathom_connect";
+    /// App Home's "Disconnect" buttons; their value is the provider's stable name (`fathom`,
+    /// `google`). Whose credential is always the user who pressed it, never the value.
+    pub const HOME_DISCONNECT: &str = "home_disconnect";
+    /// App Home's "Connect Google": a link button (Slack opens the URL and still sends a
+    /// block_actions, which is acked and does nothing).
+    pub const HOME_GOOGLE_CONNECT: &str = "home_google_connect";
 }
 
 /// Plain text as Block Kit wants it.

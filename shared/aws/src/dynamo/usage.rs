@@ -108,4 +108,19 @@ impl UsageCounters for DynamoUsage {
             }
         }
     }
+
+    async fn used_in(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        span: WindowSpan,
+        _now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let key = keys::usage(tenant, counter, span.length_secs, span.index);
+        // Consistent: a use counted just before (a generation accepted a moment ago) shows.
+        match self.table.get_consistent(&key).await? {
+            Some(item) => get_n(&item, COUNT),
+            None => Ok(0),
+        }
+    }
 }

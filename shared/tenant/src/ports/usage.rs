@@ -90,6 +90,18 @@ pub trait UsageCounters: Send + Sync {
         span: WindowSpan,
         now: SystemTime,
     ) -> Result<Quota, StoreError>;
+
+    /// How many uses of `counter` the window `span` holds right now, without counting one:
+    /// what a page that shows usage (the App Home's "this month") reads. A window nothing was
+    /// counted in yet (or one that ended and was forgotten) holds 0. Reads the store itself,
+    /// so a use counted before the call is seen; it never changes a count.
+    async fn used_in(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        span: WindowSpan,
+        now: SystemTime,
+    ) -> Result<u64, StoreError>;
 }
 
 /// The window a time falls in: (window index, unix seconds when it ends). Shared by adapters so

@@ -1,12 +1,13 @@
 use std::time::{Duration, SystemTime};
 
 use super::{expect_eq, ok};
+use crate::ids::TenantId;
 use crate::ports::{Quota, UsageCounters, WindowSpan, window_of};
 use crate::testkit::{join_all, random_tenant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
-/// [`UsageCounters`]: of 20 concurrent uses exactly `limit` are allowed, numbered 1..=limit;
+/// [`UsageCounters`] (see also [`peeks`] for `used_in`): of 20 concurrent uses exactly `limit` are allowed, numbered 1..=limit;
 /// refusals report the full window; a new window starts from zero; counters are independent per
 /// tenant and per counter name; a zero limit allows nothing.
 pub async fn usage_counters(usage: &dyn UsageCounters) {
@@ -125,6 +126,7 @@ pub async fn usage_counters(usage: &dyn UsageCounters) {
     );
 
     monthly(usage).await;
+    peeks(usage).await;
 }
 
 /// Calendar-month windows: a month's uses count together from its first to its last second,
@@ -195,5 +197,68 @@ async fn monthly(usage: &dyn UsageCounters) {
         "a fixed window is counted apart from the month",
         (fixed.allowed, fixed.used),
         (true, 1),
+    );
+}
+
+/// `used_in` reads a window's count without changing it: 0 before any use, the count after
+/// uses (full windows included), the same however often it is read, and only for its own
+/// tenant, counter name and window.
+async fn peeks(usage: &dyn UsageCounters) {
+    let tenant = random_tenant();
+    // 2026-12-10T00:00:00Z: inside December, nowhere near a boundary.
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200 + 9 * 86_400);
+    let month = WindowSpan::month(at);
+    let peek = async |tenant: &TenantId, counter: &str, span: WindowSpan| {
+        usage.used_in(tenant, counter, span, at).await
+    };
+    expect_eq(
+        "a window nothing was counted in holds 0",
+        ok("used_in", peek(&tenant, "followups", month).await),
+        0,
+    );
+    for _ in 0..3 {
+        ok(
+            "consume_in",
+            usage.consume_in(&tenant, "followups", 3, month, at).await,
+        );
+    }
+    for _ in 0..2 {
+        expect_eq(
+            "used_in reports the count and counts nothing itself",
+            ok("used_in", peek(&tenant, "followups", month).await),
+            3,
+        );
+    }
+    let refused = ok(
+        "consume_in",
+        usage.consume_in(&tenant, "followups", 3, month, at).await,
+    );
+    expect_eq("the window is full after the peeks", refused.allowed, false);
+    expect_eq(
+        "a refused use is not counted",
+        ok("used_in", peek(&tenant, "followups", month).await),
+        3,
+    );
+    expect_eq(
+        "another counter name holds its own count",
+        ok("used_in", peek(&tenant, "commands", month).await),
+        0,
+    );
+    expect_eq(
+        "another tenant holds its own count",
+        ok("used_in", peek(&random_tenant(), "followups", month).await),
+        0,
+    );
+    let january = WindowSpan::month(at + Duration::from_secs(31 * 86_400));
+    expect_eq(
+        "another window holds its own count",
+        ok("used_in", peek(&tenant, "followups", january).await),
+        0,
+    );
+    let fixed = WindowSpan::fixed(at, Duration::from_secs(60));
+    expect_eq(
+        "a fixed window of the same name is apart from the month",
+        ok("used_in", peek(&tenant, "followups", fixed).await),
+        0,
     );
 }

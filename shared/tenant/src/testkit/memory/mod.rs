@@ -222,6 +222,16 @@ impl UsageCounters for Down {
     ) -> Result<Quota, StoreError> {
         down()
     }
+
+    async fn used_in(
+        &self,
+        _: &TenantId,
+        _: &str,
+        _: crate::ports::WindowSpan,
+        _: SystemTime,
+    ) -> Result<u64, StoreError> {
+        down()
+    }
 }
 
 #[async_trait]

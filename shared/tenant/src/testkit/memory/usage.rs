@@ -57,4 +57,22 @@ impl UsageCounters for MemoryUsage {
             resets_at,
         })
     }
+
+    async fn used_in(
+        &self,
+        tenant: &TenantId,
+        counter: &str,
+        span: WindowSpan,
+        _now: SystemTime,
+    ) -> Result<u64, StoreError> {
+        self.switch.check(WHAT)?;
+        let counts = lock(&self.counts, WHAT)?;
+        let key = (
+            tenant.clone(),
+            counter.to_owned(),
+            span.length_secs,
+            span.index,
+        );
+        Ok(counts.get(&key).map_or(0, |(used, _)| *used))
+    }
 }
