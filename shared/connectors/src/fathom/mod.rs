@@ -4,10 +4,12 @@
 //! A Fathom credential belongs to one user and sees only what that user may see, so every
 //! call takes the caller's [`FathomAuth`]; the client itself holds no credential.
 //!
-//! [`webhook`] verifies the signatures of Fathom's webhook deliveries.
+//! [`webhook`] verifies the signatures of Fathom's webhook deliveries (it is
+//! `followup::webhook`, kept there so the webhooks ingress function links no HTTP client).
 
-pub mod webhook;
 mod wire;
+
+pub use followup::webhook;
 
 use std::fmt;
 use std::time::Duration;

@@ -12,6 +12,10 @@
 //! `webhook-id` of a verified delivery is its idempotency key (the same on a resend).
 //! [`WebhookError`] says which check failed and carries nothing of the secret, the
 //! signatures or the body (its `Display` may be logged; the sender gets a bare 401).
+//!
+//! It lives here, in the domain crate, rather than in `connectors::fathom` (which re-exports
+//! it): it is pure (HMAC, SHA-256, base64), and the webhooks ingress function needs it without
+//! linking the HTTP clients of every provider.
 
 use std::time::{Duration, SystemTime};
 
@@ -115,7 +119,7 @@ fn present<'a>(value: Option<&'a str>, name: &'static str) -> Result<&'a str, We
 /// [`verify`] with the headers read from a request's header map.
 pub fn verify_headers(
     secret: &Secret,
-    headers: &::http::HeaderMap,
+    headers: &http::HeaderMap,
     body: &[u8],
     now: SystemTime,
 ) -> Result<(), WebhookError> {

@@ -131,7 +131,7 @@ fn errors_show_neither_the_secret_nor_a_signature_nor_the_body() {
 
 #[test]
 fn the_header_map_form_reads_the_three_headers() {
-    let mut headers = ::http::HeaderMap::new();
+    let mut headers = http::HeaderMap::new();
     headers.insert(ID_HEADER, ID.parse().unwrap());
     headers.insert(TIMESTAMP_HEADER, TS.parse().unwrap());
     headers.insert(SIGNATURE_HEADER, SIGNATURE.parse().unwrap());
