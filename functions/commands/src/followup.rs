@@ -190,6 +190,7 @@ impl CommandsHandler {
                     recording,
                     day: None,
                     usage: None,
+                    meeting_started_at: None,
                 });
                 let outcome = self
                     .queue_for(tenant.clone(), trigger, raw, kind, &user)
@@ -308,6 +309,7 @@ impl CommandsHandler {
                     recording,
                     day: Some(day),
                     usage: None,
+                    meeting_started_at: None,
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
                 if let CommandOutcome::OverQuota { limit, resets_at } = outcome {
