@@ -40,5 +40,8 @@ pub use error::ProviderError;
 pub use ids::{RecordingId, SessionKey};
 pub use mail::{AddressError, Created, EmailAddress, EmailDraft, EventRequest, Mailbox};
 pub use meeting::{Invitee, Meeting, MeetingPage, MeetingQuery, Transcript, TranscriptLine};
-pub use ports::{Calendar, Drafter, Mailer, Recorder, RecorderAuth, SessionError, Sessions};
+pub use ports::{
+    Calendar, Drafter, Mailer, Recorder, RecorderAuth, RecorderWebhooks, SessionError, Sessions,
+    WebhookRegistration,
+};
 pub use session::{Artifact, ArtifactKind, FailureReason, Session, SessionStatus, StatusMessage};
