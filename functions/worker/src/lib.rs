@@ -133,6 +133,9 @@ pub struct Worker {
     /// The follow-up providers; `None` where the deployment has none configured.
     followup: Option<Followup>,
     zones: followup::ZoneCache,
+    /// Where the recorder delivers automatic follow-ups (`PUBLIC_BASE_URL`); `None`: they
+    /// cannot be turned on here.
+    public_base_url: Option<String>,
 }
 
 impl Worker {
@@ -145,7 +148,14 @@ impl Worker {
             oauth: None,
             followup: None,
             zones: followup::ZoneCache::default(),
+            public_base_url: None,
         }
+    }
+
+    /// Lets users turn automatic follow-ups on: the recorder delivers to `{base}/webhooks/…`.
+    pub fn with_public_base_url(mut self, base: Option<String>) -> Self {
+        self.public_base_url = base.filter(|b| !b.trim().is_empty());
+        self
     }
 
     /// Lets the worker run follow-ups with these providers.
@@ -292,6 +302,8 @@ impl Worker {
             JobKind::OpenEditor(open) => self.open_editor(job, open).await,
             JobKind::EditorAction(action) => self.editor_action(job, action).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
+            JobKind::AutoFollowups(auto) => self.auto_followups(job, auto).await,
+            JobKind::QuotaReached(notice) => self.quota_reached(job, notice).await,
         }
     }
 

@@ -28,8 +28,10 @@ async fn main() -> Result<(), Error> {
     let followup = Followup::from_lookup(env, ai_key, wired.sessions.clone())?;
     let worker = secrets
         .refreshing(move |slack| {
-            let mut worker =
-                Worker::new(backend.clone(), web.clone(), Clock::system()).with_timing(timing);
+            // PUBLIC_BASE_URL: where Fathom delivers automatic follow-ups.
+            let mut worker = Worker::new(backend.clone(), web.clone(), Clock::system())
+                .with_timing(timing)
+                .with_public_base_url(slack.install.public_base_url.clone());
             if let Some(followup) = &followup {
                 worker = worker.with_followup(followup.clone());
             }

@@ -23,7 +23,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tenant::Secret;
+use tenant::{Secret, TenantId, UserId};
 use zeroize::Zeroizing;
 
 /// Svix's `WEBHOOK_TOLERANCE_IN_SECONDS`.
@@ -148,6 +148,58 @@ fn key_of(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, WebhookError> {
         return Err(WebhookError::InvalidSecret);
     }
     Ok(key)
+}
+
+/// The path of the webhooks function's Fathom route.
+pub const FATHOM_PATH: &str = "/webhooks/fathom";
+
+/// Which user's webhook a delivery came to: `r=<tenant>.<user>` on the destination URL the
+/// worker registers. Not a secret (the signature, with that user's own webhook secret, is what
+/// authenticates a delivery); it only says which secret to check it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub tenant: TenantId,
+    pub user: UserId,
+}
+
+impl Registration {
+    /// The query parameter's value. Slack ids are upper-case letters and digits, so it needs
+    /// no escaping.
+    pub fn param(&self) -> String {
+        format!("{}.{}", self.tenant, self.user)
+    }
+
+    /// `r`'s value back; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (tenant, user) = raw.split_once('.')?;
+        Some(Self {
+            tenant: TenantId::parse(tenant).ok()?,
+            user: UserId::parse(user).ok()?,
+        })
+    }
+
+    /// The registration a request's query names (its one `r`; two are refused).
+    pub fn from_query(query: Option<&str>) -> Option<Self> {
+        let mut found = None;
+        for pair in query?.split('&') {
+            if let Some(value) = pair.strip_prefix("r=") {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(Self::parse(value)?);
+            }
+        }
+        found
+    }
+
+    /// Where the recorder is asked to deliver: `{base}/webhooks/fathom?r=…`.
+    pub fn destination(&self, public_base_url: &str) -> String {
+        format!(
+            "{}{FATHOM_PATH}?r={}",
+            public_base_url.trim_end_matches('/'),
+            self.param()
+        )
+    }
 }
 
 #[cfg(test)]
