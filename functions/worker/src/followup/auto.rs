@@ -172,19 +172,30 @@ impl Worker {
             notice.limit,
             tenant::time::day_label(notice.resets_at)
         );
-        info!(limit = notice.limit, "over the monthly quota: the user is told");
+        info!(
+            limit = notice.limit,
+            "over the monthly quota: the user is told"
+        );
         self.dm_once(job, &notice.user, text).await
     }
 
     /// The answer to `/followup auto …`: on its response_url, else by DM.
     async fn tell(&self, job: &JobEnvelope, user: &UserId, text: &str) -> Result<(), JobError> {
         match job.slack.response_url.as_deref() {
-            Some(url) => self.respond_once(job, url, &ephemeral(text.to_owned())).await,
+            Some(url) => {
+                self.respond_once(job, url, &ephemeral(text.to_owned()))
+                    .await
+            }
             None => self.dm_once(job, user, text.to_owned()).await,
         }
     }
 
-    async fn dm_once(&self, job: &JobEnvelope, user: &UserId, text: String) -> Result<(), JobError> {
+    async fn dm_once(
+        &self,
+        job: &JobEnvelope,
+        user: &UserId,
+        text: String,
+    ) -> Result<(), JobError> {
         let token = self.bot_token(job).await?;
         let channel = self.web.open_dm(&token, user).await?;
         let msg = Message {
@@ -209,4 +220,3 @@ async fn keep(
         .await
         .map(|_| ())
 }
-

@@ -343,7 +343,11 @@ impl Worker {
 
 /// How many local days before `now`'s the instant `at` fell on, in `zone` (`None` for a day in
 /// the future, or one too far back to count).
-fn days_back(now: jiff::Timestamp, zone: &followup::service::UserZone, at: jiff::Timestamp) -> Option<u8> {
+fn days_back(
+    now: jiff::Timestamp,
+    zone: &followup::service::UserZone,
+    at: jiff::Timestamp,
+) -> Option<u8> {
     let today = now.to_zoned_datetime(zone.tz().clone()).date();
     let held = at.to_zoned_datetime(zone.tz().clone()).date();
     let days = held.until(today).map(|span| span.get_days()).unwrap_or(-1);

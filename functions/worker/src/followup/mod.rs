@@ -18,8 +18,7 @@ use followup::service::UserZone;
 use followup::service::transcript::Budget;
 use followup::session::Retention;
 use followup::{
-    Calendar, Drafter, Mailer, Recorder, RecorderAuth, RecorderWebhooks, Sessions,
-    WritingSettings,
+    Calendar, Drafter, Mailer, Recorder, RecorderAuth, RecorderWebhooks, Sessions, WritingSettings,
 };
 use jiff::Timestamp;
 use tenant::credential::{CredentialId, Provider};
@@ -141,9 +140,8 @@ impl Followup {
             name,
             reason: "the HTTP client could not be built for it",
         };
-        let recorder = Arc::new(
-            FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?,
-        );
+        let recorder =
+            Arc::new(FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?);
         let drafter =
             AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
         let (mailer, calendar, google_oauth) = google_from_lookup(lookup_google)?;
