@@ -14,4 +14,5 @@ mod isolation;
 mod lifecycle;
 mod oauth;
 mod rotation;
+mod webhooks;
 mod worker;
