@@ -7,6 +7,7 @@
 //! * Submitting a key: stored in the user's *pending* slot (encrypted; never on the queue),
 //!   the modal shows "checking", and a [`JobKind::ConnectRecorder`] checks it with Fathom.
 //! * "Earlier": the picker pages back a day. Submitting the picker: a [`JobKind::Generate`].
+//! * `/followup auto on|off`: an ephemeral answer at once and a [`JobKind::AutoFollowups`].
 
 use app::IngressError;
 use app::http_io::{self, HttpResponse};
@@ -16,8 +17,8 @@ use serde_json::json;
 use slack::{Interaction, SlashCommand};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::{
-    ConnectRecorder, CreateEvent, EditedTexts, EditorAction, EditorActionKind, EventChoice,
-    Generate, MeetingPicker, OpenEditor,
+    AutoFollowups, ConnectRecorder, CreateEvent, EditedTexts, EditorAction, EditorActionKind,
+    EventChoice, Generate, MeetingPicker, OpenEditor,
 };
 use tenant::ports::{CredentialError, Expected};
 use tenant::service::ingress::{CommandOutcome, CommandWork, admit, request_key};
@@ -184,6 +185,40 @@ impl CommandsHandler {
         )
     }
 
+    /// `/followup auto on|off`: answered at once, the worker registers (or deletes) the
+    /// webhook at Fathom and says how it went on the response_url.
+    pub(crate) async fn auto_followups(
+        &self,
+        tenant: TenantId,
+        cmd: &SlashCommand,
+        raw: &[u8],
+        on: bool,
+    ) -> Result<HttpResponse, IngressError> {
+        let work = CommandWork::Job {
+            kind: JobKind::AutoFollowups(AutoFollowups {
+                user: cmd.user_id.clone(),
+                on,
+            }),
+            slack: SlackContext {
+                response_url: Some(cmd.response_url.clone()),
+                channel: Some(cmd.channel_id.clone()),
+                user: Some(cmd.user_id.clone()),
+            },
+        };
+        let request = request_key(Some(&cmd.trigger_id), raw);
+        Ok(match self.accept(tenant, &request, work).await? {
+            CommandOutcome::Queued(job_id) => {
+                info!(%job_id, on, "automatic follow-ups change queued");
+                http_io::ephemeral(if on {
+                    reply::AUTO_TURNING_ON
+                } else {
+                    reply::AUTO_TURNING_OFF
+                })
+            }
+            other => answer(other, String::new),
+        })
+    }
+
     pub(crate) async fn on_followup_interaction(
         &self,
         tenant: TenantId,
@@ -230,6 +265,7 @@ impl CommandsHandler {
                     recording,
                     day: None,
                     usage: None,
+                    meeting_started_at: None,
                 });
                 let outcome = self
                     .queue_for(tenant.clone(), trigger, raw, kind, &user)
@@ -375,6 +411,7 @@ impl CommandsHandler {
                     recording,
                     day: Some(day),
                     usage: None,
+                    meeting_started_at: None,
                 });
                 let outcome = self.queue_for(tenant, trigger, raw, kind, &user).await?;
                 if let CommandOutcome::OverQuota { limit, resets_at } = outcome {

@@ -47,6 +47,8 @@ enum Subcommand {
     Connect,
     /// `/followup ask <question>`.
     Ask(String),
+    /// `/followup auto on` / `off` (`None`: neither word, answered with how to use it).
+    Auto(Option<bool>),
     Unknown(String),
 }
 
@@ -60,6 +62,14 @@ fn subcommand(command: &str, text: &str) -> Subcommand {
         Some(word) if word.eq_ignore_ascii_case("connect") => Subcommand::Connect,
         Some(word) if word.eq_ignore_ascii_case("ask") => {
             Subcommand::Ask(text.trim_start()[word.len()..].trim().to_owned())
+        }
+        Some(word) if word.eq_ignore_ascii_case("auto") => {
+            let mut rest = text.split_whitespace().skip(1);
+            Subcommand::Auto(match (rest.next(), rest.next()) {
+                (Some(w), None) if w.eq_ignore_ascii_case("on") => Some(true),
+                (Some(w), None) if w.eq_ignore_ascii_case("off") => Some(false),
+                _ => None,
+            })
         }
         Some(word) if word.eq_ignore_ascii_case("help") => Subcommand::Help,
         Some(word) if word.eq_ignore_ascii_case("ping") => Subcommand::Ping,
@@ -130,6 +140,8 @@ impl CommandsHandler {
         let work = match &sub {
             Subcommand::Meetings => return self.open_picker(id, cmd, raw).await,
             Subcommand::Connect => return self.open_connect(id, cmd).await,
+            Subcommand::Auto(Some(on)) => return self.auto_followups(id, cmd, raw, *on).await,
+            Subcommand::Auto(None) => CommandWork::Answer,
             Subcommand::Ask(question) if question.is_empty() => CommandWork::Answer,
             Subcommand::Ask(question) => CommandWork::Job {
                 kind: JobKind::Ask(tenant::job::Ask {
@@ -158,6 +170,7 @@ impl CommandsHandler {
         Ok(answer(outcome, || match &sub {
             Subcommand::Unknown(word) => reply::unknown(&cmd.command, word),
             Subcommand::Ask(_) => reply::ASK_WHAT.to_owned(),
+            Subcommand::Auto(_) => reply::AUTO_HOW.to_owned(),
             _ => reply::help(&cmd.command),
         }))
     }
@@ -273,5 +286,24 @@ fn tenant_of(ctx: slack::InstallContext) -> Result<TenantId, IngressError> {
 impl app::lambda::HttpHandler for CommandsHandler {
     async fn handle(&self, req: HttpRequest) -> HttpResponse {
         CommandsHandler::handle(self, req).await
+    }
+}
+
+#[cfg(test)]
+mod subcommand_tests {
+    use super::*;
+
+    #[test]
+    fn auto_takes_exactly_on_or_off() {
+        let auto = |text| match subcommand("/followup", text) {
+            Subcommand::Auto(on) => Some(on),
+            _ => None,
+        };
+        assert_eq!(auto("auto on"), Some(Some(true)));
+        assert_eq!(auto("  AUTO   Off "), Some(Some(false)));
+        assert_eq!(auto("auto"), Some(None));
+        assert_eq!(auto("auto maybe"), Some(None));
+        assert_eq!(auto("auto on please"), Some(None));
+        assert_eq!(auto("automatic"), None);
     }
 }

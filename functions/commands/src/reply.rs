@@ -11,6 +11,14 @@ Please ask an admin to reinstall it from the Switchboard install page.";
 pub const ASK_WHAT: &str = "Ask me something about your recent meetings, for example \
 `/followup ask what did Globex say about pricing?`";
 
+pub const AUTO_HOW: &str = "Automatic follow-ups turn each meeting you record with Fathom \
+into a follow-up in your DMs, without a command: `/followup auto on` to start, \
+`/followup auto off` to stop.";
+
+pub const AUTO_TURNING_ON: &str = ":hourglass_flowing_sand: Turning automatic follow-ups on…";
+
+pub const AUTO_TURNING_OFF: &str = ":hourglass_flowing_sand: Turning automatic follow-ups off…";
+
 pub const MODAL_FAILED: &str = "Slack did not let me open the window in time. \
 Please run the command again.";
 
@@ -26,6 +34,8 @@ pub fn help(command: &str) -> String {
         "*Switchboard* turns meetings into follow-ups.\n\
          • `{command}`: pick a meeting you recorded and get a follow-up draft\n\
          • `{command} connect`: connect your Fathom account\n\
+         • `{command} auto on` / `auto off`: a follow-up for every meeting you record, \
+         without typing anything\n\
          • `{command} ask <question>`: ask about your recent follow-ups\n\
          • `{command} help`: this message\n\
          • `{command} ping`: check that Switchboard can reach you (shows the round-trip time)\n\

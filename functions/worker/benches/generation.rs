@@ -165,6 +165,7 @@ fn job(tenant: &TenantId) -> String {
         recording: RECORDING,
         day: Some(0),
         usage: None,
+        meeting_started_at: None,
     });
     let slack = SlackContext {
         response_url: None,

@@ -136,6 +136,9 @@ pub struct Worker {
     zones: followup::ZoneCache,
     /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`), for the App Home's "this month".
     quotas: tenant::FollowupQuotas,
+    /// Where the recorder delivers automatic follow-ups (`PUBLIC_BASE_URL`); `None`: they
+    /// cannot be turned on here.
+    public_base_url: Option<String>,
 }
 
 impl Worker {
@@ -149,12 +152,19 @@ impl Worker {
             followup: None,
             zones: followup::ZoneCache::default(),
             quotas: tenant::FollowupQuotas::default(),
+            public_base_url: None,
         }
     }
 
     /// With this monthly follow-up table (the one ingress enforces) instead of the default.
     pub fn with_quotas(mut self, quotas: tenant::FollowupQuotas) -> Self {
         self.quotas = quotas;
+        self
+    }
+
+    /// Lets users turn automatic follow-ups on: the recorder delivers to `{base}/webhooks/…`.
+    pub fn with_public_base_url(mut self, base: Option<String>) -> Self {
+        self.public_base_url = base.filter(|b| !b.trim().is_empty());
         self
     }
 
@@ -304,6 +314,8 @@ impl Worker {
             JobKind::CreateEvent(create) => self.create_event(job, create).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
             JobKind::Disconnect(disconnect) => self.disconnect(job, &tenant, disconnect).await,
+            JobKind::AutoFollowups(auto) => self.auto_followups(job, auto).await,
+            JobKind::QuotaReached(notice) => self.quota_reached(job, notice).await,
         }
     }
 

@@ -30,9 +30,11 @@ async fn main() -> Result<(), Error> {
     let quotas = wiring::followup_quotas_from_env()?;
     let worker = secrets
         .refreshing(move |slack| {
+            // PUBLIC_BASE_URL: where Fathom delivers automatic follow-ups.
             let mut worker = Worker::new(backend.clone(), web.clone(), Clock::system())
                 .with_timing(timing)
-                .with_quotas(quotas);
+                .with_quotas(quotas)
+                .with_public_base_url(slack.install.public_base_url.clone());
             if let Some(followup) = &followup {
                 worker = worker.with_followup(followup.clone());
             }

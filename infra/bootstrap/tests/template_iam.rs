@@ -5,13 +5,14 @@
 
 use serde_yaml_ng::Value;
 
-const FUNCTIONS: [(&str, &str); 6] = [
+const FUNCTIONS: [(&str, &str); 7] = [
     ("InstallFunction", "install"),
     ("OAuthFunction", "oauth"),
     ("EventsFunction", "events"),
     ("CommandsFunction", "commands"),
     ("AdminFunction", "admin"),
     ("WorkerFunction", "worker"),
+    ("WebhooksFunction", "webhooks"),
 ];
 
 fn template() -> Value {
@@ -70,8 +71,9 @@ fn readable_app_secrets(doc: &Value, logical: &str) -> Vec<String> {
 #[test]
 fn each_function_reads_only_its_own_app_secret_and_install_none() {
     let doc = template();
-    let expected: [(&str, &[&str], &str); 6] = [
+    let expected: [(&str, &[&str], &str); 7] = [
         ("InstallFunction", &[], ""),
+        ("WebhooksFunction", &[], ""),
         ("OAuthFunction", &["ClientSecret"], "CLIENT_SECRET_ARN"),
         ("EventsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
         ("CommandsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
@@ -272,4 +274,59 @@ fn commands_may_read_the_bot_token_and_seal_a_pasted_key_but_read_no_users_crede
     for purpose in ["recorder:fathom-pending", "followup-session"] {
         assert!(key.contains(purpose), "TokenKey policy lacks {purpose}");
     }
+}
+
+#[test]
+fn webhooks_may_read_only_the_registrations_secrets_and_queue_no_more_than_a_job() {
+    let doc = template();
+    // Decrypt under the webhook purpose alone: no Fathom key, no Slack token, no session.
+    assert_eq!(
+        purposes(&doc, "WebhooksFunction", "kms:Decrypt"),
+        ["recorder:fathom-webhook"]
+    );
+    let actions = actions(&doc, "WebhooksFunction");
+    for absent in ["kms:Encrypt", "dynamodb:Query", "dynamodb:Scan"] {
+        assert!(!actions.contains(&absent.to_owned()), "webhooks: {absent}");
+    }
+    assert!(
+        !actions.iter().any(|a| a.starts_with("secretsmanager:")),
+        "no Secrets Manager at all: {actions:?}"
+    );
+    for (actions, resource) in statements(&doc, "WebhooksFunction") {
+        let resource = format!("{resource:?}");
+        if actions.iter().any(|a| a.starts_with("dynamodb:")) {
+            // The table, never the audit table (nothing here is audited).
+            assert!(!resource.contains("AuditTable"), "{resource}");
+        }
+        if actions.iter().any(|a| a == "sqs:SendMessage") {
+            assert!(resource.contains("JobQueue"), "sends to {resource}");
+        }
+        if actions.iter().any(|a| a == "kms:GenerateDataKey") {
+            assert!(resource.contains("DataKey"), "{resource}");
+        }
+    }
+    // The worker registers and deletes the webhooks, so it seals and opens that purpose too;
+    // the key policy knows it; the table lets the webhooks role write (its ledger, counter).
+    let worker = purposes(&doc, "WorkerFunction", "kms:Encrypt");
+    assert!(
+        worker.contains(&"recorder:fathom-webhook".to_owned()),
+        "{worker:?}"
+    );
+    let key = format!(
+        "{:?}",
+        resource(&doc, "TokenKey")["Properties"]["KeyPolicy"]
+    );
+    assert!(key.contains("recorder:fathom-webhook"));
+    let table = format!(
+        "{:?}",
+        resource(&doc, "Table")["Properties"]["ResourcePolicy"]
+    );
+    assert!(table.contains("WebhooksFunctionRole"));
+    let route =
+        &resource(&doc, "WebhooksFunction")["Properties"]["Events"]["Webhooks"]["Properties"];
+    assert_eq!(route["Method"], "POST");
+    assert_eq!(route["Path"], "/webhooks/{provider}");
+    // Fathom is given {PublicBaseUrl}/webhooks/fathom: the worker knows the base.
+    let env = &resource(&doc, "WorkerFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(ref_name(&env["PUBLIC_BASE_URL"]), Some("PublicBaseUrl"));
 }

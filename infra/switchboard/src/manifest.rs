@@ -211,7 +211,7 @@ pub fn render(base_url_raw: &str, name: &str) -> Result<String, ManifestError> {
                     command: "/followup",
                     url: format!("{base}/slack/commands"),
                     description: "Meeting follow-ups: summaries, emails and CRM notes",
-                    usage_hint: "[connect | help | ping]",
+                    usage_hint: "[connect | auto on | auto off | ask | help | ping]",
                     should_escape: false,
                 },
                 // The meeting picker on its own, as the product's second entry point.

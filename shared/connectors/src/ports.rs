@@ -113,6 +113,31 @@ mod recorder {
             Ok(FathomClient::verify(self, &auth(recorder_auth)).await?)
         }
     }
+
+    #[async_trait]
+    impl followup::RecorderWebhooks for FathomClient {
+        async fn register(
+            &self,
+            recorder_auth: &RecorderAuth,
+            destination: &str,
+        ) -> Result<followup::WebhookRegistration, ProviderError> {
+            let request = fathom::NewWebhook::for_followups(destination);
+            let hook = self.create_webhook(&auth(recorder_auth), &request).await?;
+            Ok(followup::WebhookRegistration {
+                id: hook.id.0,
+                secret: hook.secret,
+            })
+        }
+
+        async fn unregister(
+            &self,
+            recorder_auth: &RecorderAuth,
+            id: &str,
+        ) -> Result<(), ProviderError> {
+            let id = fathom::WebhookId(id.to_owned());
+            Ok(self.delete_webhook(&auth(recorder_auth), &id).await?)
+        }
+    }
 }
 
 #[cfg(feature = "anthropic")]

@@ -13,6 +13,7 @@
 //! * [`service`]: the pure logic of the flow (the picker's day, labels, the transcript budget,
 //!   attendees, the follow-up event).
 //! * `testkit` (feature): the session store's contract suite and an in-memory adapter.
+//! * [`webhook`]: the Standard Webhooks signature check of the recorder's deliveries.
 //!
 //! Customer data (transcript text, email bodies, summaries, notes) never reaches a log: every
 //! type that holds some prints it as `[redacted]` under `Debug`, and no error carries it.
@@ -27,6 +28,7 @@ pub mod service;
 pub mod session;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod webhook;
 
 mod redact;
 
@@ -38,5 +40,8 @@ pub use error::ProviderError;
 pub use ids::{RecordingId, SessionKey};
 pub use mail::{AddressError, Created, EmailAddress, EmailDraft, EventRequest, Mailbox};
 pub use meeting::{Invitee, Meeting, MeetingPage, MeetingQuery, Transcript, TranscriptLine};
-pub use ports::{Calendar, Drafter, Mailer, Recorder, RecorderAuth, SessionError, Sessions};
+pub use ports::{
+    Calendar, Drafter, Mailer, Recorder, RecorderAuth, RecorderWebhooks, SessionError, Sessions,
+    WebhookRegistration,
+};
 pub use session::{Artifact, ArtifactKind, FailureReason, Session, SessionStatus, StatusMessage};

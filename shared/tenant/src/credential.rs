@@ -33,6 +33,10 @@ pub enum Provider {
     /// purpose), so a mistyped key never replaces a working one, and the commands function,
     /// which stores it, can encrypt it without being able to read a connected key.
     FathomPending,
+    /// The webhook a user registered at Fathom for automatic follow-ups: its verification
+    /// secret (`whsec_…`) and, in the metadata, its id. Its own purpose, so the webhooks
+    /// function may read these secrets and no Fathom key.
+    FathomWebhook,
     Google,
 }
 
@@ -42,7 +46,7 @@ pub enum Provider {
 pub struct UnknownProvider;
 
 impl Provider {
-    pub const ALL: [Provider; 9] = [
+    pub const ALL: [Provider; 10] = [
         Self::Slack,
         Self::SlackIncomingWebhook,
         Self::Hubspot,
@@ -51,6 +55,7 @@ impl Provider {
         Self::Crono,
         Self::Fathom,
         Self::FathomPending,
+        Self::FathomWebhook,
         Self::Google,
     ];
 
@@ -65,6 +70,7 @@ impl Provider {
             Self::Crono => "crono",
             Self::Fathom => "fathom",
             Self::FathomPending => "fathom_pending",
+            Self::FathomWebhook => "fathom_webhook",
             Self::Google => "google",
         }
     }
@@ -89,6 +95,7 @@ impl Provider {
             Self::Crono => "crm:crono",
             Self::Fathom => "recorder:fathom",
             Self::FathomPending => "recorder:fathom-pending",
+            Self::FathomWebhook => "recorder:fathom-webhook",
             Self::Google => "google",
         }
     }
@@ -166,6 +173,9 @@ pub struct CredentialMetadata {
     /// Slack incoming webhook: the channel it posts to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_id: Option<String>,
+    /// A webhook registered at a provider (Fathom): its id there, to delete it with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_id: Option<String>,
 }
 
 impl fmt::Debug for CredentialMetadata {
@@ -176,6 +186,7 @@ impl fmt::Debug for CredentialMetadata {
             .field("portal_id", &set(&self.portal_id))
             .field("account_email", &set(&self.account_email))
             .field("channel_id", &set(&self.channel_id))
+            .field("webhook_id", &set(&self.webhook_id))
             .finish()
     }
 }
@@ -286,6 +297,11 @@ mod tests {
         }
         assert_eq!(Provider::Slack.purpose(), "slack-tokens");
         assert_eq!(Provider::Hubspot.purpose(), "crm:hubspot");
+        assert_eq!(
+            Provider::FathomWebhook.purpose(),
+            "recorder:fathom-webhook",
+            "template.yaml grants the webhooks function this purpose alone"
+        );
         assert!(Provider::parse("HubSpot").is_err());
     }
 

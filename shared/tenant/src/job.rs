@@ -69,6 +69,12 @@ pub enum JobKind {
     /// A user disconnects one of their own providers (App Home): their credential is
     /// deleted and their Home republished.
     Disconnect(Disconnect),
+    /// `/followup auto on|off`: register the user's webhook at the recorder (or delete it),
+    /// so that their new recordings become follow-ups without a command.
+    AutoFollowups(AutoFollowups),
+    /// A follow-up that arrived by webhook was over the tenant's monthly quota: tell the user
+    /// the limit and when it resets (nothing was generated).
+    QuotaReached(QuotaReached),
 }
 
 /// [`JobKind::Disconnect`]. `user` is always the user who pressed the button (from the signed
@@ -88,6 +94,38 @@ impl Disconnect {
     /// Whether a user may disconnect `provider` (see [`Disconnect::PROVIDERS`]).
     pub fn allows(provider: Provider) -> bool {
         Self::PROVIDERS.contains(&provider)
+    }
+}
+
+/// [`JobKind::AutoFollowups`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoFollowups {
+    /// Whose recordings: always the user who typed the command (from the signed payload).
+    pub user: UserId,
+    /// `true`: turn on (register the webhook); `false`: turn off (delete it).
+    pub on: bool,
+}
+
+/// [`JobKind::QuotaReached`]. The title is customer text (`Debug` shows its length only).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaReached {
+    pub user: UserId,
+    /// The meeting that was not turned into a follow-up, as the recorder titled it.
+    pub title: String,
+    /// The tenant's monthly follow-ups.
+    pub limit: u64,
+    /// When they come back: unix seconds, the 1st of next month (UTC).
+    pub resets_at: u64,
+}
+
+impl std::fmt::Debug for QuotaReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuotaReached")
+            .field("user", &self.user)
+            .field("title", &self.title.len())
+            .field("limit", &self.limit)
+            .field("resets_at", &self.resets_at)
+            .finish()
     }
 }
 
@@ -242,6 +280,10 @@ pub struct Generate {
     /// job whose count crosses 80% (or reaches 100%) tells the admins, once.
     #[serde(default)]
     pub usage: Option<MonthlyUse>,
+    /// When the recording started, when the recorder said so itself (a webhook delivery,
+    /// with no picker and no session): the worker finds the meeting on that local day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_started_at: Option<jiff::Timestamp>,
 }
 
 /// A use of a monthly quota: the count with this use, and the limit (`u64::MAX`: unlimited).
@@ -303,6 +345,8 @@ impl JobKind {
             Self::CreateEvent(_) => "create_event",
             Self::Ask(_) => "ask",
             Self::Disconnect(_) => "disconnect",
+            Self::AutoFollowups(_) => "auto_followups",
+            Self::QuotaReached(_) => "quota_reached",
         }
     }
 
@@ -329,6 +373,8 @@ impl JobKind {
             Self::CreateEvent(p) => out.serialize_field("payload", p),
             Self::Ask(p) => out.serialize_field("payload", p),
             Self::Disconnect(p) => out.serialize_field("payload", p),
+            Self::AutoFollowups(p) => out.serialize_field("payload", p),
+            Self::QuotaReached(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -536,6 +582,28 @@ mod tests {
                 recording: 123_456_789,
                 day: Some(1),
                 usage: Some(MonthlyUse { used: 8, limit: 10 }),
+                meeting_started_at: None,
+            }),
+            JobKind::Generate(Generate {
+                user: user.clone(),
+                recording: 123_456_790,
+                day: None,
+                usage: None,
+                meeting_started_at: Some("2025-03-01T16:01:12Z".parse().unwrap()),
+            }),
+            JobKind::AutoFollowups(AutoFollowups {
+                user: user.clone(),
+                on: true,
+            }),
+            JobKind::AutoFollowups(AutoFollowups {
+                user: user.clone(),
+                on: false,
+            }),
+            JobKind::QuotaReached(QuotaReached {
+                user: user.clone(),
+                title: "Globex \"QBR\" é".into(),
+                limit: 10,
+                resets_at: 1_743_465_600,
             }),
             JobKind::Ask(Ask {
                 user: user.clone(),
@@ -627,6 +695,41 @@ mod tests {
             value["payload"],
             serde_json::json!({"user": "U0USER001", "provider": "google"})
         );
+    }
+
+    #[test]
+    fn new_kinds_have_stable_tags_and_a_generate_without_a_start_time_keeps_its_old_shape() {
+        let user = UserId::parse("U0USER001").unwrap();
+        let auto = JobKind::AutoFollowups(AutoFollowups {
+            user: user.clone(),
+            on: true,
+        });
+        let value = serde_json::to_value(&auto).unwrap();
+        assert_eq!(value["kind"], "auto_followups");
+        assert_eq!(value["payload"]["on"], true);
+        let notice = JobKind::QuotaReached(QuotaReached {
+            user: user.clone(),
+            title: "Acme renewal".into(),
+            limit: 10,
+            resets_at: 5,
+        });
+        assert_eq!(
+            serde_json::to_value(&notice).unwrap()["kind"],
+            "quota_reached"
+        );
+        assert!(
+            !format!("{notice:?}").contains("Acme"),
+            "the title is redacted"
+        );
+        // A generation queued by a build before `meeting_started_at` still reads, and one
+        // without it writes no such field.
+        let old = r#"{"kind":"generate","payload":{"user":"U0USER001","recording":7,"day":0,"usage":null}}"#;
+        let JobKind::Generate(generate) = serde_json::from_str::<JobKind>(old).unwrap() else {
+            panic!("a generate job");
+        };
+        assert_eq!(generate.meeting_started_at, None);
+        let written = serde_json::to_string(&JobKind::Generate(generate)).unwrap();
+        assert!(!written.contains("meeting_started_at"), "{written}");
     }
 
     #[test]

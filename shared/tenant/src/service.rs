@@ -9,6 +9,7 @@ use crate::model::{Installation, Tenant, TenantStatus};
 use crate::ports::{Backend, CredentialError, StoreError, VaultError, update_bundle};
 use crate::secret::{BotToken, TokenBundle};
 
+pub mod delivery;
 pub mod ingress;
 mod oauth_install;
 

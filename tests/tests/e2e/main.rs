@@ -16,4 +16,5 @@ mod lifecycle;
 mod mention;
 mod oauth;
 mod rotation;
+mod webhooks;
 mod worker;

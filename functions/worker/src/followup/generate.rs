@@ -83,9 +83,11 @@ impl Worker {
                 .await;
         };
         let zone = self.user_zone(&token, &job.tenant, &generate.user).await;
-        let day = match generate.day {
-            Some(day) => Some(day),
-            None => {
+        let day = match (generate.day, generate.meeting_started_at) {
+            (Some(day), _) => Some(day),
+            // A webhook said when the meeting started: its day in the user's zone.
+            (None, Some(started)) => days_back(self.now(), &zone, started),
+            (None, None) => {
                 self.session_day(&job.tenant, &generate.user, recording, &zone)
                     .await?
             }
@@ -155,14 +157,7 @@ impl Worker {
         let Some(read) = followup.sessions.get(&key, now).await? else {
             return Ok(None);
         };
-        let today = now.to_zoned_datetime(zone.tz().clone()).date();
-        let held = read
-            .value
-            .meeting_started_at
-            .to_zoned_datetime(zone.tz().clone())
-            .date();
-        let days = held.until(today).map(|span| span.get_days()).unwrap_or(-1);
-        Ok(u8::try_from(days).ok())
+        Ok(days_back(now, zone, read.value.meeting_started_at))
     }
 
     /// The session to work on: the stored one (a retry, or "Try again"), else a new one
@@ -346,6 +341,19 @@ impl Worker {
     }
 }
 
+/// How many local days before `now`'s the instant `at` fell on, in `zone` (`None` for a day in
+/// the future, or one too far back to count).
+fn days_back(
+    now: jiff::Timestamp,
+    zone: &followup::service::UserZone,
+    at: jiff::Timestamp,
+) -> Option<u8> {
+    let today = now.to_zoned_datetime(zone.tz().clone()).date();
+    let held = at.to_zoned_datetime(zone.tz().clone()).date();
+    let days = held.until(today).map(|span| span.get_days()).unwrap_or(-1);
+    u8::try_from(days).ok()
+}
+
 fn dm_message(
     channel: &ChannelId,
     msg: DmMessage,
@@ -357,5 +365,31 @@ fn dm_message(
         blocks: Some(msg.blocks),
         thread_ts: None,
         metadata,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use followup::service::UserZone;
+
+    fn at(raw: &str) -> jiff::Timestamp {
+        raw.parse().unwrap()
+    }
+
+    #[test]
+    fn a_webhooks_start_time_is_counted_in_the_users_local_days() {
+        let rome = UserZone::resolve(Some("Europe/Rome"));
+        // 00:30 on 2 March in Rome; the meeting started at 23:45 on 1 March there.
+        let now = at("2025-03-01T23:30:00Z");
+        assert_eq!(days_back(now, &rome, at("2025-03-01T22:45:00Z")), Some(1));
+        // The same instants in UTC are the same day.
+        let utc = UserZone::resolve(Some("UTC"));
+        assert_eq!(days_back(now, &utc, at("2025-03-01T22:45:00Z")), Some(0));
+        assert_eq!(
+            days_back(now, &utc, at("2025-03-02T10:00:00Z")),
+            None,
+            "a start in the future"
+        );
     }
 }

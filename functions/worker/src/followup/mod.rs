@@ -4,6 +4,7 @@
 
 mod ask;
 mod calendar;
+mod auto;
 mod connect;
 mod editor;
 mod generate;
@@ -18,7 +19,9 @@ use std::time::{Duration, Instant};
 use followup::service::UserZone;
 use followup::service::transcript::Budget;
 use followup::session::Retention;
-use followup::{Calendar, Drafter, Mailer, Recorder, RecorderAuth, Sessions, WritingSettings};
+use followup::{
+    Calendar, Drafter, Mailer, Recorder, RecorderAuth, RecorderWebhooks, Sessions, WritingSettings,
+};
 use jiff::Timestamp;
 use tenant::credential::{CredentialId, Provider};
 use tenant::{Secret, TenantId, UserId};
@@ -35,6 +38,8 @@ const ZONE_TTL: Duration = Duration::from_secs(3600);
 #[derive(Clone)]
 pub struct Followup {
     pub recorder: Arc<dyn Recorder>,
+    /// The recorder's webhooks, for automatic follow-ups (the same Fathom client).
+    pub webhooks: Arc<dyn RecorderWebhooks>,
     pub drafter: Arc<dyn Drafter>,
     /// Gmail and Calendar, when Google is configured (`GOOGLE_CLIENT_ID`); `None`: the edit
     /// modal's buttons say it is not enabled.
@@ -137,12 +142,14 @@ impl Followup {
             name,
             reason: "the HTTP client could not be built for it",
         };
-        let recorder = FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?;
+        let recorder =
+            Arc::new(FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?);
         let drafter =
             AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
         let (mailer, calendar, google_oauth) = google_from_lookup(lookup_google)?;
         Ok(Some(Self {
-            recorder: Arc::new(recorder),
+            webhooks: recorder.clone(),
+            recorder,
             drafter: Arc::new(drafter),
             mailer,
             calendar,

@@ -304,6 +304,32 @@ impl FakeMeeting {
     }
 }
 
+impl FakeMeeting {
+    /// The body of a webhook delivery of this meeting for `hook`: the Meeting object with the
+    /// parts the webhook was registered for (fathom.md: "containing whichever parts were
+    /// chosen").
+    pub(crate) fn delivery_json(
+        &self,
+        owner: &FakeUser,
+        base: &str,
+        hook: &super::RegisteredWebhook,
+    ) -> Value {
+        let mut meeting = self.to_json(owner, base, hook.include_transcript);
+        if hook.include_summary {
+            let first = self
+                .transcript
+                .first()
+                .map(|(_, _, text)| text.as_str())
+                .unwrap_or("");
+            meeting["default_summary"] = json!({
+                "template_name": "general",
+                "markdown_formatted": format!("## Summary\n{}: {first}\n", self.title),
+            });
+        }
+        meeting
+    }
+}
+
 fn domain(email: &str) -> &str {
     email.rsplit_once('@').map_or("", |(_, d)| d)
 }

@@ -5,7 +5,9 @@
 //!   `{"page_num":N}`, like the docs' example), `include_transcript`; pages of
 //!   [`FathomData::page_size`], newest first.
 //! - `GET /recordings/{id}/transcript`.
-//! - `POST /webhooks` (answers a `whsec_` secret), `DELETE /webhooks/{id}`.
+//! - `POST /webhooks` (answers a `whsec_` secret), `DELETE /webhooks/{id}`; and Fathom's side
+//!   of a webhook: [`FakeFathom::deliver`] POSTs a signed "new meeting content ready" to the
+//!   registered `destination_url` (also resent, or tampered with: [`DeliveryOptions`]).
 //! - Auth: `X-Api-Key` (keys) or `Authorization: Bearer` (OAuth tokens); a credential sees
 //!   only its own user's meetings; anything else is 401.
 //! - `RateLimit-Limit/Remaining/Reset` on every authenticated answer; 429 with `Retry-After`
@@ -15,6 +17,7 @@
 //! `{"error": "<reason>"}`, and clients must not rely on that shape.
 
 mod data;
+mod deliver;
 mod routes;
 mod webhook;
 
@@ -27,6 +30,7 @@ use axum::routing::{delete, get, post};
 use tenant::Secret;
 
 pub use data::{FakeMeeting, FakeUser, FathomData, SAMPLE_KEY_ALICE, SAMPLE_KEY_MARCO};
+pub use deliver::{Delivered, DeliveryOptions};
 pub use webhook::{InvalidSecret, TOLERANCE_SECS, WebhookSigner};
 
 use crate::server::{Running, lock};
@@ -80,6 +84,13 @@ pub struct RegisteredWebhook {
     pub secret: Secret,
     /// The email of the user whose credential registered it.
     pub owner: String,
+    /// The request's `triggered_for`, as sent.
+    pub triggered_for: Vec<String>,
+    /// The request's `include_*` flags, as sent (absent: false).
+    pub include_transcript: bool,
+    pub include_summary: bool,
+    pub include_action_items: bool,
+    pub include_crm_matches: bool,
 }
 
 /// A signed webhook delivery, ready to POST to the receiver under test.
@@ -101,6 +112,8 @@ struct Inner {
     windows: HashMap<usize, (Instant, u32)>,
     webhooks: Vec<RegisteredWebhook>,
     next_webhook: u64,
+    /// For fresh `webhook-id`s of deliveries.
+    next_message: u64,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -122,6 +135,7 @@ impl FakeFathom {
             windows: HashMap::new(),
             webhooks: Vec::new(),
             next_webhook: 1,
+            next_message: 1,
         }));
         let app = Router::new()
             .route("/external/v1/meetings", get(routes::meetings))
@@ -178,8 +192,9 @@ impl FakeFathom {
     }
 
     /// A "new meeting content ready" delivery of `recording_id` for webhook `webhook_id`,
-    /// signed with its secret at `timestamp` (unix seconds): the Meeting object with its
-    /// transcript. `None` if the webhook or the recording (of the webhook's owner) is unknown.
+    /// signed with its secret at `timestamp` (unix seconds): the Meeting object with the parts
+    /// the webhook asked for (`include_transcript`, `include_summary`). `None` if the webhook
+    /// or the recording (of the webhook's owner) is unknown.
     pub fn signed_delivery(
         &self,
         webhook_id: &str,
@@ -194,7 +209,7 @@ impl FakeFathom {
             .meetings
             .iter()
             .find(|m| m.recording_id == recording_id)?;
-        let body = meeting.to_json(user, &inner.origin, true).to_string();
+        let body = meeting.delivery_json(user, &inner.origin, hook).to_string();
         let signer = WebhookSigner::new(hook.secret.expose()).ok()?;
         let signature = signer.sign(msg_id, timestamp, body.as_bytes());
         Some(SignedDelivery {

@@ -361,6 +361,14 @@ fn register(inner: &mut Inner, user: usize, body: &[u8]) -> Result<Value, &'stat
         destination_url: destination.clone(),
         secret: Secret::from(secret.as_str()),
         owner,
+        triggered_for: triggered_for
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        include_transcript: flag("include_transcript"),
+        include_summary: flag("include_summary"),
+        include_action_items: flag("include_action_items"),
+        include_crm_matches: flag("include_crm_matches"),
     });
     Ok(json!({
         "id": id,

@@ -255,3 +255,120 @@ async fn a_stopped_fake_refuses_connections() {
 
     assert!(err.is_connect(), "{err}");
 }
+
+/// What a receiver got: the three Standard Webhooks headers and the body.
+#[derive(Debug, Clone)]
+struct Received {
+    id: Option<String>,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    body: String,
+}
+
+/// A receiver on 127.0.0.1 that records every POST and answers 204.
+async fn receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    use axum::http::HeaderMap;
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = got.clone();
+    let app = axum::Router::new().route(
+        "/webhooks/fathom",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let store = store.clone();
+            async move {
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                store.lock().unwrap().push(Received {
+                    id: header("webhook-id"),
+                    timestamp: header("webhook-timestamp"),
+                    signature: header("webhook-signature"),
+                    body,
+                });
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/webhooks/fathom?r=T0ACME.U0MARCO",
+        listener.local_addr().unwrap()
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, got, task)
+}
+
+#[tokio::test]
+async fn deliver_posts_a_signed_meeting_to_the_registered_url_and_resends_with_the_same_id() {
+    let fake = FakeFathom::start(FathomData::sample(Timestamp::now()))
+        .await
+        .unwrap();
+    let (url, got, task) = receiver().await;
+    let created: Value = client()
+        .post(format!("{}/webhooks", fake.api_url()))
+        .header("X-Api-Key", SAMPLE_KEY_MARCO)
+        .json(
+            &json!({"destination_url": url, "triggered_for": ["my_recordings"],
+                      "include_summary": true, "include_transcript": false}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hook = &fake.webhooks()[0];
+    assert_eq!(hook.triggered_for, ["my_recordings"]);
+    assert!(hook.include_summary && !hook.include_transcript);
+    let signer = WebhookSigner::new(created["secret"].as_str().unwrap()).unwrap();
+    let now = Timestamp::now().as_second();
+
+    assert!(
+        fake.deliver(123_456_789).await.is_empty(),
+        "Alice has no webhook"
+    );
+    let sent = fake.deliver(223_456_001).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].status, 204);
+    assert_eq!(sent[0].destination_url, url);
+    let resent = fake.redeliver(&sent[0]).await;
+    assert_eq!(resent[0].message_id, sent[0].message_id);
+    let wrong = fake
+        .deliver_with(
+            223_456_001,
+            fakes::fathom::DeliveryOptions {
+                secret: Some("whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXk=".into()),
+                omit: vec!["webhook-timestamp"],
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_ne!(wrong[0].message_id, sent[0].message_id, "a fresh id");
+
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    for received in &got[..2] {
+        assert_eq!(received.id.as_deref(), Some(sent[0].message_id.as_str()));
+        assert!(signer.verify(
+            received.id.as_deref().unwrap(),
+            received.timestamp.as_deref().unwrap(),
+            received.signature.as_deref().unwrap(),
+            received.body.as_bytes(),
+            now,
+        ));
+    }
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["recording_id"], 223_456_001);
+    assert!(body["transcript"].is_null(), "not asked for");
+    assert!(body["default_summary"]["markdown_formatted"].is_string());
+    assert_eq!(got[2].timestamp, None, "left out");
+    task.abort();
+}

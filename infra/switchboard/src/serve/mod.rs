@@ -101,7 +101,9 @@ pub async fn start_with(
         ..parts.backend
     };
     let mut worker =
-        worker::Worker::new(backend.clone(), parts.slack.web_api()?, parts.clock.clone());
+        worker::Worker::new(backend.clone(), parts.slack.web_api()?, parts.clock.clone())
+            // Fathom delivers automatic follow-ups to this server's /webhooks/fathom.
+            .with_public_base_url(parts.slack.install.public_base_url.clone());
     if let Some(oauth) = parts.slack.oauth_client()? {
         worker = worker.with_oauth(oauth);
     }

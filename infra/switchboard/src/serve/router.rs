@@ -18,9 +18,10 @@ use events::EventsHandler;
 use install::InstallHandler;
 use oauth::OAuthHandler;
 use tenant::Backend;
+use webhooks::WebhooksHandler;
 
 /// Bodies are read whole up to this, so the handlers' own 1 MiB check answers 413 with its
-/// message; larger ones are refused by the server with 413 as well.
+/// message; larger ones are refused by the server with 413 as well (the webhooks route too).
 const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 
 /// The full router. Without a usable signing secret (see `app::secrets`) the Slack routes answer 503 (and `serve` has
@@ -62,6 +63,9 @@ pub fn router_with(
         tracing::error!(error = %err, "using the default follow-up quotas");
         tenant::FollowupQuotas::default()
     });
+    // Fathom's deliveries are verified with each registration's own secret, not Slack's: the
+    // route works whatever the Slack settings.
+    let webhooks = Arc::new(WebhooksHandler::new(backend.clone(), clock.clone(), quotas));
     let slack_routes = match (slack.verifier(), modal_web) {
         (Ok(verifier), Ok(modal_web)) => {
             let events = Arc::new(EventsHandler::new(
@@ -103,6 +107,10 @@ pub fn router_with(
         .route(
             "/admin/{*proxy}",
             any(dispatch::<AdminHandler>).with_state(admin),
+        )
+        .route(
+            "/webhooks/{provider}",
+            post(dispatch::<WebhooksHandler>).with_state(webhooks),
         )
         .fallback(not_found)
 }

@@ -1,13 +1,17 @@
 //! Fathom (the AI meeting recorder) External API client: list meetings, read a transcript,
-//! check a key. Contract: `shared/reference/fathom.md`.
+//! check a key, register and delete the webhook of automatic follow-ups. Contract: `shared/reference/fathom.md`.
 //!
 //! A Fathom credential belongs to one user and sees only what that user may see, so every
 //! call takes the caller's [`FathomAuth`]; the client itself holds no credential.
 //!
-//! [`webhook`] verifies the signatures of Fathom's webhook deliveries.
+//! [`webhook`] verifies the signatures of Fathom's webhook deliveries (it is
+//! `followup::webhook`, kept there so the webhooks ingress function links no HTTP client).
 
-pub mod webhook;
+mod webhooks;
 mod wire;
+
+pub use followup::webhook;
+pub use webhooks::{MY_RECORDINGS, NewWebhook, Webhook, WebhookId};
 
 use std::fmt;
 use std::time::Duration;

@@ -98,6 +98,10 @@ impl HttpClient {
         self.inner.post(url)
     }
 
+    pub fn delete(&self, url: url::Url) -> reqwest::RequestBuilder {
+        self.inner.delete(url)
+    }
+
     /// Sends `request` and reads the body; any non-2xx becomes its error class. The attempt's
     /// timeout is the client's, cut to what is left before `deadline` (none left: `Unavailable`
     /// with a timeout, without sending). `error_hint` may name the provider's error code from a

@@ -350,3 +350,65 @@ fn a_delivery_signed_like_the_fake_verifies_and_a_tampered_or_stale_one_does_not
         Err(WebhookError::TooOld)
     );
 }
+
+#[tokio::test]
+async fn a_followup_webhook_registers_for_the_users_own_recordings_and_deletes_once() {
+    use followup::{ProviderError, RecorderAuth, RecorderWebhooks};
+
+    let fake = FakeFathom::start(data()).await.unwrap();
+    let client = fathom_client(&fake.api_url(), RetryPolicy::NONE);
+    let auth = RecorderAuth::ApiKey(Secret::from(ALICE_KEY));
+    let destination = "https://app.test/webhooks/fathom?r=T0ACME.U0ALICE";
+
+    let registered = client.register(&auth, destination).await.unwrap();
+
+    let hooks = fake.webhooks();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks[0].id, registered.id);
+    assert_eq!(hooks[0].destination_url, destination);
+    assert_eq!(hooks[0].owner, "alice@acme.test");
+    assert_eq!(hooks[0].triggered_for, ["my_recordings"]);
+    assert!(hooks[0].include_summary && !hooks[0].include_transcript);
+    assert!(!hooks[0].include_action_items && !hooks[0].include_crm_matches);
+    assert_eq!(registered.secret.expose(), hooks[0].secret.expose());
+    assert!(registered.secret.expose().starts_with("whsec_"));
+    assert!(!format!("{registered:?}").contains("whsec_"));
+
+    // Bob's key cannot delete Alice's webhook (it is not his).
+    let bob = RecorderAuth::ApiKey(Secret::from(BOB_KEY));
+    assert_eq!(
+        client.unregister(&bob, &registered.id).await,
+        Err(ProviderError::NotFound)
+    );
+    client.unregister(&auth, &registered.id).await.unwrap();
+    assert!(fake.webhooks().is_empty());
+    assert_eq!(
+        client.unregister(&auth, &registered.id).await,
+        Err(ProviderError::NotFound),
+        "gone already"
+    );
+    let wrong = RecorderAuth::ApiKey(Secret::from("fathom-bad-key-x1"));
+    assert_eq!(
+        client.register(&wrong, destination).await.unwrap_err(),
+        ProviderError::Unauthorized
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_registration_that_fails_at_fathom_is_not_retried() {
+    use followup::{ProviderError, RecorderAuth, RecorderWebhooks};
+
+    let fake = FakeFathom::start(data()).await.unwrap();
+    // Retries allowed, yet a POST that may have created a webhook is sent once.
+    let client = fathom_client(&fake.api_url(), quick_retries(3));
+    fake.fail_next(Endpoint::Webhooks, Failure::Status(503));
+    let auth = RecorderAuth::ApiKey(Secret::from(ALICE_KEY));
+
+    let err = client
+        .register(&auth, "https://app.test/webhooks/fathom?r=T1.U1")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err, ProviderError::Unavailable);
+    assert_eq!(fake.calls_to(Endpoint::Webhooks).len(), 1);
+}

@@ -1,8 +1,9 @@
 //! Ports: what the follow-up flow needs from providers and from storage.
 //!
-//! Provider ports ([`Recorder`], [`Drafter`], [`Mailer`], [`Calendar`]) are implemented in
-//! `shared/connectors` over HTTP and share one error contract, [`crate::ProviderError`]: each
-//! method's rustdoc says which variants it returns when. Adapters MUST NOT put a token,
+//! Provider ports ([`Recorder`], [`RecorderWebhooks`], [`Drafter`], [`Mailer`],
+//! [`Calendar`]) are implemented in `shared/connectors` over HTTP and share one error
+//! contract, [`crate::ProviderError`]: each method's rustdoc says which variants it returns
+//! when. Adapters MUST NOT put a token,
 //! transcript text, an email body or a provider's raw error body into an error, a log line or
 //! a panic. Every call is bounded by a timeout in the adapter (a timeout is
 //! [`crate::ProviderError::Unavailable`]).
@@ -15,6 +16,7 @@ mod drafter;
 mod mailer;
 mod recorder;
 mod sessions;
+mod webhooks;
 
 pub use calendar::Calendar;
 pub use drafter::Drafter;
@@ -23,3 +25,4 @@ pub use recorder::{Recorder, RecorderAuth};
 pub use sessions::{
     MAX_SESSION_BYTES, SessionError, Sessions, decode_session, encode_session, sort_recent,
 };
+pub use webhooks::{RecorderWebhooks, WebhookRegistration};

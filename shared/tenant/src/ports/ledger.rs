@@ -16,6 +16,9 @@ pub enum LedgerKey {
     /// digest of what identifies it, so that a replay within the signature window is a
     /// duplicate rather than new work.
     Request(String),
+    /// A provider's webhook delivery to one user's registration, by the delivery's own id
+    /// (Standard Webhooks `webhook-id`: the same on a resend), so a resend is a duplicate.
+    Delivery { user: UserId, id: String },
     /// A whole job, by its id.
     Job(JobId),
     /// One side effect of a job (`"reply"`, `"post"`), so that a job with several steps
@@ -38,6 +41,7 @@ impl LedgerKey {
         match self {
             Self::Event(id) => format!("event#{id}"),
             Self::Request(id) => format!("request#{id}"),
+            Self::Delivery { user, id } => format!("delivery#{user}#{id}"),
             Self::Job(id) => format!("job#{id}"),
             Self::Step(id, step) => format!("step#{id}#{step}"),
             Self::TokenRefresh => "lease#token-refresh".to_owned(),

@@ -146,7 +146,7 @@ pub async fn accept_event(
     let gate = || async { Ok(Ok(None)) };
     let job_id = job.id;
     Ok(
-        match enqueue_once(backend, now, &key, EVENT_DEDUPE, job, gate).await? {
+        match enqueue_once(backend, now, &key, EVENT_DEDUPE, job, gate, |_| None).await? {
             Queued::Now => EventOutcome::Queued(job_id),
             // Events are not rate limited here (Slack limits its own deliveries).
             Queued::Refused(_) | Queued::Before => EventOutcome::Duplicate,
@@ -261,33 +261,11 @@ pub async fn accept_command(
         let Some(limit) = metered else {
             return Ok(Ok(None));
         };
-        let at = now();
-        let quota = backend
-            .usage
-            .consume_in(
-                &record.id,
-                FOLLOWUP_COUNTER,
-                limit,
-                WindowSpan::month(at),
-                at,
-            )
-            .await?;
-        Ok(if quota.allowed {
-            Ok(Some(quota))
-        } else {
-            info!(
-                used = quota.used,
-                limit, "tenant over its monthly follow-ups: nothing queued"
-            );
-            Err(Refusal::OverQuota {
-                limit,
-                resets_at: quota.resets_at,
-            })
-        })
+        use_followup(backend, &record.id, limit, now()).await
     };
     let job_id = job.id;
     Ok(
-        match enqueue_once(backend, now, &key, REQUEST_DEDUPE, job, gate).await? {
+        match enqueue_once(backend, now, &key, REQUEST_DEDUPE, job, gate, |_| None).await? {
             Queued::Now => CommandOutcome::Queued(job_id),
             Queued::Refused(Refusal::RateLimited(retry_in)) => {
                 CommandOutcome::RateLimited { retry_in }
@@ -299,6 +277,33 @@ pub async fn accept_command(
             Queued::Busy => CommandOutcome::InFlight,
         },
     )
+}
+
+/// Counts one of `tenant`'s follow-ups this calendar month (UTC) against `limit`, atomically:
+/// the quota it was counted at, or the refusal over the limit (nothing counted then). The one
+/// place a generation is metered, whether a user picked the meeting or a webhook brought it.
+pub(super) async fn use_followup(
+    backend: &Backend,
+    tenant: &TenantId,
+    limit: u64,
+    at: SystemTime,
+) -> Result<Result<Option<Quota>, Refusal>, StoreError> {
+    let quota = backend
+        .usage
+        .consume_in(tenant, FOLLOWUP_COUNTER, limit, WindowSpan::month(at), at)
+        .await?;
+    Ok(if quota.allowed {
+        Ok(Some(quota))
+    } else {
+        info!(
+            used = quota.used,
+            limit, "tenant over its monthly follow-ups: nothing queued"
+        );
+        Err(Refusal::OverQuota {
+            limit,
+            resets_at: quota.resets_at,
+        })
+    })
 }
 
 /// Whether `tenant` is served at all: `Some(outcome)` (not installed, suspended) when it is
@@ -316,7 +321,7 @@ pub async fn admit(
 }
 
 /// The active tenant record, or why it is not served.
-async fn active(
+pub(super) async fn active(
     backend: &Backend,
     tenant: &TenantId,
 ) -> Result<Result<Tenant, Dropped>, StoreError> {
@@ -360,7 +365,7 @@ async fn over_limit(
 
 /// Why a gate refused a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+pub(super) enum Refusal {
     /// Over the per-minute rate; try again after this long.
     RateLimited(Duration),
     /// Over the monthly follow-ups.
@@ -368,7 +373,7 @@ enum Refusal {
 }
 
 /// How [`enqueue_once`] went.
-enum Queued {
+pub(super) enum Queued {
     /// Queued by this call and recorded.
     Now,
     /// Not queued: the gate refused it; recorded, so a replay is a duplicate.
@@ -378,16 +383,18 @@ enum Queued {
     Busy,
 }
 
-/// Enqueues `job` once for `key`, unless `gate` (run under the claim) refuses it with a wait.
-/// A failed enqueue releases the claim (the retry queues the same derived job id, which the
-/// worker runs once even if this one landed after all).
-async fn enqueue_once<G, Fut>(
+/// Enqueues `job` once for `key`, unless `gate` (run under the claim) refuses it with a wait;
+/// a refusal may queue another job instead (`on_refusal`: a notice for a user who is not
+/// there to be answered). A failed enqueue releases the claim (the retry queues the same
+/// derived job id, which the worker runs once even if this one landed after all).
+pub(super) async fn enqueue_once<G, Fut>(
     backend: &Backend,
     now: &(dyn Fn() -> SystemTime + Sync),
     key: &LedgerKey,
     policy: Policy,
     mut job: JobEnvelope,
     gate: G,
+    on_refusal: impl FnOnce(&Refusal) -> Option<JobEnvelope>,
 ) -> Result<Queued, IntakeError>
 where
     G: FnOnce() -> Fut,
@@ -404,6 +411,11 @@ where
         |_| async {
             match gate().await {
                 Ok(Err(refusal)) => {
+                    if let Some(notice) = on_refusal(&refusal)
+                        && let Err(err) = backend.queue.enqueue(&notice).await
+                    {
+                        return Settle::Release(err);
+                    }
                     return Settle::Done {
                         value: Some(refusal),
                         outcome: "refused".to_owned(),
@@ -449,7 +461,7 @@ fn secs(t: SystemTime) -> i64 {
     unix_ms(t).div_euclid(1000)
 }
 
-fn unix_ms(t: SystemTime) -> i64 {
+pub(super) fn unix_ms(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)

@@ -113,6 +113,7 @@ pub fn sample_credential(marker: &str) -> Credential {
             portal_id: Some(format!("portal-{marker}")),
             account_email: Some(format!("{marker}@example.test")),
             channel_id: None,
+            webhook_id: Some(format!("whk-{marker}")),
         },
     }
 }

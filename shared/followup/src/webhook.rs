@@ -12,6 +12,10 @@
 //! `webhook-id` of a verified delivery is its idempotency key (the same on a resend).
 //! [`WebhookError`] says which check failed and carries nothing of the secret, the
 //! signatures or the body (its `Display` may be logged; the sender gets a bare 401).
+//!
+//! It lives here, in the domain crate, rather than in `connectors::fathom` (which re-exports
+//! it): it is pure (HMAC, SHA-256, base64), and the webhooks ingress function needs it without
+//! linking the HTTP clients of every provider.
 
 use std::time::{Duration, SystemTime};
 
@@ -19,7 +23,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tenant::Secret;
+use tenant::{Secret, TenantId, UserId};
 use zeroize::Zeroizing;
 
 /// Svix's `WEBHOOK_TOLERANCE_IN_SECONDS`.
@@ -115,7 +119,7 @@ fn present<'a>(value: Option<&'a str>, name: &'static str) -> Result<&'a str, We
 /// [`verify`] with the headers read from a request's header map.
 pub fn verify_headers(
     secret: &Secret,
-    headers: &::http::HeaderMap,
+    headers: &http::HeaderMap,
     body: &[u8],
     now: SystemTime,
 ) -> Result<(), WebhookError> {
@@ -144,6 +148,58 @@ fn key_of(secret: &Secret) -> Result<Zeroizing<Vec<u8>>, WebhookError> {
         return Err(WebhookError::InvalidSecret);
     }
     Ok(key)
+}
+
+/// The path of the webhooks function's Fathom route.
+pub const FATHOM_PATH: &str = "/webhooks/fathom";
+
+/// Which user's webhook a delivery came to: `r=<tenant>.<user>` on the destination URL the
+/// worker registers. Not a secret (the signature, with that user's own webhook secret, is what
+/// authenticates a delivery); it only says which secret to check it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub tenant: TenantId,
+    pub user: UserId,
+}
+
+impl Registration {
+    /// The query parameter's value. Slack ids are upper-case letters and digits, so it needs
+    /// no escaping.
+    pub fn param(&self) -> String {
+        format!("{}.{}", self.tenant, self.user)
+    }
+
+    /// `r`'s value back; `None` for anything else.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (tenant, user) = raw.split_once('.')?;
+        Some(Self {
+            tenant: TenantId::parse(tenant).ok()?,
+            user: UserId::parse(user).ok()?,
+        })
+    }
+
+    /// The registration a request's query names (its one `r`; two are refused).
+    pub fn from_query(query: Option<&str>) -> Option<Self> {
+        let mut found = None;
+        for pair in query?.split('&') {
+            if let Some(value) = pair.strip_prefix("r=") {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(Self::parse(value)?);
+            }
+        }
+        found
+    }
+
+    /// Where the recorder is asked to deliver: `{base}/webhooks/fathom?r=…`.
+    pub fn destination(&self, public_base_url: &str) -> String {
+        format!(
+            "{}{FATHOM_PATH}?r={}",
+            public_base_url.trim_end_matches('/'),
+            self.param()
+        )
+    }
 }
 
 #[cfg(test)]

@@ -131,7 +131,7 @@ fn errors_show_neither_the_secret_nor_a_signature_nor_the_body() {
 
 #[test]
 fn the_header_map_form_reads_the_three_headers() {
-    let mut headers = ::http::HeaderMap::new();
+    let mut headers = http::HeaderMap::new();
     headers.insert(ID_HEADER, ID.parse().unwrap());
     headers.insert(TIMESTAMP_HEADER, TS.parse().unwrap());
     headers.insert(SIGNATURE_HEADER, SIGNATURE.parse().unwrap());
@@ -144,4 +144,36 @@ fn the_header_map_form_reads_the_three_headers() {
         verify_headers(&Secret::from(SECRET), &headers, BODY, at(1)),
         Err(WebhookError::MissingHeader(SIGNATURE_HEADER))
     );
+}
+
+#[test]
+fn a_registration_round_trips_through_its_destination_url() {
+    let registration = Registration {
+        tenant: TenantId::parse("T0ACME001").unwrap(),
+        user: UserId::parse("U0ALICE01").unwrap(),
+    };
+    let url = registration.destination("https://api.example.com/");
+    assert_eq!(
+        url,
+        "https://api.example.com/webhooks/fathom?r=T0ACME001.U0ALICE01"
+    );
+    let query = url.split_once('?').map(|(_, q)| q);
+    assert_eq!(Registration::from_query(query), Some(registration.clone()));
+    let org = Registration::parse("E0ORG0001.W0USER001").unwrap();
+    assert!(org.tenant.is_enterprise());
+    assert_eq!(
+        Registration::from_query(Some("x=1&r=T0ACME001.U0ALICE01")),
+        Some(registration)
+    );
+    for bad in [
+        None,
+        Some(""),
+        Some("r="),
+        Some("r=T0ACME001"),
+        Some("r=t0acme.U0ALICE01"),
+        Some("r=T0ACME001.U0ALICE01&r=T0OTHER01.U0BOB0001"),
+        Some("r=T0ACME001.U0ALICE01.X"),
+    ] {
+        assert_eq!(Registration::from_query(bad), None, "{bad:?}");
+    }
 }
