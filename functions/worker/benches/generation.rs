@@ -19,11 +19,7 @@ use fakes::fathom::{FakeFathom, FakeMeeting, FakeUser, FathomData};
 use fakes::slack::FakeSlack;
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::Generate;
-use tenant::service::NewInstall;
-use tenant::{
-    AppId, Backend, BotId, BotToken, Installation, JobEnvelope, JobKind, Secret, SlackContext,
-    TeamId, TenantId, UserId,
-};
+use tenant::{Backend, JobEnvelope, JobKind, Secret, SlackContext, TeamId, TenantId, UserId};
 use worker::{Followup, Outcome, Worker};
 
 const TEAM: &str = "T0BENCH01";
@@ -42,40 +38,9 @@ struct Setup {
 }
 
 async fn install(backend: &Backend) -> TenantId {
-    let team = TeamId::parse(TEAM).unwrap();
-    let tenant = TenantId::Workspace(team.clone());
-    let installation = Installation {
-        tenant: tenant.clone(),
-        team_id: Some(team),
-        enterprise_id: None,
-        is_enterprise_install: false,
-        app_id: Some(AppId::parse("A0BENCH01").unwrap()),
-        bot_user_id: Some(UserId::parse("U0BOT0001").unwrap()),
-        bot_id: Some(BotId::parse("B0BOT0001").unwrap()),
-        bot_scopes: app::wiring::DEFAULT_BOT_SCOPES
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        user_scopes: vec![],
-        installer: Some(UserId::parse(USER).unwrap()),
-        installed_at: jiff::Timestamp::now().as_second(),
-    };
-    let bot = BotToken {
-        token: Secret::new(BOT_TOKEN),
-        bot_user_id: installation.bot_user_id.clone(),
-        bot_id: installation.bot_id.clone(),
-        scopes: installation.bot_scopes.clone(),
-        refresh_token: None,
-        expires_at: None,
-    };
-    let new = NewInstall {
-        installation,
-        name: "Bench".into(),
-        bot,
-    };
-    let mut installed = tenant::service::install(backend, new, jiff::Timestamp::now().as_second())
-        .await
-        .unwrap();
+    let tenant = TenantId::Workspace(TeamId::parse(TEAM).unwrap());
+    let now = jiff::Timestamp::now().as_second();
+    let mut installed = tenant::testkit::install_sample(backend, &tenant, BOT_TOKEN, now).await;
     // Unmetered here: the quota is counted at ingress, not in the worker.
     installed.plan = tenant::Plan::Enterprise;
     backend.tenants.put(&installed).await.unwrap();

@@ -114,30 +114,20 @@ impl Worker {
         };
         let choice = &create.choice;
         let zone = self.user_zone(&bot, &job.tenant, &create.user).await;
-        let again =
-            |error: &str| Some((choice.date.as_str(), choice.time.as_str(), error.to_owned()));
-        let Some(start) = chosen_start(&choice.date, &choice.time, &zone) else {
-            return self
-                .show_event_form(
-                    job,
-                    &bot,
-                    &create.view_id,
-                    &session,
-                    again("Pick a date and a time."),
-                )
-                .await;
+        // A time that cannot be booked: the form again, with the user's choice and why.
+        let start = match chosen_start(&choice.date, &choice.time, &zone) {
+            Some(start) if start.timestamp() > self.now() => start,
+            unusable => {
+                let why = match unusable {
+                    None => "Pick a date and a time.",
+                    Some(_) => "That time has already passed: pick one in the future.",
+                };
+                let kept = (choice.date.as_str(), choice.time.as_str(), why.to_owned());
+                return self
+                    .show_event_form(job, &bot, &create.view_id, &session, Some(kept))
+                    .await;
+            }
         };
-        if start.timestamp() <= self.now() {
-            return self
-                .show_event_form(
-                    job,
-                    &bot,
-                    &create.view_id,
-                    &session,
-                    again("That time has already passed: pick one in the future."),
-                )
-                .await;
-        }
         let Some(calendar) = &followup.calendar else {
             return self
                 .editor_with_banner(

@@ -74,6 +74,33 @@ pub fn sample_installation(tenant: &TenantId, installed_at: i64) -> Installation
     }
 }
 
+/// Installs `tenant` as an OAuth install would ([`crate::service::install`]), with
+/// [`sample_installation`] and the bot token `token`, and returns the stored tenant record.
+pub async fn install_sample(
+    backend: &crate::Backend,
+    tenant: &TenantId,
+    token: &str,
+    now: i64,
+) -> crate::Tenant {
+    let installation = sample_installation(tenant, now);
+    let bot = BotToken {
+        token: Secret::new(token),
+        bot_user_id: installation.bot_user_id.clone(),
+        bot_id: installation.bot_id.clone(),
+        scopes: installation.bot_scopes.clone(),
+        refresh_token: None,
+        expires_at: None,
+    };
+    let new = crate::service::NewInstall {
+        installation,
+        name: format!("Sample {tenant}"),
+        bot,
+    };
+    crate::service::install(backend, new, now)
+        .await
+        .expect("sample install")
+}
+
 /// A bundle with a bot token and one user token, every secret containing `marker` so a test
 /// can search output for leaks.
 pub fn sample_bundle(marker: &str) -> TokenBundle {
