@@ -63,7 +63,7 @@ impl Rig {
         let now = secs as i64;
         let record = OAuthStateRecord {
             cookie_hash: state::cookie_hash(&state),
-            team: None,
+            purpose: tenant::ports::StatePurpose::INSTALL,
             created_at: now,
             expires_at: now + state::STATE_TTL_SECS,
         };

@@ -5,6 +5,7 @@
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::credential::Provider;
 use crate::ids::{ChannelId, JobId, TenantId, UserId};
 
 /// The envelope version this build writes and reads.
@@ -62,6 +63,27 @@ pub enum JobKind {
     EditorAction(EditorAction),
     /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
     Ask(Ask),
+    /// Remove a user's connection to a provider: revoke the grant at the provider where it
+    /// has a revocation endpoint (Google), then delete the stored credential.
+    Disconnect(Disconnect),
+    /// A user just connected a provider account (the connect function's callback): tell them
+    /// in Slack which account it was.
+    Connected(Connected),
+}
+
+/// [`JobKind::Disconnect`]. Always the user who asked (from the signed request), so nobody can
+/// disconnect someone else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disconnect {
+    pub user: UserId,
+    pub provider: Provider,
+}
+
+/// [`JobKind::Connected`]. The user the connect link was signed for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connected {
+    pub user: UserId,
+    pub provider: Provider,
 }
 
 /// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
@@ -240,6 +262,8 @@ impl JobKind {
             Self::OpenEditor(_) => "open_editor",
             Self::EditorAction(_) => "editor_action",
             Self::Ask(_) => "ask",
+            Self::Disconnect(_) => "disconnect",
+            Self::Connected(_) => "connected",
         }
     }
 
@@ -264,6 +288,8 @@ impl JobKind {
             Self::OpenEditor(p) => out.serialize_field("payload", p),
             Self::EditorAction(p) => out.serialize_field("payload", p),
             Self::Ask(p) => out.serialize_field("payload", p),
+            Self::Disconnect(p) => out.serialize_field("payload", p),
+            Self::Connected(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -493,7 +519,36 @@ mod tests {
                     crm_note: String::new(),
                 }),
             }),
+            JobKind::Disconnect(Disconnect {
+                user: user.clone(),
+                provider: Provider::Google,
+            }),
+            JobKind::Disconnect(Disconnect {
+                user: user.clone(),
+                provider: Provider::Fathom,
+            }),
+            JobKind::Connected(Connected {
+                user: user.clone(),
+                provider: Provider::Google,
+            }),
         ]
+    }
+
+    #[test]
+    fn a_disconnect_is_kind_disconnect_with_its_user_and_provider() {
+        let env = JobEnvelope::new(
+            TenantId::parse("T1").unwrap(),
+            JobKind::Disconnect(Disconnect {
+                user: UserId::parse("U0USER001").unwrap(),
+                provider: Provider::Google,
+            }),
+            SlackContext::default(),
+            0,
+        );
+        let value: serde_json::Value = serde_json::from_str(&env.to_json()).unwrap();
+        assert_eq!(value["kind"], "disconnect");
+        assert_eq!(value["payload"]["user"], "U0USER001");
+        assert_eq!(value["payload"]["provider"], "google");
     }
 
     #[test]
