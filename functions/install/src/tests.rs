@@ -27,6 +27,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
             public_base_url: base.map(str::to_owned),
         },
         admin_api_key: None,
+        connect_link_key: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn settings(fake: &FakeSlack) -> SlackSettings {
             public_base_url: Some(BASE.into()),
         },
         admin_api_key: None,
+        connect_link_key: None,
     }
 }
 

@@ -22,6 +22,8 @@ pub const CLIENT_SECRET: &str = "e2e-client-secret-abcdef";
 /// The operator API's bearer key (`Authorization: Bearer ADMIN_KEY` on /admin/...).
 pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789abcdef0123456789";
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The key connect links are signed with.
+pub const LINK_KEY: &str = "e2e-connect-link-key-0123456789abcdef";
 /// The platform's AI key, as the fake Anthropic expects it.
 pub const AI_KEY: &str = "e2e-anthropic-key";
 
@@ -139,6 +141,7 @@ async fn spawn_full(
             ..InstallSettings::default()
         },
         admin_api_key: Some(Secret::new(ADMIN_KEY)),
+        connect_link_key: Some(Secret::new(LINK_KEY)),
     };
     let server = serve::start(
         addr,

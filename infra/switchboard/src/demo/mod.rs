@@ -192,6 +192,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             ..InstallSettings::default()
         },
         admin_api_key: None,
+        connect_link_key: None,
     };
     let actor = payloads::Actor {
         team: TEAM.into(),
