@@ -4,8 +4,10 @@
 //! A Fathom credential belongs to one user and sees only what that user may see, so every
 //! call takes the caller's [`FathomAuth`]; the client itself holds no credential.
 //!
-//! [`webhook`] verifies the signatures of Fathom's webhook deliveries.
+//! [`webhook`] verifies the signatures of Fathom's webhook deliveries; [`oauth`] configures
+//! Fathom's OAuth for the generic [`crate::oauth2`] client.
 
+pub mod oauth;
 pub mod webhook;
 mod wire;
 
