@@ -132,6 +132,9 @@ pub struct Worker {
     oauth: Option<slack::oauth::OAuthClient>,
     /// The follow-up providers; `None` where the deployment has none configured.
     followup: Option<Followup>,
+    /// Where messages send a user to connect an account (signed links); `None` without a
+    /// connect-link key or `PUBLIC_BASE_URL`: messages then say what to run instead.
+    links: Option<app::connect_link::ConnectLinks>,
     zones: followup::ZoneCache,
 }
 
@@ -144,8 +147,15 @@ impl Worker {
             timing: JobTiming::LOCAL,
             oauth: None,
             followup: None,
+            links: None,
             zones: followup::ZoneCache::default(),
         }
+    }
+
+    /// Lets the worker put connect links in its messages (the edit modal's "Connect Google").
+    pub fn with_connect_links(mut self, links: Option<app::connect_link::ConnectLinks>) -> Self {
+        self.links = links;
+        self
     }
 
     /// Lets the worker run follow-ups with these providers.
@@ -292,6 +302,8 @@ impl Worker {
             JobKind::OpenEditor(open) => self.open_editor(job, open).await,
             JobKind::EditorAction(action) => self.editor_action(job, action).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
+            JobKind::Disconnect(disconnect) => self.disconnect(job, &tenant, disconnect).await,
+            JobKind::Connected(connected) => self.announce_connection(job, &tenant, connected).await,
         }
     }
 

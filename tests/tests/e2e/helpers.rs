@@ -123,6 +123,7 @@ async fn spawn_full(
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
+    let connect = connect::Providers::from_lookup(lookup.clone()).expect("connect configures");
     let followup =
         worker::Followup::from_lookup(lookup, Some(Secret::new(AI_KEY)), Some(sessions.clone()))
             .expect("follow-up providers configure");
@@ -152,6 +153,7 @@ async fn spawn_full(
             clock: Clock::system(),
             run_worker,
             followup,
+            connect,
         },
     )
     .await

@@ -1,9 +1,11 @@
-//! The follow-up jobs: fill the meeting picker, connect a pasted Fathom key, generate a draft.
+//! The follow-up jobs: fill the meeting picker, connect a pasted Fathom key, generate a draft,
+//! announce or remove a connection.
 //! Each works for one user of one tenant: the recorder credential is that user's own, and the
 //! session is filed under (tenant, user, recording).
 
 mod ask;
 mod connect;
+mod disconnect;
 mod editor;
 mod generate;
 mod picker;

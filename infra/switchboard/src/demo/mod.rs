@@ -176,6 +176,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
+    let connect = connect::Providers::from_lookup(lookup.clone())?;
     let followup =
         worker::Followup::from_lookup(lookup, Some(Secret::new(ai_key)), Some(local.sessions()))?;
 
@@ -230,6 +231,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             clock: Clock::system(),
             run_worker: true,
             followup,
+            connect,
         },
         routes::router(state.clone()),
     )

@@ -48,6 +48,9 @@ pub struct ServeParts {
     pub run_worker: bool,
     /// The follow-up providers and session store; `None`: follow-ups are off.
     pub followup: Option<worker::Followup>,
+    /// Who users may connect their own accounts at (`/connect/{provider}`); the default
+    /// connects none.
+    pub connect: connect::Providers,
 }
 
 /// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
@@ -108,8 +111,8 @@ pub async fn start_with(
     if let Some(followup) = parts.followup {
         worker = worker.with_followup(followup);
     }
-    let worker = Arc::new(worker);
-    let app = router_with(&backend, &parts.slack, parts.clock, extra);
+    let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
+    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {
@@ -153,6 +156,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         .filter(|k| !k.trim().is_empty())
         .map(tenant::Secret::new);
     let followup = worker::Followup::from_lookup(env, api_key, wired.sessions.clone())?;
+    let connect = connect::Providers::from_lookup(env)?;
     let running = start(
         config.addr,
         ServeParts {
@@ -160,6 +164,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
             consumer: wired.consumer,
             slack,
             followup,
+            connect,
             clock: Clock::system(),
             run_worker: true,
         },

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use commands::CommandsHandler;
+use connect::ConnectHandler;
 use events::EventsHandler;
 use install::InstallHandler;
 use oauth::OAuthHandler;
@@ -27,14 +28,23 @@ const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 /// printed what to set) instead of accepting anything unverified. The install routes answer a
 /// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
-    router_with(backend, slack, clock, Router::new())
+    router_with(
+        backend,
+        slack,
+        &connect::Providers::default(),
+        clock,
+        Router::new(),
+    )
 }
 
 /// [`router`] plus `extra` routes: the hook `switchboard demo` mounts its page with, so the
 /// demo is served on the app's own address while plain `serve` exposes none of it.
+/// `connect` is who users may connect their own accounts at (`/connect/{provider}`): Google
+/// and Fathom when their OAuth clients are configured.
 pub fn router_with(
     backend: &Backend,
     slack: &SlackSettings,
+    connect: &connect::Providers,
     clock: Clock,
     extra: Router,
 ) -> Router {
@@ -45,6 +55,20 @@ pub fn router_with(
         clock.clone(),
     ));
     let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
+    // The handler answers its own 404 for a provider it does not connect.
+    let connect = Arc::new(ConnectHandler::new(
+        backend.clone(),
+        slack,
+        connect.clone(),
+        clock.clone(),
+    ));
+    let connect_routes = Router::new()
+        .route("/connect/{provider}", get(dispatch::<ConnectHandler>))
+        .route(
+            "/connect/{provider}/callback",
+            get(dispatch::<ConnectHandler>),
+        )
+        .with_state(connect);
     let install_routes = Router::new()
         .route("/slack/install", get(dispatch::<InstallHandler>))
         .with_state(install);
@@ -99,6 +123,7 @@ pub fn router_with(
     };
     slack_routes
         .merge(install_routes)
+        .merge(connect_routes)
         .merge(extra)
         .route(
             "/admin/{*proxy}",
