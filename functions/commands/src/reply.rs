@@ -26,6 +26,8 @@ pub fn help(command: &str) -> String {
         "*Switchboard* turns meetings into follow-ups.\n\
          • `{command}`: pick a meeting you recorded and get a follow-up draft\n\
          • `{command} connect`: connect your Fathom account\n\
+         • `{command} connect google`: connect Google for Gmail drafts and Calendar events\n\
+         • `{command} disconnect google` (or `fathom`): remove a connection\n\
          • `{command} ask <question>`: ask about your recent follow-ups\n\
          • `{command} help`: this message\n\
          • `{command} ping`: check that Switchboard can reach you (shows the round-trip time)\n\

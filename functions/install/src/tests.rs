@@ -127,7 +127,9 @@ async fn redirect_mode_answers_302_and_passes_the_team_through() {
     else {
         panic!("state not stored");
     };
-    assert!(matches!(record.purpose, tenant::ports::StatePurpose::Install { team: Some(t) } if t.as_str() == "T0ACME"));
+    assert!(
+        matches!(record.purpose, tenant::ports::StatePurpose::Install { team: Some(t) } if t.as_str() == "T0ACME")
+    );
 }
 
 #[tokio::test]

@@ -103,7 +103,8 @@ impl OAuthHandler {
             .map_err(RedirectError::store)?
         {
             // A state issued for something else (a user connecting Google) never installs.
-            StateConsumed::Valid(record) if matches!(record.purpose, StatePurpose::Install { .. }) => {}
+            StateConsumed::Valid(record)
+                if matches!(record.purpose, StatePurpose::Install { .. }) => {}
             StateConsumed::Valid(_) => return Err(RedirectError::UnknownState),
             StateConsumed::Unknown => return Err(RedirectError::UnknownState),
             StateConsumed::Expired => return Err(RedirectError::ExpiredState),

@@ -303,7 +303,9 @@ impl Worker {
             JobKind::EditorAction(action) => self.editor_action(job, action).await,
             JobKind::Ask(ask) => self.ask(job, ask).await,
             JobKind::Disconnect(disconnect) => self.disconnect(job, &tenant, disconnect).await,
-            JobKind::Connected(connected) => self.announce_connection(job, &tenant, connected).await,
+            JobKind::Connected(connected) => {
+                self.announce_connection(job, &tenant, connected).await
+            }
         }
     }
 

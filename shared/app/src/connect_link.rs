@@ -131,7 +131,9 @@ pub fn verify(key: &LinkKey, token: &str, now: i64) -> Result<ConnectLink, LinkE
     let payload = URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| LinkError::Malformed)?;
-    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Malformed)?;
+    let tag = URL_SAFE_NO_PAD
+        .decode(tag)
+        .map_err(|_| LinkError::Malformed)?;
     // `verify_slice` compares in constant time (the `subtle` crate underneath).
     key.mac(&payload)
         .verify_slice(&tag)

@@ -380,7 +380,10 @@ mod tests {
         .unwrap();
         drop(conn);
 
-        let states = LocalBackend::open(dir.path()).unwrap().backend().oauth_states;
+        let states = LocalBackend::open(dir.path())
+            .unwrap()
+            .backend()
+            .oauth_states;
         match states.consume("s-v4", &"c".repeat(64), 200).await.unwrap() {
             StateConsumed::Valid(record) => assert_eq!(
                 record.purpose,

@@ -13,12 +13,12 @@ use testkit::payloads;
 
 use crate::helpers::{TestApp, WAIT, spawn_with_fathom};
 
-const TEAM: &str = "T0FOLLOW1";
-const USER: &str = "U0USER001";
+pub(crate) const TEAM: &str = "T0FOLLOW1";
+pub(crate) const USER: &str = "U0USER001";
 const KEY: &str = "fathom-e2e-key-alice";
-const RECORDING: u64 = 555_000_111;
+pub(crate) const RECORDING: u64 = 555_000_111;
 
-fn fathom_data() -> FathomData {
+pub(crate) fn fathom_data() -> FathomData {
     // Ended a minute ago: today's or (just after midnight) yesterday's, which the picker falls
     // back to, so the test holds at any hour.
     let ended = jiff::Timestamp::now() - Duration::from_secs(60);
@@ -49,7 +49,11 @@ fn fathom_data() -> FathomData {
 }
 
 /// Waits until the modal `view_id` satisfies `done`, returning it.
-async fn modal_until(app: &TestApp, view_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn modal_until(
+    app: &TestApp,
+    view_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(view) = app.fake.modal(view_id)
@@ -66,7 +70,7 @@ async fn modal_until(app: &TestApp, view_id: &str, done: impl Fn(&Value) -> bool
     }
 }
 
-fn has_text(view: &Value, needle: &str) -> bool {
+pub(crate) fn has_text(view: &Value, needle: &str) -> bool {
     view["blocks"].to_string().contains(needle)
 }
 
@@ -295,7 +299,7 @@ async fn seed_fathom(app: &TestApp, team: &str) {
 }
 
 /// A workspace whose user connected Fathom and has a ready follow-up for [`RECORDING`].
-async fn ready_followup(app: &TestApp, team: &str) {
+pub(crate) async fn ready_followup(app: &TestApp, team: &str) {
     app.install(team, "Acme").await;
     app.fake.add_user(USER, "Europe/Rome", 3600, false);
     seed_fathom(app, team).await;
@@ -326,7 +330,12 @@ async fn ready_followup(app: &TestApp, team: &str) {
 }
 
 /// Presses "View & edit" on the DM as `user` of `team`; returns the modal's id.
-async fn open_editor_as(app: &TestApp, team: &str, user: &str, recording: u64) -> String {
+pub(crate) async fn open_editor_as(
+    app: &TestApp,
+    team: &str,
+    user: &str,
+    recording: u64,
+) -> String {
     let press = payloads::block_actions(
         team,
         user,
@@ -344,7 +353,7 @@ async fn open_editor_as(app: &TestApp, team: &str, user: &str, recording: u64) -
     app.fake.last_opened_modal().unwrap()
 }
 
-fn edit_values(summary: &str, subject: &str, body: &str, note: &str) -> Value {
+pub(crate) fn edit_values(summary: &str, subject: &str, body: &str, note: &str) -> Value {
     let text = |v: &str| json!({"type": "plain_text_input", "value": v});
     json!({
         "summary": {"summary": text(summary)},

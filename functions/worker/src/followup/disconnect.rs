@@ -57,10 +57,7 @@ impl Worker {
         let Disconnect { user, provider } = disconnect;
         let id = CredentialId::for_user(job.tenant.clone(), *provider, user.clone());
         let stored = self.backend.credentials.get_fresh(&id).await?;
-        let google = self
-            .followup
-            .as_ref()
-            .and_then(|f| f.google_oauth.clone());
+        let google = self.followup.as_ref().and_then(|f| f.google_oauth.clone());
         if let (Some(stored), Provider::Google) = (&stored, provider) {
             match &google {
                 // Either token ends the whole grant at Google; the refresh token outlives the

@@ -55,6 +55,7 @@ pub fn router_with(
         clock.clone(),
     ));
     let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
+    let (google, fathom_oauth) = (connect.google_enabled(), connect.fathom_enabled());
     // The handler answers its own 404 for a provider it does not connect.
     let connect = Arc::new(ConnectHandler::new(
         backend.clone(),
@@ -93,9 +94,15 @@ pub fn router_with(
                 verifier.clone(),
                 clock.clone(),
             ));
+            let connections = commands::Connections {
+                links: slack.connect_links(),
+                google,
+                fathom_oauth,
+            };
             let commands = Arc::new(
-                CommandsHandler::new(backend.clone(), verifier, clock, modal_web)
-                    .with_quotas(quotas),
+                CommandsHandler::new(backend.clone(), verifier, clock.clone(), modal_web)
+                    .with_quotas(quotas)
+                    .with_connections(connections),
             );
             Router::new()
                 .route(

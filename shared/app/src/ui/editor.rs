@@ -41,7 +41,10 @@ pub enum Banner {
     /// Failed: what to do next (never a provider's message).
     Error(String),
     /// Failed, and the next step is a link (label, url): "Connect Google".
-    Needs { text: String, link: (String, String) },
+    Needs {
+        text: String,
+        link: (String, String),
+    },
 }
 
 fn input(block: &str, label: &str, value: &str, multiline: bool) -> Value {

@@ -119,7 +119,11 @@ pub async fn oauth_states(states: &dyn OAuthStates) {
 async fn purposes(states: &dyn OAuthStates, t0: i64) {
     let user = |raw: &str| UserId::parse(raw).expect("a user id");
     let cases = [
-        (random_tenant(), user(&format!("U{}", random_suffix(9))), Provider::Google),
+        (
+            random_tenant(),
+            user(&format!("U{}", random_suffix(9))),
+            Provider::Google,
+        ),
         (
             random_enterprise_tenant(),
             user(&format!("W{}", random_suffix(9))),
