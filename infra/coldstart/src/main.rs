@@ -157,6 +157,8 @@ fn event_for(binary: &str) -> String {
         "install" => get("/slack/install", ""),
         "oauth" => get("/slack/oauth_redirect", "error=access_denied&state=x"),
         "admin" => get("/admin/tenants", ""),
+        // No link key or Google client here: "not configured", without touching storage.
+        "connect" => get("/connect/google", "link=x"),
         other => panic!("no cold-start event for {other}"),
     }
 }

@@ -8,6 +8,8 @@
 //! - `POST /webhooks` (answers a `whsec_` secret), `DELETE /webhooks/{id}`.
 //! - Auth: `X-Api-Key` (keys) or `Authorization: Bearer` (OAuth tokens); a credential sees
 //!   only its own user's meetings; anything else is 401.
+//! - OAuth ([`oauth`]): `GET /oauth2/authorize` consents at once as one user, `POST
+//!   /oauth2/token` exchanges codes and rotates refresh tokens; [`FakeFathom::oauth_url`].
 //! - `RateLimit-Limit/Remaining/Reset` on every authenticated answer; 429 with `Retry-After`
 //!   over the per-user limit, or when injected ([`Failure`]).
 //!
@@ -15,6 +17,7 @@
 //! `{"error": "<reason>"}`, and clients must not rely on that shape.
 
 mod data;
+pub mod oauth;
 mod routes;
 mod webhook;
 
@@ -37,6 +40,8 @@ pub enum Endpoint {
     Meetings,
     Transcript,
     Webhooks,
+    /// The OAuth authorize and token endpoints.
+    OAuth,
 }
 
 /// A failure to inject into the next call(s) of an endpoint.
@@ -101,6 +106,7 @@ struct Inner {
     windows: HashMap<usize, (Instant, u32)>,
     webhooks: Vec<RegisteredWebhook>,
     next_webhook: u64,
+    oauth: oauth::OAuthState,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -122,6 +128,7 @@ impl FakeFathom {
             windows: HashMap::new(),
             webhooks: Vec::new(),
             next_webhook: 1,
+            oauth: oauth::OAuthState::default(),
         }));
         let app = Router::new()
             .route("/external/v1/meetings", get(routes::meetings))
@@ -131,6 +138,8 @@ impl FakeFathom {
             )
             .route("/external/v1/webhooks", post(routes::create_webhook))
             .route("/external/v1/webhooks/{id}", delete(routes::delete_webhook))
+            .route("/external/v1/oauth2/authorize", get(oauth::authorize))
+            .route("/external/v1/oauth2/token", post(oauth::token))
             .with_state(shared.clone());
         let server = Running::spawn(app, "fathom").await?;
         lock(&shared).origin = format!("http://{}", server.addr());
@@ -140,6 +149,24 @@ impl FakeFathom {
     /// `http://127.0.0.1:PORT/external/v1`: the value for `FATHOM_API_URL`.
     pub fn api_url(&self) -> String {
         format!("http://{}/external/v1", self.server.addr())
+    }
+
+    /// `http://127.0.0.1:PORT/external/v1`: the value for `FATHOM_OAUTH_URL` (authorize and
+    /// token derive from it).
+    pub fn oauth_url(&self) -> String {
+        self.api_url()
+    }
+
+    /// From now on the user with `email` is the one who consents.
+    pub fn consent_as(&self, email: &str) {
+        lock(&self.shared).oauth.consenting = Some(email.to_owned());
+    }
+
+    /// The consent without a browser: the redirect back, or the error Fathom would show.
+    pub fn authorize(&self, authorize_url: &str) -> Result<String, String> {
+        let url = url::Url::parse(authorize_url).map_err(|_| "invalid_request".to_owned())?;
+        let params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        oauth::consent(&mut lock(&self.shared), &params).map_err(str::to_owned)
     }
 
     /// Fails the next call of `endpoint` with `failure`; further calls queue further failures.
