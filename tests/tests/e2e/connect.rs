@@ -419,3 +419,95 @@ async fn a_failing_or_refusing_token_endpoint_gives_a_clear_page_and_stores_noth
     assert!(stored(&app, TEAM, USER).await.is_none(), "nothing stored");
     app.stop().await;
 }
+
+/// Alice connects Fathom with OAuth from the connect modal's link, then the picker reads her
+/// meetings with the grant (Bearer), refreshing it when it has expired.
+#[tokio::test]
+async fn fathom_oauth_from_the_connect_modal_then_the_picker_uses_and_refreshes_the_grant() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    app.install(TEAM, "Acme").await;
+    app.fake.add_user(USER, "UTC", 0, false);
+    assert_eq!(app.command(TEAM, "connect", "c-1").await.status(), 200);
+    let opened = app.fake.calls_to("views.open");
+    let view = &opened.last().expect("the connect modal").body["view"];
+    let button = &view["blocks"][1]["elements"][0];
+    assert_eq!(button["action_id"], "connect_link");
+    let link = button["url"].as_str().unwrap().to_owned();
+    assert!(
+        link.starts_with(&format!("{}/connect/fathom?link=", app.base)),
+        "{link}"
+    );
+    assert!(
+        view.to_string().contains("fathom_key"),
+        "pasting a key stays"
+    );
+
+    let alice = browser();
+    let res = get(&alice, &link).await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let authorize = location(&res);
+    assert!(
+        authorize.starts_with(&format!("{}/oauth2/authorize?", app.fathom.oauth_url())),
+        "{authorize}"
+    );
+    assert_eq!(query_param(&authorize, "scope"), "public_api");
+    let res = get(&alice, &authorize).await;
+    let callback = location(&res);
+    assert!(callback.starts_with(&format!("{}/connect/fathom/callback?", app.base)));
+    page(
+        get(&alice, &callback).await,
+        StatusCode::OK,
+        "Fathom connected",
+    )
+    .await;
+    let id = CredentialId::for_user(
+        TenantId::parse(TEAM).unwrap(),
+        Provider::Fathom,
+        UserId::parse(USER).unwrap(),
+    );
+    let grant = app
+        .backend
+        .credentials
+        .get_fresh(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(grant.value.refresh_token.is_some());
+    assert!(grant.value.expires_at.is_some());
+
+    // Expired: the picker refreshes it (one token call) and lists with the new Bearer token.
+    tenant::ports::update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+        if let Some(c) = slot {
+            c.expires_at = Some(std::time::SystemTime::now() - std::time::Duration::from_secs(60));
+        }
+    })
+    .await
+    .unwrap();
+    let token_calls = app.fathom.calls_to(fakes::fathom::Endpoint::OAuth).len();
+    assert_eq!(app.command(TEAM, "", "pick-1").await.status(), 200);
+    let view_id = app.fake.last_opened_modal().unwrap();
+    modal_until(&app, &view_id, |v| has_text(v, "Globex discovery call")).await;
+    assert_eq!(
+        app.fathom.calls_to(fakes::fathom::Endpoint::OAuth).len(),
+        token_calls + 1,
+        "one refresh"
+    );
+    let listed = app.fathom.calls_to(fakes::fathom::Endpoint::Meetings);
+    assert_eq!(
+        listed.last().unwrap().auth,
+        Some(fakes::fathom::AuthScheme::Bearer)
+    );
+    let renewed = app
+        .backend
+        .credentials
+        .get_fresh(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        renewed.value.refresh_token.as_ref().map(Secret::expose),
+        grant.value.refresh_token.as_ref().map(Secret::expose),
+        "Fathom's refresh tokens rotate: the new one is kept"
+    );
+    app.stop().await;
+}

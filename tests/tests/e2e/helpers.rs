@@ -115,6 +115,16 @@ async fn spawn_full(
             "GOOGLE_CLIENT_SECRET",
             fakes::google::CLIENT_SECRET.to_owned(),
         ),
+        // Fathom OAuth beside pasted keys (the connect modal offers it).
+        ("FATHOM_OAUTH_URL", fathom.oauth_url()),
+        (
+            "FATHOM_CLIENT_ID",
+            fakes::fathom::oauth::CLIENT_ID.to_owned(),
+        ),
+        (
+            "FATHOM_CLIENT_SECRET",
+            fakes::fathom::oauth::CLIENT_SECRET.to_owned(),
+        ),
         ("ANTHROPIC_FALLBACK_MODEL", "claude-fallback-e2e".to_owned()),
         ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
     ];

@@ -27,9 +27,9 @@ pub const CLIENT_SECRET: &str = "fake-fathom-client-secret";
 const EXPIRES_IN: u64 = 3600;
 
 #[derive(Default)]
-pub(crate) struct OAuthState {
+pub(super) struct OAuthState {
     /// The user (by email) who consents; `None`: the first user.
-    pub(crate) consenting: Option<String>,
+    pub(super) consenting: Option<String>,
     codes: HashMap<String, Code>,
     /// refresh token → user index, while unused.
     refresh: HashMap<String, usize>,
@@ -77,7 +77,7 @@ fn get<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The consent: the redirect back, or the error Fathom's page would show.
-pub(crate) fn consent(
+pub(super) fn consent(
     inner: &mut Inner,
     params: &[(String, String)],
 ) -> Result<String, &'static str> {
