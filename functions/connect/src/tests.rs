@@ -195,9 +195,9 @@ async fn a_link_leads_to_googles_consent_and_the_callback_stores_the_users_grant
         [job] if matches!(&job.kind, JobKind::Connected(c) if c.user == alice() && c.provider == Provider::Google)
     ));
     // Nothing of the grant is in the page or in the job.
-    let (access, _) = (stored.access_token.expose().to_owned(), ());
-    assert!(!res.body().contains(&access));
-    assert!(!rig.stores.queue.peek_bodies()[0].contains(&access));
+    let access = stored.access_token.expose();
+    assert!(!res.body().contains(access));
+    assert!(!rig.stores.queue.peek_bodies()[0].contains(access));
 }
 
 #[tokio::test]
