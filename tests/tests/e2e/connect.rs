@@ -324,6 +324,10 @@ async fn disconnect_revokes_the_grant_at_google_and_deletes_it() {
         .refresh_token
         .unwrap();
     assert!(!app.google.is_revoked(refresh.expose()));
+    // Google is down for the first attempt (both tries of it): the job is retried, and the
+    // credential is kept until Google has ended the grant.
+    app.google
+        .fail_next_n(Endpoint::Revoke, 2, Failure::Status(503));
 
     let res = app.command(TEAM, "disconnect google", "bye-1").await;
     assert_eq!(res.status(), 200);
@@ -350,7 +354,12 @@ async fn disconnect_revokes_the_grant_at_google_and_deletes_it() {
     );
     assert_eq!(answer.body["response_type"], "ephemeral");
     assert!(app.google.is_revoked(refresh.expose()), "revoked at Google");
-    assert_eq!(app.google.calls_to(Endpoint::Revoke).len(), 1);
+    let revokes = app.google.calls_to(Endpoint::Revoke);
+    assert_eq!(
+        revokes.iter().map(|c| c.status).collect::<Vec<_>>(),
+        [503, 503, 200],
+        "retried until Google answered, then not again"
+    );
     assert!(stored(&app, TEAM, USER).await.is_none());
     let audit = app
         .backend
