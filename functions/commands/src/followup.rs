@@ -3,7 +3,8 @@
 //!
 //! * `/followup` (or `/followup meetings`, `/meetings`): a "loading" modal at once, then a
 //!   [`JobKind::MeetingPicker`] fills it.
-//! * `/followup connect` and the "Connect Fathom" button: the key modal.
+//! * `/followup connect` and the "Connect Fathom" button: the key modal (with "Connect with
+//!   Fathom", the user's signed OAuth link, when Fathom OAuth is configured).
 //! * Submitting a key: stored in the user's *pending* slot (encrypted; never on the queue),
 //!   the modal shows "checking", and a [`JobKind::ConnectRecorder`] checks it with Fathom.
 //! * "Earlier": the picker pages back a day. Submitting the picker: a [`JobKind::Generate`].
@@ -34,6 +35,8 @@ const MAX_KEY_LEN: usize = 512;
 /// What a follow-up interaction is, by its action or callback id.
 pub(crate) enum FollowupAction {
     OpenConnect,
+    /// A link button (a connect link): the browser opened it; nothing to do here.
+    LinkOpened,
     Earlier(u8),
     SubmitKey,
     SubmitPick,
@@ -58,6 +61,7 @@ impl FollowupAction {
             interaction.callback_id.as_deref(),
         ) {
             (BlockActions, Some(ids::FATHOM_CONNECT_OPEN), _) => Some(Self::OpenConnect),
+            (BlockActions, Some(ids::CONNECT_LINK), _) => Some(Self::LinkOpened),
             (BlockActions, Some(ids::PICKER_EARLIER), _) => interaction
                 .action_value
                 .as_deref()
@@ -174,11 +178,10 @@ impl CommandsHandler {
         tenant: TenantId,
         cmd: &SlashCommand,
     ) -> Result<HttpResponse, IngressError> {
+        let modal =
+            modals::connect_fathom_with(None, self.fathom_link(&tenant, &cmd.user_id).as_deref());
         Ok(
-            match self
-                .open_modal(&tenant, &cmd.trigger_id, &modals::connect_fathom(None))
-                .await?
-            {
+            match self.open_modal(&tenant, &cmd.trigger_id, &modal).await? {
                 Ok(_) => http_io::ack(),
                 Err(refused) => refused,
             },
@@ -238,6 +241,7 @@ impl CommandsHandler {
         let trigger = interaction.trigger_id.as_deref();
         // The buttons on the DM are not in a modal: they open one or queue work.
         match action {
+            FollowupAction::LinkOpened => return Ok(http_io::ack()),
             FollowupAction::OpenEditor(recording) => {
                 let Some(trigger) = trigger else {
                     return Err(IngressError::Malformed("button without a trigger".into()));
@@ -290,7 +294,9 @@ impl CommandsHandler {
         };
         match action {
             // Answered above: a DM button is not a modal action.
-            FollowupAction::OpenEditor(_) | FollowupAction::Retry(_) => {
+            FollowupAction::OpenEditor(_)
+            | FollowupAction::Retry(_)
+            | FollowupAction::LinkOpened => {
                 Err(IngressError::Malformed("not a modal action".into()))
             }
             FollowupAction::Editor(action) => {
@@ -350,7 +356,10 @@ impl CommandsHandler {
                         &token,
                         &view_id,
                         interaction.view_hash.as_deref(),
-                        &modals::connect_fathom(None),
+                        &modals::connect_fathom_with(
+                            None,
+                            self.fathom_link(&tenant, &user).as_deref(),
+                        ),
                     )
                     .await
                 {

@@ -5,9 +5,12 @@
 //! (`help`) or a durable job and an immediate ephemeral ack. A storage or queue failure is a 500:
 //! the user is never told "working on it" for work that was not accepted.
 
+mod connections;
 mod followup;
 mod home;
 mod reply;
+
+pub use connections::Connections;
 
 use app::http_io::{self, HttpRequest, HttpResponse};
 use app::{Clock, IngressError};
@@ -29,6 +32,8 @@ pub struct CommandsHandler {
     web: slack::WebApi,
     /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`).
     quotas: tenant::FollowupQuotas,
+    /// What users may connect, and the links to do it.
+    connections: Connections,
 }
 
 /// The longest question `/followup ask` passes on, in characters.
@@ -44,7 +49,10 @@ enum Subcommand {
     Ping,
     /// The meeting picker: `/followup`, `/followup meetings`, `/meetings`.
     Meetings,
-    Connect,
+    /// `/followup connect [google|fathom]`.
+    Connect(Option<tenant::Provider>),
+    /// `/followup disconnect google|fathom`.
+    Disconnect(Option<tenant::Provider>),
     /// `/followup ask <question>`.
     Ask(String),
     /// `/followup auto on` / `off` (`None`: neither word, answered with how to use it).
@@ -59,7 +67,12 @@ fn subcommand(command: &str, text: &str) -> Subcommand {
     match text.split_whitespace().next() {
         None => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("meetings") => Subcommand::Meetings,
-        Some(word) if word.eq_ignore_ascii_case("connect") => Subcommand::Connect,
+        Some(word) if word.eq_ignore_ascii_case("connect") => {
+            Subcommand::Connect(connections::provider_named(text.split_whitespace().nth(1)))
+        }
+        Some(word) if word.eq_ignore_ascii_case("disconnect") => {
+            Subcommand::Disconnect(connections::provider_named(text.split_whitespace().nth(1)))
+        }
         Some(word) if word.eq_ignore_ascii_case("ask") => {
             Subcommand::Ask(text.trim_start()[word.len()..].trim().to_owned())
         }
@@ -90,7 +103,14 @@ impl CommandsHandler {
             clock,
             web,
             quotas: tenant::FollowupQuotas::default(),
+            connections: Connections::default(),
         }
+    }
+
+    /// With what users may connect (and the links to do it) instead of nothing.
+    pub fn with_connections(mut self, connections: Connections) -> Self {
+        self.connections = connections;
+        self
     }
 
     /// With this monthly follow-up table instead of the default one.
@@ -139,7 +159,13 @@ impl CommandsHandler {
         let sub = subcommand(&cmd.command, &cmd.text);
         let work = match &sub {
             Subcommand::Meetings => return self.open_picker(id, cmd, raw).await,
-            Subcommand::Connect => return self.open_connect(id, cmd).await,
+            Subcommand::Connect(Some(tenant::Provider::Google)) => {
+                return self.connect_google(id, cmd).await;
+            }
+            Subcommand::Connect(_) => return self.open_connect(id, cmd).await,
+            Subcommand::Disconnect(provider) => {
+                return self.disconnect(id, cmd, *provider, raw).await;
+            }
             Subcommand::Auto(Some(on)) => return self.auto_followups(id, cmd, raw, *on).await,
             Subcommand::Auto(None) => CommandWork::Answer,
             Subcommand::Ask(question) if question.is_empty() => CommandWork::Answer,

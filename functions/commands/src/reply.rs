@@ -36,6 +36,8 @@ pub fn help(command: &str) -> String {
          • `{command} connect`: connect your Fathom account\n\
          • `{command} auto on` / `auto off`: a follow-up for every meeting you record, \
          without typing anything\n\
+         • `{command} connect google`: connect Google for Gmail drafts and Calendar events\n\
+         • `{command} disconnect google` (or `fathom`): remove a connection\n\
          • `{command} ask <question>`: ask about your recent follow-ups\n\
          • `{command} help`: this message\n\
          • `{command} ping`: check that Switchboard can reach you (shows the round-trip time)\n\

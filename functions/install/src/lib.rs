@@ -16,7 +16,7 @@ use app::pages::{self as page, Badge};
 use app::wiring::SlackSettings;
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, StatusCode, header};
-use tenant::ports::OAuthStateRecord;
+use tenant::ports::{OAuthStateRecord, StatePurpose};
 use tenant::{Backend, TeamId};
 use tracing::{error, info};
 
@@ -101,7 +101,7 @@ impl InstallHandler {
         let now = self.clock.unix_secs();
         let record = OAuthStateRecord {
             cookie_hash: state::cookie_hash(&state),
-            team: team.clone(),
+            purpose: StatePurpose::Install { team: team.clone() },
             created_at: now,
             expires_at: now + state::STATE_TTL_SECS,
         };

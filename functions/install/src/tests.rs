@@ -27,6 +27,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
             public_base_url: base.map(str::to_owned),
         },
         admin_api_key: None,
+        connect_link_key: None,
     }
 }
 
@@ -100,7 +101,7 @@ async fn the_page_stores_nothing_and_its_button_starts_the_install() {
     };
     assert_eq!(record.cookie_hash, state::cookie_hash(&state));
     assert_eq!(record.expires_at, NOW as i64 + 600);
-    assert_eq!(record.team, None);
+    assert_eq!(record.purpose, tenant::ports::StatePurpose::INSTALL);
 }
 
 #[tokio::test]
@@ -126,7 +127,9 @@ async fn redirect_mode_answers_302_and_passes_the_team_through() {
     else {
         panic!("state not stored");
     };
-    assert_eq!(record.team.unwrap().as_str(), "T0ACME");
+    assert!(
+        matches!(record.purpose, tenant::ports::StatePurpose::Install { team: Some(t) } if t.as_str() == "T0ACME")
+    );
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use app::wiring::{SlackSettings, WiringError};
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, header};
 use slack::{OAuthAccess, OAuthClient, WebApi};
-use tenant::ports::StateConsumed;
+use tenant::ports::{StateConsumed, StatePurpose};
 use tenant::service::{self, OAuthInstall};
 use tenant::{BotToken, Installation, UserToken};
 use tracing::{Instrument, info, info_span};
@@ -102,7 +102,10 @@ impl OAuthHandler {
             .await
             .map_err(RedirectError::store)?
         {
-            StateConsumed::Valid(_) => {}
+            // A state issued for something else (a user connecting Google) never installs.
+            StateConsumed::Valid(record)
+                if matches!(record.purpose, StatePurpose::Install { .. }) => {}
+            StateConsumed::Valid(_) => return Err(RedirectError::UnknownState),
             StateConsumed::Unknown => return Err(RedirectError::UnknownState),
             StateConsumed::Expired => return Err(RedirectError::ExpiredState),
             StateConsumed::AlreadyUsed => return Err(RedirectError::UsedState),

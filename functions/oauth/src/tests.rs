@@ -35,6 +35,7 @@ fn settings(fake: &FakeSlack) -> SlackSettings {
             public_base_url: Some(BASE.into()),
         },
         admin_api_key: None,
+        connect_link_key: None,
     }
 }
 
@@ -63,7 +64,7 @@ impl Rig {
         let now = secs as i64;
         let record = OAuthStateRecord {
             cookie_hash: state::cookie_hash(&state),
-            team: None,
+            purpose: tenant::ports::StatePurpose::INSTALL,
             created_at: now,
             expires_at: now + state::STATE_TTL_SECS,
         };

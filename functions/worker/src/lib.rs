@@ -9,7 +9,6 @@
 //! retried), or for an operator (an undecodable envelope, tokens that do not decrypt: moved to
 //! the dead-letter queue with the reason, unrecorded, so that a redrive runs them).
 
-mod disconnect;
 mod error;
 mod followup;
 mod home;
@@ -133,6 +132,9 @@ pub struct Worker {
     oauth: Option<slack::oauth::OAuthClient>,
     /// The follow-up providers; `None` where the deployment has none configured.
     followup: Option<Followup>,
+    /// Where messages send a user to connect an account (signed links); `None` without a
+    /// connect-link key or `PUBLIC_BASE_URL`: messages then say what to run instead.
+    links: Option<app::connect_link::ConnectLinks>,
     zones: followup::ZoneCache,
     /// Follow-ups per month by plan (`FOLLOWUP_QUOTAS`), for the App Home's "this month".
     quotas: tenant::FollowupQuotas,
@@ -150,6 +152,7 @@ impl Worker {
             timing: JobTiming::LOCAL,
             oauth: None,
             followup: None,
+            links: None,
             zones: followup::ZoneCache::default(),
             quotas: tenant::FollowupQuotas::default(),
             public_base_url: None,
@@ -165,6 +168,12 @@ impl Worker {
     /// Lets users turn automatic follow-ups on: the recorder delivers to `{base}/webhooks/…`.
     pub fn with_public_base_url(mut self, base: Option<String>) -> Self {
         self.public_base_url = base.filter(|b| !b.trim().is_empty());
+        self
+    }
+
+    /// Lets the worker put connect links in its messages (the edit modal's "Connect Google").
+    pub fn with_connect_links(mut self, links: Option<app::connect_link::ConnectLinks>) -> Self {
+        self.links = links;
         self
     }
 
@@ -316,6 +325,9 @@ impl Worker {
             JobKind::Disconnect(disconnect) => self.disconnect(job, &tenant, disconnect).await,
             JobKind::AutoFollowups(auto) => self.auto_followups(job, auto).await,
             JobKind::QuotaReached(notice) => self.quota_reached(job, notice).await,
+            JobKind::Connected(connected) => {
+                self.announce_connection(job, &tenant, connected).await
+            }
         }
     }
 

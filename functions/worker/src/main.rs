@@ -38,6 +38,8 @@ async fn main() -> Result<(), Error> {
             if let Some(followup) = &followup {
                 worker = worker.with_followup(followup.clone());
             }
+            // The connect-link key is an app secret (CONNECT_LINK_KEY_ARN), re-read with it.
+            worker = worker.with_connect_links(slack.connect_links());
             match slack.oauth_client() {
                 Ok(Some(oauth)) => worker.with_oauth(oauth),
                 _ => worker,

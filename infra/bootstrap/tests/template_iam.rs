@@ -5,7 +5,7 @@
 
 use serde_yaml_ng::Value;
 
-const FUNCTIONS: [(&str, &str); 7] = [
+const FUNCTIONS: [(&str, &str); 8] = [
     ("InstallFunction", "install"),
     ("OAuthFunction", "oauth"),
     ("EventsFunction", "events"),
@@ -13,6 +13,7 @@ const FUNCTIONS: [(&str, &str); 7] = [
     ("AdminFunction", "admin"),
     ("WorkerFunction", "worker"),
     ("WebhooksFunction", "webhooks"),
+    ("ConnectFunction", "connect"),
 ];
 
 fn template() -> Value {
@@ -71,29 +72,53 @@ fn readable_app_secrets(doc: &Value, logical: &str) -> Vec<String> {
 #[test]
 fn each_function_reads_only_its_own_app_secret_and_install_none() {
     let doc = template();
-    let expected: [(&str, &[&str], &str); 7] = [
-        ("InstallFunction", &[], ""),
-        ("WebhooksFunction", &[], ""),
-        ("OAuthFunction", &["ClientSecret"], "CLIENT_SECRET_ARN"),
-        ("EventsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
-        ("CommandsFunction", &["SigningSecret"], "SIGNING_SECRET_ARN"),
-        ("AdminFunction", &["AdminKey"], "ADMIN_KEY_ARN"),
-        ("WorkerFunction", &["ClientSecret"], "CLIENT_SECRET_ARN"),
+    // The connect-link key goes to who makes links (commands, the worker) or checks them
+    // (connect), and nowhere else.
+    let expected: [(&str, &[&str], &[&str]); 8] = [
+        ("InstallFunction", &[], &[]),
+        ("WebhooksFunction", &[], &[]),
+        ("OAuthFunction", &["ClientSecret"], &["CLIENT_SECRET_ARN"]),
+        (
+            "EventsFunction",
+            &["SigningSecret"],
+            &["SIGNING_SECRET_ARN"],
+        ),
+        (
+            "CommandsFunction",
+            &["SigningSecret", "ConnectLinkKey"],
+            &["SIGNING_SECRET_ARN", "CONNECT_LINK_KEY_ARN"],
+        ),
+        ("AdminFunction", &["AdminKey"], &["ADMIN_KEY_ARN"]),
+        (
+            "WorkerFunction",
+            &["ClientSecret", "ConnectLinkKey"],
+            &["CLIENT_SECRET_ARN", "CONNECT_LINK_KEY_ARN"],
+        ),
+        (
+            "ConnectFunction",
+            &["ConnectLinkKey"],
+            &["CONNECT_LINK_KEY_ARN"],
+        ),
     ];
-    let globals = &doc["Globals"]["Function"]["Environment"]["Variables"];
-    for var in [
+    let all = [
         "SIGNING_SECRET_ARN",
         "CLIENT_SECRET_ARN",
         "ADMIN_KEY_ARN",
-        "APP_SECRET_ARN",
-    ] {
+        "CONNECT_LINK_KEY_ARN",
+    ];
+    let globals = &doc["Globals"]["Function"]["Environment"]["Variables"];
+    for var in all.iter().chain(&["APP_SECRET_ARN"]) {
         assert!(globals.get(var).is_none(), "{var} must not be global");
     }
-    for (logical, secrets, var) in expected {
+    for (logical, secrets, vars) in expected {
         assert_eq!(readable_app_secrets(&doc, logical), secrets, "{logical}");
         let env = &resource(&doc, logical)["Properties"]["Environment"]["Variables"];
-        for other in ["SIGNING_SECRET_ARN", "CLIENT_SECRET_ARN", "ADMIN_KEY_ARN"] {
-            assert_eq!(env.get(other).is_some(), other == var, "{logical} {other}");
+        for other in all {
+            assert_eq!(
+                env.get(other).is_some(),
+                vars.contains(&other),
+                "{logical} {other}"
+            );
         }
     }
     let install = actions(&doc, "InstallFunction");
@@ -191,6 +216,8 @@ fn the_api_is_throttled_and_the_worker_keeps_its_concurrency() {
         "GET /slack/install",
         "GET /slack/oauth_redirect",
         "ANY /admin/{proxy+}",
+        "GET /connect/{provider}",
+        "GET /connect/{provider}/callback",
     ] {
         assert_eq!(
             limit(&api["RouteSettings"][route]["ThrottlingRateLimit"]).as_deref(),
@@ -329,4 +356,36 @@ fn webhooks_may_read_only_the_registrations_secrets_and_queue_no_more_than_a_job
     // Fathom is given {PublicBaseUrl}/webhooks/fathom: the worker knows the base.
     let env = &resource(&doc, "WorkerFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(ref_name(&env["PUBLIC_BASE_URL"]), Some("PublicBaseUrl"));
+}
+
+#[test]
+fn connect_may_seal_a_users_grant_but_read_no_credential_and_appends_to_the_audit_log() {
+    let doc = template();
+    assert_eq!(
+        purposes(&doc, "ConnectFunction", "kms:Encrypt"),
+        ["google", "recorder:fathom"]
+    );
+    assert!(purposes(&doc, "ConnectFunction", "kms:Decrypt").is_empty());
+    let connect = actions(&doc, "ConnectFunction");
+    assert!(
+        !connect
+            .iter()
+            .any(|a| a.starts_with("secretsmanager:") && a != "secretsmanager:GetSecretValue"),
+        "{connect:?}"
+    );
+    // Its role may write the table and append (and seal) audit entries.
+    for (logical, path) in [
+        ("Table", "OnlyAppRolesWrite"),
+        ("AuditTable", "OnlyAppRolesAppend"),
+    ] {
+        let policy =
+            serde_yaml_ng::to_string(&resource(&doc, logical)["Properties"]["ResourcePolicy"])
+                .unwrap();
+        assert!(
+            policy.contains(path) && policy.contains("ConnectFunctionRole"),
+            "{logical}"
+        );
+    }
+    let key = serde_yaml_ng::to_string(&resource(&doc, "AuditKey")["Properties"]).unwrap();
+    assert!(key.contains("ConnectFunctionRole"));
 }

@@ -159,6 +159,8 @@ fn event_for(binary: &str) -> String {
         "admin" => get("/admin/tenants", ""),
         // No registration named: refused (401) before any storage is read.
         "webhooks" => apigw("/webhooks/fathom", "{}", "application/json"),
+        // No link key or Google client here: "not configured", without touching storage.
+        "connect" => get("/connect/google", "link=x"),
         other => panic!("no cold-start event for {other}"),
     }
 }

@@ -2,6 +2,7 @@
 //! from ingress errors to status codes, the injectable clock, and telemetry set-up.
 
 pub mod clock;
+pub mod connect_link;
 pub mod http_io;
 pub mod ingress;
 pub mod lambda;

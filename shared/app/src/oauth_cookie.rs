@@ -1,5 +1,6 @@
 //! The OAuth `state` and the browser cookie it is bound to: issued by the install function,
-//! checked by the OAuth redirect (and by the connectors' OAuth flows to come).
+//! checked by the OAuth redirect, and the same for a user connecting a provider account
+//! ([`CONNECT`], the connect function).
 //!
 //! The state is 32 random bytes from the OS (256 bits), base64url without padding. The cookie
 //! value is the state itself, as Bolt does: the redirect must come back in the browser that
@@ -34,26 +35,67 @@ pub fn cookie_hash(value: &str) -> String {
 
 /// `Set-Cookie` binding `state` to this browser for [`STATE_TTL_SECS`].
 pub fn set_cookie(state: &str) -> String {
-    format!(
-        "{COOKIE_NAME}={state}; HttpOnly; Secure; SameSite=Lax; Max-Age={STATE_TTL_SECS}; Path=/slack"
-    )
+    INSTALL.set(state)
 }
 
 /// `Set-Cookie` that removes the cookie (sent once the state is used or refused).
 pub fn clear_cookie() -> String {
-    format!("{COOKIE_NAME}=; HttpOnly; Secure; SameSite=Lax; Max-Age=0; Path=/slack")
+    INSTALL.clear()
 }
 
 /// The value of our cookie in a request's `Cookie` headers, if any (the first non-empty one).
 pub fn cookie_value(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+    INSTALL.value(headers)
+}
+
+/// A state cookie: its name and the path it is sent to. Each flow has its own, so the
+/// install's and a connection's never meet (nor overwrite each other when both are under way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateCookie {
+    pub name: &'static str,
+    pub path: &'static str,
+}
+
+/// The Slack install's cookie (what the free functions above use).
+pub const INSTALL: StateCookie = StateCookie {
+    name: COOKIE_NAME,
+    path: "/slack",
+};
+
+/// A user connecting a provider account: GET /connect/{provider} and its callback.
+pub const CONNECT: StateCookie = StateCookie {
+    name: "switchboard_connect_state",
+    path: "/connect",
+};
+
+impl StateCookie {
+    /// `Set-Cookie` binding `state` to this browser for [`STATE_TTL_SECS`].
+    pub fn set(&self, state: &str) -> String {
+        format!(
+            "{}={state}; HttpOnly; Secure; SameSite=Lax; Max-Age={STATE_TTL_SECS}; Path={}",
+            self.name, self.path
+        )
+    }
+
+    /// `Set-Cookie` that removes the cookie (sent once the state is used or refused).
+    pub fn clear(&self) -> String {
+        format!(
+            "{}=; HttpOnly; Secure; SameSite=Lax; Max-Age=0; Path={}",
+            self.name, self.path
+        )
+    }
+
+    /// The value of this cookie in a request's `Cookie` headers (the first non-empty one).
+    pub fn value(&self, headers: &http::HeaderMap) -> Option<String> {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, value)| *name == self.name && !value.is_empty())
+            .map(|(_, value)| value.to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -106,5 +148,22 @@ mod tests {
             assert!(set.contains(attr), "{attr} missing in {set}");
         }
         assert!(clear_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn the_connect_cookie_is_its_own_and_scoped_to_connect() {
+        let set = CONNECT.set("s");
+        assert!(set.starts_with("switchboard_connect_state=s;"), "{set}");
+        assert!(set.contains("Path=/connect") && set.contains("HttpOnly"));
+        let mut headers = http::HeaderMap::new();
+        headers.append(
+            http::header::COOKIE,
+            "slack_oauth_state=install; switchboard_connect_state=conn"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(CONNECT.value(&headers).as_deref(), Some("conn"));
+        assert_eq!(cookie_value(&headers).as_deref(), Some("install"));
+        assert!(CONNECT.clear().contains("Max-Age=0; Path=/connect"));
     }
 }

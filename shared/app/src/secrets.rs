@@ -97,6 +97,7 @@ pub struct SecretValues {
     pub signing_secret: Option<Secret>,
     pub client_secret: Option<Secret>,
     pub admin_api_key: Option<Secret>,
+    pub connect_link_key: Option<Secret>,
 }
 
 impl SecretValues {
@@ -108,6 +109,7 @@ impl SecretValues {
         same(&self.signing_secret, &other.signing_secret)
             && same(&self.client_secret, &other.client_secret)
             && same(&self.admin_api_key, &other.admin_api_key)
+            && same(&self.connect_link_key, &other.connect_link_key)
     }
 }
 
@@ -118,6 +120,7 @@ impl fmt::Debug for SecretValues {
             .field("signing_secret", &shown(&self.signing_secret))
             .field("client_secret", &shown(&self.client_secret))
             .field("admin_api_key", &shown(&self.admin_api_key))
+            .field("connect_link_key", &shown(&self.connect_link_key))
             .finish()
     }
 }
@@ -156,11 +159,12 @@ impl SecretSource for SecretsManagerSource {
                     None => Ok(None),
                 }
             };
-            // Sequential: a function has one of them (template.yaml), so this is one call.
+            // Sequential: a function has one or two of them (template.yaml).
             Ok(SecretValues {
                 signing_secret: read(self.arns.signing_secret.clone()).await?,
                 client_secret: read(self.arns.client_secret.clone()).await?,
                 admin_api_key: read(self.arns.admin_api_key.clone()).await?,
+                connect_link_key: read(self.arns.connect_link_key.clone()).await?,
             })
         })
     }

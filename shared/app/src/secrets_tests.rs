@@ -99,10 +99,12 @@ fn a_weak_admin_key_counts_as_unset() {
 fn values_from_a_source_fill_only_what_the_environment_left_unset() {
     let mut env = settings(Some("env-signing-secret-0123456789abcdef"));
     env.admin_api_key = None;
+    env.connect_link_key = None;
     let read = SecretValues {
         signing_secret: Some(Secret::new("stored-signing-secret-0123456789ab")),
         client_secret: Some(Secret::new("stored-client-secret")),
         admin_api_key: Some(Secret::new("stored-admin-key")),
+        connect_link_key: Some(Secret::new("stored-connect-link-key")),
     };
     let merged = env.with_values(&read);
     assert_eq!(
@@ -113,6 +115,23 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         merged.admin_api_key.as_ref().map(Secret::expose),
         Some("stored-admin-key")
     );
+    assert_eq!(
+        merged.connect_link_key.as_ref().map(Secret::expose),
+        Some("stored-connect-link-key")
+    );
     let shown = format!("{read:?}");
     assert!(!shown.contains("stored"), "{shown}");
+}
+
+#[test]
+fn connect_links_need_a_strong_key_and_the_public_base_url() {
+    let mut slack = settings(None);
+    slack.install.public_base_url = Some("https://sb.example".into());
+    slack.connect_link_key = Some(Secret::new("replace-me"));
+    assert!(slack.connect_links().is_none());
+    slack.connect_link_key = Some(Secret::new("e2e-connect-link-key-0123456789abcdef"));
+    assert!(slack.connect_links().is_some());
+    slack.install.public_base_url = None;
+    assert!(slack.connect_links().is_none());
+    assert!(!format!("{slack:?}").contains("0123456789abcdef"));
 }

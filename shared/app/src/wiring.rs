@@ -40,6 +40,8 @@ pub enum WiringError {
 const SIGNING_SECRET: &str = "the signing secret (SLACK_SIGNING_SECRET or SIGNING_SECRET_ARN)";
 /// Where the admin key comes from, as the log names it.
 const ADMIN_KEY: &str = "the admin API key (ADMIN_API_KEY or ADMIN_KEY_ARN)";
+/// Where the connect-link key comes from, as the log names it.
+const CONNECT_LINK_KEY: &str = "the connect-link key (CONNECT_LINK_KEY or CONNECT_LINK_KEY_ARN)";
 
 /// The app's Slack settings.
 #[derive(Clone)]
@@ -60,6 +62,10 @@ pub struct SlackSettings {
     /// AWS). Not a Slack setting, but carried here because these settings are what wiring hands
     /// every process. `None`: the admin API answers 503.
     pub admin_api_key: Option<Secret>,
+    /// The key connect links are signed with (`CONNECT_LINK_KEY`, the secret at
+    /// `CONNECT_LINK_KEY_ARN` on AWS, or serve's key file in the data directory). Carried
+    /// here for the same reason. `None`: no links are made and `/connect` answers 503.
+    pub connect_link_key: Option<Secret>,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -80,6 +86,10 @@ impl std::fmt::Debug for SlackSettings {
             .field(
                 "admin_api_key",
                 &self.admin_api_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "connect_link_key",
+                &self.connect_link_key.as_ref().map(|_| "[redacted]"),
             )
             .finish()
     }
@@ -111,6 +121,7 @@ impl SlackSettings {
             client_secret: var("SLACK_CLIENT_SECRET").map(Secret::new),
             install: InstallSettings::from_env(),
             admin_api_key: var("ADMIN_API_KEY").map(Secret::new),
+            connect_link_key: var("CONNECT_LINK_KEY").map(Secret::new),
         }
     }
 
@@ -130,7 +141,35 @@ impl SlackSettings {
         if merged.admin_api_key.is_none() {
             merged.admin_api_key = values.admin_api_key.clone();
         }
+        if merged.connect_link_key.is_none() {
+            merged.connect_link_key = values.connect_link_key.clone();
+        }
         merged
+    }
+
+    /// The connect-link key if it passes the rule of [`crate::secrets`]; a weak one is logged
+    /// and treated as unset (whoever could guess it could connect any account to any user).
+    pub fn checked_connect_link_key(&self) -> Option<crate::connect_link::LinkKey> {
+        let key = self.connect_link_key.clone()?;
+        match crate::connect_link::LinkKey::new(key) {
+            Ok(key) => Some(key),
+            Err(reason) => {
+                error!(
+                    error = %WiringError::Weak { name: CONNECT_LINK_KEY, reason },
+                    "no connect links are made and /connect answers 503 until the key is fixed"
+                );
+                None
+            }
+        }
+    }
+
+    /// What connect links are made with: the key and `PUBLIC_BASE_URL`, when both are set.
+    pub fn connect_links(&self) -> Option<crate::connect_link::ConnectLinks> {
+        let base = self.install.public_base_url.as_deref()?;
+        Some(crate::connect_link::ConnectLinks::new(
+            base,
+            self.checked_connect_link_key()?,
+        ))
     }
 
     /// The request verifier. Fails if the signing secret is missing or fails the rule of
@@ -404,7 +443,13 @@ impl AppSecrets {
 pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringError> {
     let base = SlackSettings::from_env();
     match choice {
-        BackendChoice::Local => Ok((local_backend()?, AppSecrets::fixed(base))),
+        BackendChoice::Local => {
+            let mut base = base;
+            if base.connect_link_key.is_none() {
+                base.connect_link_key = local_connect_link_key()?;
+            }
+            Ok((local_backend()?, AppSecrets::fixed(base)))
+        }
         BackendChoice::Aws => {
             let config = aws::AwsConfig::from_env()?;
             let sdk = config.load_sdk_config().await;
@@ -424,6 +469,9 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             if base.admin_api_key.is_some() {
                 arns.admin_api_key = None;
             }
+            if base.connect_link_key.is_some() {
+                arns.connect_link_key = None;
+            }
             let secrets = if arns == aws::AppSecretArns::default() {
                 AppSecrets::fixed(base)
             } else {
@@ -438,6 +486,18 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
 /// [`wire`] with [`BackendChoice::from_env`]: what every function's `main` calls.
 pub async fn wire_from_env() -> Result<(Wired, AppSecrets), WiringError> {
     wire(BackendChoice::from_env()?).await
+}
+
+/// The connect-link key of the embedded backend in `data_dir()` (created on first use), so
+/// that `serve` makes links without any setting and they survive a restart.
+#[cfg(feature = "embedded")]
+fn local_connect_link_key() -> Result<Option<Secret>, WiringError> {
+    Ok(Some(local::connect_link_key(&data_dir())?))
+}
+
+#[cfg(not(feature = "embedded"))]
+fn local_connect_link_key() -> Result<Option<Secret>, WiringError> {
+    Ok(None)
 }
 
 /// The embedded backend in `data_dir()`.

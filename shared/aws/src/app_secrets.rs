@@ -1,7 +1,8 @@
 //! The app's own secrets in Secrets Manager, one secret per concern so that IAM can give each
 //! function only its own: the Slack signing secret (events, commands), the Slack OAuth client
-//! secret (oauth, worker) and the operator API key (admin). Each secret's value is the plain
-//! string itself, as pasted from the Slack app's Basic Information page.
+//! secret (oauth, worker), the operator API key (admin) and the key connect links are signed
+//! with (connect, commands, worker). Each secret's value is the plain string itself, as pasted
+//! from the Slack app's Basic Information page (or generated, for the two keys).
 
 use aws_sdk_secretsmanager::Client;
 use tenant::Secret;
@@ -10,22 +11,25 @@ use tenant::ports::StoreError;
 use crate::error::store_error;
 
 /// Which of the app's secrets a process reads, by ARN (`SIGNING_SECRET_ARN`,
-/// `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`). template.yaml sets only the ARNs a function may read.
+/// `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`, `CONNECT_LINK_KEY_ARN`). template.yaml sets only the
+/// ARNs a function may read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSecretArns {
     pub signing_secret: Option<String>,
     pub client_secret: Option<String>,
     pub admin_api_key: Option<String>,
+    pub connect_link_key: Option<String>,
 }
 
 impl AppSecretArns {
-    /// Reads the three optional variables through `lookup`; empty values count as unset.
+    /// Reads the optional variables through `lookup`; empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         Self {
             signing_secret: get("SIGNING_SECRET_ARN"),
             client_secret: get("CLIENT_SECRET_ARN"),
             admin_api_key: get("ADMIN_KEY_ARN"),
+            connect_link_key: get("CONNECT_LINK_KEY_ARN"),
         }
     }
 }

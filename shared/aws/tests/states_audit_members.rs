@@ -24,7 +24,7 @@ async fn an_oauth_state_is_stored_under_its_hash_with_a_grace_ttl() {
     let state = format!("raw-state-{}", random_suffix(24));
     let record = OAuthStateRecord {
         cookie_hash: "ab".repeat(32),
-        team: None,
+        purpose: tenant::ports::StatePurpose::INSTALL,
         created_at: 1_800_000_000,
         expires_at: 1_800_000_600,
     };

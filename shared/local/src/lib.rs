@@ -56,6 +56,18 @@ pub const KEY_FILE: &str = "vault.key";
 /// File name of the audit log's seal key inside the data directory: a key of its own, so
 /// whoever is handed the vault key (or the database) cannot forge audit entries with it.
 pub const AUDIT_KEY_FILE: &str = "audit.key";
+/// File name of the key connect links are signed with (`app::connect_link`), for a local run
+/// without `CONNECT_LINK_KEY`: a key of its own, like the audit key.
+pub const CONNECT_LINK_KEY_FILE: &str = "connect-link.key";
+
+/// The connect-link key in `<data_dir>/connect-link.key`, created (32 random bytes, mode 0600,
+/// under the key files' rules) if missing, as 64 hex characters.
+pub fn connect_link_key(data_dir: &Path) -> Result<tenant::Secret, LocalError> {
+    db::create_dir(data_dir)?;
+    let key = keyfile::load_or_create(&data_dir.join(CONNECT_LINK_KEY_FILE))?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(tenant::Secret::new(hex))
+}
 
 /// The embedded backend: every port over one SQLite file and one key file.
 ///

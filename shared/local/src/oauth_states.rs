@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use sha2::{Digest, Sha256};
-use tenant::TeamId;
-use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
+use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StatePurpose, StoreError};
+use tenant::{Provider, TeamId, TenantId, UserId};
 
 use crate::Store;
 use crate::db::{DbError, unix_ms};
@@ -32,25 +32,101 @@ pub(crate) fn purge_states(conn: &Connection, now: i64) -> rusqlite::Result<usiz
 
 struct StateRow {
     cookie_hash: String,
+    purpose: String,
     team: Option<String>,
+    tenant: Option<String>,
+    user: Option<String>,
+    provider: Option<String>,
     created_at: i64,
     expires_at: i64,
     used: bool,
 }
 
+const SELECT_ROW: &str = "SELECT cookie_hash, purpose, team, tenant, user, provider, created_at, \
+                          expires_at, used FROM oauth_states WHERE key = ?1";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("OAuth state row has an invalid {what}"))
+}
+
 impl StateRow {
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            cookie_hash: row.get(0)?,
+            purpose: row.get(1)?,
+            team: row.get(2)?,
+            tenant: row.get(3)?,
+            user: row.get(4)?,
+            provider: row.get(5)?,
+            created_at: row.get(6)?,
+            expires_at: row.get(7)?,
+            used: row.get(8)?,
+        })
+    }
+
     fn record(self) -> Result<OAuthStateRecord, StoreError> {
-        let team = self
-            .team
-            .map(|raw| TeamId::parse(&raw))
-            .transpose()
-            .map_err(|_| StoreError::Corrupt("OAuth state row has an invalid team".into()))?;
+        let purpose = match self.purpose.as_str() {
+            "install" => StatePurpose::Install {
+                team: self
+                    .team
+                    .map(|raw| TeamId::parse(&raw))
+                    .transpose()
+                    .map_err(|_| corrupt("team"))?,
+            },
+            "connect" => StatePurpose::Connect {
+                tenant: self
+                    .tenant
+                    .and_then(|raw| TenantId::parse(&raw).ok())
+                    .ok_or_else(|| corrupt("tenant"))?,
+                user: self
+                    .user
+                    .and_then(|raw| UserId::parse(&raw).ok())
+                    .ok_or_else(|| corrupt("user"))?,
+                provider: self
+                    .provider
+                    .and_then(|raw| Provider::parse(&raw).ok())
+                    .ok_or_else(|| corrupt("provider"))?,
+            },
+            _ => return Err(corrupt("purpose")),
+        };
         Ok(OAuthStateRecord {
             cookie_hash: self.cookie_hash,
-            team,
+            purpose,
             created_at: self.created_at,
             expires_at: self.expires_at,
         })
+    }
+}
+
+/// The columns a purpose is stored in: (purpose, team, tenant, user, provider).
+type PurposeColumns<'a> = (
+    &'static str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'static str>,
+);
+
+fn purpose_columns(purpose: &StatePurpose) -> PurposeColumns<'_> {
+    match purpose {
+        StatePurpose::Install { team } => (
+            purpose.kind(),
+            team.as_ref().map(TeamId::as_str),
+            None,
+            None,
+            None,
+        ),
+        StatePurpose::Connect {
+            tenant,
+            user,
+            provider,
+        } => (
+            purpose.kind(),
+            None,
+            Some(tenant.as_str()),
+            Some(user.as_str()),
+            Some(provider.as_str()),
+        ),
     }
 }
 
@@ -63,15 +139,21 @@ impl OAuthStates for Store {
             if purge {
                 purge_states(conn, record.created_at)?;
             }
+            let (purpose, team, tenant, user, provider) = purpose_columns(&record.purpose);
             let inserted = conn
                 .prepare_cached(
-                    "INSERT INTO oauth_states (key, cookie_hash, team, created_at, expires_at, used)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                    "INSERT INTO oauth_states (key, cookie_hash, purpose, team, tenant, user,
+                         provider, created_at, expires_at, used)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
                 )?
                 .execute(params![
                     key,
                     record.cookie_hash,
-                    record.team.as_ref().map(|t| t.as_str()),
+                    purpose,
+                    team,
+                    tenant,
+                    user,
+                    provider,
                     record.created_at,
                     record.expires_at,
                 ]);
@@ -104,19 +186,8 @@ impl OAuthStates for Store {
                 )?
                 .execute(params![key, now, cookie_hash])?;
             let row = tx
-                .prepare_cached(
-                    "SELECT cookie_hash, team, created_at, expires_at, used
-                     FROM oauth_states WHERE key = ?1",
-                )?
-                .query_row([&key], |row| {
-                    Ok(StateRow {
-                        cookie_hash: row.get(0)?,
-                        team: row.get(1)?,
-                        created_at: row.get(2)?,
-                        expires_at: row.get(3)?,
-                        used: row.get(4)?,
-                    })
-                })
+                .prepare_cached(SELECT_ROW)?
+                .query_row([&key], StateRow::read)
                 .optional()?;
             Ok((flipped == 1, row))
         })?;

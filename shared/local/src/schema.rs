@@ -14,7 +14,7 @@ use crate::db::unix_ms;
 use crate::oauth_states::purge_states;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 4;
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 /// Version 1: tenants, installations, ledger, usage, vault, queue.
 pub(crate) const SCHEMA_V1: &str = "
@@ -182,6 +182,16 @@ CREATE INDEX sessions_recent ON sessions (tenant, user, updated_at);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 ";
 
+/// Version 5: what an OAuth state is for (`tenant::ports::StatePurpose`). States from before
+/// are installs (their `team` hint stays where it was); a connect state names the tenant,
+/// user and provider the credential will land under.
+const SCHEMA_V5: &str = "
+ALTER TABLE oauth_states ADD COLUMN purpose TEXT NOT NULL DEFAULT 'install';
+ALTER TABLE oauth_states ADD COLUMN tenant TEXT;
+ALTER TABLE oauth_states ADD COLUMN user TEXT;
+ALTER TABLE oauth_states ADD COLUMN provider TEXT;
+";
+
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
     let schema_err = |source| LocalError::Schema {
@@ -213,6 +223,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     }
     if found < 4 {
         tx.execute_batch(SCHEMA_V4).map_err(schema_err)?;
+    }
+    if found < 5 {
+        tx.execute_batch(SCHEMA_V5).map_err(schema_err)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -270,7 +283,7 @@ mod tests {
         // The version-2 ports work on the migrated file.
         let record = OAuthStateRecord {
             cookie_hash: "c".repeat(64),
-            team: None,
+            purpose: tenant::ports::StatePurpose::INSTALL,
             created_at: 100,
             expires_at: 700,
         };
@@ -346,6 +359,40 @@ mod tests {
                 .await,
             Err(VaultError::Conflict)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_version_4_state_is_an_install_after_the_migration() {
+        use tenant::ports::StatePurpose;
+
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        for batch in [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4] {
+            conn.execute_batch(batch).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        // An install begun before the upgrade, with a team hint, expiring far in the future.
+        conn.execute(
+            "INSERT INTO oauth_states (key, cookie_hash, team, created_at, expires_at, used)
+             VALUES (?1, ?2, 'T0OLDTEAM', 100, ?3, 0)",
+            rusqlite::params![crate::state_key("s-v4"), "c".repeat(64), i64::MAX / 2],
+        )
+        .unwrap();
+        drop(conn);
+
+        let states = LocalBackend::open(dir.path())
+            .unwrap()
+            .backend()
+            .oauth_states;
+        match states.consume("s-v4", &"c".repeat(64), 200).await.unwrap() {
+            StateConsumed::Valid(record) => assert_eq!(
+                record.purpose,
+                StatePurpose::Install {
+                    team: Some(tenant::TeamId::parse("T0OLDTEAM").unwrap())
+                }
+            ),
+            other => panic!("the old state is gone: {other:?}"),
+        }
     }
 
     #[test]

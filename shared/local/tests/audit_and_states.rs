@@ -44,7 +44,7 @@ async fn the_database_holds_the_hash_of_a_state_not_the_state() {
     let state = format!("raw-state-{}", random_suffix(20));
     let record = OAuthStateRecord {
         cookie_hash: "cd".repeat(32),
-        team: None,
+        purpose: tenant::ports::StatePurpose::INSTALL,
         created_at: 1,
         expires_at: 2,
     };
@@ -188,7 +188,7 @@ fn races_across_handles_consume_once_append_without_fork_and_admit_one_admin() {
     let state = format!("race-{}", random_suffix(16));
     let record = OAuthStateRecord {
         cookie_hash: "ef".repeat(32),
-        team: None,
+        purpose: tenant::ports::StatePurpose::INSTALL,
         created_at: 100,
         expires_at: i64::MAX,
     };
@@ -256,7 +256,7 @@ async fn states_are_purged_a_grace_period_after_expiry() {
         .as_secs() as i64;
     let record = |expires_at: i64| OAuthStateRecord {
         cookie_hash: "01".repeat(32),
-        team: None,
+        purpose: tenant::ports::StatePurpose::INSTALL,
         created_at: expires_at - 600,
         expires_at,
     };

@@ -33,6 +33,11 @@ pub enum AuditAction {
     TokenRefreshed,
     Suspend,
     Resume,
+    /// A user connected their own account at a provider (detail: the provider).
+    Connected,
+    /// A user's provider connection was removed (detail: the provider, and whether the
+    /// provider confirmed the revocation).
+    Disconnected,
 }
 
 impl AuditAction {
@@ -45,6 +50,8 @@ impl AuditAction {
             Self::TokenRefreshed => "token_refreshed",
             Self::Suspend => "suspend",
             Self::Resume => "resume",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
         }
     }
 }

@@ -66,9 +66,12 @@ pub enum JobKind {
     CreateEvent(CreateEvent),
     /// `/followup ask <question>`: an answer from the asker's own recent follow-ups.
     Ask(Ask),
-    /// A user disconnects one of their own providers (App Home): their credential is
-    /// deleted and their Home republished.
+    /// Remove a user's connection to a provider: revoke the grant at the provider where it
+    /// has a revocation endpoint (Google), then delete the stored credential.
     Disconnect(Disconnect),
+    /// A user just connected a provider account (the connect function's callback): tell them
+    /// in Slack which account it was.
+    Connected(Connected),
     /// `/followup auto on|off`: register the user's webhook at the recorder (or delete it),
     /// so that their new recordings become follow-ups without a command.
     AutoFollowups(AutoFollowups),
@@ -77,8 +80,8 @@ pub enum JobKind {
     QuotaReached(QuotaReached),
 }
 
-/// [`JobKind::Disconnect`]. `user` is always the user who pressed the button (from the signed
-/// payload), so a forged button value can only name a provider, never someone else.
+/// [`JobKind::Disconnect`]. Always the user who asked (from the signed request), so nobody can
+/// disconnect someone else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Disconnect {
     pub user: UserId,
@@ -127,6 +130,13 @@ impl std::fmt::Debug for QuotaReached {
             .field("resets_at", &self.resets_at)
             .finish()
     }
+}
+
+/// [`JobKind::Connected`]. The user the connect link was signed for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connected {
+    pub user: UserId,
+    pub provider: Provider,
 }
 
 /// [`JobKind::Ask`]. The question is the user's text (`Debug` shows its length only).
@@ -347,6 +357,7 @@ impl JobKind {
             Self::Disconnect(_) => "disconnect",
             Self::AutoFollowups(_) => "auto_followups",
             Self::QuotaReached(_) => "quota_reached",
+            Self::Connected(_) => "connected",
         }
     }
 
@@ -375,6 +386,7 @@ impl JobKind {
             Self::Disconnect(p) => out.serialize_field("payload", p),
             Self::AutoFollowups(p) => out.serialize_field("payload", p),
             Self::QuotaReached(p) => out.serialize_field("payload", p),
+            Self::Connected(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -641,7 +653,36 @@ mod tests {
                     send_invitations: true,
                 }),
             }),
+            JobKind::Disconnect(Disconnect {
+                user: user.clone(),
+                provider: Provider::Google,
+            }),
+            JobKind::Disconnect(Disconnect {
+                user: user.clone(),
+                provider: Provider::Fathom,
+            }),
+            JobKind::Connected(Connected {
+                user: user.clone(),
+                provider: Provider::Google,
+            }),
         ]
+    }
+
+    #[test]
+    fn a_disconnect_is_kind_disconnect_with_its_user_and_provider() {
+        let env = JobEnvelope::new(
+            TenantId::parse("T1").unwrap(),
+            JobKind::Disconnect(Disconnect {
+                user: UserId::parse("U0USER001").unwrap(),
+                provider: Provider::Google,
+            }),
+            SlackContext::default(),
+            0,
+        );
+        let value: serde_json::Value = serde_json::from_str(&env.to_json()).unwrap();
+        assert_eq!(value["kind"], "disconnect");
+        assert_eq!(value["payload"]["user"], "U0USER001");
+        assert_eq!(value["payload"]["provider"], "google");
     }
 
     #[test]

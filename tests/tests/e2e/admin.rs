@@ -77,6 +77,7 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         client_secret: None,
         install: InstallSettings::default(),
         admin_api_key: None,
+        connect_link_key: None,
     };
     let parts = ServeParts {
         backend,
@@ -85,6 +86,7 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         clock: Clock::system(),
         run_worker: false,
         followup: None,
+        connect: connect::Providers::default(),
     };
     let server = serve::start("127.0.0.1:0".parse().unwrap(), parts)
         .await

@@ -330,7 +330,12 @@ pub(crate) async fn ready_followup(app: &TestApp, team: &str) {
 }
 
 /// Presses "View & edit" on the DM as `user` of `team`; returns the modal's id.
-async fn open_editor_as(app: &TestApp, team: &str, user: &str, recording: u64) -> String {
+pub(crate) async fn open_editor_as(
+    app: &TestApp,
+    team: &str,
+    user: &str,
+    recording: u64,
+) -> String {
     let press = payloads::block_actions(
         team,
         user,
@@ -348,7 +353,7 @@ async fn open_editor_as(app: &TestApp, team: &str, user: &str, recording: u64) -
     app.fake.last_opened_modal().unwrap()
 }
 
-fn edit_values(summary: &str, subject: &str, body: &str, note: &str) -> Value {
+pub(crate) fn edit_values(summary: &str, subject: &str, body: &str, note: &str) -> Value {
     let text = |v: &str| json!({"type": "plain_text_input", "value": v});
     json!({
         "summary": {"summary": text(summary)},

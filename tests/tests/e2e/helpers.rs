@@ -22,6 +22,8 @@ pub const CLIENT_SECRET: &str = "e2e-client-secret-abcdef";
 /// The operator API's bearer key (`Authorization: Bearer ADMIN_KEY` on /admin/...).
 pub const ADMIN_KEY: &str = "e2e-admin-key-0123456789abcdef0123456789";
 pub const WAIT: Duration = Duration::from_secs(10);
+/// The key connect links are signed with.
+pub const LINK_KEY: &str = "e2e-connect-link-key-0123456789abcdef";
 /// The platform's AI key, as the fake Anthropic expects it.
 pub const AI_KEY: &str = "e2e-anthropic-key";
 
@@ -113,6 +115,16 @@ async fn spawn_full(
             "GOOGLE_CLIENT_SECRET",
             fakes::google::CLIENT_SECRET.to_owned(),
         ),
+        // Fathom OAuth beside pasted keys (the connect modal offers it).
+        ("FATHOM_OAUTH_URL", fathom.oauth_url()),
+        (
+            "FATHOM_CLIENT_ID",
+            fakes::fathom::oauth::CLIENT_ID.to_owned(),
+        ),
+        (
+            "FATHOM_CLIENT_SECRET",
+            fakes::fathom::oauth::CLIENT_SECRET.to_owned(),
+        ),
         ("ANTHROPIC_FALLBACK_MODEL", "claude-fallback-e2e".to_owned()),
         ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
     ];
@@ -121,6 +133,7 @@ async fn spawn_full(
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
+    let connect = connect::Providers::from_lookup(lookup.clone()).expect("connect configures");
     let followup =
         worker::Followup::from_lookup(lookup, Some(Secret::new(AI_KEY)), Some(sessions.clone()))
             .expect("follow-up providers configure");
@@ -139,6 +152,7 @@ async fn spawn_full(
             ..InstallSettings::default()
         },
         admin_api_key: Some(Secret::new(ADMIN_KEY)),
+        connect_link_key: Some(Secret::new(LINK_KEY)),
     };
     let server = serve::start(
         addr,
@@ -149,6 +163,7 @@ async fn spawn_full(
             clock: Clock::system(),
             run_worker,
             followup,
+            connect,
         },
     )
     .await

@@ -114,8 +114,9 @@ async fn each_user_sees_their_own_connections_and_follow_ups_and_the_months_use(
     // A's Home in the first workspace is still A's.
     let again = app.fake.home(&token_of(TEAM), USER).unwrap().to_string();
     assert!(again.contains("Globex discovery call"));
-    // No Google connect link exists yet: the Home says Google is not enabled.
-    assert!(mine.contains("not enabled"));
+    // Google is enabled here: "Connect Google" is the user's own signed connect link.
+    assert!(mine.contains("home_google_connect"), "{mine}");
+    assert!(mine.contains("/connect/google?link="), "{mine}");
 }
 
 #[tokio::test]
@@ -207,7 +208,7 @@ async fn disconnect_removes_only_the_pressing_users_credential_and_republishes_t
     )
     .await;
     until_gone(&app, &a_google).await;
-    let a_home = home_until(&app, TEAM, USER, "Google* · not enabled").await;
+    let a_home = home_until(&app, TEAM, USER, "Google* · not connected").await;
     assert!(a_home.contains("connected with an API key"), "{a_home}");
     assert!(has_credential(&app, &a_fathom).await);
 

@@ -4,6 +4,7 @@
 mod admin;
 mod bad_input;
 mod commands;
+mod connect;
 mod dead_letter;
 mod demo;
 mod events;

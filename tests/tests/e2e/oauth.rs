@@ -502,7 +502,7 @@ async fn the_team_hint_is_passed_through_to_slack() {
 async fn issue_state(app: &TestApp, state: &str, at: i64) {
     let record = OAuthStateRecord {
         cookie_hash: app::oauth_cookie::cookie_hash(state),
-        team: None,
+        purpose: tenant::ports::StatePurpose::INSTALL,
         created_at: at,
         expires_at: at + 600,
     };

@@ -20,7 +20,6 @@ use tracing::{info, warn};
 
 use crate::Worker;
 use crate::error::JobError;
-use crate::jobs::ephemeral;
 
 /// What the user reads: what happened and what to do next.
 mod say {
@@ -114,7 +113,11 @@ impl Worker {
         }
     }
 
-    async fn auto_off(&self, job: &JobEnvelope, user: &UserId) -> Result<&'static str, JobError> {
+    pub(super) async fn auto_off(
+        &self,
+        job: &JobEnvelope,
+        user: &UserId,
+    ) -> Result<&'static str, JobError> {
         let followup = self.followup()?;
         let id = CredentialId::for_user(job.tenant.clone(), Provider::FathomWebhook, user.clone());
         let auth = self.recorder_auth(&job.tenant, user).await?;
@@ -177,17 +180,6 @@ impl Worker {
             "over the monthly quota: the user is told"
         );
         self.dm_once(job, &notice.user, text).await
-    }
-
-    /// The answer to `/followup auto …`: on its response_url, else by DM.
-    async fn tell(&self, job: &JobEnvelope, user: &UserId, text: &str) -> Result<(), JobError> {
-        match job.slack.response_url.as_deref() {
-            Some(url) => {
-                self.respond_once(job, url, &ephemeral(text.to_owned()))
-                    .await
-            }
-            None => self.dm_once(job, user, text.to_owned()).await,
-        }
     }
 
     async fn dm_once(

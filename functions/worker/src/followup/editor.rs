@@ -177,17 +177,36 @@ impl Worker {
         let clock = || self.clock.now();
         match fresh_token(&self.backend, &slot, oauth.as_ref(), GOOGLE_REFRESH, &clock).await {
             Ok(token) => Ok(Ok(token)),
-            Err(TokenError::Missing) => Ok(Err(Banner::Error(
+            Err(TokenError::Missing) => Ok(Err(self.connect_banner(
+                job,
+                user,
                 "Your Google account is not connected to Switchboard, so there is nowhere to put \
-                 this yet. Your text is saved."
-                    .to_owned(),
+                 this yet. Your text is saved.",
             ))),
-            Err(TokenError::Refresh(RefreshError::Revoked)) => Ok(Err(Banner::Error(
+            Err(TokenError::Refresh(RefreshError::Revoked)) => Ok(Err(self.connect_banner(
+                job,
+                user,
                 "Google no longer accepts Switchboard's access to your account: it must be \
-                 connected again. Your text is saved."
-                    .to_owned(),
+                 connected again. Your text is saved.",
             ))),
             Err(err) => Err(JobError::Token(err)),
+        }
+    }
+
+    /// `text` with a fresh "Connect Google" link for `user` (valid 15 minutes, only theirs),
+    /// or with the command to run when this deployment makes no links.
+    fn connect_banner(&self, job: &JobEnvelope, user: &UserId, text: &str) -> Banner {
+        match &self.links {
+            Some(links) => Banner::Needs {
+                text: text.to_owned(),
+                link: (
+                    "Connect Google".to_owned(),
+                    links.url(&job.tenant, user, Provider::Google, self.clock.unix_secs()),
+                ),
+            },
+            None => Banner::Error(format!(
+                "{text} Run `/followup connect google` to connect it."
+            )),
         }
     }
 

@@ -1,4 +1,5 @@
-//! The follow-up jobs: fill the meeting picker, connect a pasted Fathom key, generate a draft.
+//! The follow-up jobs: fill the meeting picker, connect a pasted Fathom key, generate a draft,
+//! announce or remove a connection.
 //! Each works for one user of one tenant: the recorder credential is that user's own, and the
 //! session is filed under (tenant, user, recording).
 
@@ -6,6 +7,7 @@ mod ask;
 mod auto;
 mod calendar;
 mod connect;
+mod disconnect;
 mod editor;
 mod generate;
 mod mention;
@@ -27,8 +29,19 @@ use tenant::credential::{CredentialId, Provider};
 use tenant::{Secret, TenantId, UserId};
 use tracing::warn;
 
+use tenant::refresh::{CredentialSlot, RefreshError, RefreshPolicy, TokenError, fresh_token};
+
 use crate::Worker;
 use crate::error::JobError;
+
+/// Refresh a provider's OAuth grant within 5 minutes of its end, under a lease longer than
+/// the OAuth client's 15 s bound per call (as Google's in the editor).
+const OAUTH_REFRESH: RefreshPolicy = RefreshPolicy {
+    margin: Duration::from_secs(300),
+    lease: Duration::from_secs(30),
+    wait: Duration::from_secs(10),
+    poll: Duration::from_millis(50),
+};
 
 /// How long a user's time zone from users.info is reused: people rarely move zones within an
 /// hour, and a picker opened twice should not cost two Slack calls.
@@ -47,6 +60,9 @@ pub struct Followup {
     pub calendar: Option<Arc<dyn Calendar>>,
     /// Refreshes users' Google grants (an access token lives an hour).
     pub google_oauth: Option<Arc<connectors::oauth2::OAuth2Client>>,
+    /// Refreshes users' Fathom OAuth grants, when Fathom OAuth is configured
+    /// (`FATHOM_CLIENT_ID`); pasted keys need none.
+    pub fathom_oauth: Option<Arc<connectors::oauth2::OAuth2Client>>,
     pub sessions: Arc<dyn Sessions>,
     /// How long sessions are kept (tenant settings will override the default).
     pub retention: Retention,
@@ -104,14 +120,53 @@ impl Worker {
     }
 
     /// The user's own Fathom credential as recorder auth, or `None` if they have not connected.
+    /// An OAuth grant (it has a refresh token) is refreshed first under the shared lease when
+    /// it is about to expire; a revoked one counts as not connected (the modal then says how
+    /// to connect again).
     pub(crate) async fn recorder_auth(
         &self,
         tenant: &TenantId,
         user: &UserId,
     ) -> Result<Option<RecorderAuth>, JobError> {
         let id = CredentialId::for_user(tenant.clone(), Provider::Fathom, user.clone());
-        let stored = self.backend.credentials.get(&id).await?;
-        Ok(stored.map(|read| RecorderAuth::from_credential(&read.value)))
+        let Some(stored) = self.backend.credentials.get(&id).await? else {
+            return Ok(None);
+        };
+        let oauth = self.followup.as_ref().and_then(|f| f.fathom_oauth.as_ref());
+        let (Some(oauth), true) = (oauth, stored.value.refresh_token.is_some()) else {
+            return Ok(Some(RecorderAuth::from_credential(&stored.value)));
+        };
+        let slot = CredentialSlot::new(self.backend.credentials.as_ref(), id);
+        let clock = || self.clock.now();
+        match fresh_token(&self.backend, &slot, oauth.as_ref(), OAUTH_REFRESH, &clock).await {
+            Ok(token) => Ok(Some(RecorderAuth::Bearer(token))),
+            Err(TokenError::Missing | TokenError::Refresh(RefreshError::Revoked)) => Ok(None),
+            Err(err) => Err(JobError::Token(err)),
+        }
+    }
+
+    /// `text` to the user: on the command's response_url (ephemeral) when there is one, else
+    /// in their DM with the app. Once per job.
+    pub(super) async fn tell(
+        &self,
+        job: &tenant::JobEnvelope,
+        user: &UserId,
+        text: impl Into<String>,
+    ) -> Result<(), JobError> {
+        let text = text.into();
+        if let Some(url) = job.slack.response_url.as_deref() {
+            return self
+                .respond_once(job, url, &crate::jobs::ephemeral(text))
+                .await;
+        }
+        let token = self.bot_token(job).await?;
+        let channel = self.web.open_dm(&token, user).await?;
+        let msg = slack::Message {
+            channel: Some(channel),
+            text,
+            ..slack::Message::default()
+        };
+        self.post_once(job, "dm", &token, msg).await
     }
 
     pub(crate) fn now(&self) -> Timestamp {
@@ -146,6 +201,13 @@ impl Followup {
             Arc::new(FathomClient::new(&fathom).map_err(|_| unusable("FATHOM_API_URL"))?);
         let drafter =
             AnthropicClient::new(&ai, api_key).map_err(|_| unusable("ANTHROPIC_API_URL"))?;
+        let fathom_oauth = match connectors::fathom::oauth::oauth_config(lookup_google.clone())? {
+            Some(config) => Some(Arc::new(
+                connectors::oauth2::OAuth2Client::new(config)
+                    .map_err(|_| unusable("FATHOM_OAUTH_URL"))?,
+            )),
+            None => None,
+        };
         let (mailer, calendar, google_oauth) = google_from_lookup(lookup_google)?;
         Ok(Some(Self {
             webhooks: recorder.clone(),
@@ -154,6 +216,7 @@ impl Followup {
             mailer,
             calendar,
             google_oauth,
+            fathom_oauth,
             sessions,
             retention: Retention::default(),
             budget: Budget::tokens(DRAFT_TOKEN_BUDGET),

@@ -76,6 +76,16 @@ impl Worker {
                 email: read.value.metadata.account_email.clone(),
             },
         };
+        // Offered only where Fathom can deliver to us (a public base URL).
+        let auto_followups = match self.public_base_url {
+            Some(_) => Some(
+                credentials
+                    .get(&mine(Provider::FathomWebhook))
+                    .await?
+                    .is_some(),
+            ),
+            None => None,
+        };
         // The month's count as the quota counts it (ingress, per calendar month in UTC).
         let now = self.clock.now();
         let span = WindowSpan::month(now);
@@ -106,17 +116,19 @@ impl Worker {
             fathom,
             google,
             google_connect_url: self.google_connect_url(job, user),
-            auto_followups: None,
+            auto_followups,
             month,
             recent: &recent,
         };
         Ok(home_view(&page))
     }
 
-    /// Where "Connect Google" leads for `user`: a signed, short-lived link bound to them, which
-    /// the connect flow builds. Not wired in yet: `None`, and the Home says Google is not
-    /// enabled.
-    fn google_connect_url(&self, _job: &JobEnvelope, _user: &UserId) -> Option<String> {
-        None
+    /// Where "Connect Google" leads for `user`: their signed, short-lived connect link, when
+    /// Google is enabled and this deployment makes links; `None`: the Home says Google is not
+    /// enabled here.
+    fn google_connect_url(&self, job: &JobEnvelope, user: &UserId) -> Option<String> {
+        self.followup.as_ref()?.google_oauth.as_ref()?;
+        let links = self.links.as_ref()?;
+        Some(links.url(&job.tenant, user, Provider::Google, self.clock.unix_secs()))
     }
 }

@@ -10,6 +10,8 @@
 //!   registered `destination_url` (also resent, or tampered with: [`DeliveryOptions`]).
 //! - Auth: `X-Api-Key` (keys) or `Authorization: Bearer` (OAuth tokens); a credential sees
 //!   only its own user's meetings; anything else is 401.
+//! - OAuth ([`oauth`]): `GET /oauth2/authorize` consents at once as one user, `POST
+//!   /oauth2/token` exchanges codes and rotates refresh tokens; [`FakeFathom::oauth_url`].
 //! - `RateLimit-Limit/Remaining/Reset` on every authenticated answer; 429 with `Retry-After`
 //!   over the per-user limit, or when injected ([`Failure`]).
 //!
@@ -18,6 +20,7 @@
 
 mod data;
 mod deliver;
+pub mod oauth;
 mod routes;
 mod webhook;
 
@@ -41,6 +44,8 @@ pub enum Endpoint {
     Meetings,
     Transcript,
     Webhooks,
+    /// The OAuth authorize and token endpoints.
+    OAuth,
 }
 
 /// A failure to inject into the next call(s) of an endpoint.
@@ -114,6 +119,7 @@ struct Inner {
     next_webhook: u64,
     /// For fresh `webhook-id`s of deliveries.
     next_message: u64,
+    oauth: oauth::OAuthState,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -136,6 +142,7 @@ impl FakeFathom {
             webhooks: Vec::new(),
             next_webhook: 1,
             next_message: 1,
+            oauth: oauth::OAuthState::default(),
         }));
         let app = Router::new()
             .route("/external/v1/meetings", get(routes::meetings))
@@ -145,6 +152,8 @@ impl FakeFathom {
             )
             .route("/external/v1/webhooks", post(routes::create_webhook))
             .route("/external/v1/webhooks/{id}", delete(routes::delete_webhook))
+            .route("/external/v1/oauth2/authorize", get(oauth::authorize))
+            .route("/external/v1/oauth2/token", post(oauth::token))
             .with_state(shared.clone());
         let server = Running::spawn(app, "fathom").await?;
         lock(&shared).origin = format!("http://{}", server.addr());
@@ -154,6 +163,24 @@ impl FakeFathom {
     /// `http://127.0.0.1:PORT/external/v1`: the value for `FATHOM_API_URL`.
     pub fn api_url(&self) -> String {
         format!("http://{}/external/v1", self.server.addr())
+    }
+
+    /// `http://127.0.0.1:PORT/external/v1`: the value for `FATHOM_OAUTH_URL` (authorize and
+    /// token derive from it).
+    pub fn oauth_url(&self) -> String {
+        self.api_url()
+    }
+
+    /// From now on the user with `email` is the one who consents.
+    pub fn consent_as(&self, email: &str) {
+        lock(&self.shared).oauth.consenting = Some(email.to_owned());
+    }
+
+    /// The consent without a browser: the redirect back, or the error Fathom would show.
+    pub fn authorize(&self, authorize_url: &str) -> Result<String, String> {
+        let url = url::Url::parse(authorize_url).map_err(|_| "invalid_request".to_owned())?;
+        let params: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        oauth::consent(&mut lock(&self.shared), &params).map_err(str::to_owned)
     }
 
     /// Fails the next call of `endpoint` with `failure`; further calls queue further failures.

@@ -102,6 +102,8 @@ fn unauthenticated() -> Response {
 struct Admitted {
     call: usize,
     slow: Option<Duration>,
+    /// The account the bearer token's grant belongs to.
+    email: String,
 }
 
 /// Record, check the bearer token and that its grant has one of `scopes`, take an injected
@@ -132,8 +134,8 @@ fn admit(
         inner.calls[call].status = response.status().as_u16();
         Err(response)
     };
-    let granted = match token.as_deref().map(|t| oauth::bearer(inner, t)) {
-        Some(Bearer::Live { scopes }) => scopes,
+    let (granted, email) = match token.as_deref().map(|t| oauth::bearer(inner, t)) {
+        Some(Bearer::Live { scopes, email }) => (scopes, email),
         Some(Bearer::Invalid) | None => return refused(inner, unauthenticated()),
     };
     if !scopes.iter().any(|want| granted.iter().any(|g| g == want)) {
@@ -150,7 +152,7 @@ fn admit(
         Some(Failure::Slow(delay)) => Some(delay),
         Some(failure) => return refused(inner, failure_response(&failure, false)),
     };
-    Ok(Admitted { call, slow })
+    Ok(Admitted { call, slow, email })
 }
 
 async fn answer(shared: &Shared, admitted: Admitted, status: StatusCode, body: Value) -> Response {
@@ -172,6 +174,51 @@ const EVENT_SCOPES: &[&str] = &[
     super::CALENDAR_EVENTS,
     "https://www.googleapis.com/auth/calendar",
 ];
+
+/// The scopes that allow `users.getProfile` (Google's docs; not in the reference).
+const PROFILE_SCOPES: &[&str] = &[
+    super::GMAIL_COMPOSE,
+    "https://www.googleapis.com/auth/gmail.modify",
+    "https://www.googleapis.com/auth/gmail.readonly",
+    "https://www.googleapis.com/auth/gmail.metadata",
+    "https://mail.google.com/",
+];
+
+/// `GET /gmail/v1/users/me/profile`: the connected mailbox's address, in the shape of Google's
+/// docs (`emailAddress`, `messagesTotal`, `threadsTotal`, `historyId`).
+pub(super) async fn profile(
+    State(shared): State<Shared>,
+    Path(user): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/gmail/v1/users/{user}/profile");
+    let (admitted, reply) = {
+        let mut inner = lock(&shared);
+        let admitted = match admit(
+            &mut inner,
+            Endpoint::Profile,
+            &path,
+            &[],
+            &headers,
+            PROFILE_SCOPES,
+        ) {
+            Ok(a) => a,
+            Err(response) => return response,
+        };
+        if user != "me" {
+            inner.calls[admitted.call].status = 400;
+            return bad_request("Delegation denied");
+        }
+        let reply = json!({
+            "emailAddress": admitted.email,
+            "messagesTotal": inner.drafts.len(),
+            "threadsTotal": inner.drafts.len(),
+            "historyId": "1",
+        });
+        (admitted, reply)
+    };
+    answer(&shared, admitted, StatusCode::OK, reply).await
+}
 
 pub(super) async fn create_draft(
     State(shared): State<Shared>,

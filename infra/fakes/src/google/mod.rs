@@ -6,7 +6,8 @@
 //!   `POST /token` (code exchange, refresh; form-encoded, client credentials in the form or
 //!   Basic); `POST /revoke` (an access or a refresh token ends the whole grant).
 //! - Gmail (B.2): `POST /gmail/v1/users/me/drafts` decodes the `raw` MIME and records what a
-//!   mail client would show ([`RecordedDraft`]).
+//!   mail client would show ([`RecordedDraft`]); `GET /gmail/v1/users/me/profile` answers the
+//!   account's address ([`FakeGoogle::set_account_email`]; Google's docs, not the reference).
 //! - Calendar (B.3): `POST /calendar/v3/calendars/primary/events` records the event and
 //!   answers `id`, `htmlLink` and, with `conferenceDataVersion=1` and a `createRequest`, a
 //!   Meet link in `conferenceData.entryPoints` and `hangoutLink`.
@@ -51,6 +52,7 @@ pub enum Endpoint {
     Revoke,
     Drafts,
     Events,
+    Profile,
 }
 
 /// A failure to inject into the next call(s) of an endpoint.
@@ -180,6 +182,7 @@ impl FakeGoogle {
             .route("/token", post(oauth::token))
             .route("/revoke", post(oauth::revoke))
             .route("/gmail/v1/users/{user}/drafts", post(apis::create_draft))
+            .route("/gmail/v1/users/{user}/profile", get(apis::profile))
             .route(
                 "/calendar/v3/calendars/{calendar}/events",
                 post(apis::insert_event),
@@ -221,6 +224,18 @@ impl FakeGoogle {
     /// From now on the user presses "Cancel": the redirect carries `error=access_denied`.
     pub fn deny_consent(&self) {
         lock(&self.shared).consent = Consent::Deny;
+    }
+
+    /// The address of the account that consents from now on (default
+    /// `user@fake-google.test`): what `users.getProfile` answers for that grant's tokens.
+    pub fn set_account_email(&self, email: &str) {
+        lock(&self.shared).account_email = email.to_owned();
+    }
+
+    /// The refresh tokens the revocation endpoint ended (`is_revoked` per token; this lists
+    /// how many grants were ended, for a test that asserts a disconnect revoked one).
+    pub fn revoked_grants(&self) -> usize {
+        oauth::revoked_count(&lock(&self.shared))
     }
 
     /// The `expires_in` of access tokens issued from now on (default 3599 s, as Google's).

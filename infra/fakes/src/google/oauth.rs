@@ -41,12 +41,15 @@ struct Grant {
     refresh_token: Option<String>,
     scopes: Vec<String>,
     revoked: bool,
+    /// The account that consented (what `users.getProfile` answers for its tokens).
+    email: String,
 }
 
 /// What an API call's bearer token is worth.
 pub(crate) enum Bearer {
     Live {
         scopes: Vec<String>,
+        email: String,
     },
     /// Unknown, expired or revoked.
     Invalid,
@@ -61,6 +64,7 @@ pub(crate) fn bearer(inner: &Inner, token: &str) -> Bearer {
             } else {
                 Bearer::Live {
                     scopes: grant.scopes.clone(),
+                    email: grant.email.clone(),
                 }
             }
         }
@@ -70,6 +74,10 @@ pub(crate) fn bearer(inner: &Inner, token: &str) -> Bearer {
 
 pub(crate) fn is_revoked(inner: &Inner, token: &str) -> bool {
     grant_of(inner, token).is_some_and(|g| inner.oauth.grants[g].revoked)
+}
+
+pub(crate) fn revoked_count(inner: &Inner) -> usize {
+    inner.oauth.grants.iter().filter(|g| g.revoked).count()
 }
 
 pub(crate) fn expire_all(inner: &mut Inner) {
@@ -99,10 +107,12 @@ pub(crate) fn new_grant(
     let n = inner.next();
     let refresh =
         offline.then(|| format!("1//fake-refresh-{n}-{:08x}", n.wrapping_mul(0x9e37_79b9)));
+    let email = inner.account_email.clone();
     inner.oauth.grants.push(Grant {
         refresh_token: refresh.clone(),
         scopes,
         revoked: false,
+        email,
     });
     let grant = inner.oauth.grants.len() - 1;
     (access_token(inner, grant), refresh)

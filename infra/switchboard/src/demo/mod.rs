@@ -176,6 +176,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     };
+    let connect = connect::Providers::from_lookup(lookup.clone())?;
     let followup =
         worker::Followup::from_lookup(lookup, Some(Secret::new(ai_key)), Some(local.sessions()))?;
 
@@ -192,6 +193,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             ..InstallSettings::default()
         },
         admin_api_key: None,
+        connect_link_key: None,
     };
     let actor = payloads::Actor {
         team: TEAM.into(),
@@ -229,6 +231,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             clock: Clock::system(),
             run_worker: true,
             followup,
+            connect,
         },
         routes::router(state.clone()),
     )

@@ -48,6 +48,9 @@ pub struct ServeParts {
     pub run_worker: bool,
     /// The follow-up providers and session store; `None`: follow-ups are off.
     pub followup: Option<worker::Followup>,
+    /// Who users may connect their own accounts at (`/connect/{provider}`); the default
+    /// connects none.
+    pub connect: connect::Providers,
 }
 
 /// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
@@ -114,8 +117,8 @@ pub async fn start_with(
     if let Ok(quotas) = app::wiring::followup_quotas_from_env() {
         worker = worker.with_quotas(quotas);
     }
-    let worker = Arc::new(worker);
-    let app = router_with(&backend, &parts.slack, parts.clock, extra);
+    let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
+    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {
@@ -159,6 +162,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         .filter(|k| !k.trim().is_empty())
         .map(tenant::Secret::new);
     let followup = worker::Followup::from_lookup(env, api_key, wired.sessions.clone())?;
+    let connect = connect::Providers::from_lookup(env)?;
     let running = start(
         config.addr,
         ServeParts {
@@ -166,6 +170,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
             consumer: wired.consumer,
             slack,
             followup,
+            connect,
             clock: Clock::system(),
             run_worker: true,
         },

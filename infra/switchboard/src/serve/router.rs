@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use commands::CommandsHandler;
+use connect::ConnectHandler;
 use events::EventsHandler;
 use install::InstallHandler;
 use oauth::OAuthHandler;
@@ -28,14 +29,23 @@ const READ_LIMIT: usize = 2 * app::MAX_BODY_BYTES;
 /// printed what to set) instead of accepting anything unverified. The install routes answer a
 /// "not configured" page of their own until the OAuth settings are set.
 pub fn router(backend: &Backend, slack: &SlackSettings, clock: Clock) -> Router {
-    router_with(backend, slack, clock, Router::new())
+    router_with(
+        backend,
+        slack,
+        &connect::Providers::default(),
+        clock,
+        Router::new(),
+    )
 }
 
 /// [`router`] plus `extra` routes: the hook `switchboard demo` mounts its page with, so the
 /// demo is served on the app's own address while plain `serve` exposes none of it.
+/// `connect` is who users may connect their own accounts at (`/connect/{provider}`): Google
+/// and Fathom when their OAuth clients are configured.
 pub fn router_with(
     backend: &Backend,
     slack: &SlackSettings,
+    connect: &connect::Providers,
     clock: Clock,
     extra: Router,
 ) -> Router {
@@ -46,6 +56,21 @@ pub fn router_with(
         clock.clone(),
     ));
     let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
+    let (google, fathom_oauth) = (connect.google_enabled(), connect.fathom_enabled());
+    // The handler answers its own 404 for a provider it does not connect.
+    let connect = Arc::new(ConnectHandler::new(
+        backend.clone(),
+        slack,
+        connect.clone(),
+        clock.clone(),
+    ));
+    let connect_routes = Router::new()
+        .route("/connect/{provider}", get(dispatch::<ConnectHandler>))
+        .route(
+            "/connect/{provider}/callback",
+            get(dispatch::<ConnectHandler>),
+        )
+        .with_state(connect);
     let install_routes = Router::new()
         .route("/slack/install", get(dispatch::<InstallHandler>))
         .with_state(install);
@@ -73,9 +98,15 @@ pub fn router_with(
                 verifier.clone(),
                 clock.clone(),
             ));
+            let connections = commands::Connections {
+                links: slack.connect_links(),
+                google,
+                fathom_oauth,
+            };
             let commands = Arc::new(
-                CommandsHandler::new(backend.clone(), verifier, clock, modal_web)
-                    .with_quotas(quotas),
+                CommandsHandler::new(backend.clone(), verifier, clock.clone(), modal_web)
+                    .with_quotas(quotas)
+                    .with_connections(connections),
             );
             Router::new()
                 .route(
@@ -103,6 +134,7 @@ pub fn router_with(
     };
     slack_routes
         .merge(install_routes)
+        .merge(connect_routes)
         .merge(extra)
         .route(
             "/admin/{*proxy}",

@@ -40,6 +40,11 @@ pub enum Banner {
     },
     /// Failed: what to do next (never a provider's message).
     Error(String),
+    /// Failed, and the next step is a link (label, url): "Connect Google".
+    Needs {
+        text: String,
+        link: (String, String),
+    },
 }
 
 fn input(block: &str, label: &str, value: &str, multiline: bool) -> Value {
@@ -77,6 +82,15 @@ pub fn editor(title: &str, recording: &str, texts: &EditorTexts, banner: Option<
                 format!(":white_check_mark: {}", escape_mrkdwn(text))
             }
             Banner::Error(text) => format!(":warning: {}", escape_mrkdwn(text)),
+            Banner::Needs {
+                text,
+                link: (label, url),
+            } => format!(
+                ":warning: {} <{}|{}>",
+                escape_mrkdwn(text),
+                url,
+                escape_mrkdwn(label)
+            ),
         };
         blocks.push(json!({"type": "section", "block_id": "banner", "text": {"type": "mrkdwn", "text": text}}));
     }

@@ -34,6 +34,9 @@ pub mod ids {
     pub const EDIT_SUBJECT: &str = "email_subject";
     pub const EDIT_BODY: &str = "email_body";
     pub const EDIT_NOTE: &str = "crm_note";
+    /// A link button to a connect page (`/connect/{provider}?link=…`): the browser opens it;
+    /// the block action Slack also sends needs no answer.
+    pub const CONNECT_LINK: &str = "connect_link";
     /// The edit modal's actions; they act on the text as it is in the modal when pressed.
     pub const ACTION_GMAIL: &str = "followup_gmail";
     pub const ACTION_CALENDAR: &str = "followup_calendar";

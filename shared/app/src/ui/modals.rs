@@ -141,7 +141,31 @@ pub fn no_recorder() -> Value {
 /// Pasting a Fathom API key. `error` is shown under the field (inline, slack-ui.md §2.1) when
 /// the previous key was refused; the key itself is never echoed back.
 pub fn connect_fathom(error: Option<&str>) -> Value {
-    let mut blocks = vec![
+    connect_fathom_with(error, None)
+}
+
+/// [`connect_fathom`], offering "Connect with Fathom" (OAuth) first when `oauth_link` (the
+/// user's signed connect link) is given: a link button, so the browser opens it.
+pub fn connect_fathom_with(error: Option<&str>, oauth_link: Option<&str>) -> Value {
+    let mut blocks = Vec::new();
+    if let Some(url) = oauth_link {
+        blocks.push(section(
+            "Sign in with your Fathom account (recommended): Fathom asks you to allow \
+             Switchboard to read your meetings.",
+        ));
+        blocks.push(json!({
+            "type": "actions",
+            "elements": [{
+                "type": "button",
+                "style": "primary",
+                "action_id": ids::CONNECT_LINK,
+                "text": plain("Connect with Fathom"),
+                "url": url,
+            }],
+        }));
+        blocks.push(context("Or paste an API key instead:"));
+    }
+    blocks.extend([
         section(
             "Paste an API key from Fathom: *Settings → API Access → Generate API key*. \
              It is stored encrypted and used only to read your own meetings.",
@@ -156,7 +180,7 @@ pub fn connect_fathom(error: Option<&str>) -> Value {
                 "placeholder": plain("Your Fathom API key"),
             },
         }),
-    ];
+    ]);
     if let Some(error) = error {
         blocks.push(context(&format!(":warning: {}", escape_mrkdwn(error))));
     }

@@ -186,3 +186,33 @@ fn the_calendar_form_is_prefilled_quiet_and_in_the_users_zone() {
     let alone = calendar::event_form("42", &event_form(0));
     assert!(!alone.to_string().contains(ids::EVENT_GUESTS));
 }
+
+#[test]
+fn a_needs_banner_links_to_its_next_step_and_the_fathom_modal_can_offer_oauth() {
+    use super::editor::{Banner, EditorTexts, editor};
+    let banner = Banner::Needs {
+        text: "Your Google account is not connected <yet>.".into(),
+        link: (
+            "Connect Google".into(),
+            "https://sb.example/connect/google?link=abc.def".into(),
+        ),
+    };
+    let view = editor("Call", "42", &EditorTexts::default(), Some(&banner));
+    let text = view["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(text.starts_with(":warning: "), "{text}");
+    assert!(text.contains("&lt;yet&gt;"), "{text}");
+    assert!(text.contains("<https://sb.example/connect/google?link=abc.def|Connect Google>"));
+
+    let plain = modals::connect_fathom(None);
+    assert!(!plain.to_string().contains(ids::CONNECT_LINK));
+    let offered =
+        modals::connect_fathom_with(None, Some("https://sb.example/connect/fathom?link=x"));
+    let button = &offered["blocks"][1]["elements"][0];
+    assert_eq!(button["action_id"], ids::CONNECT_LINK);
+    assert_eq!(button["url"], "https://sb.example/connect/fathom?link=x");
+    assert_eq!(offered["callback_id"], ids::FATHOM_CONNECT);
+    assert!(
+        offered.to_string().contains(ids::FATHOM_KEY),
+        "pasting a key stays possible"
+    );
+}

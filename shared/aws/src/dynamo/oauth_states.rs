@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use tenant::TeamId;
-use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
+use tenant::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StatePurpose, StoreError};
+use tenant::{Provider, TeamId, TenantId, UserId};
 
 use super::{Item, Table, get_n, get_s, n, s};
 use crate::error::store_error;
@@ -24,6 +24,13 @@ pub use tenant::ports::STATE_GRACE_SECS;
 
 const COOKIE_HASH: &str = "cookie_hash";
 const TEAM: &str = "team";
+/// `install` or `connect` (`StatePurpose::kind`); absent on items from before it existed,
+/// which were all installs.
+const PURPOSE: &str = "purpose";
+/// A connect state's tenant, user and provider.
+const TENANT: &str = "tenant_id";
+const USER: &str = "user_id";
+const PROVIDER: &str = "provider";
 const CREATED_AT: &str = "created_at";
 const STATE_EXPIRES_AT: &str = "state_expires_at";
 const USED: &str = "used";
@@ -40,22 +47,40 @@ impl DynamoOAuthStates {
     }
 }
 
-fn record_from_item(item: &Item) -> Result<OAuthStateRecord, StoreError> {
-    let team = match item.get(TEAM) {
-        None => None,
-        Some(AttributeValue::S(raw)) => Some(
-            TeamId::parse(raw)
-                .map_err(|_| StoreError::Corrupt("OAuth state has an invalid team".into()))?,
-        ),
-        Some(_) => {
-            return Err(StoreError::Corrupt(
-                "OAuth state team is not a string".into(),
-            ));
-        }
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("OAuth state has an invalid {what}"))
+}
+
+fn purpose_from_item(item: &Item) -> Result<StatePurpose, StoreError> {
+    let kind = match item.get(PURPOSE) {
+        None => "install",
+        Some(AttributeValue::S(raw)) => raw.as_str(),
+        Some(_) => return Err(corrupt("purpose")),
     };
+    match kind {
+        "install" => {
+            let team = match item.get(TEAM) {
+                None => None,
+                Some(AttributeValue::S(raw)) => {
+                    Some(TeamId::parse(raw).map_err(|_| corrupt("team"))?)
+                }
+                Some(_) => return Err(corrupt("team")),
+            };
+            Ok(StatePurpose::Install { team })
+        }
+        "connect" => Ok(StatePurpose::Connect {
+            tenant: TenantId::parse(get_s(item, TENANT)?).map_err(|_| corrupt("tenant"))?,
+            user: UserId::parse(get_s(item, USER)?).map_err(|_| corrupt("user"))?,
+            provider: Provider::parse(get_s(item, PROVIDER)?).map_err(|_| corrupt("provider"))?,
+        }),
+        _ => Err(corrupt("purpose")),
+    }
+}
+
+fn record_from_item(item: &Item) -> Result<OAuthStateRecord, StoreError> {
     Ok(OAuthStateRecord {
         cookie_hash: get_s(item, COOKIE_HASH)?.to_owned(),
-        team,
+        purpose: purpose_from_item(item)?,
         created_at: get_n(item, CREATED_AT)?,
         expires_at: get_n(item, STATE_EXPIRES_AT)?,
     })
@@ -85,14 +110,28 @@ impl OAuthStates for DynamoOAuthStates {
             .item(CREATED_AT, n(record.created_at))
             .item(STATE_EXPIRES_AT, n(record.expires_at))
             .item(USED, AttributeValue::Bool(false))
+            .item(PURPOSE, s(record.purpose.kind()))
             .item(
                 keys::EXPIRES_AT,
                 n(record.expires_at.saturating_add(STATE_GRACE_SECS)),
             )
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", keys::PK);
-        if let Some(team) = &record.team {
-            request = request.item(TEAM, s(team.as_str()));
+        match &record.purpose {
+            StatePurpose::Install { team: Some(team) } => {
+                request = request.item(TEAM, s(team.as_str()));
+            }
+            StatePurpose::Install { team: None } => {}
+            StatePurpose::Connect {
+                tenant,
+                user,
+                provider,
+            } => {
+                request = request
+                    .item(TENANT, s(tenant.as_str()))
+                    .item(USER, s(user.as_str()))
+                    .item(PROVIDER, s(provider.as_str()));
+            }
         }
         match request.send().await {
             Ok(_) => Ok(()),

@@ -5,8 +5,10 @@
 //! call takes the caller's [`FathomAuth`]; the client itself holds no credential.
 //!
 //! [`webhook`] verifies the signatures of Fathom's webhook deliveries (it is
-//! `followup::webhook`, kept there so the webhooks ingress function links no HTTP client).
+//! `followup::webhook`, kept there so the webhooks ingress function links no HTTP client);
+//! [`oauth`] configures Fathom's OAuth for the generic [`crate::oauth2`] client.
 
+pub mod oauth;
 mod webhooks;
 mod wire;
 

@@ -49,6 +49,15 @@ struct DraftResponse {
     message: Option<MessageRef>,
 }
 
+/// `users.getProfile`: the mailbox's address (Google's docs; the reference does not cover the
+/// call: UNCONFIRMED). Allowed with `gmail.compose` per Google's docs, so it needs no scope
+/// beyond what drafts do.
+#[derive(Deserialize)]
+struct ProfileResponse {
+    #[serde(rename = "emailAddress", default)]
+    email_address: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct MessageRef {
     #[serde(default)]
@@ -119,6 +128,37 @@ impl GmailClient {
             id: body.id,
             message_id: body.message.and_then(|m| m.id).filter(|id| !id.is_empty()),
         })
+    }
+
+    /// The address of `token`'s mailbox (`GET {GMAIL_API_URL}/users/me/profile`), shown to
+    /// the user after they connect ("Google connected as …") so a wrong account is seen at
+    /// once. `None` when Google answers without one.
+    #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
+    pub async fn profile_email(&self, token: &Secret) -> Result<Option<String>, ConnectorError> {
+        let url = self
+            .base
+            .join("users/me/profile")
+            .map_err(|_| ConnectorError::invalid(PROVIDER, "invalid request path"))?;
+        let request = self
+            .http
+            .get(url)
+            .header(
+                ::http::header::AUTHORIZATION,
+                http::secret_header(&format!("Bearer {}", token.expose()), PROVIDER)?,
+            )
+            .header(::http::header::ACCEPT, "application/json");
+        let response = self
+            .http
+            .send_any(request, Deadline::after(self.budget))
+            .await?;
+        if !response.status.is_success() {
+            return Err(errors::api_error(PROVIDER, &response));
+        }
+        let body: ProfileResponse = response.json(PROVIDER)?;
+        // An address is short and has an `@`; anything else is not worth showing.
+        Ok(body
+            .email_address
+            .filter(|a| a.len() <= 320 && a.contains('@') && !a.chars().any(char::is_control)))
     }
 }
 

@@ -35,11 +35,10 @@ pub const GMAIL_COMPOSE: &str = "https://www.googleapis.com/auth/gmail.compose";
 /// Events only, not the whole calendar (B.3).
 pub const CALENDAR_EVENTS: &str = "https://www.googleapis.com/auth/calendar.events";
 /// Exactly what the integration asks for. No `openid email`: drafts and events are created as
-/// `me` and `primary`, so nothing needs the account's address, and B.4 says to keep login
-/// scopes out of the integration's consent. (Should the product show "connected as …",
-/// Gmail's `users.getProfile` answers the address under `gmail.compose` per Google's docs,
-/// UNCONFIRMED by the reference, without another scope.) No `gmail.send` either: a draft
-/// needs compose only (B.1).
+/// `me` and `primary`, and B.4 says to keep login scopes out of the integration's consent. The
+/// "connected as …" address comes from Gmail's `users.getProfile`, which answers under
+/// `gmail.compose` per Google's docs (UNCONFIRMED by the reference), without another scope.
+/// No `gmail.send` either: a draft needs compose only (B.1).
 pub const SCOPES: [&str; 2] = [GMAIL_COMPOSE, CALENDAR_EVENTS];
 
 /// B.1's endpoints.
@@ -65,11 +64,10 @@ const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(3600);
 ///   refresh and revoke, all within 15 s per call: shorter than a refresh lease of 30 s.
 ///
 /// The authorize URL carries `access_type=offline` and `prompt=consent` (B.1: so Google
-/// issues a refresh token on every consent, not only the first), and
-/// `include_granted_scopes=true`, which the repo removed only because its library then saw
-/// merged scopes as a "Scope has changed" failure; this client checks that the granted scopes
-/// include the required ones ([`crate::oauth2::TokenGrant::missing_scopes`]), which merged
-/// scopes do not disturb, and a later consent then keeps what was granted before.
+/// issues a refresh token on every consent, not only the first), and no
+/// `include_granted_scopes` (B.1: removed by the repo, and not needed: the grant is exactly
+/// the two scopes; the connect function checks the granted ones with
+/// [`crate::oauth2::TokenGrant::missing_scopes`]).
 pub fn oauth_config(lookup: impl Lookup) -> Result<OAuth2Config, ConfigError> {
     let base = config::string(&lookup, "GOOGLE_OAUTH_URL")
         .map(|raw| {
@@ -122,7 +120,6 @@ pub fn oauth_config(lookup: impl Lookup) -> Result<OAuth2Config, ConfigError> {
         authorize_extras: vec![
             ("access_type".into(), "offline".into()),
             ("prompt".into(), "consent".into()),
-            ("include_granted_scopes".into(), "true".into()),
         ],
         default_expires_in: Some(DEFAULT_EXPIRES_IN),
         http: HttpConfig::with_timeout(timeout),

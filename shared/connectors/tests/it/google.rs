@@ -135,7 +135,7 @@ async fn the_authorize_url_asks_for_exactly_compose_and_events_offline_with_cons
     assert_eq!(get("state"), Some("st-42"));
     assert_eq!(get("access_type"), Some("offline"));
     assert_eq!(get("prompt"), Some("consent"));
-    assert_eq!(get("include_granted_scopes"), Some("true"));
+    assert_eq!(get("include_granted_scopes"), None, "not needed (B.1)");
     assert!(!url.as_str().contains(CLIENT_SECRET));
     let back = fake.authorize(url.as_str()).unwrap();
     assert!(
@@ -569,4 +569,28 @@ async fn fresh_token_renews_a_stored_google_grant_and_reports_a_revoked_one() {
         matches!(err, TokenError::Refresh(RefreshError::Revoked)),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn the_profile_names_the_consenting_account_under_compose_alone() {
+    let fake = FakeGoogle::start().await.unwrap();
+    fake.set_account_email("alice@acme.test");
+    let client = oauth_client(&fake);
+    let grant = connect(&fake, &client).await;
+    let gmail = GmailClient::new(&api_config(&fake)).unwrap();
+    assert_eq!(
+        gmail.profile_email(&grant.access_token).await.unwrap(),
+        Some("alice@acme.test".to_owned())
+    );
+    // Another account's grant answers its own address.
+    fake.set_account_email("bob@acme.test");
+    let bob = connect(&fake, &client).await;
+    assert_eq!(
+        gmail.profile_email(&bob.access_token).await.unwrap(),
+        Some("bob@acme.test".to_owned())
+    );
+    // A calendar-only token has no Gmail scope: refused.
+    let (calendar_only, _) = fake.issue_tokens(&[CALENDAR_EVENTS]);
+    assert!(gmail.profile_email(&calendar_only).await.is_err());
+    assert_eq!(fake.calls_to(Endpoint::Profile).len(), 3);
 }

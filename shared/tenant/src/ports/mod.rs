@@ -25,7 +25,9 @@ pub use audit::AuditLog;
 pub use credentials::{CredentialError, Credentials, update_credential};
 pub use ledger::{Claim, EventLedger, Lease, LeaseToken, LedgerKey};
 pub use members::{Member, Members, Role};
-pub use oauth_state::{OAuthStateRecord, OAuthStates, STATE_GRACE_SECS, StateConsumed};
+pub use oauth_state::{
+    OAuthStateRecord, OAuthStates, STATE_GRACE_SECS, StateConsumed, StatePurpose,
+};
 pub use queue::{Delivery, JobConsumer, JobQueue, MAX_RECEIVES};
 pub use tenants::TenantDirectory;
 pub use usage::{Quota, UsageCounters, WindowSpan, window_of};

@@ -1,11 +1,43 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::ids::TeamId;
+use crate::credential::Provider;
+use crate::ids::{TeamId, TenantId, UserId};
 
 /// How long after `expires_at` adapters keep a used or expired state, in seconds: long enough
 /// that a replay or a late redirect is answered `AlreadyUsed`/`Expired` rather than `Unknown`.
 pub const STATE_GRACE_SECS: i64 = 3600;
+
+/// What a state was issued for. A callback checks it: a state issued for one flow (or one
+/// provider) is refused by every other, so a Slack install state cannot finish a Google
+/// connection, nor a Fathom one a Google one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatePurpose {
+    /// The Slack install (GET /slack/install → /slack/oauth_redirect), with the `?team=` hint
+    /// it started with, if any.
+    Install { team: Option<TeamId> },
+    /// A Slack user connecting their own account at a provider (GET /connect/{provider} →
+    /// its callback): the credential lands under exactly this tenant, user and provider, as
+    /// the signed connect link named them, whatever the callback's query says.
+    Connect {
+        tenant: TenantId,
+        user: UserId,
+        provider: Provider,
+    },
+}
+
+impl StatePurpose {
+    /// An install without a team hint.
+    pub const INSTALL: Self = Self::Install { team: None };
+
+    /// The stable name adapters store (`install`, `connect`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Install { .. } => "install",
+            Self::Connect { .. } => "connect",
+        }
+    }
+}
 
 /// What is stored with an OAuth `state` between the install page and the redirect back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +45,9 @@ pub struct OAuthStateRecord {
     /// Hex SHA-256 of the browser cookie value the state was bound to: the redirect must carry
     /// a cookie that hashes to this, so a state lured into another browser is refused.
     pub cookie_hash: String,
-    /// The `?team=` hint the install started with, if any.
-    pub team: Option<TeamId>,
+    /// The flow the state belongs to, and what it is bound to. Adapters MUST return it as
+    /// issued (every field), so a callback can rely on it.
+    pub purpose: StatePurpose,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds; the state is refused from then on.

@@ -1,8 +1,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{expect_eq, ok};
-use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StoreError};
-use crate::testkit::{join_all, random_suffix, team};
+use crate::credential::Provider;
+use crate::ids::UserId;
+use crate::ports::{OAuthStateRecord, OAuthStates, StateConsumed, StatePurpose, StoreError};
+use crate::testkit::{join_all, random_enterprise_tenant, random_suffix, random_tenant, team};
 
 /// The hash of the cookie of the browser the suite's states are bound to.
 const COOKIE: &str = "5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ffee5f1e0c0ff";
@@ -18,7 +20,9 @@ fn fresh_state() -> String {
 fn record(now: i64, with_team: bool) -> OAuthStateRecord {
     OAuthStateRecord {
         cookie_hash: COOKIE.to_owned(),
-        team: with_team.then(|| team(&format!("T{}", random_suffix(9)))),
+        purpose: StatePurpose::Install {
+            team: with_team.then(|| team(&format!("T{}", random_suffix(9)))),
+        },
         created_at: now,
         expires_at: now + TTL,
     }
@@ -104,9 +108,50 @@ pub async fn oauth_states(states: &dyn OAuthStates) {
         StateConsumed::Unknown,
     );
 
+    purposes(states, t0).await;
     wrong_cookie(states, t0).await;
     concurrent_consumers(states, t0).await;
     duplicates(states, t0, &state).await;
+}
+
+/// A connect state comes back with exactly the tenant, user and provider it was issued for
+/// (workspace and org tenants, each provider a user connects), and is single use like any.
+async fn purposes(states: &dyn OAuthStates, t0: i64) {
+    let user = |raw: &str| UserId::parse(raw).expect("a user id");
+    let cases = [
+        (
+            random_tenant(),
+            user(&format!("U{}", random_suffix(9))),
+            Provider::Google,
+        ),
+        (
+            random_enterprise_tenant(),
+            user(&format!("W{}", random_suffix(9))),
+            Provider::Fathom,
+        ),
+    ];
+    for (tenant, user, provider) in cases {
+        let state = fresh_state();
+        let issued = OAuthStateRecord {
+            purpose: StatePurpose::Connect {
+                tenant,
+                user,
+                provider,
+            },
+            ..record(t0, false)
+        };
+        ok("issue", states.issue(&state, &issued).await);
+        expect_eq(
+            "a connect state comes back with its tenant, user and provider",
+            ok("consume", states.consume(&state, COOKIE, t0 + 1).await),
+            StateConsumed::Valid(issued),
+        );
+        expect_eq(
+            "a connect state is single use",
+            ok("consume", states.consume(&state, COOKIE, t0 + 2).await),
+            StateConsumed::AlreadyUsed,
+        );
+    }
 }
 
 /// A state presented with another browser's cookie is refused and NOT consumed: the browser

@@ -31,7 +31,7 @@ async fn the_raw_state_is_not_what_is_stored() {
     let stores = MemoryStores::new();
     let record = OAuthStateRecord {
         cookie_hash: "ab".repeat(32),
-        team: None,
+        purpose: crate::ports::StatePurpose::INSTALL,
         created_at: 1,
         expires_at: 2,
     };
