@@ -36,6 +36,7 @@ fn settings() -> SlackSettings {
         },
         admin_api_key: None,
         connect_link_key: Some(Secret::new(KEY)),
+        anthropic_api_key: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
         },
         admin_api_key: None,
         connect_link_key: None,
+        anthropic_api_key: None,
     }
 }
 

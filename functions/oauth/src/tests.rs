@@ -36,6 +36,7 @@ fn settings(fake: &FakeSlack) -> SlackSettings {
         },
         admin_api_key: None,
         connect_link_key: None,
+        anthropic_api_key: None,
     }
 }
 

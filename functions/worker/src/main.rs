@@ -19,13 +19,29 @@ async fn main() -> Result<(), Error> {
     let backend = wired.backend;
     // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
-    // The follow-up providers from the environment (FATHOM_API_URL, ANTHROPIC_*, GOOGLE_*);
-    // without ANTHROPIC_API_KEY follow-up jobs answer "not configured".
+    // The follow-up providers from the environment (FATHOM_API_URL, ANTHROPIC_MODEL, GOOGLE_*);
+    // the AI key is an app secret (ANTHROPIC_API_KEY, or ANTHROPIC_KEY_ARN on AWS), so the
+    // providers are built with each read of the secrets. Without it follow-up jobs answer
+    // "not configured".
+    let sessions = wired.sessions.clone();
+    // A bad URL or model setting fails the cold start, as before: checked once here with a
+    // stand-in key (building the clients calls nothing).
     let env = |name: &str| std::env::var(name).ok();
-    let ai_key = env("ANTHROPIC_API_KEY")
-        .filter(|k| !k.trim().is_empty())
-        .map(tenant::Secret::new);
-    let followup = Followup::from_lookup(env, ai_key, wired.sessions.clone())?;
+    Followup::from_lookup(
+        env,
+        Some(tenant::Secret::new("config-check")),
+        sessions.clone(),
+    )?;
+    let followup_for = move |slack: &wiring::SlackSettings| {
+        let env = |name: &str| std::env::var(name).ok();
+        match Followup::from_lookup(env, slack.anthropic_api_key.clone(), sessions.clone()) {
+            Ok(followup) => followup,
+            Err(err) => {
+                tracing::error!(error = %err, "follow-ups are off: their configuration is invalid");
+                None
+            }
+        }
+    };
     // The same monthly table the commands function enforces, for the App Home's "this month".
     let quotas = wiring::followup_quotas_from_env()?;
     let worker = secrets
@@ -35,8 +51,8 @@ async fn main() -> Result<(), Error> {
                 .with_timing(timing)
                 .with_quotas(quotas)
                 .with_public_base_url(slack.install.public_base_url.clone());
-            if let Some(followup) = &followup {
-                worker = worker.with_followup(followup.clone());
+            if let Some(followup) = followup_for(slack) {
+                worker = worker.with_followup(followup);
             }
             // The connect-link key is an app secret (CONNECT_LINK_KEY_ARN), re-read with it.
             worker = worker.with_connect_links(slack.connect_links());

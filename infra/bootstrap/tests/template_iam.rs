@@ -91,8 +91,12 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
         ("AdminFunction", &["AdminKey"], &["ADMIN_KEY_ARN"]),
         (
             "WorkerFunction",
-            &["ClientSecret", "ConnectLinkKey"],
-            &["CLIENT_SECRET_ARN", "CONNECT_LINK_KEY_ARN"],
+            &["ClientSecret", "ConnectLinkKey", "AnthropicKey"],
+            &[
+                "CLIENT_SECRET_ARN",
+                "CONNECT_LINK_KEY_ARN",
+                "ANTHROPIC_KEY_ARN",
+            ],
         ),
         (
             "ConnectFunction",

@@ -98,6 +98,8 @@ pub struct SecretValues {
     pub client_secret: Option<Secret>,
     pub admin_api_key: Option<Secret>,
     pub connect_link_key: Option<Secret>,
+    /// The platform's Anthropic key (the worker's follow-up drafts).
+    pub anthropic_api_key: Option<Secret>,
 }
 
 impl SecretValues {
@@ -110,6 +112,7 @@ impl SecretValues {
             && same(&self.client_secret, &other.client_secret)
             && same(&self.admin_api_key, &other.admin_api_key)
             && same(&self.connect_link_key, &other.connect_link_key)
+            && same(&self.anthropic_api_key, &other.anthropic_api_key)
     }
 }
 
@@ -121,6 +124,7 @@ impl fmt::Debug for SecretValues {
             .field("client_secret", &shown(&self.client_secret))
             .field("admin_api_key", &shown(&self.admin_api_key))
             .field("connect_link_key", &shown(&self.connect_link_key))
+            .field("anthropic_api_key", &shown(&self.anthropic_api_key))
             .finish()
     }
 }
@@ -165,6 +169,7 @@ impl SecretSource for SecretsManagerSource {
                 client_secret: read(self.arns.client_secret.clone()).await?,
                 admin_api_key: read(self.arns.admin_api_key.clone()).await?,
                 connect_link_key: read(self.arns.connect_link_key.clone()).await?,
+                anthropic_api_key: read(self.arns.anthropic_api_key.clone()).await?,
             })
         })
     }

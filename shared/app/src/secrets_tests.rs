@@ -100,11 +100,13 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
     let mut env = settings(Some("env-signing-secret-0123456789abcdef"));
     env.admin_api_key = None;
     env.connect_link_key = None;
+    env.anthropic_api_key = None;
     let read = SecretValues {
         signing_secret: Some(Secret::new("stored-signing-secret-0123456789ab")),
         client_secret: Some(Secret::new("stored-client-secret")),
         admin_api_key: Some(Secret::new("stored-admin-key")),
         connect_link_key: Some(Secret::new("stored-connect-link-key")),
+        anthropic_api_key: Some(Secret::new("stored-anthropic-key")),
     };
     let merged = env.with_values(&read);
     assert_eq!(
@@ -119,8 +121,25 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         merged.connect_link_key.as_ref().map(Secret::expose),
         Some("stored-connect-link-key")
     );
-    let shown = format!("{read:?}");
+    assert_eq!(
+        merged.anthropic_api_key.as_ref().map(Secret::expose),
+        Some("stored-anthropic-key")
+    );
+    let shown = format!("{read:?} {merged:?}");
     assert!(!shown.contains("stored"), "{shown}");
+}
+
+#[test]
+fn the_templates_placeholder_anthropic_key_counts_as_unset() {
+    // template.yaml creates the secret with `replace-me` for the operator to fill: until then
+    // follow-ups say "not configured" rather than calling the AI with a placeholder.
+    let mut env = settings(None);
+    env.anthropic_api_key = None;
+    let read = SecretValues {
+        anthropic_api_key: Some(Secret::new("replace-me")),
+        ..SecretValues::default()
+    };
+    assert!(env.with_values(&read).anthropic_api_key.is_none());
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub struct SlackSettings {
     /// `CONNECT_LINK_KEY_ARN` on AWS, or serve's key file in the data directory). Carried
     /// here for the same reason. `None`: no links are made and `/connect` answers 503.
     pub connect_link_key: Option<Secret>,
+    /// The platform's Anthropic key for follow-up drafts (`ANTHROPIC_API_KEY`, or the secret
+    /// at `ANTHROPIC_KEY_ARN` on AWS, which only the worker may read). `None`: follow-up
+    /// jobs answer "not configured".
+    pub anthropic_api_key: Option<Secret>,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -90,6 +94,10 @@ impl std::fmt::Debug for SlackSettings {
             .field(
                 "connect_link_key",
                 &self.connect_link_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "anthropic_api_key",
+                &self.anthropic_api_key.as_ref().map(|_| "[redacted]"),
             )
             .finish()
     }
@@ -122,6 +130,7 @@ impl SlackSettings {
             install: InstallSettings::from_env(),
             admin_api_key: var("ADMIN_API_KEY").map(Secret::new),
             connect_link_key: var("CONNECT_LINK_KEY").map(Secret::new),
+            anthropic_api_key: var("ANTHROPIC_API_KEY").map(Secret::new),
         }
     }
 
@@ -143,6 +152,12 @@ impl SlackSettings {
         }
         if merged.connect_link_key.is_none() {
             merged.connect_link_key = values.connect_link_key.clone();
+        }
+        if merged.anthropic_api_key.is_none() {
+            merged.anthropic_api_key = values
+                .anthropic_api_key
+                .clone()
+                .filter(|k| crate::secrets::check_not_placeholder(k.expose()).is_ok());
         }
         merged
     }
@@ -471,6 +486,9 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             }
             if base.connect_link_key.is_some() {
                 arns.connect_link_key = None;
+            }
+            if base.anthropic_api_key.is_some() {
+                arns.anthropic_api_key = None;
             }
             let secrets = if arns == aws::AppSecretArns::default() {
                 AppSecrets::fixed(base)

@@ -78,6 +78,7 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         install: InstallSettings::default(),
         admin_api_key: None,
         connect_link_key: None,
+        anthropic_api_key: None,
     };
     let parts = ServeParts {
         backend,

@@ -153,6 +153,7 @@ async fn spawn_full(
         },
         admin_api_key: Some(Secret::new(ADMIN_KEY)),
         connect_link_key: Some(Secret::new(LINK_KEY)),
+        anthropic_api_key: None,
     };
     let server = serve::start(
         addr,

@@ -194,6 +194,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         },
         admin_api_key: None,
         connect_link_key: None,
+        anthropic_api_key: None,
     };
     let actor = payloads::Actor {
         team: TEAM.into(),
