@@ -37,6 +37,8 @@ fn settings() -> SlackSettings {
         admin_api_key: None,
         connect_link_key: Some(Secret::new(KEY)),
         anthropic_api_key: None,
+        google_client_secret: None,
+        fathom_client_secret: None,
     }
 }
 

@@ -29,6 +29,8 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
         admin_api_key: None,
         connect_link_key: None,
         anthropic_api_key: None,
+        google_client_secret: None,
+        fathom_client_secret: None,
     }
 }
 

@@ -33,8 +33,9 @@ async fn main() -> Result<(), Error> {
         sessions.clone(),
     )?;
     let followup_for = move |slack: &wiring::SlackSettings| {
-        let env = |name: &str| std::env::var(name).ok();
-        match Followup::from_lookup(env, slack.anthropic_api_key.clone(), sessions.clone()) {
+        // GOOGLE_CLIENT_SECRET and FATHOM_CLIENT_SECRET come with the app secrets too.
+        let lookup = slack.provider_lookup();
+        match Followup::from_lookup(lookup, slack.anthropic_api_key.clone(), sessions.clone()) {
             Ok(followup) => followup,
             Err(err) => {
                 tracing::error!(error = %err, "follow-ups are off: their configuration is invalid");

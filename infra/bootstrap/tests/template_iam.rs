@@ -73,7 +73,8 @@ fn readable_app_secrets(doc: &Value, logical: &str) -> Vec<String> {
 fn each_function_reads_only_its_own_app_secret_and_install_none() {
     let doc = template();
     // The connect-link key goes to who makes links (commands, the worker) or checks them
-    // (connect), and nowhere else.
+    // (connect), and nowhere else; the AI key to the worker alone; the Google and Fathom
+    // OAuth client secrets to who exchanges codes (connect) and refreshes or revokes (worker).
     let expected: [(&str, &[&str], &[&str]); 8] = [
         ("InstallFunction", &[], &[]),
         ("WebhooksFunction", &[], &[]),
@@ -91,17 +92,29 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
         ("AdminFunction", &["AdminKey"], &["ADMIN_KEY_ARN"]),
         (
             "WorkerFunction",
-            &["ClientSecret", "ConnectLinkKey", "AnthropicKey"],
+            &[
+                "ClientSecret",
+                "ConnectLinkKey",
+                "AnthropicKey",
+                "GoogleClientSecret",
+                "FathomClientSecret",
+            ],
             &[
                 "CLIENT_SECRET_ARN",
                 "CONNECT_LINK_KEY_ARN",
                 "ANTHROPIC_KEY_ARN",
+                "GOOGLE_CLIENT_SECRET_ARN",
+                "FATHOM_CLIENT_SECRET_ARN",
             ],
         ),
         (
             "ConnectFunction",
-            &["ConnectLinkKey"],
-            &["CONNECT_LINK_KEY_ARN"],
+            &["ConnectLinkKey", "GoogleClientSecret", "FathomClientSecret"],
+            &[
+                "CONNECT_LINK_KEY_ARN",
+                "GOOGLE_CLIENT_SECRET_ARN",
+                "FATHOM_CLIENT_SECRET_ARN",
+            ],
         ),
     ];
     let all = [

@@ -100,6 +100,9 @@ pub struct SecretValues {
     pub connect_link_key: Option<Secret>,
     /// The platform's Anthropic key (the worker's follow-up drafts).
     pub anthropic_api_key: Option<Secret>,
+    /// The Google and Fathom OAuth client secrets (connect, worker).
+    pub google_client_secret: Option<Secret>,
+    pub fathom_client_secret: Option<Secret>,
 }
 
 impl SecretValues {
@@ -113,6 +116,8 @@ impl SecretValues {
             && same(&self.admin_api_key, &other.admin_api_key)
             && same(&self.connect_link_key, &other.connect_link_key)
             && same(&self.anthropic_api_key, &other.anthropic_api_key)
+            && same(&self.google_client_secret, &other.google_client_secret)
+            && same(&self.fathom_client_secret, &other.fathom_client_secret)
     }
 }
 
@@ -125,6 +130,8 @@ impl fmt::Debug for SecretValues {
             .field("admin_api_key", &shown(&self.admin_api_key))
             .field("connect_link_key", &shown(&self.connect_link_key))
             .field("anthropic_api_key", &shown(&self.anthropic_api_key))
+            .field("google_client_secret", &shown(&self.google_client_secret))
+            .field("fathom_client_secret", &shown(&self.fathom_client_secret))
             .finish()
     }
 }
@@ -170,6 +177,8 @@ impl SecretSource for SecretsManagerSource {
                 admin_api_key: read(self.arns.admin_api_key.clone()).await?,
                 connect_link_key: read(self.arns.connect_link_key.clone()).await?,
                 anthropic_api_key: read(self.arns.anthropic_api_key.clone()).await?,
+                google_client_secret: read(self.arns.google_client_secret.clone()).await?,
+                fathom_client_secret: read(self.arns.fathom_client_secret.clone()).await?,
             })
         })
     }

@@ -107,6 +107,8 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         admin_api_key: Some(Secret::new("stored-admin-key")),
         connect_link_key: Some(Secret::new("stored-connect-link-key")),
         anthropic_api_key: Some(Secret::new("stored-anthropic-key")),
+        google_client_secret: Some(Secret::new("stored-google-client-secret")),
+        fathom_client_secret: Some(Secret::new("replace-me")),
     };
     let merged = env.with_values(&read);
     assert_eq!(
@@ -125,6 +127,14 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         merged.anthropic_api_key.as_ref().map(Secret::expose),
         Some("stored-anthropic-key")
     );
+    // The OAuth client secrets reach the connectors through the provider lookup; the
+    // template's placeholder is no secret at all.
+    let lookup = merged.provider_lookup();
+    assert_eq!(
+        lookup("GOOGLE_CLIENT_SECRET").as_deref(),
+        Some("stored-google-client-secret")
+    );
+    assert_eq!(lookup("FATHOM_CLIENT_SECRET"), None);
     let shown = format!("{read:?} {merged:?}");
     assert!(!shown.contains("stored"), "{shown}");
 }

@@ -70,6 +70,11 @@ pub struct SlackSettings {
     /// at `ANTHROPIC_KEY_ARN` on AWS, which only the worker may read). `None`: follow-up
     /// jobs answer "not configured".
     pub anthropic_api_key: Option<Secret>,
+    /// The Google and Fathom OAuth client secrets (`GOOGLE_CLIENT_SECRET`,
+    /// `FATHOM_CLIENT_SECRET`, or the secrets at `GOOGLE_CLIENT_SECRET_ARN` and
+    /// `FATHOM_CLIENT_SECRET_ARN` on AWS): see [`SlackSettings::provider_lookup`].
+    pub google_client_secret: Option<Secret>,
+    pub fathom_client_secret: Option<Secret>,
 }
 
 impl std::fmt::Debug for SlackSettings {
@@ -98,6 +103,14 @@ impl std::fmt::Debug for SlackSettings {
             .field(
                 "anthropic_api_key",
                 &self.anthropic_api_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "google_client_secret",
+                &self.google_client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "fathom_client_secret",
+                &self.fathom_client_secret.as_ref().map(|_| "[redacted]"),
             )
             .finish()
     }
@@ -131,6 +144,8 @@ impl SlackSettings {
             admin_api_key: var("ADMIN_API_KEY").map(Secret::new),
             connect_link_key: var("CONNECT_LINK_KEY").map(Secret::new),
             anthropic_api_key: var("ANTHROPIC_API_KEY").map(Secret::new),
+            google_client_secret: var("GOOGLE_CLIENT_SECRET").map(Secret::new),
+            fathom_client_secret: var("FATHOM_CLIENT_SECRET").map(Secret::new),
         }
     }
 
@@ -153,13 +168,38 @@ impl SlackSettings {
         if merged.connect_link_key.is_none() {
             merged.connect_link_key = values.connect_link_key.clone();
         }
+        // The template creates these with `replace-me` for the operator to fill: a
+        // placeholder counts as unset (the feature says "not configured").
+        let real = |s: &Option<Secret>| {
+            s.clone()
+                .filter(|k| crate::secrets::check_not_placeholder(k.expose()).is_ok())
+        };
         if merged.anthropic_api_key.is_none() {
-            merged.anthropic_api_key = values
-                .anthropic_api_key
-                .clone()
-                .filter(|k| crate::secrets::check_not_placeholder(k.expose()).is_ok());
+            merged.anthropic_api_key = real(&values.anthropic_api_key);
+        }
+        if merged.google_client_secret.is_none() {
+            merged.google_client_secret = real(&values.google_client_secret);
+        }
+        if merged.fathom_client_secret.is_none() {
+            merged.fathom_client_secret = real(&values.fathom_client_secret);
         }
         merged
+    }
+
+    /// The providers' settings as the connectors read them: the environment, with the OAuth
+    /// client secrets (`GOOGLE_CLIENT_SECRET`, `FATHOM_CLIENT_SECRET`) from these settings, so
+    /// that on AWS they come from their app secrets and follow a rotation like the others.
+    pub fn provider_lookup(&self) -> impl Fn(&str) -> Option<String> + Clone + use<> {
+        let google = self.google_client_secret.clone();
+        let fathom = self.fathom_client_secret.clone();
+        move |name: &str| {
+            let secret = match name {
+                "GOOGLE_CLIENT_SECRET" => &google,
+                "FATHOM_CLIENT_SECRET" => &fathom,
+                _ => return var(name),
+            };
+            secret.as_ref().map(|s| s.expose().to_owned())
+        }
     }
 
     /// The connect-link key if it passes the rule of [`crate::secrets`]; a weak one is logged
@@ -489,6 +529,12 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             }
             if base.anthropic_api_key.is_some() {
                 arns.anthropic_api_key = None;
+            }
+            if base.google_client_secret.is_some() {
+                arns.google_client_secret = None;
+            }
+            if base.fathom_client_secret.is_some() {
+                arns.fathom_client_secret = None;
             }
             let secrets = if arns == aws::AppSecretArns::default() {
                 AppSecrets::fixed(base)

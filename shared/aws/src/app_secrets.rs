@@ -1,7 +1,8 @@
 //! The app's own secrets in Secrets Manager, one secret per concern so that IAM can give each
 //! function only its own: the Slack signing secret (events, commands), the Slack OAuth client
 //! secret (oauth, worker), the operator API key (admin) and the key connect links are signed
-//! with (connect, commands, worker), and the platform's Anthropic key (worker). Each secret's value is the plain string itself, as pasted
+//! with (connect, commands, worker), the platform's Anthropic key (worker) and the Google and
+//! Fathom OAuth client secrets (connect, worker). Each secret's value is the plain string itself, as pasted
 //! from the Slack app's Basic Information page (or generated, for the two keys).
 
 use aws_sdk_secretsmanager::Client;
@@ -11,7 +12,8 @@ use tenant::ports::StoreError;
 use crate::error::store_error;
 
 /// Which of the app's secrets a process reads, by ARN (`SIGNING_SECRET_ARN`,
-/// `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`, `CONNECT_LINK_KEY_ARN`, `ANTHROPIC_KEY_ARN`). template.yaml sets only the
+/// `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`, `CONNECT_LINK_KEY_ARN`, `ANTHROPIC_KEY_ARN`, `GOOGLE_CLIENT_SECRET_ARN`,
+/// `FATHOM_CLIENT_SECRET_ARN`). template.yaml sets only the
 /// ARNs a function may read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSecretArns {
@@ -20,6 +22,8 @@ pub struct AppSecretArns {
     pub admin_api_key: Option<String>,
     pub connect_link_key: Option<String>,
     pub anthropic_api_key: Option<String>,
+    pub google_client_secret: Option<String>,
+    pub fathom_client_secret: Option<String>,
 }
 
 impl AppSecretArns {
@@ -32,6 +36,8 @@ impl AppSecretArns {
             admin_api_key: get("ADMIN_KEY_ARN"),
             connect_link_key: get("CONNECT_LINK_KEY_ARN"),
             anthropic_api_key: get("ANTHROPIC_KEY_ARN"),
+            google_client_secret: get("GOOGLE_CLIENT_SECRET_ARN"),
+            fathom_client_secret: get("FATHOM_CLIENT_SECRET_ARN"),
         }
     }
 }

@@ -79,6 +79,8 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         admin_api_key: None,
         connect_link_key: None,
         anthropic_api_key: None,
+        google_client_secret: None,
+        fathom_client_secret: None,
     };
     let parts = ServeParts {
         backend,

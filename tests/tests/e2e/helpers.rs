@@ -154,6 +154,8 @@ async fn spawn_full(
         admin_api_key: Some(Secret::new(ADMIN_KEY)),
         connect_link_key: Some(Secret::new(LINK_KEY)),
         anthropic_api_key: None,
+        google_client_secret: None,
+        fathom_client_secret: None,
     };
     let server = serve::start(
         addr,

@@ -195,6 +195,8 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         admin_api_key: None,
         connect_link_key: None,
         anthropic_api_key: None,
+        google_client_secret: None,
+        fathom_client_secret: None,
     };
     let actor = payloads::Actor {
         team: TEAM.into(),
