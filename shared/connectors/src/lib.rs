@@ -23,6 +23,8 @@ pub mod anthropic;
 pub mod fathom;
 #[cfg(feature = "google")]
 pub mod google;
+#[cfg(feature = "hubspot")]
+pub mod hubspot;
 #[cfg(feature = "oauth2")]
 pub mod oauth2;
 
