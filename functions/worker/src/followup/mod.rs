@@ -3,8 +3,8 @@
 //! session is filed under (tenant, user, recording).
 
 mod ask;
-mod calendar;
 mod auto;
+mod calendar;
 mod connect;
 mod editor;
 mod generate;

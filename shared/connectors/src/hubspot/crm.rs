@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn due_times_are_sent_in_utc_with_milliseconds() {
         let due: Timestamp = "2026-01-15T09:00:00+01:00[Europe/Rome]"
-            .parse::<jiff::Zoned>()
+            .parse::<jiff::ZonedDateTime>()
             .unwrap()
             .timestamp();
         assert_eq!(hubspot_time(due), "2026-01-15T08:00:00.000Z");

@@ -4,4 +4,5 @@ mod anthropic;
 mod fathom;
 mod flow;
 mod google;
+mod hubspot;
 mod support;
