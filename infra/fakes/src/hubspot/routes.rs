@@ -35,22 +35,25 @@ struct Admitted {
     slow: Option<std::time::Duration>,
 }
 
-fn admit(
-    inner: &mut Inner,
+/// What a handler parsed from the request, before the call is admitted.
+struct Incoming {
     endpoint: Endpoint,
     method: &'static str,
     path: String,
     query: Vec<(String, String)>,
-    headers: &HeaderMap,
     body: Option<Value>,
-) -> Result<Admitted, Response> {
+}
+
+// An early `Response` is how these handlers refuse; boxing it would buy nothing in a fake.
+#[allow(clippy::result_large_err)]
+fn admit(inner: &mut Inner, incoming: Incoming, headers: &HeaderMap) -> Result<Admitted, Response> {
     let token = bearer(headers);
     let (call, failure) = inner.script.admit(Call {
-        endpoint,
-        method,
-        path,
-        query,
-        body,
+        endpoint: incoming.endpoint,
+        method: incoming.method,
+        path: incoming.path,
+        query: incoming.query,
+        body: incoming.body,
         credential: token.clone().map(Secret::from),
         status: 200,
     });
@@ -103,17 +106,13 @@ fn respond((status, body): Answer) -> Response {
 /// Runs `work` for an admitted call and answers it.
 async fn serve(
     shared: &Shared,
-    endpoint: Endpoint,
-    method: &'static str,
-    path: String,
-    query: Vec<(String, String)>,
+    incoming: Incoming,
     headers: &HeaderMap,
-    body: Option<Value>,
     work: impl FnOnce(&mut Inner, u64) -> Answer,
 ) -> Response {
     let (slow, answer) = {
         let mut inner = lock(shared);
-        let admitted = match admit(&mut inner, endpoint, method, path, query, headers, body) {
+        let admitted = match admit(&mut inner, incoming, headers) {
             Ok(a) => a,
             Err(response) => return response,
         };
@@ -127,6 +126,7 @@ async fn serve(
     respond(answer)
 }
 
+#[allow(clippy::result_large_err)]
 fn object_type(segment: &str) -> Result<ObjectType, Response> {
     ObjectType::from_path(segment).ok_or_else(|| {
         respond(error(
@@ -162,12 +162,14 @@ pub(super) async fn search(
     let path = format!("/crm/v3/objects/{object}/search");
     serve(
         &shared,
-        Endpoint::Search(t),
-        "POST",
-        path,
-        vec![],
+        Incoming {
+            endpoint: Endpoint::Search(t),
+            method: "POST",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
         &headers,
-        parsed.clone().ok(),
         |inner, hub| match parsed {
             Ok(request) => search::run(inner, hub, t, &request),
             Err(answer) => answer,
@@ -195,12 +197,14 @@ pub(super) async fn get_object(
     let path = format!("/crm/v3/objects/{object}/{id}");
     serve(
         &shared,
-        Endpoint::Get(t),
-        "GET",
-        path,
-        query.clone(),
+        Incoming {
+            endpoint: Endpoint::Get(t),
+            method: "GET",
+            path,
+            query: query.clone(),
+            body: None,
+        },
         &headers,
-        None,
         |inner, hub| match find(inner, hub, t, &id) {
             Some(o) => (StatusCode::OK, object_json(o, properties.as_deref())),
             None => not_found(),
@@ -290,12 +294,14 @@ pub(super) async fn create(
     let path = format!("/crm/v3/objects/{object}");
     serve(
         &shared,
-        Endpoint::Create(t),
-        "POST",
-        path,
-        vec![],
+        Incoming {
+            endpoint: Endpoint::Create(t),
+            method: "POST",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
         &headers,
-        parsed.clone().ok(),
         |inner, hub| {
             let request = match parsed {
                 Ok(r) => r,
@@ -388,12 +394,14 @@ pub(super) async fn update(
     let path = format!("/crm/v3/objects/{object}/{id}");
     serve(
         &shared,
-        Endpoint::Update(t),
-        "PATCH",
-        path,
-        vec![],
+        Incoming {
+            endpoint: Endpoint::Update(t),
+            method: "PATCH",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
         &headers,
-        parsed.clone().ok(),
         |inner, hub| {
             let request = match parsed {
                 Ok(r) => r,
@@ -455,7 +463,14 @@ pub(super) async fn pipelines(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/crm/v3/pipelines/{object}");
-    serve(&shared, Endpoint::Pipelines, "GET", path, vec![], &headers, None, |inner, hub| {
+    let incoming = Incoming {
+        endpoint: Endpoint::Pipelines,
+        method: "GET",
+        path,
+        query: vec![],
+        body: None,
+    };
+    serve(&shared, incoming, &headers, |inner, hub| {
         if ObjectType::from_path(&object) != Some(ObjectType::Deals) {
             return (StatusCode::OK, json!({ "results": [] }));
         }

@@ -141,11 +141,11 @@ fn holds(o: &FakeObject, filter: &Value) -> Result<bool, (StatusCode, Value)> {
     Ok(match operator {
         "EQ" => {
             let v = need_value()?;
-            actual.iter().any(|a| *a == v)
+            actual.contains(&v)
         }
         "NEQ" => {
             let v = need_value()?;
-            !actual.iter().any(|a| *a == v)
+            !actual.contains(&v)
         }
         "IN" | "NOT_IN" => {
             let vs = values.ok_or_else(|| bad("IN needs values"))?;

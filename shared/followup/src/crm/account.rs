@@ -79,7 +79,7 @@ fn match_kind(domains: &[Domain], hints: &[String], account: &Account) -> Option
     if name.is_empty() {
         return None;
     }
-    if hints.iter().any(|h| *h == name) {
+    if hints.contains(&name) {
         return Some(MatchKind::ExactName);
     }
     if hints
