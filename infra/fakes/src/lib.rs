@@ -1,7 +1,8 @@
 //! Local fake servers of Switchboard's providers, following the contracts in
 //! `shared/reference/` (slack.md and slack-ui.md, fathom.md, anthropic.md, fathom-google.md):
 //! [`slack::FakeSlack`], [`fathom::FakeFathom`], [`anthropic::FakeAnthropic`] and
-//! [`google::FakeGoogle`]; the CRMs' [`hubspot::FakeHubSpot`] (hubspot.md), whose call records
+//! [`google::FakeGoogle`]; the CRMs' [`hubspot::FakeHubSpot`] (hubspot.md) and
+//! [`pipedrive::FakePipedrive`] (pipedrive.md), whose call records
 //! and failure queues are the shared [`script`].
 //!
 //! Each binds 127.0.0.1 on a free port, records every call it receives (refused ones too),
@@ -13,6 +14,7 @@ pub mod anthropic;
 pub mod fathom;
 pub mod google;
 pub mod hubspot;
+pub mod pipedrive;
 pub mod script;
 mod server;
 pub mod slack;

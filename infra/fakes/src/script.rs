@@ -103,3 +103,32 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
 }
+
+/// What an injected failure means for a call: an early answer (built by the fake, which knows
+/// its error bodies), or a delay before the normal answer.
+pub enum Injected<R> {
+    Proceed { slow: Option<Duration> },
+    Refuse(R),
+}
+
+impl Failure {
+    /// Sorts an optional queued failure into [`Injected`]: `rate_limited` builds the 429
+    /// (given the `Retry-After` seconds to send, if any), `failed` the other statuses.
+    pub fn inject<R>(
+        failure: Option<Failure>,
+        rate_limited: impl FnOnce(Option<u64>) -> R,
+        failed: impl FnOnce(axum::http::StatusCode) -> R,
+    ) -> Injected<R> {
+        match failure {
+            None => Injected::Proceed { slow: None },
+            Some(Failure::Slow(delay)) => Injected::Proceed { slow: Some(delay) },
+            Some(Failure::RateLimited { retry_after_secs }) => {
+                Injected::Refuse(rate_limited(retry_after_secs))
+            }
+            Some(Failure::Status(code)) => Injected::Refuse(failed(
+                axum::http::StatusCode::from_u16(code)
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+            )),
+        }
+    }
+}

@@ -11,7 +11,7 @@ use tenant::Secret;
 
 use super::search::{self, object_json};
 use super::{Endpoint, FakeObject, Inner, ObjectType, Shared};
-use crate::script::{Call, CallIndex, Failure, bearer};
+use crate::script::{Call, CallIndex, Failure, Injected, bearer};
 use crate::server::lock;
 
 /// HubSpot's error body (hubspot.md §6; all fields optional there).
@@ -66,11 +66,9 @@ fn admit(inner: &mut Inner, incoming: Incoming, headers: &HeaderMap) -> Result<A
             "Authentication credentials not found.",
         )));
     };
-    let slow = match failure {
-        None => None,
-        Some(Failure::Slow(delay)) => Some(delay),
-        Some(Failure::RateLimited { retry_after_secs }) => {
-            inner.script.answered(call, 429);
+    let injected = Failure::inject(
+        failure,
+        |retry_after_secs| {
             // The 429 body is "widely observed", not from an official page (hubspot.md §6).
             let mut response = respond((
                 StatusCode::TOO_MANY_REQUESTS,
@@ -88,12 +86,15 @@ fn admit(inner: &mut Inner, incoming: Incoming, headers: &HeaderMap) -> Result<A
             if let Some(secs) = retry_after_secs {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
+            response
+        },
+        |status| respond(error(status, "INTERNAL_ERROR", "injected failure")),
+    );
+    let slow = match injected {
+        Injected::Proceed { slow } => slow,
+        Injected::Refuse(response) => {
+            inner.script.answered(call, response.status().as_u16());
             return Err(response);
-        }
-        Some(Failure::Status(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            inner.script.answered(call, status.as_u16());
-            return Err(respond(error(status, "INTERNAL_ERROR", "injected failure")));
         }
     };
     Ok(Admitted { hub_id, call, slow })
