@@ -18,7 +18,6 @@
 //! field is used when HubSpot sends one.
 
 mod crm;
-mod html;
 mod request;
 mod wire;
 
@@ -30,7 +29,7 @@ use url::Url;
 use crate::config::{self, ConfigError, Lookup};
 use crate::http::{ConnectorError, HttpClient, HttpConfig, RetryPolicy};
 
-pub use html::note_html;
+pub use crate::note_html::note_html;
 
 const PROVIDER: &str = "HubSpot";
 

@@ -10,30 +10,8 @@ use url::Url;
 
 use super::wire::{self, ErrorBody};
 use super::{HubSpotClient, PROVIDER};
-use crate::http::{
-    ConnectorError, Deadline, Response, Retryable, Unavailable, classify, retry, retry_after,
-};
-
-/// Whether a call may be repeated after a failure that may have happened at HubSpot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    /// Reads and `PATCH`es: the same request twice leaves the same state.
-    Idempotent,
-    /// Creates: retried only after a 429, which HubSpot refused before doing anything.
-    Create,
-}
-
-/// A failed attempt and whether [`retry`] may repeat it.
-pub(super) struct Attempt {
-    pub error: ConnectorError,
-    retryable: bool,
-}
-
-impl Retryable for Attempt {
-    fn connector_error(&self) -> Option<&ConnectorError> {
-        self.retryable.then_some(&self.error)
-    }
-}
+pub(super) use crate::crm_retry::{Attempt, Kind};
+use crate::http::{ConnectorError, Deadline, Response, Unavailable, classify, retry, retry_after};
 
 /// 423 Locked: "wait at least 2 s" (§6).
 const LOCKED_WAIT: Duration = Duration::from_secs(2);
@@ -75,20 +53,13 @@ impl HubSpotClient {
             async move {
                 let response = self.http.send_any(request, deadline).await.map_err(|error| {
                     // A timeout or a dropped connection after sending a create may have created.
-                    Attempt {
-                        retryable: kind == Kind::Idempotent,
-                        error,
-                    }
+                    Attempt::after_sending(kind, error)
                 })?;
                 match refusal(&response, SystemTime::now()) {
                     None => Ok(response),
                     Some((error, daily)) => {
-                        let limited = matches!(error, ConnectorError::RateLimited { .. });
                         tracing::debug!(provider = PROVIDER, status = response.status.as_u16(), error = %error, "HubSpot refused the call");
-                        Err(Attempt {
-                            retryable: !daily && (limited || kind == Kind::Idempotent),
-                            error,
-                        })
+                        Err(Attempt::refused(kind, error, daily))
                     }
                 }
             }

@@ -1,5 +1,6 @@
-//! Note bodies: HubSpot renders HTML in `hs_note_body` (hubspot.md §2, "HTML allowed"), so
-//! the port's plain text is escaped and its paragraphs and line breaks kept.
+//! Note bodies for CRMs that render HTML in notes (HubSpot's `hs_note_body`, hubspot.md §2;
+//! Pipedrive's `content`, pipedrive.md §2): the port's plain text is escaped and its
+//! paragraphs and line breaks kept.
 
 /// `text` as HTML: every character that means something in HTML escaped, blank-line
 /// separated paragraphs as `<p>`, single line breaks as `<br>`.
