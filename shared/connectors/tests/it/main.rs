@@ -5,4 +5,5 @@ mod fathom;
 mod flow;
 mod google;
 mod hubspot;
+mod pipedrive;
 mod support;
