@@ -1,7 +1,9 @@
 //! Local fake servers of Switchboard's providers, following the contracts in
 //! `shared/reference/` (slack.md and slack-ui.md, fathom.md, anthropic.md, fathom-google.md):
 //! [`slack::FakeSlack`], [`fathom::FakeFathom`], [`anthropic::FakeAnthropic`] and
-//! [`google::FakeGoogle`].
+//! [`google::FakeGoogle`]; the CRMs' [`hubspot::FakeHubSpot`] (hubspot.md) and
+//! [`pipedrive::FakePipedrive`] (pipedrive.md), whose call records
+//! and failure queues are the shared [`script`].
 //!
 //! Each binds 127.0.0.1 on a free port, records every call it receives (refused ones too),
 //! takes queued failures per endpoint, and stops when its handle is dropped or on `stop()`.
@@ -11,6 +13,9 @@
 pub mod anthropic;
 pub mod fathom;
 pub mod google;
+pub mod hubspot;
+pub mod pipedrive;
+pub mod script;
 mod server;
 pub mod slack;
 mod time;

@@ -19,12 +19,20 @@ mod ports;
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
+#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+mod crm_retry;
 #[cfg(feature = "fathom")]
 pub mod fathom;
 #[cfg(feature = "google")]
 pub mod google;
+#[cfg(feature = "hubspot")]
+pub mod hubspot;
+#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+pub mod note_html;
 #[cfg(feature = "oauth2")]
 pub mod oauth2;
+#[cfg(feature = "pipedrive")]
+pub mod pipedrive;
 
 pub use config::ConfigError;
 pub use http::{ConnectorError, HttpConfig, RetryPolicy, Unavailable};

@@ -12,12 +12,15 @@
 //!   (`shared/local`, `shared/aws`) implement.
 //! * [`service`]: the pure logic of the flow (the picker's day, labels, the transcript budget,
 //!   attendees, the follow-up event).
-//! * `testkit` (feature): the session store's contract suite and an in-memory adapter.
+//! * [`crm`]: the CRM port ([`crm::Crm`]), its domain types and the right-account ordering.
+//! * `testkit` (feature): the session store's and the CRM's contract suites and in-memory
+//!   adapters.
 //! * [`webhook`]: the Standard Webhooks signature check of the recorder's deliveries.
 //!
 //! Customer data (transcript text, email bodies, summaries, notes) never reaches a log: every
 //! type that holds some prints it as `[redacted]` under `Debug`, and no error carries it.
 
+pub mod crm;
 pub mod draft;
 pub mod error;
 pub mod ids;

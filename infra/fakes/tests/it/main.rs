@@ -4,6 +4,8 @@
 mod anthropic;
 mod fathom;
 mod google;
+mod hubspot;
+mod pipedrive;
 
 /// A plain-HTTP client. The workspace's reqwest has no bundled TLS provider, so ring is
 /// installed first, as the production clients do.

@@ -102,6 +102,11 @@ impl HttpClient {
         self.inner.delete(url)
     }
 
+    /// Any method (HubSpot's `PATCH`).
+    pub fn request(&self, method: ::http::Method, url: url::Url) -> reqwest::RequestBuilder {
+        self.inner.request(method, url)
+    }
+
     /// Sends `request` and reads the body; any non-2xx becomes its error class. The attempt's
     /// timeout is the client's, cut to what is left before `deadline` (none left: `Unavailable`
     /// with a timeout, without sending). `error_hint` may name the provider's error code from a

@@ -4,4 +4,6 @@ mod anthropic;
 mod fathom;
 mod flow;
 mod google;
+mod hubspot;
+mod pipedrive;
 mod support;

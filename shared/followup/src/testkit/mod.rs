@@ -3,10 +3,12 @@
 //! * [`contract`]: the suite, written once; `shared/local` and `shared/aws` run it, as does
 //!   this crate on [`MemorySessions`]. A broken promise panics with a message naming it.
 //! * [`MemorySessions`]: honest in-memory semantics, for handler tests.
+//! * [`crm`]: the CRM port's contract suite, its fixture and [`crm::MemoryCrm`].
 //! * Fixtures ([`sample_meeting`], [`sample_draft`]) with a marker in every customer text, so
 //!   a test can search output for leaks.
 
 pub mod contract;
+pub mod crm;
 mod memory;
 
 pub use memory::MemorySessions;

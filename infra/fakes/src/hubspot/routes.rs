@@ -1,0 +1,517 @@
+//! The fake's endpoints. Each goes through [`admit`] (record, authenticate, take an injected
+//! failure), then works on the portal's records under the lock, then answers (after an
+//! injected delay, with the lock released).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tenant::Secret;
+
+use super::search::{self, object_json};
+use super::{Endpoint, FakeObject, Inner, ObjectType, Shared};
+use crate::script::{Call, CallIndex, Failure, Injected, bearer};
+use crate::server::lock;
+
+/// HubSpot's error body (hubspot.md §6; all fields optional there).
+pub(super) fn error(status: StatusCode, category: &str, message: &str) -> (StatusCode, Value) {
+    (
+        status,
+        json!({
+            "status": "error",
+            "message": message,
+            "category": category,
+            "correlationId": "00000000-0000-4000-8000-000000000000",
+        }),
+    )
+}
+
+type Answer = (StatusCode, Value);
+
+struct Admitted {
+    hub_id: u64,
+    call: CallIndex,
+    slow: Option<std::time::Duration>,
+}
+
+/// What a handler parsed from the request, before the call is admitted.
+struct Incoming {
+    endpoint: Endpoint,
+    method: &'static str,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+// An early `Response` is how these handlers refuse; boxing it would buy nothing in a fake.
+#[allow(clippy::result_large_err)]
+fn admit(inner: &mut Inner, incoming: Incoming, headers: &HeaderMap) -> Result<Admitted, Response> {
+    let token = bearer(headers);
+    let (call, failure) = inner.script.admit(Call {
+        endpoint: incoming.endpoint,
+        method: incoming.method,
+        path: incoming.path,
+        query: incoming.query,
+        body: incoming.body,
+        credential: token.clone().map(Secret::from),
+        status: 200,
+    });
+    let portal = token.and_then(|t| inner.portals.iter().find(|p| p.tokens.contains(&t)));
+    let Some(hub_id) = portal.map(|p| p.hub_id) else {
+        inner.script.answered(call, 401);
+        return Err(respond(error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found.",
+        )));
+    };
+    let injected = Failure::inject(
+        failure,
+        |retry_after_secs| {
+            // The 429 body is "widely observed", not from an official page (hubspot.md §6).
+            let mut response = respond((
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({
+                    "status": "error",
+                    "message": "You have reached your ten_secondly_rolling limit.",
+                    "errorType": "RATE_LIMIT",
+                    "correlationId": "00000000-0000-4000-8000-000000000000",
+                    "policyName": "TEN_SECONDLY_ROLLING",
+                }),
+            ));
+            let headers = response.headers_mut();
+            headers.insert("x-hubspot-ratelimit-max", HeaderValue::from(100));
+            headers.insert("x-hubspot-ratelimit-remaining", HeaderValue::from(0));
+            if let Some(secs) = retry_after_secs {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            response
+        },
+        |status| respond(error(status, "INTERNAL_ERROR", "injected failure")),
+    );
+    let slow = match injected {
+        Injected::Proceed { slow } => slow,
+        Injected::Refuse(response) => {
+            inner.script.answered(call, response.status().as_u16());
+            return Err(response);
+        }
+    };
+    Ok(Admitted { hub_id, call, slow })
+}
+
+fn respond((status, body): Answer) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// Runs `work` for an admitted call and answers it.
+async fn serve(
+    shared: &Shared,
+    incoming: Incoming,
+    headers: &HeaderMap,
+    work: impl FnOnce(&mut Inner, u64) -> Answer,
+) -> Response {
+    let (slow, answer) = {
+        let mut inner = lock(shared);
+        let admitted = match admit(&mut inner, incoming, headers) {
+            Ok(a) => a,
+            Err(response) => return response,
+        };
+        let answer = work(&mut inner, admitted.hub_id);
+        inner.script.answered(admitted.call, answer.0.as_u16());
+        (admitted.slow, answer)
+    };
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    respond(answer)
+}
+
+#[allow(clippy::result_large_err)]
+fn object_type(segment: &str) -> Result<ObjectType, Response> {
+    ObjectType::from_path(segment).ok_or_else(|| {
+        respond(error(
+            StatusCode::NOT_FOUND,
+            "OBJECT_NOT_FOUND",
+            "unknown object type",
+        ))
+    })
+}
+
+/// A JSON body, or a 400 answer.
+fn json_body(bytes: &Bytes) -> Result<Value, Answer> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Invalid input JSON",
+        )
+    })
+}
+
+pub(super) async fn search(
+    State(shared): State<Shared>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let t = match object_type(&object) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let parsed = json_body(&bytes);
+    let path = format!("/crm/v3/objects/{object}/search");
+    serve(
+        &shared,
+        Incoming {
+            endpoint: Endpoint::Search(t),
+            method: "POST",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
+        &headers,
+        |inner, hub| match parsed {
+            Ok(request) => search::run(inner, hub, t, &request),
+            Err(answer) => answer,
+        },
+    )
+    .await
+}
+
+pub(super) async fn get_object(
+    State(shared): State<Shared>,
+    Path((object, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let t = match object_type(&object) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let properties: Option<Vec<String>> = query
+        .iter()
+        .find(|(k, _)| k == "properties")
+        .map(|(_, v)| v.split(',').map(str::to_owned).collect());
+    let path = format!("/crm/v3/objects/{object}/{id}");
+    serve(
+        &shared,
+        Incoming {
+            endpoint: Endpoint::Get(t),
+            method: "GET",
+            path,
+            query: query.clone(),
+            body: None,
+        },
+        &headers,
+        |inner, hub| match find(inner, hub, t, &id) {
+            Some(o) => (StatusCode::OK, object_json(o, properties.as_deref())),
+            None => not_found(),
+        },
+    )
+    .await
+}
+
+fn not_found() -> Answer {
+    error(
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        "resource not found",
+    )
+}
+
+fn find<'a>(inner: &'a Inner, hub: u64, t: ObjectType, id: &str) -> Option<&'a FakeObject> {
+    let id: u64 = id.parse().ok()?;
+    inner
+        .objects
+        .iter()
+        .find(|o| o.id == id && o.hub_id == hub && o.object_type == t)
+}
+
+/// `hs_timestamp`: ms epoch or ISO-8601 in UTC (hubspot.md §2, §3).
+fn valid_timestamp(raw: &str) -> bool {
+    if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    raw.ends_with('Z') && raw.parse::<jiff::Timestamp>().is_ok()
+}
+
+/// The association type ids of hubspot.md §2 (task→company 192 is UNCONFIRMED there).
+fn association_allowed(from: ObjectType, to: ObjectType, type_id: u64) -> bool {
+    use ObjectType::*;
+    matches!(
+        (from, to, type_id),
+        (Notes, Companies, 190)
+            | (Notes, Deals, 214)
+            | (Notes, Contacts, 202)
+            | (Tasks, Contacts, 204)
+            | (Tasks, Companies, 192)
+    )
+}
+
+fn id_of(value: &Value) -> Option<u64> {
+    // The spec has `to.id` as a string, the docs' examples as a number: both accepted.
+    match value {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+fn properties_of(request: &Value) -> Result<std::collections::BTreeMap<String, String>, Answer> {
+    let invalid = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "properties must be an object of strings",
+        )
+    };
+    let map = request
+        .get("properties")
+        .and_then(Value::as_object)
+        .ok_or_else(invalid)?;
+    map.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            Value::Number(n) => Ok((k.clone(), n.to_string())),
+            _ => Err(invalid()),
+        })
+        .collect()
+}
+
+pub(super) async fn create(
+    State(shared): State<Shared>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let t = match object_type(&object) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let parsed = json_body(&bytes);
+    let path = format!("/crm/v3/objects/{object}");
+    serve(
+        &shared,
+        Incoming {
+            endpoint: Endpoint::Create(t),
+            method: "POST",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
+        &headers,
+        |inner, hub| {
+            let request = match parsed {
+                Ok(r) => r,
+                Err(answer) => return answer,
+            };
+            create_object(inner, hub, t, &request).unwrap_or_else(|answer| answer)
+        },
+    )
+    .await
+}
+
+fn create_object(
+    inner: &mut Inner,
+    hub: u64,
+    t: ObjectType,
+    request: &Value,
+) -> Result<Answer, Answer> {
+    let bad = |message: &str| error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message);
+    if !matches!(t, ObjectType::Notes | ObjectType::Tasks) {
+        return Err(bad("the fake creates notes and tasks only"));
+    }
+    let mut properties = properties_of(request)?;
+    if !properties
+        .get("hs_timestamp")
+        .is_some_and(|v| valid_timestamp(v))
+    {
+        return Err(bad("hs_timestamp is required: ms epoch or ISO-8601 UTC"));
+    }
+    if t == ObjectType::Notes
+        && properties
+            .get("hs_note_body")
+            .is_some_and(|b| b.chars().count() > 65_536)
+    {
+        return Err(bad("hs_note_body is longer than 65,536 characters"));
+    }
+    let mut associations = Vec::new();
+    for assoc in request
+        .get("associations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let to = assoc.get("to").and_then(|to| to.get("id")).and_then(id_of);
+        let types = assoc.get("types").and_then(Value::as_array);
+        let (Some(to), Some(types)) = (to, types) else {
+            return Err(bad("association needs to.id and types"));
+        };
+        let Some(target) = inner.objects.iter().find(|o| o.id == to && o.hub_id == hub) else {
+            // UNCONFIRMED: what HubSpot answers for an association to a missing record.
+            return Err(bad("One or more associations are invalid"));
+        };
+        for ty in types {
+            let category = ty.get("associationCategory").and_then(Value::as_str);
+            let type_id = ty.get("associationTypeId").and_then(Value::as_u64);
+            match (category, type_id) {
+                (Some("HUBSPOT_DEFINED"), Some(id))
+                    if association_allowed(t, target.object_type, id) =>
+                {
+                    associations.push((target.object_type, to, id as u32));
+                }
+                _ => return Err(bad("invalid association type")),
+            }
+        }
+    }
+    let id = inner.allocate();
+    properties.insert("hs_object_id".into(), id.to_string());
+    let object = FakeObject {
+        id,
+        object_type: t,
+        hub_id: hub,
+        properties,
+        associations,
+    };
+    let body = object_json(&object, None);
+    inner.objects.push(object);
+    Ok((StatusCode::CREATED, body))
+}
+
+pub(super) async fn update(
+    State(shared): State<Shared>,
+    Path((object, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let t = match object_type(&object) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let parsed = json_body(&bytes);
+    let path = format!("/crm/v3/objects/{object}/{id}");
+    serve(
+        &shared,
+        Incoming {
+            endpoint: Endpoint::Update(t),
+            method: "PATCH",
+            path,
+            query: vec![],
+            body: parsed.clone().ok(),
+        },
+        &headers,
+        |inner, hub| {
+            let request = match parsed {
+                Ok(r) => r,
+                Err(answer) => return answer,
+            };
+            update_object(inner, hub, t, &id, &request).unwrap_or_else(|answer| answer)
+        },
+    )
+    .await
+}
+
+fn update_object(
+    inner: &mut Inner,
+    hub: u64,
+    t: ObjectType,
+    id: &str,
+    request: &Value,
+) -> Result<Answer, Answer> {
+    let bad = |message: &str| error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message);
+    let changes = properties_of(request)?;
+    let Some(current) = find(inner, hub, t, id) else {
+        return Err(not_found());
+    };
+    if t == ObjectType::Deals {
+        let pipeline_id = changes
+            .get("pipeline")
+            .or_else(|| current.properties.get("pipeline"))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(stage) = changes.get("dealstage") {
+            let portal = inner.portals.iter().find(|p| p.hub_id == hub);
+            let known = portal
+                .and_then(|p| p.pipelines.iter().find(|x| x.id == pipeline_id))
+                .is_some_and(|p| p.stages.iter().any(|(s, _, _)| s == stage));
+            if !known {
+                return Err(bad("dealstage is not a stage of the deal's pipeline"));
+            }
+        }
+        if let Some(amount) = changes.get("amount")
+            && !amount.is_empty()
+            && amount.parse::<f64>().is_err()
+        {
+            return Err(bad("amount was not a valid number"));
+        }
+    }
+    let current_id = current.id;
+    let Some(object) = inner.objects.iter_mut().find(|o| o.id == current_id) else {
+        return Err(not_found());
+    };
+    for (k, v) in changes {
+        object.properties.insert(k, v);
+    }
+    Ok((StatusCode::OK, object_json(object, None)))
+}
+
+pub(super) async fn pipelines(
+    State(shared): State<Shared>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/crm/v3/pipelines/{object}");
+    let incoming = Incoming {
+        endpoint: Endpoint::Pipelines,
+        method: "GET",
+        path,
+        query: vec![],
+        body: None,
+    };
+    serve(&shared, incoming, &headers, |inner, hub| {
+        if ObjectType::from_path(&object) != Some(ObjectType::Deals) {
+            return (StatusCode::OK, json!({ "results": [] }));
+        }
+        let as_bool = inner.closed_as_bool;
+        let pipelines: Vec<Value> = inner
+            .portals
+            .iter()
+            .filter(|p| p.hub_id == hub)
+            .flat_map(|p| &p.pipelines)
+            .enumerate()
+            .map(|(order, p)| {
+                let stages: Vec<Value> = p
+                    .stages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, label, closed))| {
+                        let is_closed = if as_bool { json!(closed) } else { json!(closed.to_string()) };
+                        json!({
+                            "archived": false,
+                            "createdAt": search::CREATED_AT,
+                            "updatedAt": search::CREATED_AT,
+                            "displayOrder": i,
+                            "id": id,
+                            "label": label,
+                            "metadata": { "isClosed": is_closed, "probability": if *closed { "1.0" } else { "0.5" } },
+                        })
+                    })
+                    .collect();
+                json!({
+                    "archived": false,
+                    "createdAt": search::CREATED_AT,
+                    "updatedAt": search::CREATED_AT,
+                    "displayOrder": order,
+                    "id": p.id,
+                    "label": p.label,
+                    "stages": stages,
+                })
+            })
+            .collect();
+        (StatusCode::OK, json!({ "results": pipelines }))
+    })
+    .await
+}

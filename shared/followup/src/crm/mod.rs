@@ -1,0 +1,107 @@
+//! The CRM port: what a follow-up needs from the workspace's CRM (HubSpot, Salesforce,
+//! Pipedrive, Crono), whichever it is.
+//!
+//! * [`Crm`]: the trait every adapter in `shared/connectors` implements, with one contract
+//!   suite (`followup::testkit::crm`) run against each adapter on its fake and against
+//!   `testkit::MemoryCrm`.
+//! * [`ids`]: newtypes of record ids; [`Domain`] for attendees' and accounts' domains.
+//! * [`account`]: the pure "which account is this meeting about" ordering.
+//! * [`CrmError`]: the error contract.
+
+pub mod account;
+mod domain;
+mod error;
+pub mod ids;
+mod types;
+
+use async_trait::async_trait;
+
+pub use domain::{BadDomain, Domain, FREE_MAIL_DOMAINS};
+pub use error::CrmError;
+pub use ids::{AccountId, BadCrmId, ContactId, DealId, NoteId, PipelineId, StageId, TaskId};
+pub use types::{
+    Account, Amount, BadAmount, Contact, CrmAccess, CrmAuth, Deal, DealUpdate, NewNote, NewTask,
+    Pipeline, Stage, TaskKind, Written,
+};
+
+/// One CRM, reached with one workspace's [`CrmAccess`] per call.
+///
+/// Every method MUST see only what `access` can see: a record of another CRM account (another
+/// workspace's portal) is [`CrmError::NotFound`], or absent from a list, never returned or
+/// changed. Errors, for every method: `Unauthorized` when the credential is refused (revoked,
+/// expired, missing scope), `RateLimited { retry_after }` when throttled after the adapter's
+/// own bounded retries, `Unavailable` on 5xx/timeouts, `Invalid` for an unusable answer. No
+/// error, log line or panic carries the credential or a note's or task's text.
+///
+/// Writes (`create_note`, `create_task`, `update_deal`) are done at most once per call: an
+/// adapter does not retry a create the CRM may have performed (a 5xx or a timeout after
+/// sending); exactly-once across redeliveries is the worker's (`tenant::once`).
+#[async_trait]
+pub trait Crm: Send + Sync {
+    /// The CRM's name for "Open in <name>" (`"HubSpot"`).
+    fn name(&self) -> &'static str;
+
+    /// Accounts whose website domain is exactly one of `domains` (not a prefix, not a
+    /// substring: `acme.com` never matches `acme.com.evil.io` or `notacme.com`), found by the
+    /// CRM's search (not a scan of a first page). Several accounts may share a domain; all
+    /// are returned (up to the adapter's page limit), each once. No domains: empty, no call.
+    async fn find_accounts_by_domains(
+        &self,
+        access: &CrmAccess,
+        domains: &[Domain],
+    ) -> Result<Vec<Account>, CrmError>;
+
+    /// Accounts whose name matches `name` as the CRM's search does (exact names MUST be among
+    /// them). A blank `name`: empty, no call.
+    async fn search_accounts(
+        &self,
+        access: &CrmAccess,
+        name: &str,
+    ) -> Result<Vec<Account>, CrmError>;
+
+    /// Logs `note` on `account`. An account this access cannot see: `NotFound`, nothing
+    /// written.
+    async fn create_note(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+        note: &NewNote,
+    ) -> Result<Written<NoteId>, CrmError>;
+
+    /// The open deals of `account`: deals in a stage the pipeline's own metadata marks
+    /// closed (won or lost) MUST be left out, whatever the stage is called. An account this
+    /// access cannot see: `NotFound` or an empty list.
+    async fn open_deals(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+    ) -> Result<Vec<Deal>, CrmError>;
+
+    /// The deal pipelines with their stages, in the CRM's order.
+    async fn pipelines(&self, access: &CrmAccess) -> Result<Vec<Pipeline>, CrmError>;
+
+    /// Moves `deal` to `update.stage` and/or sets `update.amount` (in the deal's currency).
+    /// An empty update: `Invalid`, no call. A deal this access cannot see: `NotFound`.
+    async fn update_deal(
+        &self,
+        access: &CrmAccess,
+        deal: &DealId,
+        update: &DealUpdate,
+    ) -> Result<Written<DealId>, CrmError>;
+
+    /// Contacts matching `query` (a name or an email address). A blank query: empty, no call.
+    async fn search_contacts(
+        &self,
+        access: &CrmAccess,
+        query: &str,
+    ) -> Result<Vec<Contact>, CrmError>;
+
+    /// Creates `task` for `contact`, due at `task.due` (UTC). A contact this access cannot
+    /// see: `NotFound`, nothing written.
+    async fn create_task(
+        &self,
+        access: &CrmAccess,
+        contact: &ContactId,
+        task: &NewTask,
+    ) -> Result<Written<TaskId>, CrmError>;
+}
