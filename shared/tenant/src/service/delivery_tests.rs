@@ -1,9 +1,8 @@
 use std::time::SystemTime;
 
 use super::*;
-use crate::service::{self, NewInstall};
+use crate::service;
 use crate::testkit::{self, memory_backend};
-use crate::{BotToken, Secret};
 
 fn wall() -> SystemTime {
     SystemTime::now()
@@ -16,25 +15,20 @@ async fn installed() -> (
 ) {
     let (backend, queue) = memory_backend();
     let tenant = testkit::random_tenant();
-    service::install(
-        &backend,
-        NewInstall {
-            installation: testkit::sample_installation(&tenant, 1),
-            name: "Acme".into(),
-            bot: BotToken {
-                token: Secret::new("xoxb-delivery-test"),
-                bot_user_id: None,
-                bot_id: None,
-                scopes: vec![],
-                refresh_token: None,
-                expires_at: None,
-            },
-        },
-        1,
-    )
-    .await
-    .unwrap();
+    testkit::install_sample(&backend, &tenant, "xoxb-delivery-test", 1).await;
     (backend, queue, tenant)
+}
+
+/// [`accept_delivery`] now, with `free` follow-ups a month on the free plan.
+async fn accept(
+    backend: &Backend,
+    tenant: &TenantId,
+    delivery: Delivery,
+    free: u64,
+) -> DeliveryOutcome {
+    accept_delivery(backend, &wall, tenant.clone(), delivery, quotas(free))
+        .await
+        .unwrap()
 }
 
 fn delivery(user: &str, id: &str, recording: u64) -> Delivery {
@@ -55,46 +49,27 @@ fn quotas(free: u64) -> FollowupQuotas {
 }
 
 async fn used(backend: &Backend, tenant: &TenantId) -> u64 {
-    // A probe that counts nothing: a limit of 0 refuses, and reports the month's count.
     let at = wall();
     backend
         .usage
-        .consume_in(
+        .used_in(
             tenant,
             crate::service::ingress::FOLLOWUP_COUNTER,
-            0,
             crate::ports::WindowSpan::month(at),
             at,
         )
         .await
         .unwrap()
-        .used
 }
 
 #[tokio::test]
 async fn a_delivery_queues_one_generation_for_its_user_and_a_resend_nothing() {
     let (backend, queue, tenant) = installed().await;
-    let first = accept_delivery(
-        &backend,
-        &wall,
-        tenant.clone(),
-        delivery("U0ALICE01", "msg_1", 42),
-        quotas(10),
-    )
-    .await
-    .unwrap();
+    let first = accept(&backend, &tenant, delivery("U0ALICE01", "msg_1", 42), 10).await;
     let DeliveryOutcome::Queued(job_id) = first else {
         panic!("queued: {first:?}");
     };
-    let again = accept_delivery(
-        &backend,
-        &wall,
-        tenant.clone(),
-        delivery("U0ALICE01", "msg_1", 42),
-        quotas(10),
-    )
-    .await
-    .unwrap();
+    let again = accept(&backend, &tenant, delivery("U0ALICE01", "msg_1", 42), 10).await;
     assert_eq!(again, DeliveryOutcome::Duplicate);
     let jobs = queue.peek_all();
     assert_eq!(jobs.len(), 1);
@@ -118,15 +93,7 @@ async fn a_delivery_queues_one_generation_for_its_user_and_a_resend_nothing() {
 async fn the_same_delivery_id_to_two_users_is_two_deliveries() {
     let (backend, queue, tenant) = installed().await;
     for user in ["U0ALICE01", "U0BOB0001"] {
-        let outcome = accept_delivery(
-            &backend,
-            &wall,
-            tenant.clone(),
-            delivery(user, "msg_same", 42),
-            quotas(10),
-        )
-        .await
-        .unwrap();
+        let outcome = accept(&backend, &tenant, delivery(user, "msg_same", 42), 10).await;
         assert!(matches!(outcome, DeliveryOutcome::Queued(_)), "{outcome:?}");
     }
     let ids: Vec<_> = queue.peek_all().iter().map(|j| j.id).collect();
@@ -137,26 +104,10 @@ async fn the_same_delivery_id_to_two_users_is_two_deliveries() {
 #[tokio::test]
 async fn over_the_quota_the_user_gets_a_notice_job_once_and_nothing_is_counted() {
     let (backend, queue, tenant) = installed().await;
-    let ok = accept_delivery(
-        &backend,
-        &wall,
-        tenant.clone(),
-        delivery("U0ALICE01", "msg_1", 1),
-        quotas(1),
-    )
-    .await
-    .unwrap();
+    let ok = accept(&backend, &tenant, delivery("U0ALICE01", "msg_1", 1), 1).await;
     assert!(matches!(ok, DeliveryOutcome::Queued(_)));
     for _ in 0..2 {
-        let over = accept_delivery(
-            &backend,
-            &wall,
-            tenant.clone(),
-            delivery("U0ALICE01", "msg_2", 2),
-            quotas(1),
-        )
-        .await
-        .unwrap();
+        let over = accept(&backend, &tenant, delivery("U0ALICE01", "msg_2", 2), 1).await;
         assert!(
             matches!(
                 over,
@@ -181,25 +132,15 @@ async fn a_suspended_or_unknown_tenant_is_acked_and_nothing_is_queued_or_counted
     service::suspend(&backend, &tenant, "operator", 2)
         .await
         .unwrap();
-    let outcome = accept_delivery(
-        &backend,
-        &wall,
-        tenant.clone(),
-        delivery("U0ALICE01", "msg_1", 1),
-        quotas(10),
-    )
-    .await
-    .unwrap();
+    let outcome = accept(&backend, &tenant, delivery("U0ALICE01", "msg_1", 1), 10).await;
     assert_eq!(outcome, DeliveryOutcome::Dropped(Dropped::Suspended));
-    let unknown = accept_delivery(
+    let unknown = accept(
         &backend,
-        &wall,
-        testkit::random_tenant(),
+        &testkit::random_tenant(),
         delivery("U0ALICE01", "msg_1", 1),
-        quotas(10),
+        10,
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(unknown, DeliveryOutcome::Dropped(Dropped::NotInstalled));
     assert!(queue.peek_all().is_empty());
     assert_eq!(used(&backend, &tenant).await, 0);
@@ -219,15 +160,7 @@ async fn a_failed_enqueue_releases_the_claim_so_the_resend_is_accepted() {
     .await;
     assert!(failed.is_err(), "never acked when not queued");
     queue.switch.set_down(false);
-    let retried = accept_delivery(
-        &backend,
-        &wall,
-        tenant.clone(),
-        delivery("U0ALICE01", "msg_1", 1),
-        quotas(10),
-    )
-    .await
-    .unwrap();
+    let retried = accept(&backend, &tenant, delivery("U0ALICE01", "msg_1", 1), 10).await;
     assert!(matches!(retried, DeliveryOutcome::Queued(_)), "{retried:?}");
     assert_eq!(queue.peek_all().len(), 1);
 }
