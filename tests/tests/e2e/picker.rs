@@ -298,6 +298,9 @@ async fn the_picker_follows_fathoms_pages_and_earlier_goes_back_a_day_at_a_time_
         seen.push(earlier_value(&shown));
     }
     assert_eq!(shown["blocks"].to_string().matches("Earlier").count(), 0);
+    // The last day is named, not "nothing in 14 days" (there were meetings 2 and 13 back).
+    assert!(has_text(&shown, "Tue 17 Nov"), "14 days back: {shown}");
+    assert!(has_text(&shown, "goes back 14 days"), "{shown}");
     let expected: Vec<Option<String>> = (2..=14u8)
         .map(|d| Some(d.to_string()))
         .chain([None])
