@@ -189,7 +189,7 @@ fn main() {
     // `INGRESS_COUNT=<route>:<n>`: only send `n` requests of one route and exit, for counting
     // instructions under `valgrind --tool=callgrind` (run once with n=0 and subtract the setup):
     // a figure that other load on the machine does not move.
-    if let Some(spec) = std::env::var("INGRESS_COUNT").ok() {
+    if let Ok(spec) = std::env::var("INGRESS_COUNT") {
         // A third field `build` builds the requests without sending them (their cost, to
         // subtract too).
         let mut parts = spec.split(':');
