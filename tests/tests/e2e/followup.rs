@@ -531,6 +531,11 @@ async fn open_picker_queued(app: &TestApp) -> Vec<tenant::ports::Delivery> {
 
 /// A worker like serve's, on the app's backend and fakes, run by hand.
 pub(crate) fn worker_for(app: &TestApp) -> worker::Worker {
+    worker_at(app, app::Clock::system())
+}
+
+/// [`worker_for`] on `clock` (a fixed hour of the user's day, say).
+pub(crate) fn worker_at(app: &TestApp, clock: app::Clock) -> worker::Worker {
     let web = slack::WebApi::new(&app.fake.api_base(), &app.fake.response_base()).unwrap();
     let urls = [
         ("FATHOM_API_URL", app.fathom.api_url()),
@@ -548,7 +553,7 @@ pub(crate) fn worker_for(app: &TestApp) -> worker::Worker {
     )
     .unwrap()
     .unwrap();
-    worker::Worker::new(app.backend.clone(), web, app::Clock::system()).with_followup(followup)
+    worker::Worker::new(app.backend.clone(), web, clock).with_followup(followup)
 }
 
 fn pick(view_id: &str, recording: u64) -> String {
@@ -556,7 +561,7 @@ fn pick(view_id: &str, recording: u64) -> String {
 }
 
 /// The picker submitted in `team` with `recording` chosen, on the day offset `day`.
-fn pick_in(team: &str, view_id: &str, recording: u64, day: &str) -> String {
+pub(crate) fn pick_in(team: &str, view_id: &str, recording: u64, day: &str) -> String {
     payloads::view_submission(
         team,
         USER,

@@ -51,8 +51,15 @@ fn reason_text(reason: FailureReason) -> &'static str {
 }
 
 /// A provider error that retrying this job cannot fix, as the reason the user is shown.
+///
+/// The AI being throttled or down is final for the job too: its client has already backed
+/// off, retried and tried the fallback model within its budget, so redelivering would only
+/// leave the DM at "Generating…" for as long as the outage lasts. The user gets "Try again".
 fn failure_of(err: &ProviderError, drafting: bool) -> Option<FailureReason> {
     Some(match err {
+        ProviderError::RateLimited { .. } | ProviderError::Unavailable if drafting => {
+            FailureReason::ProviderUnavailable
+        }
         ProviderError::Unauthorized if drafting => FailureReason::DrafterUnauthorized,
         ProviderError::Unauthorized => FailureReason::RecorderUnauthorized,
         ProviderError::NotFound => FailureReason::RecordingNotFound,
@@ -118,17 +125,26 @@ impl Worker {
             .generating_dm(job, &token, &generate.user, &meeting.title, &mut session)
             .await?;
 
-        let draft = match self.draft_for(&auth, &meeting, &zone, &recording).await {
+        // The transcript's errors are Fathom's (a 429 there is worth a redelivery); the
+        // draft's are the AI's.
+        let transcript = match followup.recorder.transcript(&auth, &recording).await {
+            Ok(transcript) if transcript.lines.is_empty() => {
+                return self
+                    .fail(&token, &dm, &mut session, FailureReason::TranscriptEmpty)
+                    .await;
+            }
+            Ok(transcript) => transcript,
+            Err(err) => match failure_of(&err, false) {
+                Some(reason) => return self.fail(&token, &dm, &mut session, reason).await,
+                None => return Err(err.into()),
+            },
+        };
+        let draft = match self.draft_for(&meeting, &zone, &transcript).await {
             Ok(draft) => draft,
             Err(JobError::Provider(err)) => match failure_of(&err, true) {
                 Some(reason) => return self.fail(&token, &dm, &mut session, reason).await,
                 None => return Err(err.into()),
             },
-            Err(JobError::BadPayload("empty transcript")) => {
-                return self
-                    .fail(&token, &dm, &mut session, FailureReason::TranscriptEmpty)
-                    .await;
-            }
             Err(other) => return Err(other),
         };
         let summary = draft.summary.clone();
@@ -238,17 +254,12 @@ impl Worker {
 
     async fn draft_for(
         &self,
-        auth: &followup::RecorderAuth,
         meeting: &Meeting,
         zone: &followup::service::UserZone,
-        recording: &RecordingId,
+        transcript: &followup::Transcript,
     ) -> Result<followup::Draft, JobError> {
         let followup = self.followup()?;
-        let transcript = followup.recorder.transcript(auth, recording).await?;
-        if transcript.lines.is_empty() {
-            return Err(JobError::BadPayload("empty transcript"));
-        }
-        let fitted = fit(&transcript, followup.budget);
+        let fitted = fit(transcript, followup.budget);
         if fitted.truncated {
             info!(
                 omitted = fitted.omitted_lines,
@@ -375,6 +386,22 @@ mod tests {
 
     fn at(raw: &str) -> jiff::Timestamp {
         raw.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ai_outage_ends_the_job_for_the_user_and_a_recorder_one_is_redelivered() {
+        let throttled = ProviderError::RateLimited { retry_after: None };
+        for err in [&ProviderError::Unavailable, &throttled] {
+            assert_eq!(
+                failure_of(err, true),
+                Some(FailureReason::ProviderUnavailable)
+            );
+            assert_eq!(failure_of(err, false), None);
+        }
+        assert_eq!(
+            failure_of(&ProviderError::Unauthorized, false),
+            Some(FailureReason::RecorderUnauthorized)
+        );
     }
 
     #[test]

@@ -204,6 +204,13 @@ impl FakeMeeting {
         }
     }
 
+    /// How long the meeting ran (default 45 minutes): it started this long before
+    /// `created_at`.
+    pub fn length(mut self, length: Duration) -> Self {
+        self.length = length;
+        self
+    }
+
     /// `transcript_language`, e.g. `"it"`.
     pub fn language(mut self, language: &str) -> Self {
         self.language = language.to_owned();

@@ -86,16 +86,19 @@ pub fn picker(day_label: &str, options: &[PickerOption], earlier: Option<u8>) ->
     view
 }
 
-/// No meeting on the day shown (or none in 14 days, when `earlier` is `None`).
+/// No meeting on the day shown. `earlier` is `None` on the oldest day the picker reaches: the
+/// user paged there, past days that may have had meetings, so the text names the day and the
+/// limit rather than claiming two empty weeks.
 pub fn no_meetings(day_label: &str, earlier: Option<u8>) -> Value {
+    let day = escape_mrkdwn(day_label);
     let text = match earlier {
         Some(_) => format!(
-            "No recorded meetings on *{}*. Look at an earlier day, or record one with Fathom.",
-            escape_mrkdwn(day_label)
+            "No recorded meetings on *{day}*. Look at an earlier day, or record one with Fathom."
         ),
-        None => "No recorded meetings in the last 14 days. Record a meeting with Fathom, \
-                 then run `/followup` again."
-            .to_owned(),
+        None => format!(
+            "No recorded meetings on *{day}*. The picker goes back 14 days, no further: run \
+             `/followup` again to start from today."
+        ),
     };
     let mut blocks = vec![section(&text)];
     blocks.extend(earlier_button(earlier));
