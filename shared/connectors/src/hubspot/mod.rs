@@ -26,14 +26,22 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::config::{self, ConfigError, Lookup};
-use crate::http::{ConnectorError, HttpClient, HttpConfig, RetryPolicy};
+use crate::config::{ConfigError, Lookup};
+use crate::crm_http::{self, CrmHttp};
+use crate::http::{ConnectorError, HttpConfig, RetryPolicy};
 
 pub use crate::note_html::note_html;
 
 const PROVIDER: &str = "HubSpot";
 
 pub const DEFAULT_API_URL: &str = "https://api.hubapi.com";
+const VARS: crm_http::Vars = crm_http::Vars {
+    api_url: "HUBSPOT_API_URL",
+    app_url: "HUBSPOT_APP_URL",
+    timeout: "HUBSPOT_TIMEOUT_SECS",
+    max_retries: "HUBSPOT_MAX_RETRIES",
+};
+
 pub const DEFAULT_APP_URL: &str = "https://app.hubspot.com";
 
 /// How the client reaches HubSpot.
@@ -54,18 +62,13 @@ pub struct HubSpotConfig {
 
 impl HubSpotConfig {
     pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
-        let timeout = config::seconds(
-            &lookup,
-            "HUBSPOT_TIMEOUT_SECS",
-            HttpConfig::DEFAULT_TIMEOUT,
-            Duration::from_secs(30),
-        )?;
+        let s = crm_http::settings(&lookup, &VARS, DEFAULT_API_URL, DEFAULT_APP_URL)?;
         Ok(Self {
-            api_url: config::base_url(&lookup, "HUBSPOT_API_URL", DEFAULT_API_URL)?,
-            app_url: config::base_url(&lookup, "HUBSPOT_APP_URL", DEFAULT_APP_URL)?,
-            http: HttpConfig::with_timeout(timeout),
-            retry: RetryPolicy::standard(config::number(&lookup, "HUBSPOT_MAX_RETRIES", 2, 5)?),
-            budget: Duration::from_secs(20),
+            api_url: s.api_url,
+            app_url: s.app_url,
+            http: s.http,
+            retry: s.retry,
+            budget: s.budget,
         })
     }
 }
@@ -74,17 +77,13 @@ impl HubSpotConfig {
 /// `followup::crm::CrmAccess`. Build once per cold start; share freely.
 #[derive(Clone)]
 pub struct HubSpotClient {
-    http: HttpClient,
-    api: Url,
-    app: Url,
-    retry: RetryPolicy,
-    budget: Duration,
+    crm: CrmHttp,
 }
 
 impl fmt::Debug for HubSpotClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HubSpotClient")
-            .field("api", &self.api.as_str())
+            .field("api", &self.crm.api.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -92,11 +91,14 @@ impl fmt::Debug for HubSpotClient {
 impl HubSpotClient {
     pub fn new(config: &HubSpotConfig) -> Result<Self, ConnectorError> {
         Ok(Self {
-            http: HttpClient::new(PROVIDER, &config.http)?,
-            api: config.api_url.clone(),
-            app: config.app_url.clone(),
-            retry: config.retry,
-            budget: config.budget,
+            crm: CrmHttp::new(
+                PROVIDER,
+                &config.http,
+                &config.api_url,
+                &config.app_url,
+                config.retry,
+                config.budget,
+            )?,
         })
     }
 }

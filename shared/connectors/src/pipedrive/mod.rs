@@ -30,11 +30,19 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::{self, ConfigError, Lookup};
-use crate::http::{ConnectorError, HttpClient, HttpConfig, RetryPolicy};
+use crate::crm_http::{self, CrmHttp};
+use crate::http::{ConnectorError, HttpConfig, RetryPolicy};
 
 const PROVIDER: &str = "Pipedrive";
 
 pub const DEFAULT_API_URL: &str = "https://api.pipedrive.com";
+const VARS: crm_http::Vars = crm_http::Vars {
+    api_url: "PIPEDRIVE_API_URL",
+    app_url: "PIPEDRIVE_APP_URL",
+    timeout: "PIPEDRIVE_TIMEOUT_SECS",
+    max_retries: "PIPEDRIVE_MAX_RETRIES",
+};
+
 pub const DEFAULT_APP_URL: &str = "https://app.pipedrive.com";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,18 +61,13 @@ pub struct PipedriveConfig {
 
 impl PipedriveConfig {
     pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
-        let timeout = config::seconds(
-            &lookup,
-            "PIPEDRIVE_TIMEOUT_SECS",
-            HttpConfig::DEFAULT_TIMEOUT,
-            Duration::from_secs(30),
-        )?;
+        let s = crm_http::settings(&lookup, &VARS, DEFAULT_API_URL, DEFAULT_APP_URL)?;
         Ok(Self {
-            api_url: config::base_url(&lookup, "PIPEDRIVE_API_URL", DEFAULT_API_URL)?,
-            app_url: config::base_url(&lookup, "PIPEDRIVE_APP_URL", DEFAULT_APP_URL)?,
-            http: HttpConfig::with_timeout(timeout),
-            retry: RetryPolicy::standard(config::number(&lookup, "PIPEDRIVE_MAX_RETRIES", 2, 5)?),
-            budget: Duration::from_secs(20),
+            api_url: s.api_url,
+            app_url: s.app_url,
+            http: s.http,
+            retry: s.retry,
+            budget: s.budget,
         })
     }
 }
@@ -72,17 +75,13 @@ impl PipedriveConfig {
 /// The Pipedrive client; holds no credential. Build once per cold start.
 #[derive(Clone)]
 pub struct PipedriveClient {
-    http: HttpClient,
-    api: Url,
-    app: Url,
-    retry: RetryPolicy,
-    budget: Duration,
+    crm: CrmHttp,
 }
 
 impl fmt::Debug for PipedriveClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PipedriveClient")
-            .field("api", &self.api.as_str())
+            .field("api", &self.crm.api.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -90,11 +89,14 @@ impl fmt::Debug for PipedriveClient {
 impl PipedriveClient {
     pub fn new(config: &PipedriveConfig) -> Result<Self, ConnectorError> {
         Ok(Self {
-            http: HttpClient::new(PROVIDER, &config.http)?,
-            api: config.api_url.clone(),
-            app: config.app_url.clone(),
-            retry: config.retry,
-            budget: config.budget,
+            crm: CrmHttp::new(
+                PROVIDER,
+                &config.http,
+                &config.api_url,
+                &config.app_url,
+                config.retry,
+                config.budget,
+            )?,
         })
     }
 }
