@@ -369,9 +369,7 @@ impl Crm for HubSpotClient {
         deal: &DealId,
         update: &DealUpdate,
     ) -> Result<Written<DealId>, CrmError> {
-        if update.is_empty() {
-            return Err(invalid("empty deal update"));
-        }
+        update.require_change()?;
         let id = hubspot_id(deal.as_str())?;
         let mut properties: HashMap<&str, &str> = HashMap::new();
         if let Some(stage) = &update.stage {

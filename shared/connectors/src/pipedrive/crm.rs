@@ -329,9 +329,7 @@ impl Crm for PipedriveClient {
         deal: &DealId,
         update: &DealUpdate,
     ) -> Result<Written<DealId>, CrmError> {
-        if update.is_empty() {
-            return Err(invalid("empty deal update"));
-        }
+        update.require_change()?;
         let id = pipedrive_id(deal.as_str())?;
         let mut body = serde_json::Map::new();
         match update.stage.as_ref().map(StageId::as_str) {
