@@ -1,15 +1,14 @@
-//! The fake's endpoints, each through [`admit`] (record, authenticate, injected failure).
+//! The fake's endpoints, each through [`serve`] (record, authenticate, injected failure:
+//! [`crate::script::serve`]) with Pipedrive's credentials and error bodies.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tenant::Secret;
 
 use super::{Company, Created, Endpoint, FakeDeal, Inner, Shared};
-use crate::script::{Call, Failure, Injected, bearer};
-use crate::server::lock;
+use crate::script::{self, Refusals, bearer};
 
 type Answer = (StatusCode, Value);
 
@@ -26,13 +25,7 @@ fn ok(data: Value) -> Answer {
     (StatusCode::OK, json!({ "success": true, "data": data }))
 }
 
-struct Incoming {
-    endpoint: Endpoint,
-    method: &'static str,
-    path: &'static str,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
+type Incoming = script::Incoming<Endpoint>;
 
 /// `x-api-token` (the SDK's header), then `Authorization: Bearer`, then `?api_token=` on v1.
 fn credential(headers: &HeaderMap, incoming: &Incoming) -> Option<String> {
@@ -54,62 +47,45 @@ fn credential(headers: &HeaderMap, incoming: &Incoming) -> Option<String> {
     })
 }
 
+const REFUSALS: Refusals = Refusals {
+    unauthorized: || respond(error(StatusCode::UNAUTHORIZED, "unauthorized access")),
+    rate_limited: |retry_after| {
+        let mut response = respond(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
+        let h = response.headers_mut();
+        // The readme's headers; the 2 s window (pipedrive.md §6).
+        h.insert("x-ratelimit-limit", HeaderValue::from(80));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+        h.insert("x-ratelimit-reset", HeaderValue::from(2));
+        if let Some(secs) = retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    },
+    failed: |status| respond(error(status, "injected failure")),
+};
+
 async fn serve(
     shared: &Shared,
     incoming: Incoming,
     headers: &HeaderMap,
     work: impl FnOnce(&mut Inner, usize) -> Answer,
 ) -> Response {
-    let (slow, answer) = {
-        let mut inner = lock(shared);
-        let token = credential(headers, &incoming);
-        let (call, failure) = inner.script.admit(Call {
-            endpoint: incoming.endpoint,
-            method: incoming.method,
-            path: incoming.path.to_owned(),
-            query: incoming.query,
-            body: incoming.body,
-            credential: token.clone().map(Secret::from),
-            status: 200,
-        });
-        let company =
-            token.and_then(|t| inner.companies.iter().position(|c| c.tokens.contains(&t)));
-        let Some(company) = company else {
-            inner.script.answered(call, 401);
-            return respond(error(StatusCode::UNAUTHORIZED, "unauthorized access"));
-        };
-        let injected = Failure::inject(
-            failure,
-            |retry_after| {
-                let mut response =
-                    respond(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
-                let h = response.headers_mut();
-                // The readme's headers; the 2 s window (pipedrive.md §6).
-                h.insert("x-ratelimit-limit", HeaderValue::from(80));
-                h.insert("x-ratelimit-remaining", HeaderValue::from(0));
-                h.insert("x-ratelimit-reset", HeaderValue::from(2));
-                if let Some(secs) = retry_after {
-                    h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                }
-                response
-            },
-            |status| respond(error(status, "injected failure")),
-        );
-        let slow = match injected {
-            Injected::Proceed { slow } => slow,
-            Injected::Refuse(response) => {
-                inner.script.answered(call, response.status().as_u16());
-                return response;
-            }
-        };
-        let answer = work(&mut inner, company);
-        inner.script.answered(call, answer.0.as_u16());
-        (slow, answer)
-    };
-    if let Some(delay) = slow {
-        tokio::time::sleep(delay).await;
-    }
-    respond(answer)
+    let token = credential(headers, &incoming);
+    script::serve(
+        shared,
+        incoming,
+        token,
+        |inner: &mut Inner| &mut inner.script,
+        |inner, t| {
+            inner
+                .companies
+                .iter()
+                .position(|c| c.tokens.iter().any(|x| x == t))
+        },
+        &REFUSALS,
+        work,
+    )
+    .await
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -237,13 +213,11 @@ pub(super) async fn organizations_search(
 ) -> Response {
     let query = parse_query(raw.as_deref());
     let terms = search_terms(&query, &["address", "custom_fields", "notes", "name"]);
-    let incoming = Incoming {
-        endpoint: Endpoint::OrganizationsSearch,
-        method: "GET",
-        path: "/api/v2/organizations/search",
+    let incoming = Incoming::get(
+        Endpoint::OrganizationsSearch,
+        "/api/v2/organizations/search",
         query,
-        body: None,
-    };
+    );
     serve(&shared, incoming, &headers, |inner, company| {
         let t = match terms {
             Ok(t) => t,
@@ -276,13 +250,7 @@ pub(super) async fn persons_search(
         &query,
         &["custom_fields", "email", "notes", "phone", "name"],
     );
-    let incoming = Incoming {
-        endpoint: Endpoint::PersonsSearch,
-        method: "GET",
-        path: "/api/v2/persons/search",
-        query,
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::PersonsSearch, "/api/v2/persons/search", query);
     serve(&shared, incoming, &headers, |inner, company| {
         let t = match terms {
             Ok(t) => t,
@@ -313,13 +281,7 @@ pub(super) async fn organization(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Organization,
-        method: "GET",
-        path: "/api/v2/organizations/{id}",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Organization, "/api/v2/organizations/{id}", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let id: Option<u64> = id.parse().ok();
         match inner.companies[company]
@@ -339,13 +301,7 @@ pub(super) async fn person(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Person,
-        method: "GET",
-        path: "/api/v2/persons/{id}",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Person, "/api/v2/persons/{id}", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let id: Option<u64> = id.parse().ok();
         let c = &inner.companies[company];
@@ -363,13 +319,7 @@ pub(super) async fn deals(
     headers: HeaderMap,
 ) -> Response {
     let query = parse_query(raw.as_deref());
-    let incoming = Incoming {
-        endpoint: Endpoint::Deals,
-        method: "GET",
-        path: "/api/v2/deals",
-        query: query.clone(),
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Deals, "/api/v2/deals", query.clone());
     serve(&shared, incoming, &headers, |inner, company| {
         let (start, limit) = match page(&query) {
             Ok(p) => p,
@@ -399,13 +349,13 @@ pub(super) async fn update_deal(
     bytes: Bytes,
 ) -> Response {
     let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::UpdateDeal,
-        method: "PATCH",
-        path: "/api/v2/deals/{id}",
-        query: vec![],
-        body: body.clone(),
-    };
+    let incoming = Incoming::with_body(
+        Endpoint::UpdateDeal,
+        "PATCH",
+        "/api/v2/deals/{id}",
+        vec![],
+        body.clone(),
+    );
     serve(&shared, incoming, &headers, |inner, company| {
         let Some(Value::Object(changes)) = body else {
             return error(StatusCode::BAD_REQUEST, "invalid JSON body");
@@ -456,13 +406,7 @@ pub(super) async fn update_deal(
 }
 
 pub(super) async fn pipelines(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Pipelines,
-        method: "GET",
-        path: "/api/v2/pipelines",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Pipelines, "/api/v2/pipelines", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let data: Vec<Value> = inner.companies[company]
             .pipelines
@@ -481,13 +425,7 @@ pub(super) async fn stages(
     headers: HeaderMap,
 ) -> Response {
     let query = parse_query(raw.as_deref());
-    let incoming = Incoming {
-        endpoint: Endpoint::Stages,
-        method: "GET",
-        path: "/api/v2/stages",
-        query: query.clone(),
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Stages, "/api/v2/stages", query.clone());
     serve(&shared, incoming, &headers, |inner, company| {
         let pipeline: Option<u64> = param(&query, "pipeline_id").and_then(|p| p.parse().ok());
         let data: Vec<Value> = inner.companies[company]
@@ -505,6 +443,25 @@ pub(super) async fn stages(
     .await
 }
 
+/// Records a created note or activity under a new id; its `data` as answered (the fields
+/// sent, with the id).
+fn create(
+    inner: &mut Inner,
+    company: usize,
+    fields: serde_json::Map<String, Value>,
+    into: fn(&mut Inner) -> &mut Vec<Created>,
+) -> Value {
+    let id = inner.allocate();
+    let mut data = Value::Object(fields.clone());
+    data["id"] = json!(id);
+    into(inner).push(Created {
+        id,
+        company,
+        body: Value::Object(fields),
+    });
+    data
+}
+
 fn id_field(body: &serde_json::Map<String, Value>, name: &str) -> Option<u64> {
     body.get(name).and_then(Value::as_u64)
 }
@@ -516,13 +473,13 @@ pub(super) async fn notes(
     bytes: Bytes,
 ) -> Response {
     let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::Notes,
-        method: "POST",
-        path: "/v1/notes",
-        query: parse_query(raw.as_deref()),
-        body: body.clone(),
-    };
+    let incoming = Incoming::with_body(
+        Endpoint::Notes,
+        "POST",
+        "/v1/notes",
+        parse_query(raw.as_deref()),
+        body.clone(),
+    );
     serve(&shared, incoming, &headers, |inner, company| {
         let Some(Value::Object(fields)) = body.clone() else {
             return error(StatusCode::BAD_REQUEST, "invalid JSON body");
@@ -559,15 +516,8 @@ pub(super) async fn notes(
             // UNCONFIRMED: Pipedrive's answer for a missing organization.
             return error(StatusCode::BAD_REQUEST, "Organization not found");
         }
-        let id = inner.allocate();
-        let mut data = Value::Object(fields.clone());
-        data["id"] = json!(id);
+        let mut data = create(inner, company, fields, |inner| &mut inner.notes);
         data["active_flag"] = json!(true);
-        inner.notes.push(Created {
-            id,
-            company,
-            body: Value::Object(fields),
-        });
         (
             StatusCode::CREATED,
             json!({ "success": true, "data": data }),
@@ -583,13 +533,13 @@ pub(super) async fn activities(
     bytes: Bytes,
 ) -> Response {
     let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::Activities,
-        method: "POST",
-        path: "/v1/activities",
-        query: parse_query(raw.as_deref()),
-        body: body.clone(),
-    };
+    let incoming = Incoming::with_body(
+        Endpoint::Activities,
+        "POST",
+        "/v1/activities",
+        parse_query(raw.as_deref()),
+        body.clone(),
+    );
     serve(&shared, incoming, &headers, |inner, company| {
         let Some(Value::Object(fields)) = body.clone() else {
             return error(StatusCode::BAD_REQUEST, "invalid JSON body");
@@ -614,14 +564,7 @@ pub(super) async fn activities(
         {
             return error(StatusCode::BAD_REQUEST, "Person not found");
         }
-        let id = inner.allocate();
-        let mut data = Value::Object(fields.clone());
-        data["id"] = json!(id);
-        inner.activities.push(Created {
-            id,
-            company,
-            body: Value::Object(fields),
-        });
+        let data = create(inner, company, fields, |inner| &mut inner.activities);
         (
             StatusCode::CREATED,
             json!({ "success": true, "data": data }),
