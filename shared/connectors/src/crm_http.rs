@@ -2,6 +2,8 @@
 //! client holds, and one call's retry loop. Each provider keeps its own wire shapes, its
 //! credential header and its own classing of refusals (`refusal` functions), which differ.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
 use ::http::{HeaderName, HeaderValue, Method};
@@ -16,43 +18,100 @@ use crate::crm_retry::{Attempt, Kind};
 use crate::http::{ConnectorError, Deadline, HttpClient, HttpConfig, Response, RetryPolicy, retry};
 
 /// The environment variable names of one CRM's settings.
-pub(crate) struct Vars {
+pub struct Vars {
     pub api_url: &'static str,
     pub app_url: &'static str,
     pub timeout: &'static str,
     pub max_retries: &'static str,
 }
 
-/// One CRM's settings, as both providers' public config structs carry them.
-pub(crate) struct Settings {
-    pub api_url: Url,
-    pub app_url: Url,
-    pub http: HttpConfig,
-    pub retry: RetryPolicy,
-    pub budget: Duration,
+/// What tells HubSpot's config and client from Pipedrive's (a marker type per provider).
+pub trait CrmProvider {
+    /// The provider's name in errors and logs.
+    const NAME: &'static str;
+    /// The client's name in `Debug`.
+    const CLIENT: &'static str;
+    const VARS: Vars;
+    const DEFAULT_API_URL: &'static str;
+    const DEFAULT_APP_URL: &'static str;
 }
 
-/// Timeout per attempt (default 10 s, at most 30), retries (default 2, at most 5), and one
-/// operation's whole budget: 20 s, inside a worker step's lease.
-pub(crate) fn settings(
-    lookup: &impl Lookup,
-    vars: &Vars,
-    default_api: &str,
-    default_app: &str,
-) -> Result<Settings, ConfigError> {
-    let timeout = config::seconds(
-        lookup,
-        vars.timeout,
-        HttpConfig::DEFAULT_TIMEOUT,
-        Duration::from_secs(30),
-    )?;
-    Ok(Settings {
-        api_url: config::base_url(lookup, vars.api_url, default_api)?,
-        app_url: config::base_url(lookup, vars.app_url, default_app)?,
-        http: HttpConfig::with_timeout(timeout),
-        retry: RetryPolicy::standard(config::number(lookup, vars.max_retries, 2, 5)?),
-        budget: Duration::from_secs(20),
-    })
+/// How a CRM client reaches its provider (`HubSpotConfig`, `PipedriveConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrmConfig<P> {
+    /// `{P}_API_URL`, default the provider's API.
+    pub api_url: Url,
+    /// `{P}_APP_URL`: the web app, for "Open in …" links.
+    pub app_url: Url,
+    /// `{P}_TIMEOUT_SECS` (default 10, at most 30) per attempt.
+    pub http: HttpConfig,
+    /// `{P}_MAX_RETRIES` (default 2, at most 5) after 429s and 5xx.
+    pub retry: RetryPolicy,
+    /// One operation's whole budget, retries included (a method may make several calls,
+    /// each with its own budget): 20 s, inside a worker step's lease.
+    pub budget: Duration,
+    provider: PhantomData<fn() -> P>,
+}
+
+impl<P: CrmProvider> CrmConfig<P> {
+    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
+        let vars = &P::VARS;
+        let timeout = config::seconds(
+            &lookup,
+            vars.timeout,
+            HttpConfig::DEFAULT_TIMEOUT,
+            Duration::from_secs(30),
+        )?;
+        Ok(Self {
+            api_url: config::base_url(&lookup, vars.api_url, P::DEFAULT_API_URL)?,
+            app_url: config::base_url(&lookup, vars.app_url, P::DEFAULT_APP_URL)?,
+            http: HttpConfig::with_timeout(timeout),
+            retry: RetryPolicy::standard(config::number(&lookup, vars.max_retries, 2, 5)?),
+            budget: Duration::from_secs(20),
+            provider: PhantomData,
+        })
+    }
+}
+
+/// A CRM client (`HubSpotClient`, `PipedriveClient`). Holds no credential: each call takes
+/// the workspace's `followup::crm::CrmAccess`. Build once per cold start; share freely.
+pub struct CrmClient<P> {
+    pub(crate) crm: CrmHttp,
+    provider: PhantomData<fn() -> P>,
+}
+
+// By hand: a derive would ask `P: Clone` of the marker.
+impl<P> Clone for CrmClient<P> {
+    fn clone(&self) -> Self {
+        Self {
+            crm: self.crm.clone(),
+            provider: PhantomData,
+        }
+    }
+}
+
+impl<P: CrmProvider> fmt::Debug for CrmClient<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(P::CLIENT)
+            .field("api", &self.crm.api.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: CrmProvider> CrmClient<P> {
+    pub fn new(config: &CrmConfig<P>) -> Result<Self, ConnectorError> {
+        Ok(Self {
+            crm: CrmHttp::new(
+                P::NAME,
+                &config.http,
+                &config.api_url,
+                &config.app_url,
+                config.retry,
+                config.budget,
+            )?,
+            provider: PhantomData,
+        })
+    }
 }
 
 /// The HTTP half of a CRM client. Holds no credential: each call is given its header.
