@@ -111,6 +111,24 @@ fn json_body(bytes: &Bytes) -> Result<Value, Answer> {
     })
 }
 
+/// A call with a JSON body: recorded with the body (when it parses), answered 400 before
+/// `work` when it does not.
+async fn serve_json(
+    shared: &Shared,
+    headers: &HeaderMap,
+    (endpoint, method, path): (Endpoint, &'static str, String),
+    bytes: &Bytes,
+    work: impl FnOnce(&mut Inner, u64, &Value) -> Answer,
+) -> Response {
+    let parsed = json_body(bytes);
+    let incoming = Incoming::with_body(endpoint, method, path, vec![], parsed.clone().ok());
+    serve(shared, incoming, headers, |inner, hub| match parsed {
+        Ok(request) => work(inner, hub, &request),
+        Err(answer) => answer,
+    })
+    .await
+}
+
 pub(super) async fn search(
     State(shared): State<Shared>,
     Path(object): Path<String>,
@@ -121,22 +139,13 @@ pub(super) async fn search(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}/search");
-    serve(
+    serve_json(
         &shared,
-        Incoming::with_body(
-            Endpoint::Search(t),
-            "POST",
-            path,
-            vec![],
-            parsed.clone().ok(),
-        ),
         &headers,
-        |inner, hub| match parsed {
-            Ok(request) => search::run(inner, hub, t, &request),
-            Err(answer) => answer,
-        },
+        (Endpoint::Search(t), "POST", path),
+        &bytes,
+        |inner, hub, request| search::run(inner, hub, t, request),
     )
     .await
 }
@@ -247,25 +256,13 @@ pub(super) async fn create(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}");
-    serve(
+    serve_json(
         &shared,
-        Incoming::with_body(
-            Endpoint::Create(t),
-            "POST",
-            path,
-            vec![],
-            parsed.clone().ok(),
-        ),
         &headers,
-        |inner, hub| {
-            let request = match parsed {
-                Ok(r) => r,
-                Err(answer) => return answer,
-            };
-            create_object(inner, hub, t, &request).unwrap_or_else(|answer| answer)
-        },
+        (Endpoint::Create(t), "POST", path),
+        &bytes,
+        |inner, hub, request| create_object(inner, hub, t, request).unwrap_or_else(|answer| answer),
     )
     .await
 }
@@ -347,24 +344,14 @@ pub(super) async fn update(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}/{id}");
-    serve(
+    serve_json(
         &shared,
-        Incoming::with_body(
-            Endpoint::Update(t),
-            "PATCH",
-            path,
-            vec![],
-            parsed.clone().ok(),
-        ),
         &headers,
-        |inner, hub| {
-            let request = match parsed {
-                Ok(r) => r,
-                Err(answer) => return answer,
-            };
-            update_object(inner, hub, t, &id, &request).unwrap_or_else(|answer| answer)
+        (Endpoint::Update(t), "PATCH", path),
+        &bytes,
+        |inner, hub, request| {
+            update_object(inner, hub, t, &id, request).unwrap_or_else(|answer| answer)
         },
     )
     .await
