@@ -88,6 +88,27 @@ async fn serve(
     .await
 }
 
+/// A call with a JSON object body: recorded with the body (when it parses), answered 400
+/// before `work` when it is not an object.
+async fn serve_object(
+    shared: &Shared,
+    headers: &HeaderMap,
+    (endpoint, method, path): (Endpoint, &'static str, &'static str),
+    query: Vec<(String, String)>,
+    bytes: &Bytes,
+    work: impl FnOnce(&mut Inner, usize, serde_json::Map<String, Value>) -> Answer,
+) -> Response {
+    let body: Option<Value> = serde_json::from_slice(bytes).ok();
+    let incoming = Incoming::with_body(endpoint, method, path, query, body.clone());
+    serve(shared, incoming, headers, |inner, company| {
+        let Some(Value::Object(fields)) = body else {
+            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
+        };
+        work(inner, company, fields)
+    })
+    .await
+}
+
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
 }
@@ -348,60 +369,57 @@ pub(super) async fn update_deal(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming::with_body(
-        Endpoint::UpdateDeal,
-        "PATCH",
-        "/api/v2/deals/{id}",
+    let endpoint = (Endpoint::UpdateDeal, "PATCH", "/api/v2/deals/{id}");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
         vec![],
-        body.clone(),
-    );
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(changes)) = body else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        let c = &mut inner.companies[company];
-        let stage = match changes.get("stage_id") {
-            None => None,
-            Some(v) => match v.as_u64().and_then(|s| {
-                c.pipelines
-                    .iter()
-                    .find(|p| p.stages.iter().any(|(id, _)| *id == s))
-                    .map(|p| (s, p.id))
-            }) {
-                Some(found) => Some(found),
-                None => return error(StatusCode::BAD_REQUEST, "stage_id is not a stage"),
-            },
-        };
-        // v2 validates numbers strictly (pipedrive.md): a string value is refused.
-        let value = match changes.get("value") {
-            None => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(_) => return error(StatusCode::BAD_REQUEST, "value must be a number"),
-        };
-        let status = match changes.get("status") {
-            None => None,
-            Some(Value::String(s)) if matches!(s.as_str(), "open" | "won" | "lost") => {
-                Some(s.clone())
+        &bytes,
+        |inner, company, changes| {
+            let c = &mut inner.companies[company];
+            let stage = match changes.get("stage_id") {
+                None => None,
+                Some(v) => match v.as_u64().and_then(|s| {
+                    c.pipelines
+                        .iter()
+                        .find(|p| p.stages.iter().any(|(id, _)| *id == s))
+                        .map(|p| (s, p.id))
+                }) {
+                    Some(found) => Some(found),
+                    None => return error(StatusCode::BAD_REQUEST, "stage_id is not a stage"),
+                },
+            };
+            // v2 validates numbers strictly (pipedrive.md): a string value is refused.
+            let value = match changes.get("value") {
+                None => None,
+                Some(Value::Number(n)) => n.as_f64(),
+                Some(_) => return error(StatusCode::BAD_REQUEST, "value must be a number"),
+            };
+            let status = match changes.get("status") {
+                None => None,
+                Some(Value::String(s)) if matches!(s.as_str(), "open" | "won" | "lost") => {
+                    Some(s.clone())
+                }
+                Some(_) => return error(StatusCode::BAD_REQUEST, "invalid status"),
+            };
+            let id: Option<u64> = id.parse().ok();
+            let Some(deal) = c.deals.iter_mut().find(|d| Some(d.id) == id) else {
+                return not_found("Deal");
+            };
+            if let Some((stage, pipeline)) = stage {
+                deal.stage_id = stage;
+                deal.pipeline_id = pipeline;
             }
-            Some(_) => return error(StatusCode::BAD_REQUEST, "invalid status"),
-        };
-        let id: Option<u64> = id.parse().ok();
-        let Some(deal) = c.deals.iter_mut().find(|d| Some(d.id) == id) else {
-            return not_found("Deal");
-        };
-        if let Some((stage, pipeline)) = stage {
-            deal.stage_id = stage;
-            deal.pipeline_id = pipeline;
-        }
-        if let Some(v) = value {
-            deal.value = Some(v);
-        }
-        if let Some(s) = status {
-            deal.status = s;
-        }
-        ok(deal_json(deal))
-    })
+            if let Some(v) = value {
+                deal.value = Some(v);
+            }
+            if let Some(s) = status {
+                deal.status = s;
+            }
+            ok(deal_json(deal))
+        },
+    )
     .await
 }
 
@@ -472,57 +490,55 @@ pub(super) async fn notes(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming::with_body(
-        Endpoint::Notes,
-        "POST",
-        "/v1/notes",
-        parse_query(raw.as_deref()),
-        body.clone(),
-    );
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(fields)) = body.clone() else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        if fields
-            .get("content")
-            .and_then(Value::as_str)
-            .is_none_or(|c| c.trim().is_empty())
-        {
-            return error(StatusCode::BAD_REQUEST, "content is required");
-        }
-        let targets = ["lead_id", "deal_id", "person_id", "org_id", "project_id"];
-        if !targets.iter().any(|t| fields.contains_key(*t)) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "one of lead_id, deal_id, person_id, org_id, project_id is required",
-            );
-        }
-        if let Some(add_time) = fields.get("add_time") {
-            let valid = add_time
-                .as_str()
-                .is_some_and(|t| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t).is_ok());
-            if !valid {
+    let query = parse_query(raw.as_deref());
+    let endpoint = (Endpoint::Notes, "POST", "/v1/notes");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
+        query,
+        &bytes,
+        |inner, company, fields| {
+            if fields
+                .get("content")
+                .and_then(Value::as_str)
+                .is_none_or(|c| c.trim().is_empty())
+            {
+                return error(StatusCode::BAD_REQUEST, "content is required");
+            }
+            let targets = ["lead_id", "deal_id", "person_id", "org_id", "project_id"];
+            if !targets.iter().any(|t| fields.contains_key(*t)) {
                 return error(
                     StatusCode::BAD_REQUEST,
-                    "add_time must be YYYY-MM-DD HH:MM:SS",
+                    "one of lead_id, deal_id, person_id, org_id, project_id is required",
                 );
             }
-        }
-        let c = &inner.companies[company];
-        if let Some(org) = id_field(&fields, "org_id")
-            && !c.organizations.iter().any(|o| o.id == org)
-        {
-            // UNCONFIRMED: Pipedrive's answer for a missing organization.
-            return error(StatusCode::BAD_REQUEST, "Organization not found");
-        }
-        let mut data = create(inner, company, fields, |inner| &mut inner.notes);
-        data["active_flag"] = json!(true);
-        (
-            StatusCode::CREATED,
-            json!({ "success": true, "data": data }),
-        )
-    })
+            if let Some(add_time) = fields.get("add_time") {
+                let valid = add_time.as_str().is_some_and(|t| {
+                    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t).is_ok()
+                });
+                if !valid {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "add_time must be YYYY-MM-DD HH:MM:SS",
+                    );
+                }
+            }
+            let c = &inner.companies[company];
+            if let Some(org) = id_field(&fields, "org_id")
+                && !c.organizations.iter().any(|o| o.id == org)
+            {
+                // UNCONFIRMED: Pipedrive's answer for a missing organization.
+                return error(StatusCode::BAD_REQUEST, "Organization not found");
+            }
+            let mut data = create(inner, company, fields, |inner| &mut inner.notes);
+            data["active_flag"] = json!(true);
+            (
+                StatusCode::CREATED,
+                json!({ "success": true, "data": data }),
+            )
+        },
+    )
     .await
 }
 
@@ -532,43 +548,41 @@ pub(super) async fn activities(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming::with_body(
-        Endpoint::Activities,
-        "POST",
-        "/v1/activities",
-        parse_query(raw.as_deref()),
-        body.clone(),
-    );
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(fields)) = body.clone() else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        let text = |name: &str| fields.get(name).and_then(Value::as_str);
-        if text("subject").is_none_or(|s| s.trim().is_empty()) || text("type").is_none() {
-            return error(StatusCode::BAD_REQUEST, "subject and type are required");
-        }
-        let date_ok =
-            text("due_date").is_some_and(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok());
-        let time_ok =
-            text("due_time").is_none_or(|t| jiff::civil::Time::strptime("%H:%M", t).is_ok());
-        if !date_ok || !time_ok {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "due_date is YYYY-MM-DD, due_time HH:MM",
-            );
-        }
-        let c = &inner.companies[company];
-        if let Some(person) = id_field(&fields, "person_id")
-            && !c.persons.iter().any(|p| p.id == person)
-        {
-            return error(StatusCode::BAD_REQUEST, "Person not found");
-        }
-        let data = create(inner, company, fields, |inner| &mut inner.activities);
-        (
-            StatusCode::CREATED,
-            json!({ "success": true, "data": data }),
-        )
-    })
+    let query = parse_query(raw.as_deref());
+    let endpoint = (Endpoint::Activities, "POST", "/v1/activities");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
+        query,
+        &bytes,
+        |inner, company, fields| {
+            let text = |name: &str| fields.get(name).and_then(Value::as_str);
+            if text("subject").is_none_or(|s| s.trim().is_empty()) || text("type").is_none() {
+                return error(StatusCode::BAD_REQUEST, "subject and type are required");
+            }
+            let date_ok = text("due_date")
+                .is_some_and(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok());
+            let time_ok =
+                text("due_time").is_none_or(|t| jiff::civil::Time::strptime("%H:%M", t).is_ok());
+            if !date_ok || !time_ok {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "due_date is YYYY-MM-DD, due_time HH:MM",
+                );
+            }
+            let c = &inner.companies[company];
+            if let Some(person) = id_field(&fields, "person_id")
+                && !c.persons.iter().any(|p| p.id == person)
+            {
+                return error(StatusCode::BAD_REQUEST, "Person not found");
+            }
+            let data = create(inner, company, fields, |inner| &mut inner.activities);
+            (
+                StatusCode::CREATED,
+                json!({ "success": true, "data": data }),
+            )
+        },
+    )
     .await
 }
