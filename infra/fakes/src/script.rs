@@ -132,3 +132,119 @@ impl Failure {
         }
     }
 }
+
+/// What a CRM fake's handler parsed from a request, before the call is admitted.
+pub(crate) struct Incoming<E> {
+    pub endpoint: E,
+    pub method: &'static str,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl<E> Incoming<E> {
+    pub fn get(endpoint: E, path: impl Into<String>, query: Vec<(String, String)>) -> Self {
+        Self::with_body(endpoint, "GET", path, query, None)
+    }
+
+    /// A call with a JSON body (`None` when it does not parse: the handler answers 400).
+    pub fn with_body(
+        endpoint: E,
+        method: &'static str,
+        path: impl Into<String>,
+        query: Vec<(String, String)>,
+        body: Option<Value>,
+    ) -> Self {
+        Self {
+            endpoint,
+            method,
+            path: path.into(),
+            query,
+            body,
+        }
+    }
+}
+
+/// How one CRM fake refuses a call, in its own error bodies.
+pub(crate) struct Refusals {
+    pub unauthorized: fn() -> axum::response::Response,
+    /// A 429, given the `Retry-After` seconds to send, if any.
+    pub rate_limited: fn(Option<u64>) -> axum::response::Response,
+    pub failed: fn(axum::http::StatusCode) -> axum::response::Response,
+}
+
+/// The shape every CRM fake endpoint shares: record the call, find the tenant `token`
+/// reaches (401 if none), apply an injected failure, run `work` on that tenant's records
+/// under the lock, record the status it answered, and answer (after an injected delay, with
+/// the lock released).
+pub(crate) async fn serve<S, E: Copy + Eq + Hash, T>(
+    shared: &std::sync::Mutex<S>,
+    incoming: Incoming<E>,
+    token: Option<String>,
+    script: fn(&mut S) -> &mut Script<E>,
+    tenant: impl FnOnce(&S, &str) -> Option<T>,
+    refusals: &Refusals,
+    work: impl FnOnce(&mut S, T) -> (axum::http::StatusCode, Value),
+) -> axum::response::Response {
+    let (slow, (status, body)) = {
+        let mut state = crate::server::lock(shared);
+        let (call, failure) = script(&mut state).admit(Call {
+            endpoint: incoming.endpoint,
+            method: incoming.method,
+            path: incoming.path,
+            query: incoming.query,
+            body: incoming.body,
+            credential: token.clone().map(Secret::from),
+            status: 200,
+        });
+        let Some(found) = token.and_then(|t| tenant(&state, &t)) else {
+            script(&mut state).answered(call, 401);
+            return (refusals.unauthorized)();
+        };
+        let slow = match Failure::inject(failure, refusals.rate_limited, refusals.failed) {
+            Injected::Proceed { slow } => slow,
+            Injected::Refuse(response) => {
+                script(&mut state).answered(call, response.status().as_u16());
+                return response;
+            }
+        };
+        let answer = work(&mut state, found);
+        script(&mut state).answered(call, answer.0.as_u16());
+        (slow, answer)
+    };
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    axum::response::IntoResponse::into_response((status, axum::Json(body)))
+}
+
+/// The test-facing failure-injection and call-record methods of a fake whose `shared`
+/// state keeps a [`Script`] in `script`.
+macro_rules! script_methods {
+    ($endpoint:ty) => {
+        /// Fails the next `n` calls of `endpoint` with `failure`.
+        pub fn fail_next_n(&self, endpoint: $endpoint, n: usize, failure: Failure) {
+            crate::server::lock(&self.shared)
+                .script
+                .fail_next_n(endpoint, n, failure);
+        }
+
+        pub fn fail_next(&self, endpoint: $endpoint, failure: Failure) {
+            self.fail_next_n(endpoint, 1, failure);
+        }
+
+        /// Every call so far, in order.
+        pub fn calls(&self) -> Vec<Call<$endpoint>> {
+            crate::server::lock(&self.shared).script.calls()
+        }
+
+        pub fn calls_to(&self, endpoint: $endpoint) -> Vec<Call<$endpoint>> {
+            crate::server::lock(&self.shared).script.calls_to(endpoint)
+        }
+
+        pub async fn stop(self) {
+            self.server.stop().await;
+        }
+    };
+}
+pub(crate) use script_methods;

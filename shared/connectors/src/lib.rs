@@ -20,6 +20,8 @@ mod ports;
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
 #[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+mod crm_http;
+#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
 mod crm_retry;
 #[cfg(feature = "fathom")]
 pub mod fathom;

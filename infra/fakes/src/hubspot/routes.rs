@@ -1,5 +1,5 @@
-//! The fake's endpoints. Each goes through [`admit`] (record, authenticate, take an injected
-//! failure), then works on the portal's records under the lock, then answers (after an
+//! The fake's endpoints. Each goes through [`serve`] ([`crate::script::serve`]: record,
+//! authenticate, take an injected failure), then works on the portal's records under the lock, then answers (after an
 //! injected delay, with the lock released).
 
 use axum::body::Bytes;
@@ -7,12 +7,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tenant::Secret;
 
 use super::search::{self, object_json};
 use super::{Endpoint, FakeObject, Inner, ObjectType, Shared};
-use crate::script::{Call, CallIndex, Failure, Injected, bearer};
-use crate::server::lock;
+use crate::script::{self, Refusals, bearer};
 
 /// HubSpot's error body (hubspot.md §6; all fields optional there).
 pub(super) fn error(status: StatusCode, category: &str, message: &str) -> (StatusCode, Value) {
@@ -29,102 +27,66 @@ pub(super) fn error(status: StatusCode, category: &str, message: &str) -> (Statu
 
 type Answer = (StatusCode, Value);
 
-struct Admitted {
-    hub_id: u64,
-    call: CallIndex,
-    slow: Option<std::time::Duration>,
-}
+type Incoming = script::Incoming<Endpoint>;
 
-/// What a handler parsed from the request, before the call is admitted.
-struct Incoming {
-    endpoint: Endpoint,
-    method: &'static str,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-// An early `Response` is how these handlers refuse; boxing it would buy nothing in a fake.
-#[allow(clippy::result_large_err)]
-fn admit(inner: &mut Inner, incoming: Incoming, headers: &HeaderMap) -> Result<Admitted, Response> {
-    let token = bearer(headers);
-    let (call, failure) = inner.script.admit(Call {
-        endpoint: incoming.endpoint,
-        method: incoming.method,
-        path: incoming.path,
-        query: incoming.query,
-        body: incoming.body,
-        credential: token.clone().map(Secret::from),
-        status: 200,
-    });
-    let portal = token.and_then(|t| inner.portals.iter().find(|p| p.tokens.contains(&t)));
-    let Some(hub_id) = portal.map(|p| p.hub_id) else {
-        inner.script.answered(call, 401);
-        return Err(respond(error(
+const REFUSALS: Refusals = Refusals {
+    unauthorized: || {
+        respond(error(
             StatusCode::UNAUTHORIZED,
             "INVALID_AUTHENTICATION",
             "Authentication credentials not found.",
-        )));
-    };
-    let injected = Failure::inject(
-        failure,
-        |retry_after_secs| {
-            // The 429 body is "widely observed", not from an official page (hubspot.md §6).
-            let mut response = respond((
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({
-                    "status": "error",
-                    "message": "You have reached your ten_secondly_rolling limit.",
-                    "errorType": "RATE_LIMIT",
-                    "correlationId": "00000000-0000-4000-8000-000000000000",
-                    "policyName": "TEN_SECONDLY_ROLLING",
-                }),
-            ));
-            let headers = response.headers_mut();
-            headers.insert("x-hubspot-ratelimit-max", HeaderValue::from(100));
-            headers.insert("x-hubspot-ratelimit-remaining", HeaderValue::from(0));
-            if let Some(secs) = retry_after_secs {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            response
-        },
-        |status| respond(error(status, "INTERNAL_ERROR", "injected failure")),
-    );
-    let slow = match injected {
-        Injected::Proceed { slow } => slow,
-        Injected::Refuse(response) => {
-            inner.script.answered(call, response.status().as_u16());
-            return Err(response);
+        ))
+    },
+    rate_limited: |retry_after_secs| {
+        // The 429 body is "widely observed", not from an official page (hubspot.md §6).
+        let mut response = respond((
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({
+                "status": "error",
+                "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": "00000000-0000-4000-8000-000000000000",
+                "policyName": "TEN_SECONDLY_ROLLING",
+            }),
+        ));
+        let headers = response.headers_mut();
+        headers.insert("x-hubspot-ratelimit-max", HeaderValue::from(100));
+        headers.insert("x-hubspot-ratelimit-remaining", HeaderValue::from(0));
+        if let Some(secs) = retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-    };
-    Ok(Admitted { hub_id, call, slow })
-}
+        response
+    },
+    failed: |status| respond(error(status, "INTERNAL_ERROR", "injected failure")),
+};
 
 fn respond((status, body): Answer) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Runs `work` for an admitted call and answers it.
+/// Runs `work` for an admitted call (bearer token → portal) and answers it.
 async fn serve(
     shared: &Shared,
     incoming: Incoming,
     headers: &HeaderMap,
     work: impl FnOnce(&mut Inner, u64) -> Answer,
 ) -> Response {
-    let (slow, answer) = {
-        let mut inner = lock(shared);
-        let admitted = match admit(&mut inner, incoming, headers) {
-            Ok(a) => a,
-            Err(response) => return response,
-        };
-        let answer = work(&mut inner, admitted.hub_id);
-        inner.script.answered(admitted.call, answer.0.as_u16());
-        (admitted.slow, answer)
-    };
-    if let Some(delay) = slow {
-        tokio::time::sleep(delay).await;
-    }
-    respond(answer)
+    script::serve(
+        shared,
+        incoming,
+        bearer(headers),
+        |inner: &mut Inner| &mut inner.script,
+        |inner, t| {
+            inner
+                .portals
+                .iter()
+                .find(|p| p.tokens.iter().any(|x| x == t))
+                .map(|p| p.hub_id)
+        },
+        &REFUSALS,
+        work,
+    )
+    .await
 }
 
 #[allow(clippy::result_large_err)]
@@ -149,6 +111,24 @@ fn json_body(bytes: &Bytes) -> Result<Value, Answer> {
     })
 }
 
+/// A call with a JSON body: recorded with the body (when it parses), answered 400 before
+/// `work` when it does not.
+async fn serve_json(
+    shared: &Shared,
+    headers: &HeaderMap,
+    (endpoint, method, path): (Endpoint, &'static str, String),
+    bytes: &Bytes,
+    work: impl FnOnce(&mut Inner, u64, &Value) -> Answer,
+) -> Response {
+    let parsed = json_body(bytes);
+    let incoming = Incoming::with_body(endpoint, method, path, vec![], parsed.clone().ok());
+    serve(shared, incoming, headers, |inner, hub| match parsed {
+        Ok(request) => work(inner, hub, &request),
+        Err(answer) => answer,
+    })
+    .await
+}
+
 pub(super) async fn search(
     State(shared): State<Shared>,
     Path(object): Path<String>,
@@ -159,22 +139,13 @@ pub(super) async fn search(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}/search");
-    serve(
+    serve_json(
         &shared,
-        Incoming {
-            endpoint: Endpoint::Search(t),
-            method: "POST",
-            path,
-            query: vec![],
-            body: parsed.clone().ok(),
-        },
         &headers,
-        |inner, hub| match parsed {
-            Ok(request) => search::run(inner, hub, t, &request),
-            Err(answer) => answer,
-        },
+        (Endpoint::Search(t), "POST", path),
+        &bytes,
+        |inner, hub, request| search::run(inner, hub, t, request),
     )
     .await
 }
@@ -198,13 +169,7 @@ pub(super) async fn get_object(
     let path = format!("/crm/v3/objects/{object}/{id}");
     serve(
         &shared,
-        Incoming {
-            endpoint: Endpoint::Get(t),
-            method: "GET",
-            path,
-            query: query.clone(),
-            body: None,
-        },
+        Incoming::get(Endpoint::Get(t), path, query.clone()),
         &headers,
         |inner, hub| match find(inner, hub, t, &id) {
             Some(o) => (StatusCode::OK, object_json(o, properties.as_deref())),
@@ -291,25 +256,13 @@ pub(super) async fn create(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}");
-    serve(
+    serve_json(
         &shared,
-        Incoming {
-            endpoint: Endpoint::Create(t),
-            method: "POST",
-            path,
-            query: vec![],
-            body: parsed.clone().ok(),
-        },
         &headers,
-        |inner, hub| {
-            let request = match parsed {
-                Ok(r) => r,
-                Err(answer) => return answer,
-            };
-            create_object(inner, hub, t, &request).unwrap_or_else(|answer| answer)
-        },
+        (Endpoint::Create(t), "POST", path),
+        &bytes,
+        |inner, hub, request| create_object(inner, hub, t, request).unwrap_or_else(|answer| answer),
     )
     .await
 }
@@ -391,24 +344,14 @@ pub(super) async fn update(
         Ok(t) => t,
         Err(r) => return r,
     };
-    let parsed = json_body(&bytes);
     let path = format!("/crm/v3/objects/{object}/{id}");
-    serve(
+    serve_json(
         &shared,
-        Incoming {
-            endpoint: Endpoint::Update(t),
-            method: "PATCH",
-            path,
-            query: vec![],
-            body: parsed.clone().ok(),
-        },
         &headers,
-        |inner, hub| {
-            let request = match parsed {
-                Ok(r) => r,
-                Err(answer) => return answer,
-            };
-            update_object(inner, hub, t, &id, &request).unwrap_or_else(|answer| answer)
+        (Endpoint::Update(t), "PATCH", path),
+        &bytes,
+        |inner, hub, request| {
+            update_object(inner, hub, t, &id, request).unwrap_or_else(|answer| answer)
         },
     )
     .await
@@ -464,13 +407,7 @@ pub(super) async fn pipelines(
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/crm/v3/pipelines/{object}");
-    let incoming = Incoming {
-        endpoint: Endpoint::Pipelines,
-        method: "GET",
-        path,
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Pipelines, path, vec![]);
     serve(&shared, incoming, &headers, |inner, hub| {
         if ObjectType::from_path(&object) != Some(ObjectType::Deals) {
             return (StatusCode::OK, json!({ "results": [] }));

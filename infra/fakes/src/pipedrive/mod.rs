@@ -258,23 +258,5 @@ impl FakePipedrive {
         lock(&self.shared).activities.clone()
     }
 
-    pub fn fail_next_n(&self, endpoint: Endpoint, n: usize, failure: Failure) {
-        lock(&self.shared).script.fail_next_n(endpoint, n, failure);
-    }
-
-    pub fn fail_next(&self, endpoint: Endpoint, failure: Failure) {
-        self.fail_next_n(endpoint, 1, failure);
-    }
-
-    pub fn calls(&self) -> Vec<Call<Endpoint>> {
-        lock(&self.shared).script.calls()
-    }
-
-    pub fn calls_to(&self, endpoint: Endpoint) -> Vec<Call<Endpoint>> {
-        lock(&self.shared).script.calls_to(endpoint)
-    }
-
-    pub async fn stop(self) {
-        self.server.stop().await;
-    }
+    crate::script::script_methods!(Endpoint);
 }

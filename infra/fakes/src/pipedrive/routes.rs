@@ -1,15 +1,14 @@
-//! The fake's endpoints, each through [`admit`] (record, authenticate, injected failure).
+//! The fake's endpoints, each through [`serve`] (record, authenticate, injected failure:
+//! [`crate::script::serve`]) with Pipedrive's credentials and error bodies.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use tenant::Secret;
 
 use super::{Company, Created, Endpoint, FakeDeal, Inner, Shared};
-use crate::script::{Call, Failure, Injected, bearer};
-use crate::server::lock;
+use crate::script::{self, Refusals, bearer};
 
 type Answer = (StatusCode, Value);
 
@@ -26,13 +25,7 @@ fn ok(data: Value) -> Answer {
     (StatusCode::OK, json!({ "success": true, "data": data }))
 }
 
-struct Incoming {
-    endpoint: Endpoint,
-    method: &'static str,
-    path: &'static str,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
+type Incoming = script::Incoming<Endpoint>;
 
 /// `x-api-token` (the SDK's header), then `Authorization: Bearer`, then `?api_token=` on v1.
 fn credential(headers: &HeaderMap, incoming: &Incoming) -> Option<String> {
@@ -54,62 +47,66 @@ fn credential(headers: &HeaderMap, incoming: &Incoming) -> Option<String> {
     })
 }
 
+const REFUSALS: Refusals = Refusals {
+    unauthorized: || respond(error(StatusCode::UNAUTHORIZED, "unauthorized access")),
+    rate_limited: |retry_after| {
+        let mut response = respond(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
+        let h = response.headers_mut();
+        // The readme's headers; the 2 s window (pipedrive.md §6).
+        h.insert("x-ratelimit-limit", HeaderValue::from(80));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+        h.insert("x-ratelimit-reset", HeaderValue::from(2));
+        if let Some(secs) = retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    },
+    failed: |status| respond(error(status, "injected failure")),
+};
+
 async fn serve(
     shared: &Shared,
     incoming: Incoming,
     headers: &HeaderMap,
     work: impl FnOnce(&mut Inner, usize) -> Answer,
 ) -> Response {
-    let (slow, answer) = {
-        let mut inner = lock(shared);
-        let token = credential(headers, &incoming);
-        let (call, failure) = inner.script.admit(Call {
-            endpoint: incoming.endpoint,
-            method: incoming.method,
-            path: incoming.path.to_owned(),
-            query: incoming.query,
-            body: incoming.body,
-            credential: token.clone().map(Secret::from),
-            status: 200,
-        });
-        let company =
-            token.and_then(|t| inner.companies.iter().position(|c| c.tokens.contains(&t)));
-        let Some(company) = company else {
-            inner.script.answered(call, 401);
-            return respond(error(StatusCode::UNAUTHORIZED, "unauthorized access"));
+    let token = credential(headers, &incoming);
+    script::serve(
+        shared,
+        incoming,
+        token,
+        |inner: &mut Inner| &mut inner.script,
+        |inner, t| {
+            inner
+                .companies
+                .iter()
+                .position(|c| c.tokens.iter().any(|x| x == t))
+        },
+        &REFUSALS,
+        work,
+    )
+    .await
+}
+
+/// A call with a JSON object body: recorded with the body (when it parses), answered 400
+/// before `work` when it is not an object.
+async fn serve_object(
+    shared: &Shared,
+    headers: &HeaderMap,
+    (endpoint, method, path): (Endpoint, &'static str, &'static str),
+    query: Vec<(String, String)>,
+    bytes: &Bytes,
+    work: impl FnOnce(&mut Inner, usize, serde_json::Map<String, Value>) -> Answer,
+) -> Response {
+    let body: Option<Value> = serde_json::from_slice(bytes).ok();
+    let incoming = Incoming::with_body(endpoint, method, path, query, body.clone());
+    serve(shared, incoming, headers, |inner, company| {
+        let Some(Value::Object(fields)) = body else {
+            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
         };
-        let injected = Failure::inject(
-            failure,
-            |retry_after| {
-                let mut response =
-                    respond(error(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
-                let h = response.headers_mut();
-                // The readme's headers; the 2 s window (pipedrive.md §6).
-                h.insert("x-ratelimit-limit", HeaderValue::from(80));
-                h.insert("x-ratelimit-remaining", HeaderValue::from(0));
-                h.insert("x-ratelimit-reset", HeaderValue::from(2));
-                if let Some(secs) = retry_after {
-                    h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                }
-                response
-            },
-            |status| respond(error(status, "injected failure")),
-        );
-        let slow = match injected {
-            Injected::Proceed { slow } => slow,
-            Injected::Refuse(response) => {
-                inner.script.answered(call, response.status().as_u16());
-                return response;
-            }
-        };
-        let answer = work(&mut inner, company);
-        inner.script.answered(call, answer.0.as_u16());
-        (slow, answer)
-    };
-    if let Some(delay) = slow {
-        tokio::time::sleep(delay).await;
-    }
-    respond(answer)
+        work(inner, company, fields)
+    })
+    .await
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -237,13 +234,11 @@ pub(super) async fn organizations_search(
 ) -> Response {
     let query = parse_query(raw.as_deref());
     let terms = search_terms(&query, &["address", "custom_fields", "notes", "name"]);
-    let incoming = Incoming {
-        endpoint: Endpoint::OrganizationsSearch,
-        method: "GET",
-        path: "/api/v2/organizations/search",
+    let incoming = Incoming::get(
+        Endpoint::OrganizationsSearch,
+        "/api/v2/organizations/search",
         query,
-        body: None,
-    };
+    );
     serve(&shared, incoming, &headers, |inner, company| {
         let t = match terms {
             Ok(t) => t,
@@ -276,13 +271,7 @@ pub(super) async fn persons_search(
         &query,
         &["custom_fields", "email", "notes", "phone", "name"],
     );
-    let incoming = Incoming {
-        endpoint: Endpoint::PersonsSearch,
-        method: "GET",
-        path: "/api/v2/persons/search",
-        query,
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::PersonsSearch, "/api/v2/persons/search", query);
     serve(&shared, incoming, &headers, |inner, company| {
         let t = match terms {
             Ok(t) => t,
@@ -313,13 +302,7 @@ pub(super) async fn organization(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Organization,
-        method: "GET",
-        path: "/api/v2/organizations/{id}",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Organization, "/api/v2/organizations/{id}", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let id: Option<u64> = id.parse().ok();
         match inner.companies[company]
@@ -339,13 +322,7 @@ pub(super) async fn person(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Person,
-        method: "GET",
-        path: "/api/v2/persons/{id}",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Person, "/api/v2/persons/{id}", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let id: Option<u64> = id.parse().ok();
         let c = &inner.companies[company];
@@ -363,13 +340,7 @@ pub(super) async fn deals(
     headers: HeaderMap,
 ) -> Response {
     let query = parse_query(raw.as_deref());
-    let incoming = Incoming {
-        endpoint: Endpoint::Deals,
-        method: "GET",
-        path: "/api/v2/deals",
-        query: query.clone(),
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Deals, "/api/v2/deals", query.clone());
     serve(&shared, incoming, &headers, |inner, company| {
         let (start, limit) = match page(&query) {
             Ok(p) => p,
@@ -398,71 +369,62 @@ pub(super) async fn update_deal(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::UpdateDeal,
-        method: "PATCH",
-        path: "/api/v2/deals/{id}",
-        query: vec![],
-        body: body.clone(),
-    };
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(changes)) = body else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        let c = &mut inner.companies[company];
-        let stage = match changes.get("stage_id") {
-            None => None,
-            Some(v) => match v.as_u64().and_then(|s| {
-                c.pipelines
-                    .iter()
-                    .find(|p| p.stages.iter().any(|(id, _)| *id == s))
-                    .map(|p| (s, p.id))
-            }) {
-                Some(found) => Some(found),
-                None => return error(StatusCode::BAD_REQUEST, "stage_id is not a stage"),
-            },
-        };
-        // v2 validates numbers strictly (pipedrive.md): a string value is refused.
-        let value = match changes.get("value") {
-            None => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(_) => return error(StatusCode::BAD_REQUEST, "value must be a number"),
-        };
-        let status = match changes.get("status") {
-            None => None,
-            Some(Value::String(s)) if matches!(s.as_str(), "open" | "won" | "lost") => {
-                Some(s.clone())
+    let endpoint = (Endpoint::UpdateDeal, "PATCH", "/api/v2/deals/{id}");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
+        vec![],
+        &bytes,
+        |inner, company, changes| {
+            let c = &mut inner.companies[company];
+            let stage = match changes.get("stage_id") {
+                None => None,
+                Some(v) => match v.as_u64().and_then(|s| {
+                    c.pipelines
+                        .iter()
+                        .find(|p| p.stages.iter().any(|(id, _)| *id == s))
+                        .map(|p| (s, p.id))
+                }) {
+                    Some(found) => Some(found),
+                    None => return error(StatusCode::BAD_REQUEST, "stage_id is not a stage"),
+                },
+            };
+            // v2 validates numbers strictly (pipedrive.md): a string value is refused.
+            let value = match changes.get("value") {
+                None => None,
+                Some(Value::Number(n)) => n.as_f64(),
+                Some(_) => return error(StatusCode::BAD_REQUEST, "value must be a number"),
+            };
+            let status = match changes.get("status") {
+                None => None,
+                Some(Value::String(s)) if matches!(s.as_str(), "open" | "won" | "lost") => {
+                    Some(s.clone())
+                }
+                Some(_) => return error(StatusCode::BAD_REQUEST, "invalid status"),
+            };
+            let id: Option<u64> = id.parse().ok();
+            let Some(deal) = c.deals.iter_mut().find(|d| Some(d.id) == id) else {
+                return not_found("Deal");
+            };
+            if let Some((stage, pipeline)) = stage {
+                deal.stage_id = stage;
+                deal.pipeline_id = pipeline;
             }
-            Some(_) => return error(StatusCode::BAD_REQUEST, "invalid status"),
-        };
-        let id: Option<u64> = id.parse().ok();
-        let Some(deal) = c.deals.iter_mut().find(|d| Some(d.id) == id) else {
-            return not_found("Deal");
-        };
-        if let Some((stage, pipeline)) = stage {
-            deal.stage_id = stage;
-            deal.pipeline_id = pipeline;
-        }
-        if let Some(v) = value {
-            deal.value = Some(v);
-        }
-        if let Some(s) = status {
-            deal.status = s;
-        }
-        ok(deal_json(deal))
-    })
+            if let Some(v) = value {
+                deal.value = Some(v);
+            }
+            if let Some(s) = status {
+                deal.status = s;
+            }
+            ok(deal_json(deal))
+        },
+    )
     .await
 }
 
 pub(super) async fn pipelines(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let incoming = Incoming {
-        endpoint: Endpoint::Pipelines,
-        method: "GET",
-        path: "/api/v2/pipelines",
-        query: vec![],
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Pipelines, "/api/v2/pipelines", vec![]);
     serve(&shared, incoming, &headers, |inner, company| {
         let data: Vec<Value> = inner.companies[company]
             .pipelines
@@ -481,13 +443,7 @@ pub(super) async fn stages(
     headers: HeaderMap,
 ) -> Response {
     let query = parse_query(raw.as_deref());
-    let incoming = Incoming {
-        endpoint: Endpoint::Stages,
-        method: "GET",
-        path: "/api/v2/stages",
-        query: query.clone(),
-        body: None,
-    };
+    let incoming = Incoming::get(Endpoint::Stages, "/api/v2/stages", query.clone());
     serve(&shared, incoming, &headers, |inner, company| {
         let pipeline: Option<u64> = param(&query, "pipeline_id").and_then(|p| p.parse().ok());
         let data: Vec<Value> = inner.companies[company]
@@ -505,6 +461,25 @@ pub(super) async fn stages(
     .await
 }
 
+/// Records a created note or activity under a new id; its `data` as answered (the fields
+/// sent, with the id).
+fn create(
+    inner: &mut Inner,
+    company: usize,
+    fields: serde_json::Map<String, Value>,
+    into: fn(&mut Inner) -> &mut Vec<Created>,
+) -> Value {
+    let id = inner.allocate();
+    let mut data = Value::Object(fields.clone());
+    data["id"] = json!(id);
+    into(inner).push(Created {
+        id,
+        company,
+        body: Value::Object(fields),
+    });
+    data
+}
+
 fn id_field(body: &serde_json::Map<String, Value>, name: &str) -> Option<u64> {
     body.get(name).and_then(Value::as_u64)
 }
@@ -515,64 +490,55 @@ pub(super) async fn notes(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::Notes,
-        method: "POST",
-        path: "/v1/notes",
-        query: parse_query(raw.as_deref()),
-        body: body.clone(),
-    };
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(fields)) = body.clone() else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        if fields
-            .get("content")
-            .and_then(Value::as_str)
-            .is_none_or(|c| c.trim().is_empty())
-        {
-            return error(StatusCode::BAD_REQUEST, "content is required");
-        }
-        let targets = ["lead_id", "deal_id", "person_id", "org_id", "project_id"];
-        if !targets.iter().any(|t| fields.contains_key(*t)) {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "one of lead_id, deal_id, person_id, org_id, project_id is required",
-            );
-        }
-        if let Some(add_time) = fields.get("add_time") {
-            let valid = add_time
-                .as_str()
-                .is_some_and(|t| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t).is_ok());
-            if !valid {
+    let query = parse_query(raw.as_deref());
+    let endpoint = (Endpoint::Notes, "POST", "/v1/notes");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
+        query,
+        &bytes,
+        |inner, company, fields| {
+            if fields
+                .get("content")
+                .and_then(Value::as_str)
+                .is_none_or(|c| c.trim().is_empty())
+            {
+                return error(StatusCode::BAD_REQUEST, "content is required");
+            }
+            let targets = ["lead_id", "deal_id", "person_id", "org_id", "project_id"];
+            if !targets.iter().any(|t| fields.contains_key(*t)) {
                 return error(
                     StatusCode::BAD_REQUEST,
-                    "add_time must be YYYY-MM-DD HH:MM:SS",
+                    "one of lead_id, deal_id, person_id, org_id, project_id is required",
                 );
             }
-        }
-        let c = &inner.companies[company];
-        if let Some(org) = id_field(&fields, "org_id")
-            && !c.organizations.iter().any(|o| o.id == org)
-        {
-            // UNCONFIRMED: Pipedrive's answer for a missing organization.
-            return error(StatusCode::BAD_REQUEST, "Organization not found");
-        }
-        let id = inner.allocate();
-        let mut data = Value::Object(fields.clone());
-        data["id"] = json!(id);
-        data["active_flag"] = json!(true);
-        inner.notes.push(Created {
-            id,
-            company,
-            body: Value::Object(fields),
-        });
-        (
-            StatusCode::CREATED,
-            json!({ "success": true, "data": data }),
-        )
-    })
+            if let Some(add_time) = fields.get("add_time") {
+                let valid = add_time.as_str().is_some_and(|t| {
+                    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t).is_ok()
+                });
+                if !valid {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "add_time must be YYYY-MM-DD HH:MM:SS",
+                    );
+                }
+            }
+            let c = &inner.companies[company];
+            if let Some(org) = id_field(&fields, "org_id")
+                && !c.organizations.iter().any(|o| o.id == org)
+            {
+                // UNCONFIRMED: Pipedrive's answer for a missing organization.
+                return error(StatusCode::BAD_REQUEST, "Organization not found");
+            }
+            let mut data = create(inner, company, fields, |inner| &mut inner.notes);
+            data["active_flag"] = json!(true);
+            (
+                StatusCode::CREATED,
+                json!({ "success": true, "data": data }),
+            )
+        },
+    )
     .await
 }
 
@@ -582,50 +548,41 @@ pub(super) async fn activities(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Response {
-    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-    let incoming = Incoming {
-        endpoint: Endpoint::Activities,
-        method: "POST",
-        path: "/v1/activities",
-        query: parse_query(raw.as_deref()),
-        body: body.clone(),
-    };
-    serve(&shared, incoming, &headers, |inner, company| {
-        let Some(Value::Object(fields)) = body.clone() else {
-            return error(StatusCode::BAD_REQUEST, "invalid JSON body");
-        };
-        let text = |name: &str| fields.get(name).and_then(Value::as_str);
-        if text("subject").is_none_or(|s| s.trim().is_empty()) || text("type").is_none() {
-            return error(StatusCode::BAD_REQUEST, "subject and type are required");
-        }
-        let date_ok =
-            text("due_date").is_some_and(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok());
-        let time_ok =
-            text("due_time").is_none_or(|t| jiff::civil::Time::strptime("%H:%M", t).is_ok());
-        if !date_ok || !time_ok {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "due_date is YYYY-MM-DD, due_time HH:MM",
-            );
-        }
-        let c = &inner.companies[company];
-        if let Some(person) = id_field(&fields, "person_id")
-            && !c.persons.iter().any(|p| p.id == person)
-        {
-            return error(StatusCode::BAD_REQUEST, "Person not found");
-        }
-        let id = inner.allocate();
-        let mut data = Value::Object(fields.clone());
-        data["id"] = json!(id);
-        inner.activities.push(Created {
-            id,
-            company,
-            body: Value::Object(fields),
-        });
-        (
-            StatusCode::CREATED,
-            json!({ "success": true, "data": data }),
-        )
-    })
+    let query = parse_query(raw.as_deref());
+    let endpoint = (Endpoint::Activities, "POST", "/v1/activities");
+    serve_object(
+        &shared,
+        &headers,
+        endpoint,
+        query,
+        &bytes,
+        |inner, company, fields| {
+            let text = |name: &str| fields.get(name).and_then(Value::as_str);
+            if text("subject").is_none_or(|s| s.trim().is_empty()) || text("type").is_none() {
+                return error(StatusCode::BAD_REQUEST, "subject and type are required");
+            }
+            let date_ok = text("due_date")
+                .is_some_and(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok());
+            let time_ok =
+                text("due_time").is_none_or(|t| jiff::civil::Time::strptime("%H:%M", t).is_ok());
+            if !date_ok || !time_ok {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "due_date is YYYY-MM-DD, due_time HH:MM",
+                );
+            }
+            let c = &inner.companies[company];
+            if let Some(person) = id_field(&fields, "person_id")
+                && !c.persons.iter().any(|p| p.id == person)
+            {
+                return error(StatusCode::BAD_REQUEST, "Person not found");
+            }
+            let data = create(inner, company, fields, |inner| &mut inner.activities);
+            (
+                StatusCode::CREATED,
+                json!({ "success": true, "data": data }),
+            )
+        },
+    )
     .await
 }

@@ -3,7 +3,6 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use followup::ProviderError;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 use super::request::Kind;
 use super::wire::{self, Object, SearchPage};
 use super::{HubSpotClient, PROVIDER, note_html};
-use crate::http::ConnectorError;
+use crate::crm_http::{crm_error, decimal_id, invalid};
 
 /// At most 5 filter groups per search (§1): domains are asked five at a time.
 const MAX_GROUPS: usize = 5;
@@ -45,18 +44,9 @@ const DEAL_PROPS: [&str; 5] = [
     "deal_currency_code",
 ];
 
-fn crm_error(err: ConnectorError) -> CrmError {
-    CrmError::from(ProviderError::from(err))
-}
-
-/// HubSpot's record ids are decimal; anything else cannot exist there, so it is `NotFound`
-/// without a call (and never reaches a URL path).
+/// HubSpot's record ids are decimal (see [`decimal_id`]).
 fn hubspot_id(raw: &str) -> Result<&str, CrmError> {
-    if !raw.is_empty() && raw.len() <= 20 && raw.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(raw)
-    } else {
-        Err(CrmError::NotFound)
-    }
+    decimal_id(raw, 20)
 }
 
 /// `2026-01-15T08:00:00.000Z`: ISO-8601 in UTC with milliseconds, the reference's examples'
@@ -80,10 +70,6 @@ fn association(to: &str, type_id: u32) -> Value {
     }])
 }
 
-fn invalid(what: &str) -> CrmError {
-    CrmError::Invalid(what.to_owned())
-}
-
 impl HubSpotClient {
     /// "Open in HubSpot": the object's `url` when HubSpot sends one; else the record page
     /// under the connection's hub id (UNCONFIRMED URL shape, not in the reference); else the
@@ -103,8 +89,11 @@ impl HubSpotClient {
             .as_deref()
             .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit()));
         match hub {
-            Some(hub) => format!("{}contacts/{hub}/record/{object_type_id}/{id}", self.app),
-            None => self.app.to_string(),
+            Some(hub) => format!(
+                "{}contacts/{hub}/record/{object_type_id}/{id}",
+                self.crm.app
+            ),
+            None => self.crm.app.to_string(),
         }
     }
 
@@ -380,9 +369,7 @@ impl Crm for HubSpotClient {
         deal: &DealId,
         update: &DealUpdate,
     ) -> Result<Written<DealId>, CrmError> {
-        if update.is_empty() {
-            return Err(invalid("empty deal update"));
-        }
+        update.require_change()?;
         let id = hubspot_id(deal.as_str())?;
         let mut properties: HashMap<&str, &str> = HashMap::new();
         if let Some(stage) = &update.stage {

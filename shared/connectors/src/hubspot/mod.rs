@@ -21,13 +21,7 @@ mod crm;
 mod request;
 mod wire;
 
-use std::fmt;
-use std::time::Duration;
-
-use url::Url;
-
-use crate::config::{self, ConfigError, Lookup};
-use crate::http::{ConnectorError, HttpClient, HttpConfig, RetryPolicy};
+use crate::crm_http::{CrmClient, CrmConfig, CrmProvider, Vars};
 
 pub use crate::note_html::note_html;
 
@@ -36,70 +30,29 @@ const PROVIDER: &str = "HubSpot";
 pub const DEFAULT_API_URL: &str = "https://api.hubapi.com";
 pub const DEFAULT_APP_URL: &str = "https://app.hubspot.com";
 
-/// How the client reaches HubSpot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubSpotConfig {
-    /// `HUBSPOT_API_URL`, default [`DEFAULT_API_URL`].
-    pub api_url: Url,
-    /// `HUBSPOT_APP_URL` (the web app, for "Open in HubSpot"), default [`DEFAULT_APP_URL`].
-    pub app_url: Url,
-    /// `HUBSPOT_TIMEOUT_SECS` (default 10) per attempt.
-    pub http: HttpConfig,
-    /// `HUBSPOT_MAX_RETRIES` (default 2) after 429s and 5xx.
-    pub retry: RetryPolicy,
-    /// One operation's whole budget, retries included (a method may make several calls,
-    /// each with its own budget): 20 s, inside a worker step's lease.
-    pub budget: Duration,
+/// The marker of HubSpot's [`HubSpotConfig`] and [`HubSpotClient`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HubSpot;
+
+impl CrmProvider for HubSpot {
+    const NAME: &'static str = PROVIDER;
+    const CLIENT: &'static str = "HubSpotClient";
+    const VARS: Vars = Vars {
+        api_url: "HUBSPOT_API_URL",
+        app_url: "HUBSPOT_APP_URL",
+        timeout: "HUBSPOT_TIMEOUT_SECS",
+        max_retries: "HUBSPOT_MAX_RETRIES",
+    };
+    const DEFAULT_API_URL: &'static str = DEFAULT_API_URL;
+    const DEFAULT_APP_URL: &'static str = DEFAULT_APP_URL;
 }
 
-impl HubSpotConfig {
-    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
-        let timeout = config::seconds(
-            &lookup,
-            "HUBSPOT_TIMEOUT_SECS",
-            HttpConfig::DEFAULT_TIMEOUT,
-            Duration::from_secs(30),
-        )?;
-        Ok(Self {
-            api_url: config::base_url(&lookup, "HUBSPOT_API_URL", DEFAULT_API_URL)?,
-            app_url: config::base_url(&lookup, "HUBSPOT_APP_URL", DEFAULT_APP_URL)?,
-            http: HttpConfig::with_timeout(timeout),
-            retry: RetryPolicy::standard(config::number(&lookup, "HUBSPOT_MAX_RETRIES", 2, 5)?),
-            budget: Duration::from_secs(20),
-        })
-    }
-}
+/// How the client reaches HubSpot: `HUBSPOT_API_URL` (default [`DEFAULT_API_URL`]),
+/// `HUBSPOT_APP_URL` (default [`DEFAULT_APP_URL`]), `HUBSPOT_TIMEOUT_SECS`, `HUBSPOT_MAX_RETRIES`.
+pub type HubSpotConfig = CrmConfig<HubSpot>;
 
-/// The HubSpot client. Holds no credential: each call takes the workspace's
-/// `followup::crm::CrmAccess`. Build once per cold start; share freely.
-#[derive(Clone)]
-pub struct HubSpotClient {
-    http: HttpClient,
-    api: Url,
-    app: Url,
-    retry: RetryPolicy,
-    budget: Duration,
-}
-
-impl fmt::Debug for HubSpotClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HubSpotClient")
-            .field("api", &self.api.as_str())
-            .finish_non_exhaustive()
-    }
-}
-
-impl HubSpotClient {
-    pub fn new(config: &HubSpotConfig) -> Result<Self, ConnectorError> {
-        Ok(Self {
-            http: HttpClient::new(PROVIDER, &config.http)?,
-            api: config.api_url.clone(),
-            app: config.app_url.clone(),
-            retry: config.retry,
-            budget: config.budget,
-        })
-    }
-}
+/// The HubSpot client; holds no credential. Build once per cold start.
+pub type HubSpotClient = CrmClient<HubSpot>;
 
 #[cfg(test)]
 mod tests {

@@ -10,17 +10,15 @@ use url::Url;
 
 use super::wire::{self, ErrorBody};
 use super::{HubSpotClient, PROVIDER};
-pub(super) use crate::crm_retry::{Attempt, Kind};
-use crate::http::{ConnectorError, Deadline, Response, Unavailable, classify, retry, retry_after};
+pub(super) use crate::crm_retry::Kind;
+use crate::http::{ConnectorError, Response, Unavailable, classify, retry_after};
 
 /// 423 Locked: "wait at least 2 s" (§6).
 const LOCKED_WAIT: Duration = Duration::from_secs(2);
 
 impl HubSpotClient {
     pub(super) fn url(&self, path: &str) -> Result<Url, ConnectorError> {
-        self.api
-            .join(path)
-            .map_err(|_| ConnectorError::invalid(PROVIDER, "invalid request path"))
+        self.crm.join(&self.crm.api, path)
     }
 
     /// Sends `method path` with `body` as `access`, retrying per [`Kind`], and decodes a 2xx.
@@ -41,32 +39,10 @@ impl HubSpotClient {
         };
         let authorization =
             crate::http::secret_header(&format!("Bearer {}", token.expose()), PROVIDER)?;
-        let deadline = Deadline::after(self.budget);
-        let response = retry(&self.retry, deadline, || {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(::http::header::AUTHORIZATION, authorization.clone());
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            async move {
-                let response = self.http.send_any(request, deadline).await.map_err(|error| {
-                    // A timeout or a dropped connection after sending a create may have created.
-                    Attempt::after_sending(kind, error)
-                })?;
-                match refusal(&response, SystemTime::now()) {
-                    None => Ok(response),
-                    Some((error, daily)) => {
-                        tracing::debug!(provider = PROVIDER, status = response.status.as_u16(), error = %error, "HubSpot refused the call");
-                        Err(Attempt::refused(kind, error, daily))
-                    }
-                }
-            }
-        })
-        .await
-        .map_err(|a| a.error)?;
-        response.json(PROVIDER)
+        let credential = (::http::header::AUTHORIZATION, authorization);
+        self.crm
+            .call(method, url, credential, body, kind, refusal)
+            .await
     }
 }
 

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use followup::ProviderError;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
@@ -17,7 +16,7 @@ use url::Url;
 use super::request::{Kind, Version};
 use super::wire::{self, Envelope, SearchData};
 use super::{PROVIDER, PipedriveClient};
-use crate::http::ConnectorError;
+use crate::crm_http::{crm_error, decimal_id, invalid};
 use crate::note_html::note_html;
 
 /// Domains asked per call (one search each; Pipedrive has no OR of terms).
@@ -30,20 +29,9 @@ const SEARCH_LIMIT: u32 = 20;
 const WON: &str = "won";
 const LOST: &str = "lost";
 
-fn crm_error(err: ConnectorError) -> CrmError {
-    CrmError::from(ProviderError::from(err))
-}
-
-fn invalid(what: &str) -> CrmError {
-    CrmError::Invalid(what.to_owned())
-}
-
-/// Pipedrive's ids are integers; anything else cannot exist there.
+/// Pipedrive's ids are integers (see [`decimal_id`]).
 fn pipedrive_id(raw: &str) -> Result<u64, CrmError> {
-    if raw.is_empty() || raw.len() > 19 || !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(CrmError::NotFound);
-    }
-    raw.parse().map_err(|_| CrmError::NotFound)
+    decimal_id(raw, 19)?.parse().map_err(|_| CrmError::NotFound)
 }
 
 /// `add_time`: `YYYY-MM-DD HH:MM:SS` in UTC (§2).
@@ -341,9 +329,7 @@ impl Crm for PipedriveClient {
         deal: &DealId,
         update: &DealUpdate,
     ) -> Result<Written<DealId>, CrmError> {
-        if update.is_empty() {
-            return Err(invalid("empty deal update"));
-        }
+        update.require_change()?;
         let id = pipedrive_id(deal.as_str())?;
         let mut body = serde_json::Map::new();
         match update.stage.as_ref().map(StageId::as_str) {

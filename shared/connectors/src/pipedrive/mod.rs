@@ -24,80 +24,40 @@ mod crm;
 mod request;
 mod wire;
 
-use std::fmt;
-use std::time::Duration;
-
 use url::Url;
 
-use crate::config::{self, ConfigError, Lookup};
-use crate::http::{ConnectorError, HttpClient, HttpConfig, RetryPolicy};
+use crate::config;
+use crate::crm_http::{CrmClient, CrmConfig, CrmProvider, Vars};
 
 const PROVIDER: &str = "Pipedrive";
 
 pub const DEFAULT_API_URL: &str = "https://api.pipedrive.com";
 pub const DEFAULT_APP_URL: &str = "https://app.pipedrive.com";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PipedriveConfig {
-    /// `PIPEDRIVE_API_URL`, default [`DEFAULT_API_URL`] (v1 under `v1/`, v2 under `api/v2/`).
-    pub api_url: Url,
-    /// `PIPEDRIVE_APP_URL`, for links when the connection has no `api_domain`.
-    pub app_url: Url,
-    /// `PIPEDRIVE_TIMEOUT_SECS` (default 10).
-    pub http: HttpConfig,
-    /// `PIPEDRIVE_MAX_RETRIES` (default 2).
-    pub retry: RetryPolicy,
-    /// One operation's budget, retries included.
-    pub budget: Duration,
+/// The marker of Pipedrive's [`PipedriveConfig`] and [`PipedriveClient`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pipedrive;
+
+impl CrmProvider for Pipedrive {
+    const NAME: &'static str = PROVIDER;
+    const CLIENT: &'static str = "PipedriveClient";
+    const VARS: Vars = Vars {
+        api_url: "PIPEDRIVE_API_URL",
+        app_url: "PIPEDRIVE_APP_URL",
+        timeout: "PIPEDRIVE_TIMEOUT_SECS",
+        max_retries: "PIPEDRIVE_MAX_RETRIES",
+    };
+    const DEFAULT_API_URL: &'static str = DEFAULT_API_URL;
+    const DEFAULT_APP_URL: &'static str = DEFAULT_APP_URL;
 }
 
-impl PipedriveConfig {
-    pub fn from_lookup(lookup: impl Lookup) -> Result<Self, ConfigError> {
-        let timeout = config::seconds(
-            &lookup,
-            "PIPEDRIVE_TIMEOUT_SECS",
-            HttpConfig::DEFAULT_TIMEOUT,
-            Duration::from_secs(30),
-        )?;
-        Ok(Self {
-            api_url: config::base_url(&lookup, "PIPEDRIVE_API_URL", DEFAULT_API_URL)?,
-            app_url: config::base_url(&lookup, "PIPEDRIVE_APP_URL", DEFAULT_APP_URL)?,
-            http: HttpConfig::with_timeout(timeout),
-            retry: RetryPolicy::standard(config::number(&lookup, "PIPEDRIVE_MAX_RETRIES", 2, 5)?),
-            budget: Duration::from_secs(20),
-        })
-    }
-}
+/// How the client reaches Pipedrive: `PIPEDRIVE_API_URL` (default [`DEFAULT_API_URL`]),
+/// `PIPEDRIVE_APP_URL` (for links when the connection has no `api_domain`, default
+/// [`DEFAULT_APP_URL`]), `PIPEDRIVE_TIMEOUT_SECS`, `PIPEDRIVE_MAX_RETRIES`.
+pub type PipedriveConfig = CrmConfig<Pipedrive>;
 
 /// The Pipedrive client; holds no credential. Build once per cold start.
-#[derive(Clone)]
-pub struct PipedriveClient {
-    http: HttpClient,
-    api: Url,
-    app: Url,
-    retry: RetryPolicy,
-    budget: Duration,
-}
-
-impl fmt::Debug for PipedriveClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PipedriveClient")
-            .field("api", &self.api.as_str())
-            .finish_non_exhaustive()
-    }
-}
-
-impl PipedriveClient {
-    pub fn new(config: &PipedriveConfig) -> Result<Self, ConnectorError> {
-        Ok(Self {
-            http: HttpClient::new(PROVIDER, &config.http)?,
-            api: config.api_url.clone(),
-            app: config.app_url.clone(),
-            retry: config.retry,
-            budget: config.budget,
-        })
-    }
-}
+pub type PipedriveClient = CrmClient<Pipedrive>;
 
 /// A connection's `api_domain` (OAuth token answer, §5), used as the API host only if it is
 /// an https `*.pipedrive.com` origin: the token must never be sent anywhere else.

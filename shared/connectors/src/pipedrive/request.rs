@@ -9,8 +9,8 @@ use serde_json::Value;
 use url::Url;
 
 use super::{PROVIDER, PipedriveClient, company_domain};
-pub(super) use crate::crm_retry::{Attempt, Kind};
-use crate::http::{ConnectorError, Deadline, Response, classify, retry, secret_header};
+pub(super) use crate::crm_retry::Kind;
+use crate::http::{ConnectorError, Response, classify, secret_header};
 
 /// API versions: v1 lives at `v1/` on `api.pipedrive.com` and at `api/v1/` on a company
 /// domain; v2 at `api/v2/` on both (§ Hosts).
@@ -33,16 +33,15 @@ impl PipedriveClient {
             (Version::V1, true) => "api/v1/",
             (Version::V2, _) => "api/v2/",
         };
-        company
-            .as_ref()
-            .unwrap_or(&self.api)
-            .join(&format!("{prefix}{path}"))
-            .map_err(|_| ConnectorError::invalid(PROVIDER, "invalid request path"))
+        self.crm.join(
+            company.as_ref().unwrap_or(&self.crm.api),
+            &format!("{prefix}{path}"),
+        )
     }
 
     /// The app's base for links: the company domain when known.
     pub(super) fn app_base(&self, access: &CrmAccess) -> Url {
-        company_domain(access.site.as_deref()).unwrap_or_else(|| self.app.clone())
+        company_domain(access.site.as_deref()).unwrap_or_else(|| self.crm.app.clone())
     }
 
     pub(super) async fn call<T: DeserializeOwned>(
@@ -71,41 +70,18 @@ impl PipedriveClient {
                 });
             }
         };
-        let deadline = Deadline::after(self.budget);
-        let response = retry(&self.retry, deadline, || {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(name.clone(), value.clone());
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            async move {
-                let response = self
-                    .http
-                    .send_any(request, deadline)
-                    .await
-                    .map_err(|error| Attempt::after_sending(kind, error))?;
-                match refusal(&response, SystemTime::now()) {
-                    None => Ok(response),
-                    Some(error) => {
-                        tracing::debug!(provider = PROVIDER, status = response.status.as_u16(), error = %error, "Pipedrive refused the call");
-                        Err(Attempt::refused(kind, error, false))
-                    }
-                }
-            }
-        })
-        .await
-        .map_err(|a| a.error)?;
-        response.json(PROVIDER)
+        self.crm
+            .call(method, url, (name, value), body, kind, refusal)
+            .await
     }
 }
 
 /// The longest `x-ratelimit-reset` taken as a wait: the window is 2 s (§6).
 const MAX_RESET: Duration = Duration::from_secs(10);
 
-fn refusal(response: &Response, now: SystemTime) -> Option<ConnectorError> {
-    match classify(PROVIDER, response.status, &response.headers, now)? {
+/// Pipedrive's answers carry no daily-quota signal, so `false`: every 429 may be retried.
+fn refusal(response: &Response, now: SystemTime) -> Option<(ConnectorError, bool)> {
+    let error = match classify(PROVIDER, response.status, &response.headers, now)? {
         ConnectorError::RateLimited {
             provider,
             retry_after: None,
@@ -117,13 +93,14 @@ fn refusal(response: &Response, now: SystemTime) -> Option<ConnectorError> {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs)
                 .filter(|d| *d <= MAX_RESET);
-            Some(ConnectorError::RateLimited {
+            ConnectorError::RateLimited {
                 provider,
                 retry_after: reset,
-            })
+            }
         }
-        other => Some(other),
-    }
+        other => other,
+    };
+    Some((error, false))
 }
 
 #[cfg(test)]
@@ -142,7 +119,10 @@ mod tests {
             body: vec![],
         };
         assert_eq!(
-            refusal(&response, SystemTime::now()).unwrap().retry_after(),
+            refusal(&response, SystemTime::now())
+                .unwrap()
+                .0
+                .retry_after(),
             Some(Duration::from_secs(2))
         );
     }

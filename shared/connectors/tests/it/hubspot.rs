@@ -13,7 +13,11 @@ use followup::crm::{
 use followup::testkit::crm::{self as contract, CrmFixture};
 use jiff::Timestamp;
 
-use super::support::{assert_leaks_nothing, quick_retries};
+use super::crm_support::{
+    assert_revoked_is_unauthorized, assert_slow_is_unavailable, assert_unavailable_after_retries,
+    only,
+};
+use super::support::quick_retries;
 
 const TOKEN_A: &str = "pat-na1-hubspot-token-a-3f9d";
 const TOKEN_B: &str = "pat-eu1-hubspot-token-b-71c2";
@@ -85,10 +89,7 @@ fn seed(fake: &FakeHubSpot, hub: u64, token: &str, fixture: &CrmFixture) -> Hash
 
 fn client(fake: &FakeHubSpot, timeout: Duration) -> HubSpotClient {
     let url = fake.api_url();
-    let mut config = HubSpotConfig::from_lookup(move |name: &str| {
-        (name == "HUBSPOT_API_URL").then(|| url.clone())
-    })
-    .unwrap();
+    let mut config = HubSpotConfig::from_lookup(only("HUBSPOT_API_URL", url)).unwrap();
     config.retry = quick_retries(2);
     config.http = HttpConfig::with_timeout(timeout);
     HubSpotClient::new(&config).unwrap()
@@ -198,35 +199,24 @@ async fn a_retry_after_longer_than_the_step_can_wait_is_returned_not_slept() {
 #[tokio::test]
 async fn a_revoked_token_is_unauthorized_at_once_and_never_shown() {
     let s = setup().await;
-    s.fake.revoke(TOKEN_A);
-    let err = s.client.pipelines(&s.a).await.unwrap_err();
-    assert_eq!(err, CrmError::Unauthorized);
-    assert_leaks_nothing(&err, &err.to_string(), &[TOKEN_A]);
+    assert_revoked_is_unauthorized(&s.client, &s.a, &s.b, TOKEN_A, || s.fake.revoke(TOKEN_A)).await;
     assert_eq!(
         s.fake.calls_to(Endpoint::Pipelines).len(),
-        1,
-        "a 401 is not retried"
-    );
-    assert!(
-        s.client.pipelines(&s.b).await.is_ok(),
-        "B's connection is untouched"
+        2,
+        "a 401 is not retried (one call for A, one for B)"
     );
 }
 
 #[tokio::test]
 async fn a_5xx_is_unavailable_after_the_retries() {
     let s = setup().await;
-    s.fake
-        .fail_next_n(Endpoint::Pipelines, 3, Failure::Status(503));
-    assert_eq!(
-        s.client.pipelines(&s.a).await.unwrap_err(),
-        CrmError::Unavailable
-    );
-    assert_eq!(
-        s.fake.calls_to(Endpoint::Pipelines).len(),
-        3,
-        "first call and two retries"
-    );
+    assert_unavailable_after_retries(
+        &s.client,
+        &s.a,
+        |n, failure| s.fake.fail_next_n(Endpoint::Pipelines, n, failure),
+        || s.fake.calls_to(Endpoint::Pipelines).len(),
+    )
+    .await;
     s.fake
         .fail_next_n(Endpoint::Pipelines, 2, Failure::Status(502));
     assert!(
@@ -239,12 +229,10 @@ async fn a_5xx_is_unavailable_after_the_retries() {
 async fn a_slow_answer_is_unavailable_within_the_timeout() {
     let s = setup().await;
     let impatient = client(&s.fake, Duration::from_secs(1));
-    s.fake
-        .fail_next(Endpoint::Pipelines, Failure::Slow(Duration::from_secs(3)));
-    assert_eq!(
-        impatient.pipelines(&s.a).await.unwrap_err(),
-        CrmError::Unavailable
-    );
+    assert_slow_is_unavailable(&impatient, &s.a, |slow| {
+        s.fake.fail_next(Endpoint::Pipelines, slow)
+    })
+    .await;
 }
 
 fn note() -> NewNote {

@@ -15,7 +15,11 @@ use followup::testkit::crm::{self as contract, CrmFixture};
 use jiff::Timestamp;
 use tenant::Secret;
 
-use super::support::{assert_leaks_nothing, quick_retries};
+use super::crm_support::{
+    assert_revoked_is_unauthorized, assert_slow_is_unavailable, assert_unavailable_after_retries,
+    only,
+};
+use super::support::quick_retries;
 
 const TOKEN_A: &str = "pipedrive-api-token-a-5e1f";
 const TOKEN_B: &str = "pipedrive-oauth-token-b-0c77";
@@ -88,10 +92,7 @@ fn seed(fake: &FakePipedrive, token: &str, fixture: &CrmFixture) -> (usize, Hash
 
 fn client(fake: &FakePipedrive, timeout: Duration) -> PipedriveClient {
     let url = fake.api_url();
-    let mut config = PipedriveConfig::from_lookup(move |name: &str| {
-        (name == "PIPEDRIVE_API_URL").then(|| url.clone())
-    })
-    .unwrap();
+    let mut config = PipedriveConfig::from_lookup(only("PIPEDRIVE_API_URL", url)).unwrap();
     config.retry = quick_retries(2);
     config.http = HttpConfig::with_timeout(timeout);
     PipedriveClient::new(&config).unwrap()
@@ -292,18 +293,14 @@ async fn a_429_waits_for_retry_after_or_the_window_reset() {
 #[tokio::test]
 async fn a_revoked_token_is_unauthorized_and_a_5xx_unavailable_after_retries() {
     let s = setup().await;
-    s.fake
-        .fail_next_n(Endpoint::Pipelines, 3, Failure::Status(503));
-    assert_eq!(
-        s.client.pipelines(&s.a).await.unwrap_err(),
-        CrmError::Unavailable
-    );
-    assert_eq!(s.fake.calls_to(Endpoint::Pipelines).len(), 3);
-    s.fake.revoke(TOKEN_A);
-    let err = s.client.pipelines(&s.a).await.unwrap_err();
-    assert_eq!(err, CrmError::Unauthorized);
-    assert_leaks_nothing(&err, &err.to_string(), &[TOKEN_A]);
-    assert!(s.client.pipelines(&s.b).await.is_ok());
+    assert_unavailable_after_retries(
+        &s.client,
+        &s.a,
+        |n, failure| s.fake.fail_next_n(Endpoint::Pipelines, n, failure),
+        || s.fake.calls_to(Endpoint::Pipelines).len(),
+    )
+    .await;
+    assert_revoked_is_unauthorized(&s.client, &s.a, &s.b, TOKEN_A, || s.fake.revoke(TOKEN_A)).await;
 }
 
 #[tokio::test]
@@ -323,10 +320,8 @@ async fn a_note_is_not_created_twice_after_a_5xx_and_slow_answers_time_out() {
     );
     assert_eq!(s.fake.calls_to(Endpoint::Notes).len(), 1);
     let impatient = client(&s.fake, Duration::from_secs(1));
-    s.fake
-        .fail_next(Endpoint::Pipelines, Failure::Slow(Duration::from_secs(3)));
-    assert_eq!(
-        impatient.pipelines(&s.a).await.unwrap_err(),
-        CrmError::Unavailable
-    );
+    assert_slow_is_unavailable(&impatient, &s.a, |slow| {
+        s.fake.fail_next(Endpoint::Pipelines, slow)
+    })
+    .await;
 }

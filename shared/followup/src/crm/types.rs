@@ -159,6 +159,14 @@ impl DealUpdate {
     pub fn is_empty(&self) -> bool {
         self.stage.is_none() && self.amount.is_none()
     }
+
+    /// Every `Crm::update_deal` refuses an update that changes nothing, before any call.
+    pub fn require_change(&self) -> Result<(), super::CrmError> {
+        if self.is_empty() {
+            return Err(super::CrmError::Invalid("empty deal update".into()));
+        }
+        Ok(())
+    }
 }
 
 /// A contact / person.

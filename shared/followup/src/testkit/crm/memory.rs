@@ -294,9 +294,7 @@ impl Crm for MemoryCrm {
         deal: &DealId,
         update: &DealUpdate,
     ) -> Result<Written<DealId>, CrmError> {
-        if update.is_empty() {
-            return Err(CrmError::Invalid("empty deal update".into()));
-        }
+        update.require_change()?;
         self.portal(access, |p| {
             let known_stage = update.stage.as_ref().is_none_or(|s| {
                 p.pipelines
