@@ -16,6 +16,7 @@ async fn main() -> Result<(), Error> {
     // 5 minutes at most) finds it changed. Without it, rotating tokens are not refreshed.
     let (wired, secrets) = wiring::wire_from_env().await?;
     let web = secrets.environment().web_api()?;
+    let sessions = wired.sessions();
     let backend = wired.backend;
     // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
@@ -23,7 +24,6 @@ async fn main() -> Result<(), Error> {
     // the AI key is an app secret (ANTHROPIC_API_KEY, or ANTHROPIC_KEY_ARN on AWS), so the
     // providers are built with each read of the secrets. Without it follow-up jobs answer
     // "not configured".
-    let sessions = wired.sessions.clone();
     // A bad URL or model setting fails the cold start, as before: checked once here with a
     // stand-in key (building the clients calls nothing).
     let env = |name: &str| std::env::var(name).ok();

@@ -388,9 +388,29 @@ pub fn data_dir() -> PathBuf {
 pub struct Wired {
     pub backend: Backend,
     pub consumer: std::sync::Arc<dyn JobConsumer>,
+    sessions: SessionsSource,
+}
+
+/// Where [`Wired::sessions`] comes from. The AWS store is built only when asked for, so the
+/// functions that never ask (every one but the worker) do not link it.
+enum SessionsSource {
+    /// Boxed: one per process, and the variants stay small.
+    Aws(Box<aws::AwsBackend>),
+    /// The embedded backend's (built with it; not in the Lambda packages).
+    #[cfg(feature = "embedded")]
+    Ready(std::sync::Arc<dyn followup::Sessions>),
+}
+
+impl Wired {
     /// The follow-up session store (the follow-up domain's, not the tenant crate's `Backend`).
     /// `None` where a backend has none (every backend here has one).
-    pub sessions: Option<std::sync::Arc<dyn followup::Sessions>>,
+    pub fn sessions(&self) -> Option<std::sync::Arc<dyn followup::Sessions>> {
+        Some(match &self.sessions {
+            SessionsSource::Aws(adapters) => adapters.sessions(),
+            #[cfg(feature = "embedded")]
+            SessionsSource::Ready(sessions) => sessions.clone(),
+        })
+    }
 }
 
 /// Which adapters a process runs on.
@@ -512,7 +532,7 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             let wired = Wired {
                 backend: adapters.backend(),
                 consumer: adapters.consumer(),
-                sessions: Some(adapters.sessions()),
+                sessions: SessionsSource::Aws(Box::new(adapters.clone())),
             };
             let mut arns = config.app_secrets.clone();
             if base.signing_secret.is_some() {
@@ -583,6 +603,6 @@ pub fn local_backend_at(dir: &std::path::Path) -> Result<Wired, WiringError> {
     Ok(Wired {
         backend: local.backend(),
         consumer: local.consumer(),
-        sessions: Some(local.sessions()),
+        sessions: SessionsSource::Ready(local.sessions()),
     })
 }

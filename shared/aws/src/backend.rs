@@ -21,7 +21,10 @@ use crate::vault::KmsVault;
 pub struct AwsBackend {
     backend: Backend,
     queue: Arc<SqsQueue>,
-    sessions: Arc<DynamoSessions>,
+    /// What [`Self::sessions`] builds its store from: only the worker asks for it, so only
+    /// the worker's binary links the session store (AES-GCM, data keys).
+    table: Table,
+    tenant_secrets: crate::tenant_secret::TenantSecrets,
     secrets: aws_sdk_secretsmanager::Client,
 }
 
@@ -54,10 +57,8 @@ impl AwsBackend {
             &config.secret_prefix,
         ));
         let credentials = KmsCredentials::new(vault.tenant_secrets().clone(), table.clone());
-        let sessions = Arc::new(DynamoSessions::new(
-            table.clone(),
-            vault.tenant_secrets().clone(),
-        ));
+        let tenant_secrets = vault.tenant_secrets().clone();
+        let sessions_table = table.clone();
         let backend = Backend {
             tenants: Arc::new(DynamoTenants::new(table.clone())),
             ledger: Arc::new(DynamoLedger::new(table.clone())),
@@ -72,7 +73,8 @@ impl AwsBackend {
         Self {
             backend,
             queue,
-            sessions,
+            table: sessions_table,
+            tenant_secrets,
             secrets,
         }
     }
@@ -90,7 +92,10 @@ impl AwsBackend {
     /// The follow-up session store. Not in [`Backend`]: that is the tenant crate's, which
     /// knows nothing of the follow-up domain.
     pub fn sessions(&self) -> Arc<dyn followup::ports::Sessions> {
-        self.sessions.clone()
+        Arc::new(DynamoSessions::new(
+            self.table.clone(),
+            self.tenant_secrets.clone(),
+        ))
     }
 
     /// The Secrets Manager client, for [`crate::read_app_secret`].

@@ -161,7 +161,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
     let api_key = env("ANTHROPIC_API_KEY")
         .filter(|k| !k.trim().is_empty())
         .map(tenant::Secret::new);
-    let followup = worker::Followup::from_lookup(env, api_key, wired.sessions.clone())?;
+    let followup = worker::Followup::from_lookup(env, api_key, wired.sessions())?;
     let connect = connect::Providers::from_lookup(env)?;
     let running = start(
         config.addr,
