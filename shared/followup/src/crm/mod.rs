@@ -104,4 +104,12 @@ pub trait Crm: Send + Sync {
         contact: &ContactId,
         task: &NewTask,
     ) -> Result<Written<TaskId>, CrmError>;
+
+    /// One cheap call that proves `access` works, made before a pasted key is saved and when
+    /// a connection is checked. `Unauthorized` for a refused credential. The default lists
+    /// the pipelines; an adapter with a cheaper documented check (Crono's `GET /Users`)
+    /// overrides it.
+    async fn verify(&self, access: &CrmAccess) -> Result<(), CrmError> {
+        self.pipelines(access).await.map(drop)
+    }
 }
