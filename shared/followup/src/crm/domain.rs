@@ -5,8 +5,25 @@ use std::fmt;
 
 /// A lower-case DNS name (`acme.com`), with a leading `www.` dropped, as found after the `@`
 /// of an address or in an account's website.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct Domain(String);
+
+impl TryFrom<String> for Domain {
+    type Error = BadDomain;
+
+    fn try_from(raw: String) -> Result<Self, BadDomain> {
+        Self::parse(&raw)
+    }
+}
+
+impl From<Domain> for String {
+    fn from(domain: Domain) -> Self {
+        domain.0
+    }
+}
 
 /// Not a usable domain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

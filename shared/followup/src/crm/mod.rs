@@ -12,6 +12,7 @@ pub mod account;
 mod domain;
 mod error;
 pub mod ids;
+mod kind;
 mod types;
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 pub use domain::{BadDomain, Domain, FREE_MAIL_DOMAINS};
 pub use error::CrmError;
 pub use ids::{AccountId, BadCrmId, ContactId, DealId, NoteId, PipelineId, StageId, TaskId};
+pub use kind::{CrmKind, UnknownCrm};
 pub use types::{
     Account, Amount, BadAmount, Contact, CrmAccess, CrmAuth, Deal, DealUpdate, NewNote, NewTask,
     Pipeline, Stage, TaskKind, Written,

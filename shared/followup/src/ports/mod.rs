@@ -12,6 +12,7 @@
 //! contract suite in `followup::testkit`.
 
 mod calendar;
+mod crm_directory;
 mod drafter;
 mod mailer;
 mod recorder;
@@ -19,6 +20,10 @@ mod sessions;
 mod webhooks;
 
 pub use calendar::Calendar;
+pub use crm_directory::{
+    AccountMapping, CrmConnection, CrmDirectory, CrmSettings, DirectoryError, MappingSource,
+    update_settings,
+};
 pub use drafter::Drafter;
 pub use mailer::Mailer;
 pub use recorder::{Recorder, RecorderAuth};
