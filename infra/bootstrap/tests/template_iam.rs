@@ -282,23 +282,26 @@ fn purposes(doc: &Value, logical: &str, action: &str) -> Vec<String> {
         .flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default())
         .filter(|s| strings(&s["Action"]).iter().any(|a| a == action))
         .flat_map(|s| strings(&s["Condition"]["StringEquals"]["kms:EncryptionContext:purpose"]))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect()
 }
 
 #[test]
 fn commands_may_read_the_bot_token_and_seal_a_pasted_key_but_read_no_users_credential() {
     let doc = template();
-    // views.open needs the bot token; the pasted Fathom key is sealed into its pending slot.
+    // views.open needs the bot token; a pasted Fathom or CRM key is sealed into its pending
+    // slot.
     assert_eq!(
         purposes(&doc, "CommandsFunction", "kms:Decrypt"),
         ["slack-tokens"]
     );
     assert_eq!(
         purposes(&doc, "CommandsFunction", "kms:Encrypt"),
-        ["recorder:fathom-pending"]
+        ["crm:pending", "recorder:fathom-pending"]
     );
-    // The worker checks and moves the pending key, uses the Fathom and Google grants, and
-    // nothing of the CRMs yet.
+    // The worker checks and moves the pending keys, uses the Fathom and Google grants and
+    // the workspace's CRM connections.
     let worker = purposes(&doc, "WorkerFunction", "kms:Decrypt");
     for purpose in [
         "slack-tokens",
@@ -306,16 +309,20 @@ fn commands_may_read_the_bot_token_and_seal_a_pasted_key_but_read_no_users_crede
         "recorder:fathom-pending",
         "google",
         "followup-session",
+        "crm:hubspot",
+        "crm:salesforce",
+        "crm:pipedrive",
+        "crm:crono",
+        "crm:pending",
     ] {
         assert!(worker.contains(&purpose.to_owned()), "worker: {purpose}");
     }
-    assert!(!worker.iter().any(|p| p.starts_with("crm:")), "{worker:?}");
     // The key policy knows every purpose a role uses.
     let key = format!(
         "{:?}",
         resource(&doc, "TokenKey")["Properties"]["KeyPolicy"]
     );
-    for purpose in ["recorder:fathom-pending", "followup-session"] {
+    for purpose in ["recorder:fathom-pending", "crm:pending", "followup-session"] {
         assert!(key.contains(purpose), "TokenKey policy lacks {purpose}");
     }
 }
@@ -380,7 +387,13 @@ fn connect_may_seal_a_users_grant_but_read_no_credential_and_appends_to_the_audi
     let doc = template();
     assert_eq!(
         purposes(&doc, "ConnectFunction", "kms:Encrypt"),
-        ["google", "recorder:fathom"]
+        [
+            "crm:hubspot",
+            "crm:pipedrive",
+            "crm:salesforce",
+            "google",
+            "recorder:fathom"
+        ]
     );
     assert!(purposes(&doc, "ConnectFunction", "kms:Decrypt").is_empty());
     let connect = actions(&doc, "ConnectFunction");

@@ -38,6 +38,11 @@ pub enum Provider {
     /// function may read these secrets and no Fathom key.
     FathomWebhook,
     Google,
+    /// A CRM key (Pipedrive's API token, Crono's key pair) an admin pasted that the worker has
+    /// not checked yet, per user; the metadata's `pending_for` names the CRM. Its own purpose,
+    /// so the commands function, which stores it, can encrypt it without reading any CRM's
+    /// connected credentials.
+    CrmPending,
 }
 
 /// A provider name that is not one of [`Provider`]'s.
@@ -46,7 +51,7 @@ pub enum Provider {
 pub struct UnknownProvider;
 
 impl Provider {
-    pub const ALL: [Provider; 10] = [
+    pub const ALL: [Provider; 11] = [
         Self::Slack,
         Self::SlackIncomingWebhook,
         Self::Hubspot,
@@ -57,6 +62,7 @@ impl Provider {
         Self::FathomPending,
         Self::FathomWebhook,
         Self::Google,
+        Self::CrmPending,
     ];
 
     /// The stable name adapters store (and keys are built from).
@@ -72,6 +78,7 @@ impl Provider {
             Self::FathomPending => "fathom_pending",
             Self::FathomWebhook => "fathom_webhook",
             Self::Google => "google",
+            Self::CrmPending => "crm_pending",
         }
     }
 
@@ -97,6 +104,7 @@ impl Provider {
             Self::FathomPending => "recorder:fathom-pending",
             Self::FathomWebhook => "recorder:fathom-webhook",
             Self::Google => "google",
+            Self::CrmPending => "crm:pending",
         }
     }
 }
@@ -161,7 +169,8 @@ impl fmt::Display for CredentialId {
 /// calling it. Not secret, but personal or deployment detail: `Debug` shows which are set only.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialMetadata {
-    /// Salesforce: the org's API base (`instance_url` of the token response).
+    /// Salesforce: the org's API base (`instance_url` of the token response); Pipedrive: the
+    /// company's `api_domain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_url: Option<String>,
     /// HubSpot: the portal (hub) id the grant is for.
@@ -176,6 +185,12 @@ pub struct CredentialMetadata {
     /// A webhook registered at a provider (Fathom): its id there, to delete it with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_id: Option<String>,
+    /// A key pair's public half (Crono's `cpk_…`; the private half is the access token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
+    /// A pending credential ([`Provider::CrmPending`]): the provider it is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_for: Option<Provider>,
 }
 
 impl fmt::Debug for CredentialMetadata {
@@ -187,6 +202,8 @@ impl fmt::Debug for CredentialMetadata {
             .field("account_email", &set(&self.account_email))
             .field("channel_id", &set(&self.channel_id))
             .field("webhook_id", &set(&self.webhook_id))
+            .field("public_key", &set(&self.public_key))
+            .field("pending_for", &self.pending_for)
             .finish()
     }
 }

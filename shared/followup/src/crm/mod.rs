@@ -8,6 +8,7 @@
 //! * [`account`]: the pure "which account is this meeting about" ordering.
 //! * [`CrmError`]: the error contract.
 
+mod access;
 pub mod account;
 mod domain;
 mod error;
@@ -17,6 +18,7 @@ mod types;
 
 use async_trait::async_trait;
 
+pub use access::{PastedKey, access_of};
 pub use domain::{BadDomain, Domain, FREE_MAIL_DOMAINS};
 pub use error::CrmError;
 pub use ids::{AccountId, BadCrmId, ContactId, DealId, NoteId, PipelineId, StageId, TaskId};

@@ -24,6 +24,11 @@ pub enum LedgerKey {
     /// One side effect of a job (`"reply"`, `"post"`), so that a job with several steps
     /// redelivered after a crash skips the steps it already did.
     Step(JobId, &'static str),
+    /// One side effect named by what it is about rather than by the job that asked for it
+    /// (`crm-note#<user>#<recording>`: the CRM note of one follow-up), so that two jobs asking
+    /// for it (the button pressed twice) do it once. The caller builds the text; it never
+    /// holds a secret or customer text.
+    Effect(String),
     /// The tenant's token-refresh lease: at most one refresh of its rotating tokens at a time.
     TokenRefresh,
     /// The refresh lease of one typed credential (a CRM connection, a user's Google grant): at
@@ -44,6 +49,7 @@ impl LedgerKey {
             Self::Delivery { user, id } => format!("delivery#{user}#{id}"),
             Self::Job(id) => format!("job#{id}"),
             Self::Step(id, step) => format!("step#{id}#{step}"),
+            Self::Effect(what) => format!("effect#{what}"),
             Self::TokenRefresh => "lease#token-refresh".to_owned(),
             // Provider names and user ids never contain `#`, so the key is unambiguous.
             Self::CredentialRefresh {

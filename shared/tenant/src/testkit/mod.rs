@@ -141,6 +141,8 @@ pub fn sample_credential(marker: &str) -> Credential {
             account_email: Some(format!("{marker}@example.test")),
             channel_id: None,
             webhook_id: Some(format!("whk-{marker}")),
+            public_key: Some(format!("cpk_{marker}")),
+            pending_for: Some(crate::Provider::Crono),
         },
     }
 }
