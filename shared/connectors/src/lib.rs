@@ -23,6 +23,8 @@ pub mod anthropic;
 mod crm_http;
 #[cfg(any(feature = "hubspot", feature = "pipedrive"))]
 mod crm_retry;
+#[cfg(feature = "crms")]
+pub mod crms;
 #[cfg(feature = "fathom")]
 pub mod fathom;
 #[cfg(feature = "google")]

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::credential::Provider;
 use crate::ids::{ChannelId, JobId, TenantId, UserId};
 
+mod crm;
+
+pub use crm::{AccountUse, AdminOp, CrmJob, DealEdit, TaskForm};
+
 /// The envelope version this build writes and reads.
 pub const ENVELOPE_VERSION: u32 = 1;
 
@@ -78,6 +82,8 @@ pub enum JobKind {
     /// A follow-up that arrived by webhook was over the tenant's monthly quota: tell the user
     /// the limit and when it resets (nothing was generated).
     QuotaReached(QuotaReached),
+    /// A CRM operation: connecting, the edit modal's CRM actions, tasks ([`CrmJob`]).
+    Crm(CrmJob),
 }
 
 /// [`JobKind::Disconnect`]. Always the user who asked (from the signed request), so nobody can
@@ -173,6 +179,12 @@ pub enum EditorActionKind {
     Save,
     GmailDraft,
     CalendarEvent,
+    /// "Log to CRM": the CRM note on the meeting's account.
+    CrmNote,
+    /// "Deals": the account's open deals, to move or re-price.
+    CrmDeals,
+    /// "Create task": the task modal, for a contact of the account.
+    CrmTask,
 }
 
 /// [`JobKind::EditorAction`]. Carries the user's texts as they were in the modal when the
@@ -358,6 +370,7 @@ impl JobKind {
             Self::AutoFollowups(_) => "auto_followups",
             Self::QuotaReached(_) => "quota_reached",
             Self::Connected(_) => "connected",
+            Self::Crm(_) => "crm",
         }
     }
 
@@ -387,6 +400,7 @@ impl JobKind {
             Self::AutoFollowups(p) => out.serialize_field("payload", p),
             Self::QuotaReached(p) => out.serialize_field("payload", p),
             Self::Connected(p) => out.serialize_field("payload", p),
+            Self::Crm(p) => out.serialize_field("payload", p),
         }
     }
 
@@ -610,6 +624,36 @@ mod tests {
             JobKind::AutoFollowups(AutoFollowups {
                 user: user.clone(),
                 on: false,
+            }),
+            JobKind::Crm(CrmJob::Manage {
+                user: user.clone(),
+                view_id: "V0MODAL0009".into(),
+            }),
+            JobKind::Crm(CrmJob::Refused {
+                provider: Provider::Hubspot,
+            }),
+            JobKind::Crm(CrmJob::UpdateDeals {
+                user: user.clone(),
+                view_id: "V0MODAL0009".into(),
+                recording: 7,
+                edits: vec![DealEdit {
+                    deal: "d1".into(),
+                    stage: Some("s2".into()),
+                    amount: Some("1500.00".into()),
+                }],
+            }),
+            JobKind::Crm(CrmJob::CreateTask {
+                user: user.clone(),
+                view_id: "V0MODAL0009".into(),
+                recording: None,
+                task: Box::new(TaskForm {
+                    contact: "c1".into(),
+                    title: "Call Ada \"é\"".into(),
+                    kind: "call".into(),
+                    date: "2026-01-15".into(),
+                    time: "09:00".into(),
+                    notes: String::new(),
+                }),
             }),
             JobKind::QuotaReached(QuotaReached {
                 user: user.clone(),

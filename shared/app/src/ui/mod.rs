@@ -61,6 +61,46 @@ pub mod ids {
     /// App Home's "Connect Google": a link button (Slack opens the URL and still sends a
     /// block_actions, which is acked and does nothing).
     pub const HOME_GOOGLE_CONNECT: &str = "home_google_connect";
+
+    // The CRM (issue 9).
+    /// The edit modal's CRM actions (they save the texts first, like the others).
+    pub const ACTION_CRM_NOTE: &str = "followup_crm_note";
+    pub const ACTION_CRM_DEALS: &str = "followup_crm_deals";
+    pub const ACTION_CRM_TASK: &str = "followup_crm_task";
+    /// The account chooser: its private_metadata is `<recording>:<note|deals>`.
+    pub const CRM_ACCOUNT: &str = "crm_account";
+    /// Its static select of the candidates, and its external select searching by name (the
+    /// `options` function answers it).
+    pub const CRM_ACCOUNT_PICK: &str = "crm_account_pick";
+    pub const CRM_ACCOUNT_SEARCH: &str = "crm_account_search";
+    /// The deals modal (private_metadata: the recording); each deal's inputs are
+    /// `<prefix><deal id>` (block id and action id).
+    pub const CRM_DEALS: &str = "crm_deals";
+    pub const DEAL_STAGE: &str = "deal_stage:";
+    pub const DEAL_AMOUNT: &str = "deal_amount:";
+    /// The task modal (private_metadata: the recording, empty from `/followup task`) and its
+    /// fields; the contact is an external select the `options` function answers.
+    pub const CRM_TASK: &str = "crm_task";
+    pub const TASK_CONTACT: &str = "task_contact";
+    pub const TASK_TITLE: &str = "task_title";
+    pub const TASK_KIND: &str = "task_kind";
+    pub const TASK_DATE: &str = "task_date";
+    pub const TASK_TIME: &str = "task_time";
+    pub const TASK_NOTES: &str = "task_notes";
+    /// The CRM connection modal (admins), and its buttons; their value is the CRM's stable
+    /// name (`hubspot`).
+    pub const CRM_CONNECT: &str = "crm_connect";
+    pub const CRM_KEY_OPEN: &str = "crm_key_open";
+    pub const CRM_DEFAULT: &str = "crm_default";
+    pub const CRM_DISCONNECT: &str = "crm_disconnect";
+    /// The key modal (private_metadata: the CRM's name) and its inputs: Pipedrive's token,
+    /// Crono's public and private keys.
+    pub const CRM_KEY: &str = "crm_key";
+    pub const CRM_KEY_TOKEN: &str = "crm_key_token";
+    pub const CRM_KEY_PUBLIC: &str = "crm_key_public";
+    pub const CRM_KEY_PRIVATE: &str = "crm_key_private";
+    /// App Home's "Manage CRM" (admins): opens the connection modal on its trigger.
+    pub const HOME_CRM_MANAGE: &str = "home_crm_manage";
 }
 
 /// Plain text as Block Kit wants it.

@@ -1,0 +1,189 @@
+//! Every CRM this build connects, by [`CrmKind`]: the API clients (built once per cold start,
+//! holding no credential) and the OAuth clients that connect and refresh them. The worker and
+//! the `options` function hold one [`Crms`] each.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use followup::crm::{Crm, CrmAccess, CrmKind, access_of};
+use followup::ports::{CrmDirectory, DirectoryError};
+use tenant::credential::CredentialId;
+use tenant::ports::{Backend, CredentialError};
+use tenant::refresh::{CredentialSlot, RefreshError, RefreshPolicy, TokenError, fresh_token};
+use tenant::TenantId;
+
+use crate::config::{ConfigError, Lookup};
+use crate::hubspot::{HubSpotClient, HubSpotConfig};
+use crate::oauth2::OAuth2Client;
+use crate::pipedrive::{PipedriveClient, PipedriveConfig};
+
+/// The CRM clients, one per kind, and their OAuth clients where the deployment configured
+/// one (`<CRM>_CLIENT_ID`). Cheap to clone.
+#[derive(Clone)]
+pub struct Crms {
+    clients: Vec<(CrmKind, Arc<dyn Crm>)>,
+    oauth: Vec<(CrmKind, Arc<OAuth2Client>)>,
+}
+
+impl std::fmt::Debug for Crms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crms")
+            .field("clients", &self.clients.iter().map(|c| c.0).collect::<Vec<_>>())
+            .field("oauth", &self.oauth.iter().map(|c| c.0).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+fn unusable(name: &'static str) -> ConfigError {
+    ConfigError {
+        name,
+        reason: "the HTTP client could not be built for it",
+    }
+}
+
+impl Crms {
+    /// Every CRM's client from its `<CRM>_API_URL` & co. (defaults: the real APIs) and the
+    /// OAuth clients whose ids are set.
+    pub fn from_lookup(lookup: impl Lookup + Clone) -> Result<Self, ConfigError> {
+        let hubspot = HubSpotClient::new(&HubSpotConfig::from_lookup(lookup.clone())?)
+            .map_err(|_| unusable("HUBSPOT_API_URL"))?;
+        let pipedrive = PipedriveClient::new(&PipedriveConfig::from_lookup(lookup.clone())?)
+            .map_err(|_| unusable("PIPEDRIVE_API_URL"))?;
+        let clients: Vec<(CrmKind, Arc<dyn Crm>)> = vec![
+            (CrmKind::Hubspot, Arc::new(hubspot)),
+            (CrmKind::Pipedrive, Arc::new(pipedrive)),
+        ];
+        let oauth = Vec::new();
+        Ok(Self { clients, oauth })
+    }
+
+    /// A set of given clients (tests, the demo).
+    pub fn of(
+        clients: Vec<(CrmKind, Arc<dyn Crm>)>,
+        oauth: Vec<(CrmKind, Arc<OAuth2Client>)>,
+    ) -> Self {
+        Self { clients, oauth }
+    }
+
+    /// The client of `kind`; `None` for a CRM this build does not have.
+    pub fn crm(&self, kind: CrmKind) -> Option<&dyn Crm> {
+        self.clients
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, c)| c.as_ref())
+    }
+
+    /// The OAuth client of `kind`, when this deployment connects it by OAuth.
+    pub fn oauth(&self, kind: CrmKind) -> Option<&Arc<OAuth2Client>> {
+        self.oauth.iter().find(|(k, _)| *k == kind).map(|(_, c)| c)
+    }
+
+    /// The CRMs an admin can connect here: a client, and OAuth configured or a key taken.
+    pub fn connectable(&self) -> Vec<CrmKind> {
+        CrmKind::ALL
+            .into_iter()
+            .filter(|k| self.crm(*k).is_some() && (k.takes_api_key() || self.oauth(*k).is_some()))
+            .collect()
+    }
+}
+
+/// CRM OAuth access tokens live 30 minutes (HubSpot) to a couple of hours: refresh within
+/// 5 minutes of the end, under a lease longer than the OAuth client's bound per call.
+pub const CRM_REFRESH: RefreshPolicy = RefreshPolicy {
+    margin: Duration::from_secs(300),
+    lease: Duration::from_secs(30),
+    wait: Duration::from_secs(10),
+    poll: Duration::from_millis(50),
+};
+
+/// The workspace's default CRM, ready to call.
+pub struct Ready<'a> {
+    pub kind: CrmKind,
+    pub crm: &'a dyn Crm,
+    pub access: CrmAccess,
+}
+
+/// Why the workspace's CRM cannot be called now; each says what the user must do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// No CRM is connected: an admin connects one (`/followup connect crm`).
+    NotConnected,
+    /// The CRM refused the connection before, and nobody reconnected it since.
+    Broken(CrmKind),
+    /// The CRM refused it just now (a revoked refresh, a credential gone): the caller marks
+    /// it broken and tells the admins (once).
+    Refused(CrmKind),
+    /// The connection is to a CRM this deployment does not configure (its OAuth client id
+    /// was removed): an operator's fix.
+    NotConfigured(CrmKind),
+}
+
+/// The stores failed while resolving the connection (retry later).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("the CRM settings could not be read")]
+    Directory(#[from] DirectoryError),
+    #[error("the CRM credential could not be read")]
+    Credential(#[from] CredentialError),
+    #[error("the CRM token could not be refreshed")]
+    Token(#[source] TokenError),
+}
+
+impl Crms {
+    /// The workspace's default CRM connection with a fresh access token: the settings say
+    /// which CRM, the tenant-wide credential of that CRM's provider says how (refreshed under
+    /// the shared lease when it is an OAuth grant about to expire).
+    pub async fn default_connection(
+        &self,
+        backend: &Backend,
+        directory: &dyn CrmDirectory,
+        tenant: &TenantId,
+        now: &(dyn Fn() -> SystemTime + Sync),
+    ) -> Result<Result<Ready<'_>, Unusable>, ResolveError> {
+        let settings = directory.settings(tenant).await?.map(|v| v.value);
+        let Some(connection) = settings.as_ref().and_then(|s| s.default_connection()) else {
+            return Ok(Err(Unusable::NotConnected));
+        };
+        let kind = connection.kind;
+        if connection.broken_since.is_some() {
+            return Ok(Err(Unusable::Broken(kind)));
+        }
+        self.connection(backend, tenant, kind, now).await
+    }
+
+    /// The connection of `kind`, as [`Self::default_connection`] without the settings.
+    pub async fn connection(
+        &self,
+        backend: &Backend,
+        tenant: &TenantId,
+        kind: CrmKind,
+        now: &(dyn Fn() -> SystemTime + Sync),
+    ) -> Result<Result<Ready<'_>, Unusable>, ResolveError> {
+        let Some(crm) = self.crm(kind) else {
+            return Ok(Err(Unusable::NotConfigured(kind)));
+        };
+        let id = CredentialId::tenant_wide(tenant.clone(), kind.provider());
+        let Some(stored) = backend.credentials.get(&id).await? else {
+            // Settings say connected, the credential is gone (an uninstall deleted it).
+            return Ok(Err(Unusable::Refused(kind)));
+        };
+        let mut credential = stored.value;
+        if credential.refresh_token.is_some() {
+            let Some(oauth) = self.oauth(kind) else {
+                return Ok(Err(Unusable::NotConfigured(kind)));
+            };
+            let slot = CredentialSlot::new(backend.credentials.as_ref(), id);
+            match fresh_token(backend, &slot, oauth.as_ref(), CRM_REFRESH, now).await {
+                Ok(token) => credential.access_token = token,
+                Err(TokenError::Missing | TokenError::Refresh(RefreshError::Revoked)) => {
+                    return Ok(Err(Unusable::Refused(kind)));
+                }
+                Err(err) => return Err(ResolveError::Token(err)),
+            }
+        }
+        Ok(match access_of(kind, &credential) {
+            Some(access) => Ok(Ready { kind, crm, access }),
+            None => Err(Unusable::Refused(kind)),
+        })
+    }
+}
