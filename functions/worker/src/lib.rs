@@ -328,6 +328,7 @@ impl Worker {
             JobKind::Connected(connected) => {
                 self.announce_connection(job, &tenant, connected).await
             }
+            JobKind::Crm(crm) => self.crm_job(job, crm).await,
         }
     }
 

@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use followup::crm::{Crm, CrmAccess, CrmKind, access_of};
 use followup::ports::{CrmDirectory, DirectoryError};
+use tenant::TenantId;
 use tenant::credential::CredentialId;
 use tenant::ports::{Backend, CredentialError};
 use tenant::refresh::{CredentialSlot, RefreshError, RefreshPolicy, TokenError, fresh_token};
-use tenant::TenantId;
 
 use crate::config::{ConfigError, Lookup};
 use crate::hubspot::{HubSpotClient, HubSpotConfig};
@@ -28,7 +28,10 @@ pub struct Crms {
 impl std::fmt::Debug for Crms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Crms")
-            .field("clients", &self.clients.iter().map(|c| c.0).collect::<Vec<_>>())
+            .field(
+                "clients",
+                &self.clients.iter().map(|c| c.0).collect::<Vec<_>>(),
+            )
             .field("oauth", &self.oauth.iter().map(|c| c.0).collect::<Vec<_>>())
             .finish()
     }

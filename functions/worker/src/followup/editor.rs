@@ -148,6 +148,9 @@ impl Worker {
                 return Ok(());
             }
             EditorActionKind::GmailDraft => self.gmail_draft(job, &action.user, &session).await?,
+            EditorActionKind::CrmNote | EditorActionKind::CrmDeals | EditorActionKind::CrmTask => {
+                return self.crm_editor_action(job, &token, action, &session).await;
+            }
             // The texts are saved; the modal becomes the calendar form.
             EditorActionKind::CalendarEvent => {
                 return self

@@ -7,6 +7,7 @@ mod ask;
 mod auto;
 mod calendar;
 mod connect;
+mod crm;
 mod disconnect;
 mod editor;
 mod generate;
