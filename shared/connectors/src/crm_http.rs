@@ -6,7 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
-use ::http::{HeaderName, HeaderValue, Method};
+use ::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use followup::ProviderError;
 use followup::crm::CrmError;
 use serde::de::DeserializeOwned;
@@ -167,12 +167,29 @@ impl CrmHttp {
         refusal: Refusal,
     ) -> Result<T, ConnectorError> {
         let (name, value) = credential;
+        let mut headers = HeaderMap::new();
+        headers.insert(name, value);
+        self.call_with(method, url, headers, body, kind, refusal)
+            .await
+    }
+
+    /// [`Self::call`] with several credential headers (Crono's key pair, §2 of crono.md).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn call_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        credentials: HeaderMap,
+        body: Option<&Value>,
+        kind: Kind,
+        refusal: Refusal,
+    ) -> Result<T, ConnectorError> {
         let deadline = Deadline::after(self.budget);
         let response = retry(&self.retry, deadline, || {
             let mut request = self
                 .http
                 .request(method.clone(), url.clone())
-                .header(name.clone(), value.clone());
+                .headers(credentials.clone());
             if let Some(body) = body {
                 request = request.json(body);
             }
