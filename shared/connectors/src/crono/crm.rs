@@ -241,8 +241,8 @@ impl Crm for CronoClient {
         }
         self.require_account(access, id).await?;
         let body = json!({ "data": { "accountId": id, "description": description } });
-        let answer: Value = self
-            .call(access, Method::POST, "Notes", Some(&body), Kind::Create)
+        let answer = self
+            .call_any(access, Method::POST, "Notes", Some(&body), Kind::Create)
             .await?;
         Ok(Written {
             id: NoteId::parse(&Self::written_id(&answer)).map_err(|_| invalid("note id"))?,
@@ -397,15 +397,14 @@ impl Crm for CronoClient {
         }
         // The id in the body, no id in the path: `PUT`/`PATCH Opportunities/{id}` failed (§4.7).
         let body = json!({ "data": data });
-        let _: Value = self
-            .call(
-                access,
-                Method::PATCH,
-                "Opportunities",
-                Some(&body),
-                Kind::Idempotent,
-            )
-            .await?;
+        self.call_any(
+            access,
+            Method::PATCH,
+            "Opportunities",
+            Some(&body),
+            Kind::Idempotent,
+        )
+        .await?;
         Ok(Written {
             id: deal.clone(),
             link: self.account_link(account),
@@ -488,8 +487,8 @@ impl Crm for CronoClient {
                 "description": task.description,
             }
         });
-        let answer: Value = self
-            .call(access, Method::POST, "Tasks", Some(&body), Kind::Create)
+        let answer = self
+            .call_any(access, Method::POST, "Tasks", Some(&body), Kind::Create)
             .await?;
         Ok(Written {
             id: TaskId::parse(&Self::written_id(&answer)).map_err(|_| invalid("task id"))?,
@@ -500,8 +499,7 @@ impl Crm for CronoClient {
     /// `GET /Users`, the reference's cheap credential check ([n8n], §2).
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
     async fn verify(&self, access: &CrmAccess) -> Result<(), CrmError> {
-        let _: Value = self
-            .call(access, Method::GET, "Users", None, Kind::Idempotent)
+        self.call_any(access, Method::GET, "Users", None, Kind::Idempotent)
             .await?;
         Ok(())
     }

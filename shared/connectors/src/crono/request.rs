@@ -44,13 +44,39 @@ impl CronoClient {
         body: Option<&Value>,
         kind: Kind,
     ) -> Result<T, CrmError> {
+        self.send(access, method, path, body, kind)
+            .await?
+            .into_data()
+    }
+
+    /// A call whose answer's `data` is only looked at (writes, the key check): a success
+    /// without `data` is still a success (a write happened), `Value::Null` here.
+    pub(super) async fn call_any(
+        &self,
+        access: &CrmAccess,
+        method: ::http::Method,
+        path: &str,
+        body: Option<&Value>,
+        kind: Kind,
+    ) -> Result<Value, CrmError> {
+        self.send(access, method, path, body, kind)
+            .await?
+            .into_data_or_null()
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        access: &CrmAccess,
+        method: ::http::Method,
+        path: &str,
+        body: Option<&Value>,
+        kind: Kind,
+    ) -> Result<Envelope<T>, CrmError> {
         let url = self.url(path)?;
-        let envelope: Envelope<T> = self
-            .crm
+        self.crm
             .call_with(method, url, self.keys(access)?, body, kind, refusal)
             .await
-            .map_err(crono_error)?;
-        envelope.into_data()
+            .map_err(crono_error)
     }
 
     /// The key pair as two sensitive headers (§2: `X-Api-Key` the public key, `X-Api-Secret`

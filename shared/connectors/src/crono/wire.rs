@@ -28,6 +28,16 @@ impl<T> Envelope<T> {
     }
 }
 
+impl Envelope<serde_json::Value> {
+    /// As [`Self::into_data`], a missing `data` being `null` (a write's answer).
+    pub fn into_data_or_null(self) -> Result<serde_json::Value, CrmError> {
+        if self.is_success == Some(false) {
+            return Err(invalid("isSuccess false"));
+        }
+        Ok(self.data.unwrap_or_default())
+    }
+}
+
 /// An object id: `objectId`, falling back to `id` (as the repo reads them, §4.1).
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ObjectId {
@@ -208,6 +218,9 @@ mod tests {
         assert_eq!(accounts[0].name.as_deref(), Some("Acme"));
         let stage: Stage = serde_json::from_str(r#"{"id": "closedwon", "isWon": true}"#).unwrap();
         assert!(stage.closed());
+        let written: Envelope<serde_json::Value> =
+            serde_json::from_str(r#"{"isSuccess": true, "data": null, "errors": []}"#).unwrap();
+        assert_eq!(written.into_data_or_null(), Ok(serde_json::Value::Null));
         let open: Stage = serde_json::from_str(r#"{"id": "x"}"#).unwrap();
         assert!(!open.closed(), "a stage without the flag counts as open");
     }
