@@ -19,12 +19,14 @@ mod ports;
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
-#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+#[cfg(any(feature = "hubspot", feature = "pipedrive", feature = "crono"))]
 mod crm_http;
-#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+#[cfg(any(feature = "hubspot", feature = "pipedrive", feature = "crono"))]
 mod crm_retry;
 #[cfg(feature = "crms")]
 pub mod crms;
+#[cfg(feature = "crono")]
+pub mod crono;
 #[cfg(feature = "fathom")]
 pub mod fathom;
 #[cfg(feature = "google")]

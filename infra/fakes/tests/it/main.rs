@@ -2,6 +2,7 @@
 //! connectors, whose tests use these fakes).
 
 mod anthropic;
+mod crono;
 mod fathom;
 mod google;
 mod hubspot;

@@ -2,6 +2,7 @@
 
 mod anthropic;
 mod crm_support;
+mod crono;
 mod fathom;
 mod flow;
 mod google;
