@@ -166,6 +166,23 @@ impl CrmHttp {
         kind: Kind,
         refusal: Refusal,
     ) -> Result<T, ConnectorError> {
+        self.send(method, url, credential, body, kind, refusal)
+            .await?
+            .json(self.provider)
+    }
+
+    /// [`Self::call`] without decoding: the 2xx as it came (Salesforce's `PATCH` answers
+    /// 204 with no body).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        credential: (HeaderName, HeaderValue),
+        body: Option<&Value>,
+        kind: Kind,
+        refusal: Refusal,
+    ) -> Result<Response, ConnectorError> {
         let (name, value) = credential;
         let deadline = Deadline::after(self.budget);
         let response = retry(&self.retry, deadline, || {
@@ -194,7 +211,7 @@ impl CrmHttp {
         })
         .await
         .map_err(|a| a.error)?;
-        response.json(self.provider)
+        Ok(response)
     }
 }
 
