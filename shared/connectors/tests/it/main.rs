@@ -7,4 +7,5 @@ mod flow;
 mod google;
 mod hubspot;
 mod pipedrive;
+mod salesforce;
 mod support;
