@@ -6,6 +6,7 @@ mod fathom;
 mod google;
 mod hubspot;
 mod pipedrive;
+mod salesforce;
 
 /// A plain-HTTP client. The workspace's reqwest has no bundled TLS provider, so ring is
 /// installed first, as the production clients do.
