@@ -15,6 +15,7 @@ pub mod anthropic;
 pub mod fathom;
 pub mod google;
 pub mod hubspot;
+mod oauth_grants;
 pub mod pipedrive;
 pub mod salesforce;
 pub mod script;

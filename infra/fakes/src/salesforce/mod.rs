@@ -117,14 +117,6 @@ struct Org {
     single_currency: bool,
 }
 
-/// An issued OAuth grant: its refresh token and the access tokens issued with it.
-#[derive(Debug)]
-struct Grant {
-    org: usize,
-    refresh_token: String,
-    access_tokens: Vec<String>,
-}
-
 pub(crate) struct Inner {
     origin: String,
     orgs: Vec<Org>,
@@ -133,10 +125,7 @@ pub(crate) struct Inner {
     batch_size: usize,
     /// Query locators: the rest of a result, for the org that asked.
     cursors: HashMap<String, (usize, Vec<serde_json::Value>)>,
-    clients: Vec<(String, String)>,
-    /// One-time codes: (code, org, redirect_uri).
-    codes: Vec<(String, usize, String)>,
-    grants: Vec<Grant>,
+    grants: crate::oauth_grants::Grants,
     consenting: Option<usize>,
     script: Script<Endpoint>,
 }
@@ -146,11 +135,6 @@ impl Inner {
     fn id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}5g{:010}AAA", self.next_id)
-    }
-
-    fn token(&mut self, kind: &str) -> String {
-        self.next_id += 1;
-        format!("00DFAKE!{kind}{:012}.fake-session", self.next_id)
     }
 }
 
@@ -171,9 +155,7 @@ impl FakeSalesforce {
             next_id: 1000,
             batch_size: 2000,
             cursors: HashMap::new(),
-            clients: Vec::new(),
-            codes: Vec::new(),
-            grants: Vec::new(),
+            grants: Default::default(),
             consenting: None,
             script: Script::default(),
         }));
@@ -347,8 +329,8 @@ impl FakeSalesforce {
     /// A connected app: its consumer key and secret, accepted at the token endpoint.
     pub fn add_client(&self, client_id: &str, client_secret: &str) {
         lock(&self.shared)
-            .clients
-            .push((client_id.to_owned(), client_secret.to_owned()));
+            .grants
+            .add_client(client_id, client_secret);
     }
 
     /// Which org's user approves at `GET /services/oauth2/authorize` (the browser step).
@@ -359,12 +341,9 @@ impl FakeSalesforce {
     /// A one-time authorization code for `org`, bound to `redirect_uri` (what the browser
     /// would bring back from the authorize page).
     pub fn issue_code(&self, org: usize, redirect_uri: &str) -> String {
-        let mut inner = lock(&self.shared);
-        let code = inner.token("code");
-        inner
-            .codes
-            .push((code.clone(), org, redirect_uri.to_owned()));
-        code
+        lock(&self.shared)
+            .grants
+            .issue_code(oauth::PREFIX, org, redirect_uri)
     }
 
     crate::script::script_methods!(Endpoint);
