@@ -234,7 +234,9 @@ pub(crate) fn oauth_error(refused: &Refused, extra: Value) -> Response {
     (refused.status, axum::Json(body)).into_response()
 }
 
-/// Records an OAuth call (its form without secrets) and applies an injected failure.
+/// Records an OAuth call (its form without secrets) and applies an injected failure: `Err`
+/// is the early answer to send as it is.
+#[allow(clippy::result_large_err)] // a response, built only when refusing a test's call
 pub(crate) fn admit<E: Copy + Eq + Hash>(
     script: &mut Script<E>,
     endpoint: E,

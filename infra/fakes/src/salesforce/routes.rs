@@ -694,9 +694,8 @@ fn validate_create(
                 ));
             }
             if let Some(d) = fields.get("ActivityDate")
-                && !d
-                    .as_str()
-                    .is_some_and(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_ok())
+                && d.as_str()
+                    .is_none_or(|d| jiff::civil::Date::strptime("%Y-%m-%d", d).is_err())
             {
                 return Err(bad(
                     "JSON_PARSER_ERROR",
