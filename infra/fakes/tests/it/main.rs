@@ -2,6 +2,7 @@
 //! connectors, whose tests use these fakes).
 
 mod anthropic;
+mod crm_oauth;
 mod fathom;
 mod google;
 mod hubspot;
