@@ -25,6 +25,7 @@
 mod oauth;
 mod routes;
 pub mod soql;
+mod writes;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -169,12 +170,12 @@ impl FakeSalesforce {
             )
             .route(
                 &format!("{data}/sobjects/{{object}}/{{id}}"),
-                get(routes::record).patch(routes::update),
+                get(routes::record).patch(writes::update),
             )
-            .route(&format!("{data}/sobjects/{{object}}"), post(routes::create))
+            .route(&format!("{data}/sobjects/{{object}}"), post(writes::create))
             .route(
                 &format!("{data}/sobjects/{{object}}/"),
-                post(routes::create),
+                post(writes::create),
             )
             .route(
                 &format!(
