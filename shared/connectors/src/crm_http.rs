@@ -168,14 +168,32 @@ impl CrmHttp {
         kind: Kind,
         refusal: Refusal,
     ) -> Result<T, ConnectorError> {
+        self.send(method, url, credential, body, kind, refusal)
+            .await?
+            .json(self.provider)
+    }
+
+    /// [`Self::call`] without decoding: the 2xx as it came (Salesforce's `PATCH` answers
+    /// 204 with no body).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        credential: (HeaderName, HeaderValue),
+        body: Option<&Value>,
+        kind: Kind,
+        refusal: Refusal,
+    ) -> Result<Response, ConnectorError> {
         let (name, value) = credential;
         let mut headers = HeaderMap::new();
         headers.insert(name, value);
-        self.call_with(method, url, headers, body, kind, refusal)
+        self.send_with(method, url, headers, body, kind, refusal)
             .await
     }
 
     /// [`Self::call`] with several credential headers (Crono's key pair, §2 of crono.md).
+    #[cfg_attr(not(feature = "crono"), allow(dead_code))]
     #[allow(clippy::too_many_arguments)]
     pub async fn call_with<T: DeserializeOwned>(
         &self,
@@ -186,6 +204,23 @@ impl CrmHttp {
         kind: Kind,
         refusal: Refusal,
     ) -> Result<T, ConnectorError> {
+        self.send_with(method, url, credentials, body, kind, refusal)
+            .await?
+            .json(self.provider)
+    }
+
+    /// The one call loop: sends with `credentials`, retrying per [`Kind`] within the budget;
+    /// the 2xx as it came.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_with(
+        &self,
+        method: Method,
+        url: Url,
+        credentials: HeaderMap,
+        body: Option<&Value>,
+        kind: Kind,
+        refusal: Refusal,
+    ) -> Result<Response, ConnectorError> {
         let deadline = Deadline::after(self.budget);
         let response = retry(&self.retry, deadline, || {
             let mut request = self
@@ -213,7 +248,7 @@ impl CrmHttp {
         })
         .await
         .map_err(|a| a.error)?;
-        response.json(self.provider)
+        Ok(response)
     }
 }
 

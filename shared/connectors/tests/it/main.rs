@@ -1,6 +1,7 @@
 //! The clients against the fakes (`infra/fakes`): one test binary, a module per provider.
 
 mod anthropic;
+mod crm_oauth;
 mod crm_support;
 mod crono;
 mod fathom;
@@ -8,4 +9,5 @@ mod flow;
 mod google;
 mod hubspot;
 mod pipedrive;
+mod salesforce;
 mod support;
