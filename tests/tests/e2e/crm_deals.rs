@@ -1,0 +1,259 @@
+//! "Deals" and "Create task" end to end: the account's open deals only, a stage and an amount
+//! changed once (a save with no change writes nothing), and a task due 09:00 in the user's
+//! zone (Europe/Rome, winter) stored as 08:00 UTC, from the edit modal and `/followup task`.
+
+use fakes::pipedrive::Endpoint as Pd;
+use serde_json::{Value, json};
+use testkit::payloads;
+
+use crate::crm::{PIPEDRIVE_TOKEN, RECORDING, TEAM, USER, open_editor, press_until};
+use crate::crm::{seed_crono, seed_pipedrive};
+use crate::followup::{fathom_data, has_text, modal_until, ready_followup};
+use crate::helpers::spawn_with_fathom;
+
+fn deal_values(deal: u64, stage: u64, amount: &str) -> Value {
+    let stage_block = format!("deal_stage:{deal}");
+    let amount_block = format!("deal_amount:{deal}");
+    json!({
+        stage_block.clone(): {stage_block: {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": stage.to_string()}}},
+        amount_block.clone(): {amount_block: {"type": "plain_text_input", "value": amount}},
+    })
+}
+
+#[tokio::test]
+async fn deals_shows_the_open_ones_and_saves_a_new_stage_and_amount_once() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    let globex = app
+        .pipedrive
+        .add_organization(company, "Globex", Some("globex.com"));
+    let other = app
+        .pipedrive
+        .add_organization(company, "Initech", Some("initech.com"));
+    let sales =
+        app.pipedrive
+            .add_pipeline(company, "Sales", &["Qualified", "Proposal", "Negotiation"]);
+    let (qualified, proposal) = (sales.stages[0].0, sales.stages[1].0);
+    let open = app.pipedrive.add_deal(
+        company,
+        "Globex renewal",
+        globex,
+        sales.id,
+        qualified,
+        Some(1500.0),
+        "EUR",
+        "open",
+    );
+    app.pipedrive.add_deal(
+        company,
+        "Globex pilot (won)",
+        globex,
+        sales.id,
+        proposal,
+        Some(900.0),
+        "EUR",
+        "won",
+    );
+    app.pipedrive.add_deal(
+        company,
+        "Initech deal",
+        other,
+        sales.id,
+        qualified,
+        Some(10.0),
+        "EUR",
+        "open",
+    );
+
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let shown = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_deals", |v| {
+        v["callback_id"] == "crm_deals"
+    })
+    .await;
+    assert!(has_text(&shown, "Globex renewal"), "{shown}");
+    assert!(!has_text(&shown, "Globex pilot"), "a won deal is not shown");
+    assert!(
+        !has_text(&shown, "Initech"),
+        "another account's deal is not shown"
+    );
+    assert!(has_text(&shown, "Amount (EUR)"), "in the deal's currency");
+    assert!(has_text(&shown, "Proposal"), "the pipeline's own stages");
+    assert_eq!(shown["private_metadata"], RECORDING.to_string());
+
+    // Moved to "Proposal", 2500.50.
+    let save = |amount: &str| {
+        payloads::view_submission(
+            TEAM,
+            USER,
+            &view_id,
+            "crm_deals",
+            deal_values(open, proposal, amount),
+            &RECORDING.to_string(),
+        )
+    };
+    let res = app
+        .post_signed("/slack/interactions", &save("2500.50"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let saved = modal_until(&app, &view_id, |v| has_text(v, "Updated in Pipedrive")).await;
+    assert!(has_text(&saved, "Globex renewal"));
+    let deal = app.pipedrive.deal(open).unwrap();
+    assert_eq!(deal.stage_id, proposal);
+    assert_eq!(deal.value, Some(2500.5));
+    assert_eq!(deal.status, "open");
+    assert_eq!(app.pipedrive.calls_to(Pd::UpdateDeal).len(), 1, "one write");
+
+    // The same save again (the values the CRM now has): nothing is written.
+    let res = app
+        .post_signed("/slack/interactions", &save("2500.5"))
+        .await;
+    assert_eq!(res.status(), 200);
+    modal_until(&app, &view_id, |v| has_text(v, "Nothing changed")).await;
+    assert_eq!(
+        app.pipedrive.calls_to(Pd::UpdateDeal).len(),
+        1,
+        "nothing more"
+    );
+
+    // An amount that is not one: an inline error, nothing queued or written.
+    let res = app.post_signed("/slack/interactions", &save("lots")).await;
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    assert!(answer["errors"][format!("deal_amount:{open}")].is_string());
+    assert_eq!(app.pipedrive.calls_to(Pd::UpdateDeal).len(), 1);
+}
+
+fn task_values(contact: &str, date: &str, time: &str) -> Value {
+    let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
+    json!({
+        "task_contact": {"task_contact": {"type": "external_select", "selected_option": option(contact)}},
+        "task_title": {"task_title": {"type": "plain_text_input", "value": "Send the security pack"}},
+        "task_kind": {"task_kind": {"type": "radio_buttons", "selected_option": option("call")}},
+        "task_date": {"task_date": {"type": "datepicker", "selected_date": date}},
+        "task_time": {"task_time": {"type": "timepicker", "selected_time": time, "timezone": "Europe/Rome"}},
+        "task_notes": {"task_notes": {"type": "plain_text_input", "value": "Pricing too"}},
+    })
+}
+
+#[tokio::test]
+async fn create_task_from_the_follow_up_stores_nine_in_rome_as_eight_utc() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    // ready_followup gives the fake Slack user tz Europe/Rome.
+    ready_followup(&app, TEAM).await;
+    let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    let globex = app
+        .pipedrive
+        .add_organization(company, "Globex", Some("globex.com"));
+    let john =
+        app.pipedrive
+            .add_person(company, "John Smith", "john.smith@globex.com", Some(globex));
+
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let form = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_task", |v| {
+        v["callback_id"] == "crm_task"
+    })
+    .await;
+    let element = |block: &str| {
+        form["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["block_id"] == block)
+            .map(|b| b["element"].clone())
+            .unwrap_or_else(|| panic!("no {block} in {form}"))
+    };
+    assert_eq!(element("task_time")["timezone"], "Europe/Rome");
+    assert_eq!(
+        element("task_contact")["initial_option"]["value"],
+        john.to_string(),
+        "the attendee's contact, found by email"
+    );
+    assert!(
+        app.pipedrive.activities().is_empty(),
+        "nothing before submit"
+    );
+
+    let submit = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "crm_task",
+        task_values(&john.to_string(), "2030-01-15", "09:00"),
+        &RECORDING.to_string(),
+    );
+    let res = app.post_signed("/slack/interactions", &submit).await;
+    assert_eq!(res.status(), 200);
+    let done = modal_until(&app, &view_id, |v| has_text(v, "Task created in Pipedrive")).await;
+    assert!(has_text(&done, "Open in Pipedrive"), "{done}");
+    assert!(has_text(&done, "2030-01-15 09:00 (Europe/Rome)"), "{done}");
+    let activities = app.pipedrive.activities();
+    assert_eq!(activities.len(), 1, "one task");
+    let body = &activities[0].body;
+    assert_eq!(body["due_date"], "2030-01-15", "{body}");
+    assert_eq!(
+        body["due_time"], "08:00",
+        "09:00 in Rome in January is 08:00 UTC"
+    );
+    assert_eq!(body["person_id"], john, "{body}");
+    assert_eq!(body["subject"], "Send the security pack");
+}
+
+#[tokio::test]
+async fn followup_task_opens_the_task_modal_without_a_meeting_and_stores_utc() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    app.install(TEAM, "Acme").await;
+    app.fake.add_user(USER, "Europe/Rome", 3600, false);
+    let workspace = seed_crono(&app, TEAM).await;
+    let globex = app
+        .crono
+        .add_account(workspace, "Globex", Some("globex.com"));
+    let john = app.crono.add_prospect(
+        workspace,
+        "John",
+        "Smith",
+        "john.smith@globex.com",
+        Some(&globex),
+    );
+
+    let res = app.command(TEAM, "task", "task").await;
+    assert_eq!(res.status(), 200);
+    let view_id = app.fake.last_opened_modal().expect("the task modal opened");
+    let form = modal_until(&app, &view_id, |v| has_text(v, "task_contact")).await;
+    assert_eq!(form["callback_id"], "crm_task");
+    assert_eq!(form["private_metadata"], "", "no meeting");
+    assert!(has_text(&form, "Europe/Rome"), "{form}");
+
+    let submit = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "crm_task",
+        task_values(&john, "2030-01-15", "09:00"),
+        "",
+    );
+    let res = app.post_signed("/slack/interactions", &submit).await;
+    assert_eq!(res.status(), 200);
+    modal_until(&app, &view_id, |v| has_text(v, "Task created in Crono")).await;
+    let tasks = app.crono.tasks();
+    assert_eq!(tasks.len(), 1, "one task");
+    let data = &tasks[0].data;
+    let due: jiff::Timestamp = data["activityDate"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due.to_string(), "2030-01-15T08:00:00Z", "{data}");
+    assert_eq!(data["prospectId"], john.as_str(), "{data}");
+
+    // A time already past in the user's zone: the form again with the input kept.
+    let past = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "crm_task",
+        task_values(&john, "2020-01-15", "09:00"),
+        "",
+    );
+    app.post_signed("/slack/interactions", &past).await;
+    let again = modal_until(&app, &view_id, |v| has_text(v, "has passed")).await;
+    assert!(has_text(&again, "2020-01-15"), "the chosen date is kept");
+    assert_eq!(app.crono.tasks().len(), 1);
+}
