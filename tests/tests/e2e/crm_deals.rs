@@ -257,3 +257,56 @@ async fn followup_task_opens_the_task_modal_without_a_meeting_and_stores_utc() {
     assert!(has_text(&again, "2020-01-15"), "the chosen date is kept");
     assert_eq!(app.crono.tasks().len(), 1);
 }
+
+#[tokio::test]
+async fn a_stage_moved_back_and_forth_is_written_each_time() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    let globex = app
+        .pipedrive
+        .add_organization(company, "Globex", Some("globex.com"));
+    let sales = app
+        .pipedrive
+        .add_pipeline(company, "Sales", &["Qualified", "Proposal"]);
+    let (qualified, proposal) = (sales.stages[0].0, sales.stages[1].0);
+    let deal = app.pipedrive.add_deal(
+        company,
+        "Globex renewal",
+        globex,
+        sales.id,
+        qualified,
+        Some(1500.0),
+        "EUR",
+        "open",
+    );
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_deals", |v| {
+        v["callback_id"] == "crm_deals"
+    })
+    .await;
+    // Proposal, back to Qualified, Proposal again: three changes, each one written (the
+    // third is the same change as the first, and must not be taken for it).
+    for (n, stage) in [proposal, qualified, proposal].into_iter().enumerate() {
+        app.fake.replace_modal(&view_id, json!({"blocks": []}));
+        let save = payloads::view_submission(
+            TEAM,
+            USER,
+            &view_id,
+            "crm_deals",
+            deal_values(deal, stage, "1500"),
+            &RECORDING.to_string(),
+        );
+        assert_eq!(
+            app.post_signed("/slack/interactions", &save).await.status(),
+            200
+        );
+        modal_until(&app, &view_id, |v| has_text(v, "Updated in Pipedrive")).await;
+        assert_eq!(
+            app.pipedrive.deal(deal).unwrap().stage_id,
+            stage,
+            "save {n}"
+        );
+    }
+    assert_eq!(app.pipedrive.calls_to(Pd::UpdateDeal).len(), 3);
+}

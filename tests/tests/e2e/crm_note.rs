@@ -397,3 +397,58 @@ async fn a_redelivered_note_job_writes_one_note() {
     );
     modal_until(&app, &view_id, |v| is_done(v, "HubSpot")).await;
 }
+
+#[tokio::test]
+async fn an_account_found_by_searching_its_name_is_logged_on_and_remembered() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    // No account has the website globex.com: the user searches by name (the `options`
+    // function answers the external select with "Name · domain" options valued by id).
+    let umbrella =
+        app.pipedrive
+            .add_organization(company, "Umbrella Group", Some("umbrella.example"));
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let chooser = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_note", |v| {
+        v["callback_id"] == "crm_account"
+    })
+    .await;
+    assert!(has_text(&chooser, "crm_account_search"), "{chooser}");
+    let pick = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "crm_account",
+        json!({"crm_account_search": {"crm_account_search": {"type": "external_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "Umbrella Group · umbrella.example"},
+                                "value": umbrella.to_string()}}}}),
+        &format!("{RECORDING}:note"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &pick).await.status(),
+        200
+    );
+    let shown = modal_until(&app, &view_id, |v| {
+        is_done(v, "Pipedrive") || has_text(v, "no such account")
+    })
+    .await;
+    assert!(is_done(&shown, "Pipedrive"), "{shown}");
+    let notes = app.pipedrive.notes();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].body["org_id"], umbrella);
+    let mapping = app
+        .directory
+        .mapping(
+            &tenant_of(TEAM),
+            CrmKind::Pipedrive,
+            &Domain::parse("globex.com").unwrap(),
+        )
+        .await
+        .unwrap()
+        .expect("the pick is remembered for the meeting's domain");
+    assert!(mapping.verified);
+    assert_eq!(
+        mapping.account,
+        AccountId::parse(&umbrella.to_string()).unwrap()
+    );
+}
