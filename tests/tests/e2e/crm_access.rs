@@ -242,3 +242,107 @@ async fn another_workspace_reaches_nothing_of_a_workspaces_crm() {
         .collect();
     assert_eq!(of_a.len(), 1);
 }
+
+#[tokio::test]
+async fn an_admin_sees_and_disconnects_a_connection_a_member_cannot() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    make_member(&app, TEAM, ADMIN, Role::Admin).await;
+    // HubSpot has no OAuth client in this serve (it is being added): a connection made
+    // earlier must still be shown, and can be disconnected.
+    seed_hubspot(&app, TEAM, HUB_A, HUB_A_TOKEN).await;
+    app.hubspot.add_object(
+        HUB_A,
+        ObjectType::Companies,
+        &[("name", "Globex"), ("domain", "globex.com")],
+        &[],
+    );
+    let view_a = open_editor(&app, TEAM, RECORDING).await;
+    press_until(&app, TEAM, &view_a, RECORDING, "followup_crm_note", |v| {
+        has_text(v, "Open in HubSpot")
+    })
+    .await;
+    let domain = Domain::parse("globex.com").unwrap();
+    let credential = tenant::CredentialId::tenant_wide(tenant_of(TEAM), tenant::Provider::Hubspot);
+
+    let body = payloads::slash_command(
+        TEAM,
+        ADMIN,
+        "C0CHAN001",
+        "/followup",
+        "connect crm",
+        &app.fake.response_url("c"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/commands", &body).await.status(),
+        200
+    );
+    let modal_id = app.fake.last_opened_modal().unwrap();
+    let modal = modal_until(&app, &modal_id, |v| v["callback_id"] == "crm_connect").await;
+    assert!(has_text(&modal, "*HubSpot* · connected"), "{modal}");
+    assert!(has_text(&modal, "crm_disconnect"), "{modal}");
+
+    // A member forging "Disconnect": the worker checks the role, nothing changes.
+    let press = |user: &str| {
+        payloads::view_block_action(
+            TEAM,
+            user,
+            &modal_id,
+            "crm_connect",
+            "",
+            json!({}),
+            "crm_disconnect",
+            "hubspot",
+        )
+    };
+    let updates = app.fake.calls_to("views.update").len();
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press(USER))
+            .await
+            .status(),
+        200
+    );
+    app.fake
+        .wait_for("views.update", updates + 1, crate::helpers::WAIT)
+        .await;
+    assert!(
+        app.backend
+            .credentials
+            .get_fresh(&credential)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // The admin's: the credential, the connection and its mappings go.
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press(ADMIN))
+            .await
+            .status(),
+        200
+    );
+    modal_until(&app, &modal_id, |v| has_text(v, "HubSpot is disconnected")).await;
+    assert!(
+        app.backend
+            .credentials
+            .get_fresh(&credential)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let settings = app
+        .directory
+        .settings(&tenant_of(TEAM))
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    assert!(settings.connections.is_empty(), "{settings:?}");
+    assert!(
+        app.directory
+            .mapping(&tenant_of(TEAM), CrmKind::Hubspot, &domain)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
