@@ -310,3 +310,138 @@ async fn a_stage_moved_back_and_forth_is_written_each_time() {
     }
     assert_eq!(app.pipedrive.calls_to(Pd::UpdateDeal).len(), 3);
 }
+
+/// The deals modal's save of one deal (ids as strings: HubSpot's and Crono's).
+fn save_one(view_id: &str, deal: &str, stage: &str, amount: &str) -> String {
+    let stage_block = format!("deal_stage:{deal}");
+    let amount_block = format!("deal_amount:{deal}");
+    payloads::view_submission(
+        TEAM,
+        USER,
+        view_id,
+        "crm_deals",
+        json!({
+            stage_block.clone(): {stage_block: {"type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": stage}}},
+            amount_block.clone(): {amount_block: {"type": "plain_text_input", "value": amount}},
+        }),
+        &RECORDING.to_string(),
+    )
+}
+
+#[tokio::test]
+async fn hubspot_deals_leave_out_closed_stages_by_the_pipelines_metadata() {
+    use fakes::hubspot::ObjectType;
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    crate::crm::seed_hubspot(&app, TEAM, crate::crm::HUB_A, crate::crm::HUB_A_TOKEN).await;
+    let hub = crate::crm::HUB_A;
+    let globex = app.hubspot.add_object(
+        hub,
+        ObjectType::Companies,
+        &[("name", "Globex"), ("domain", "globex.com")],
+        &[],
+    );
+    // Stage names that say nothing: only the metadata says which one is closed.
+    let pipeline = app.hubspot.add_pipeline(
+        hub,
+        "Enterprise",
+        &[("Step one", false), ("Step two", false), ("Signed", true)],
+    );
+    let stage = |n: usize| pipeline.stages[n].0.clone();
+    let deal = |name: &str, st: &str| {
+        app.hubspot.add_object(
+            hub,
+            ObjectType::Deals,
+            &[
+                ("dealname", name),
+                ("pipeline", &pipeline.id),
+                ("dealstage", st),
+                ("amount", "1500"),
+                ("deal_currency_code", "USD"),
+            ],
+            &[(ObjectType::Companies, globex, 341)],
+        )
+    };
+    let open = deal("Globex expansion", &stage(0));
+    deal("Globex signed last year", &stage(2));
+
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let shown = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_deals", |v| {
+        v["callback_id"] == "crm_deals"
+    })
+    .await;
+    assert!(has_text(&shown, "Globex expansion"), "{shown}");
+    assert!(!has_text(&shown, "Globex signed last year"), "{shown}");
+    assert!(has_text(&shown, "Amount (USD)"), "{shown}");
+
+    let res = app
+        .post_signed(
+            "/slack/interactions",
+            &save_one(&view_id, &open.to_string(), &stage(1), "2500.50"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    modal_until(&app, &view_id, |v| has_text(v, "Updated in HubSpot")).await;
+    let stored = app.hubspot.object(open).unwrap();
+    assert_eq!(stored.properties["dealstage"], stage(1));
+    let amount: f64 = stored.properties["amount"].parse().unwrap();
+    assert_eq!(amount, 2500.5);
+}
+
+#[tokio::test]
+async fn crono_opportunities_move_stage_and_amount() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    let workspace = seed_crono(&app, TEAM).await;
+    let globex = app
+        .crono
+        .add_account(workspace, "Globex", Some("globex.com"));
+    let pipeline = app.crono.add_pipeline(
+        workspace,
+        "Sales",
+        &[
+            ("Discovery", false, false),
+            ("Demo", false, false),
+            ("Won", true, true),
+        ],
+    );
+    let open = app.crono.add_opportunity(
+        workspace,
+        "Globex 2027",
+        &globex,
+        &pipeline,
+        &pipeline.stages[0].id,
+        Some(1000.0),
+        Some("EUR"),
+    );
+    app.crono.add_opportunity(
+        workspace,
+        "Globex 2025 (won)",
+        &globex,
+        &pipeline,
+        &pipeline.stages[2].id,
+        Some(500.0),
+        Some("EUR"),
+    );
+
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let shown = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_deals", |v| {
+        v["callback_id"] == "crm_deals"
+    })
+    .await;
+    assert!(has_text(&shown, "Globex 2027"), "{shown}");
+    assert!(!has_text(&shown, "Globex 2025"), "{shown}");
+
+    let res = app
+        .post_signed(
+            "/slack/interactions",
+            &save_one(&view_id, &open, &pipeline.stages[1].id, "1200"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    modal_until(&app, &view_id, |v| has_text(v, "Updated in Crono")).await;
+    let stored = app.crono.opportunity(&open).unwrap();
+    assert_eq!(stored.stage, pipeline.stages[1].id);
+    assert_eq!(stored.amount, Some(1200.0));
+}
