@@ -332,32 +332,24 @@ async fn log_to_crm_pressed_twice_writes_one_note_and_says_it_is_already_logged(
     assert_eq!(app.pipedrive.notes().len(), 1, "one note");
 }
 
-#[tokio::test]
-async fn a_redelivered_note_job_writes_one_note() {
-    let app = spawn_with_fathom(false, fathom_data()).await;
+/// Runs every job queued now with `worker`, each expected to finish.
+async fn drain(app: &TestApp, worker: &worker::Worker) {
+    for delivery in app.take_queued().await {
+        let outcome = worker.process(&delivery.body, 1).await;
+        assert_eq!(outcome, worker::Outcome::Done, "{}", delivery.body);
+    }
+}
+
+/// [`USER`]'s ready follow-up in an app without its worker, the jobs run by `worker`; the
+/// edit modal's id.
+async fn followup_by_hand(app: &TestApp, worker: &worker::Worker) -> String {
     app.install(TEAM, "Acme").await;
     app.fake.add_user(USER, "Europe/Rome", 3600, false);
-    crate::followup::seed_fathom(&app, TEAM).await;
-    seed_hubspot(&app, TEAM, HUB_A, HUB_A_TOKEN).await;
-    app.hubspot.add_object(
-        HUB_A,
-        ObjectType::Companies,
-        &[("name", "Globex"), ("domain", "globex.com")],
-        &[],
-    );
-    let worker = crm_worker(&app);
-    let drain = || async {
-        for delivery in app.take_queued().await {
-            let outcome = worker.process(&delivery.body, 1).await;
-            assert_eq!(outcome, worker::Outcome::Done, "{}", delivery.body);
-        }
-    };
-
-    // The follow-up, by hand: the picker, the generation, the edit modal.
+    crate::followup::seed_fathom(app, TEAM).await;
     assert_eq!(app.command(TEAM, "", "r").await.status(), 200);
     let picker_id = app.fake.last_opened_modal().unwrap();
-    drain().await;
-    let picker = modal_until(&app, &picker_id, |v| has_text(v, "Globex discovery call")).await;
+    drain(app, worker).await;
+    let picker = modal_until(app, &picker_id, |v| has_text(v, "Globex discovery call")).await;
     let day = picker["private_metadata"].as_str().unwrap().to_owned();
     let submit = pick_in(TEAM, &picker_id, RECORDING, &day);
     assert_eq!(
@@ -366,13 +358,16 @@ async fn a_redelivered_note_job_writes_one_note() {
             .status(),
         200
     );
-    drain().await;
-    let view_id = crate::followup::open_editor_as(&app, TEAM, USER, RECORDING).await;
-    drain().await;
-    modal_until(&app, &view_id, |v| has_text(v, "email_body")).await;
+    drain(app, worker).await;
+    let view_id = crate::followup::open_editor_as(app, TEAM, USER, RECORDING).await;
+    drain(app, worker).await;
+    modal_until(app, &view_id, |v| has_text(v, "email_body")).await;
+    view_id
+}
 
-    // "Log to CRM": its job delivered twice.
-    let press = editor_press(TEAM, &view_id, RECORDING, "followup_crm_note");
+/// "Log to CRM" pressed; its job, queued (not run).
+async fn press_note_queued(app: &TestApp, view_id: &str) -> String {
+    let press = editor_press(TEAM, view_id, RECORDING, "followup_crm_note");
     assert_eq!(
         app.post_signed("/slack/interactions", &press)
             .await
@@ -381,9 +376,26 @@ async fn a_redelivered_note_job_writes_one_note() {
     );
     let queued = app.take_queued().await;
     assert_eq!(queued.len(), 1, "one job");
-    let job = &queued[0].body;
-    let first = worker.process(job, 1).await;
-    let second = worker.process(job, 2).await;
+    queued[0].body.clone()
+}
+
+#[tokio::test]
+async fn a_redelivered_note_job_writes_one_note() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    let worker = crm_worker(&app);
+    let view_id = followup_by_hand(&app, &worker).await;
+    seed_hubspot(&app, TEAM, HUB_A, HUB_A_TOKEN).await;
+    app.hubspot.add_object(
+        HUB_A,
+        ObjectType::Companies,
+        &[("name", "Globex"), ("domain", "globex.com")],
+        &[],
+    );
+
+    // "Log to CRM": its job delivered twice.
+    let job = press_note_queued(&app, &view_id).await;
+    let first = worker.process(&job, 1).await;
+    let second = worker.process(&job, 2).await;
     assert_eq!(first, worker::Outcome::Done, "{first:?}");
     assert_eq!(second, worker::Outcome::AlreadyDone, "{second:?}");
     let notes = app.hubspot.objects(ObjectType::Notes);
@@ -396,6 +408,55 @@ async fn a_redelivered_note_job_writes_one_note() {
         "one write"
     );
     modal_until(&app, &view_id, |v| is_done(v, "HubSpot")).await;
+}
+
+#[tokio::test]
+async fn a_note_whose_outcome_is_unknown_is_not_written_again_and_the_user_is_told_to_look() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    let worker = crm_worker(&app);
+    let view_id = followup_by_hand(&app, &worker).await;
+    let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    app.pipedrive
+        .add_organization(company, "Globex", Some("globex.com"));
+
+    // Pipedrive answers 503 to every try of the write (the client's own retries included):
+    // it may have saved the note, so the job's retry must not write it blindly.
+    app.pipedrive.fail_next_n(
+        fakes::pipedrive::Endpoint::Notes,
+        10,
+        fakes::pipedrive::Failure::Status(503),
+    );
+    let job = press_note_queued(&app, &view_id).await;
+    let first = worker.process(&job, 1).await;
+    assert!(matches!(first, worker::Outcome::Retry { .. }), "{first:?}");
+    let writes = app
+        .pipedrive
+        .calls_to(fakes::pipedrive::Endpoint::Notes)
+        .len();
+    let second = worker.process(&job, 2).await;
+    assert_eq!(second, worker::Outcome::Done, "{second:?}");
+    assert_eq!(
+        app.pipedrive
+            .calls_to(fakes::pipedrive::Endpoint::Notes)
+            .len(),
+        writes,
+        "the recovery did not write again"
+    );
+    let shown = modal_until(&app, &view_id, |v| has_text(v, "could not confirm")).await;
+    assert!(has_text(&shown, "Open Globex"), "where to look: {shown}");
+
+    // Pressed again later: the same answer, not "being logged", and still no blind write.
+    app.fake.replace_modal(&view_id, json!({"blocks": []}));
+    let again = press_note_queued(&app, &view_id).await;
+    assert_eq!(worker.process(&again, 1).await, worker::Outcome::Done);
+    let shown = modal_until(&app, &view_id, |v| has_text(v, "banner")).await;
+    assert!(has_text(&shown, "could not confirm"), "{shown}");
+    assert_eq!(
+        app.pipedrive
+            .calls_to(fakes::pipedrive::Endpoint::Notes)
+            .len(),
+        writes
+    );
 }
 
 #[tokio::test]
