@@ -346,3 +346,59 @@ async fn an_admin_sees_and_disconnects_a_connection_a_member_cannot() {
             .is_none()
     );
 }
+
+/// `kind` connected, its access revoked at the CRM: "Log to CRM" tells the member to ask an
+/// admin, marks it broken, and DMs the admin.
+async fn revoked_is_told(kind: CrmKind) {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    make_member(&app, TEAM, ADMIN, Role::Admin).await;
+    match kind {
+        CrmKind::Hubspot => {
+            seed_hubspot(&app, TEAM, HUB_A, HUB_A_TOKEN).await;
+            app.hubspot.add_object(
+                HUB_A,
+                ObjectType::Companies,
+                &[("name", "Globex"), ("domain", "globex.com")],
+                &[],
+            );
+            app.hubspot.revoke(HUB_A_TOKEN);
+        }
+        CrmKind::Crono => {
+            let workspace = crate::crm::seed_crono(&app, TEAM).await;
+            app.crono
+                .add_account(workspace, "Globex", Some("globex.com"));
+            app.crono.revoke(crate::crm::CRONO_PUBLIC);
+        }
+        other => unreachable!("{other:?}"),
+    }
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let shown = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_note", |v| {
+        has_text(v, "banner")
+    })
+    .await;
+    assert!(
+        has_text(&shown, "ask a workspace admin to connect it again"),
+        "{shown}"
+    );
+    assert!(has_text(&shown, kind.name()));
+    assert_eq!(broken_dms(&app).len(), 1, "the admin is told");
+    let settings = app
+        .directory
+        .settings(&tenant_of(TEAM))
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    assert!(settings.connection(kind).unwrap().broken_since.is_some());
+}
+
+#[tokio::test]
+async fn a_revoked_hubspot_token_is_a_broken_connection() {
+    revoked_is_told(CrmKind::Hubspot).await;
+}
+
+#[tokio::test]
+async fn a_revoked_crono_key_pair_is_a_broken_connection() {
+    revoked_is_told(CrmKind::Crono).await;
+}
