@@ -209,6 +209,7 @@ impl Worker {
     }
 
     /// The chooser in place of the current view.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn show_chooser(
         &self,
         token: &Secret,

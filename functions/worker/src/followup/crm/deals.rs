@@ -81,7 +81,7 @@ fn change_of(edit: &DealEdit, deal: &Deal, pipelines: &[Pipeline]) -> Option<Dea
 /// change of its own and is written.
 fn update_key(
     session: &Session,
-    job: impl std::fmt::Display,
+    job: &dyn std::fmt::Display,
     deal: &DealId,
     update: &DealUpdate,
 ) -> LedgerKey {
