@@ -225,6 +225,7 @@ async fn hubspot_deals_leave_out_closed_stages_by_the_pipelines_metadata() {
                 ("pipeline", &pipeline.id),
                 ("dealstage", st),
                 ("amount", "1500"),
+                // UNCONFIRMED (hubspot.md): the currency property's name.
                 ("deal_currency_code", "USD"),
             ],
             &[(ObjectType::Companies, globex, 341)],

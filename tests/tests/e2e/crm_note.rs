@@ -134,6 +134,7 @@ async fn hubspot_logs_the_edited_note_as_html_on_the_company_of_the_attendees_do
 
 #[tokio::test]
 async fn pipedrive_logs_the_edited_note_as_html_on_the_organization_of_the_domain() {
+    let (logs, _guard) = crate::crm::Logs::capture();
     let app = spawn_with_fathom(true, fathom_data()).await;
     ready_followup(&app, TEAM).await;
     let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
@@ -161,6 +162,14 @@ async fn pipedrive_logs_the_edited_note_as_html_on_the_organization_of_the_domai
         notes[0].body["content"],
         "<p>Renewals &amp; &lt;security&gt; pack promised</p><p>Next: pricing call</p>"
     );
+    // Neither the workspace's token nor the user's note is in a log line.
+    let logged = logs.text();
+    assert!(
+        logged.contains("note logged"),
+        "the capture sees the worker"
+    );
+    assert!(!logged.contains(PIPEDRIVE_TOKEN));
+    assert!(!logged.contains("security"), "the note's text");
 }
 
 #[tokio::test]

@@ -75,6 +75,8 @@ async fn create_task_from_the_follow_up_stores_nine_in_rome_as_eight_utc() {
     let activities = app.pipedrive.activities();
     assert_eq!(activities.len(), 1, "one task");
     let body = &activities[0].body;
+    // UNCONFIRMED (pipedrive.md has no activities): `due_date`/`due_time` in UTC, as the
+    // adapter and the fake assume.
     assert_eq!(body["due_date"], "2030-01-15", "{body}");
     assert_eq!(
         body["due_time"], "08:00",
@@ -123,6 +125,8 @@ async fn followup_task_opens_the_task_modal_without_a_meeting_and_stores_utc() {
     let tasks = app.crono.tasks();
     assert_eq!(tasks.len(), 1, "one task");
     let data = &tasks[0].data;
+    // crono.md §4.8: `activityDate` in RFC 3339 UTC (the `prospectId` field name is the
+    // reference's; what Crono does with a prospect of another account is UNCONFIRMED).
     let due: jiff::Timestamp = data["activityDate"].as_str().unwrap().parse().unwrap();
     assert_eq!(due.to_string(), "2030-01-15T08:00:00Z", "{data}");
     assert_eq!(data["prospectId"], john.as_str(), "{data}");
