@@ -138,6 +138,8 @@ async fn pipedrive_logs_the_edited_note_as_html_on_the_organization_of_the_domai
     let app = spawn_with_fathom(true, fathom_data()).await;
     ready_followup(&app, TEAM).await;
     let company = seed_pipedrive(&app, TEAM, PIPEDRIVE_TOKEN).await;
+    // UNCONFIRMED (pipedrive.md): organizations have no standard domain field; the workspace
+    // keeps it in a custom field, searched with `exact_match`.
     let globex = app
         .pipedrive
         .add_organization(company, "Globex", Some("globex.com"));
@@ -169,7 +171,10 @@ async fn pipedrive_logs_the_edited_note_as_html_on_the_organization_of_the_domai
         "the capture sees the worker"
     );
     assert!(!logged.contains(PIPEDRIVE_TOKEN));
-    assert!(!logged.contains("security"), "the note's text");
+    assert!(
+        !logged.contains("security"),
+        "the note's text (and the transcript it came from)"
+    );
 }
 
 #[tokio::test]
@@ -177,6 +182,8 @@ async fn crono_logs_the_edited_note_as_plain_text_on_the_account_with_that_websi
     let app = spawn_with_fathom(true, fathom_data()).await;
     ready_followup(&app, TEAM).await;
     let workspace = seed_crono(&app, TEAM).await;
+    // UNCONFIRMED (crono.md §4.3): no domain filter is known, so the adapter compares the
+    // websites of the accounts it pages through; the fake keeps them as free text.
     app.crono.add_account(
         workspace,
         "Globex Partners",
