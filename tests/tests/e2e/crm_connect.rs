@@ -270,3 +270,41 @@ async fn a_member_who_is_not_an_admin_is_told_to_ask_one_and_nothing_is_stored()
         "the key was not even tried"
     );
 }
+
+#[tokio::test]
+async fn app_homes_manage_crm_opens_the_connections_for_an_admin_and_a_notice_for_a_member() {
+    let app = crate::helpers::spawn_app().await;
+    app.install(TEAM, "Acme").await;
+    make_member(&app, TEAM, ADMIN, Role::Admin).await;
+    make_member(&app, TEAM, MEMBER, Role::Member).await;
+
+    let press =
+        |user: &str| payloads::home_block_action(TEAM, user, "V0HOME0001", "home_crm_manage", "");
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press(MEMBER))
+            .await
+            .status(),
+        200
+    );
+    let opened = app.fake.calls_to("views.open");
+    assert_eq!(opened.len(), 1);
+    assert!(
+        opened[0].body["view"]
+            .to_string()
+            .contains("Only a workspace admin"),
+        "{:?}",
+        opened[0].body
+    );
+
+    assert_eq!(
+        app.post_signed("/slack/interactions", &press(ADMIN))
+            .await
+            .status(),
+        200
+    );
+    let view_id = app.fake.last_opened_modal().unwrap();
+    let modal = modal_until(&app, &view_id, |v| has_text(v, "crm_key_open")).await;
+    assert_eq!(modal["callback_id"], "crm_connect");
+    assert!(has_text(&modal, "*Pipedrive* · not connected"), "{modal}");
+    assert!(has_text(&modal, "*Crono* · not connected"), "{modal}");
+}
