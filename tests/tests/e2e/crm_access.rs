@@ -185,6 +185,10 @@ async fn another_workspace_reaches_nothing_of_a_workspaces_crm() {
     assert_eq!(res.status(), 200);
     let refused = modal_until(&app, &view_b, |v| has_text(v, "has no such account")).await;
     assert!(!has_text(&refused, "Open in HubSpot"), "{refused}");
+    // The chooser again, to search for the right one; none of A's records in it.
+    assert_eq!(refused["callback_id"], "crm_account");
+    assert!(has_text(&refused, "crm_account_search"), "{refused}");
+    assert!(!has_text(&refused, &globex_a.to_string()), "{refused}");
     assert_eq!(
         app.hubspot.objects(ObjectType::Notes).len(),
         1,

@@ -259,11 +259,24 @@ impl Worker {
         let account = match self.account_by_id(&ready, &session, &id, label).await {
             Ok(Some(account)) => account,
             Ok(None) => {
-                let banner = Banner::Error(format!(
-                    "{} has no such account any more: pick again.",
+                // Deleted or merged since, or not this workspace's: the chooser again (its
+                // search), saying so, so that "pick again" is something the user can do.
+                let prompt = format!(
+                    "{} has no such account any more (deleted or merged?): search for the \
+                     account this meeting was with.",
                     ready.kind
-                ));
-                return self.back_to_editor(&token, view_id, &session, banner).await;
+                );
+                return self
+                    .show_chooser(
+                        &token,
+                        view_id,
+                        &session,
+                        then,
+                        ready.kind.name(),
+                        &prompt,
+                        &[],
+                    )
+                    .await;
             }
             Err(err) => {
                 return match self
