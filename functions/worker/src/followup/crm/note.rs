@@ -4,7 +4,7 @@
 use app::ui::editor::Banner;
 use connectors::crms::Ready;
 use followup::Session;
-use followup::crm::{Account, CrmError, NewNote};
+use followup::crm::{Account, CrmError, CrmKind, NewNote};
 use followup::service::sessions::update_session;
 use followup::session::{Artifact, ArtifactKind};
 use tenant::idempotency::{Attempt, Once, Settle};
@@ -110,7 +110,7 @@ impl Worker {
                     warn!("an earlier try of this note may have reached the CRM: not repeated");
                     return Settle::Done {
                         value: Logged::Unconfirmed,
-                        outcome: "unconfirmed".to_owned(),
+                        outcome: UNCONFIRMED.to_owned(),
                     };
                 }
                 let written = ready
@@ -157,17 +157,14 @@ impl Worker {
                     link: Some((format!("Open in {crm}"), artifact.link)),
                 }
             }
-            Once::Ran(Ok(Logged::Unconfirmed)) => Banner::Needs {
-                text: format!(
-                    "Switchboard could not confirm that {crm} saved the note (it stopped \
-                     answering). Look at the account before logging it again:"
-                ),
-                link: (format!("Open {}", account.name), account.link.clone()),
-            },
+            Once::Ran(Ok(Logged::Unconfirmed)) => unconfirmed(crm, account),
             Once::Ran(Err(err)) => match self.crm_failed(job, user, crm, err, "the note").await? {
                 Failed::Banner(banner) => banner,
                 Failed::Retry(err) => return Err(err),
             },
+            // An earlier try's outcome stayed unknown: still unknown, and still not repeated
+            // (not "being logged": nothing is).
+            Once::AlreadyDone { outcome } if outcome == UNCONFIRMED => unconfirmed(crm, account),
             Once::AlreadyDone { .. } | Once::Busy => {
                 // Another press of the button did it (or is doing it): say where.
                 let fresh = self.own_session(job, user, session.recording.get()).await?;
@@ -206,6 +203,21 @@ impl Worker {
             Failed::Banner(banner) => self.back_to_editor(token, view_id, session, banner).await,
             Failed::Retry(err) => Err(err),
         }
+    }
+}
+
+/// The ledger outcome of a note whose write may or may not have reached the CRM.
+const UNCONFIRMED: &str = "unconfirmed";
+
+/// The note may be in the CRM; Switchboard does not write it twice, so the user looks.
+fn unconfirmed(crm: CrmKind, account: &Account) -> Banner {
+    Banner::Needs {
+        text: format!(
+            "Switchboard could not confirm that {crm} saved the note (it stopped answering), \
+             and never writes a note twice: look at the account, and add the note there if it \
+             is missing:"
+        ),
+        link: (format!("Open {}", account.name), account.link.clone()),
     }
 }
 
