@@ -271,6 +271,7 @@ async fn a_note_is_plain_text_wrapped_in_data_and_its_id_is_local_as_crono_answe
     let note = NewNote {
         body: "Met <John> & team.\r\n\r\nNext: the proposal.".into(),
         at: Timestamp::UNIX_EPOCH,
+        marker: "sb-00000000000000c1".into(),
     };
     let written = s.client.create_note(&s.a, &acme(&s), &note).await.unwrap();
     let stored = &s.fake.notes()[0].data;
@@ -458,6 +459,7 @@ async fn a_note_or_a_task_is_not_created_twice_after_a_5xx_and_slow_answers_time
     let note = NewNote {
         body: "hello".into(),
         at: Timestamp::UNIX_EPOCH,
+        marker: "sb-00000000000000c1".into(),
     };
     assert_eq!(
         s.client
