@@ -155,10 +155,7 @@ impl FakePipedrive {
             .route("/api/v2/pipelines", get(routes::pipelines))
             .route("/api/v2/stages", get(routes::stages))
             .route("/v1/notes", post(routes::notes).get(routes::list_notes))
-            .route(
-                "/api/v1/notes",
-                post(routes::notes).get(routes::list_notes),
-            )
+            .route("/api/v1/notes", post(routes::notes).get(routes::list_notes))
             .route("/v1/activities", post(routes::activities))
             .route("/api/v1/activities", post(routes::activities))
             .route("/oauth/token", post(oauth::token))

@@ -582,12 +582,19 @@ pub(super) async fn list_notes(
         if more {
             pagination["next_start"] = json!(start + page.len());
         }
-        let data = if page.is_empty() { Value::Null } else { json!(page) };
-        (StatusCode::OK, json!({
-            "success": true,
-            "data": data,
-            "additional_data": { "pagination": pagination },
-        }))
+        let data = if page.is_empty() {
+            Value::Null
+        } else {
+            json!(page)
+        };
+        (
+            StatusCode::OK,
+            json!({
+                "success": true,
+                "data": data,
+                "additional_data": { "pagination": pagination },
+            }),
+        )
     })
     .await
 }

@@ -198,7 +198,10 @@ async fn a_companys_note_associations_and_a_batch_read_show_a_note_at_once() {
         results[0]["properties"]["hs_note_body"],
         "<p>hi</p><!-- sb-0123456789abcdef -->"
     );
-    assert_eq!(fake.calls_to(Endpoint::BatchRead(ObjectType::Notes)).len(), 1);
+    assert_eq!(
+        fake.calls_to(Endpoint::BatchRead(ObjectType::Notes)).len(),
+        1
+    );
     let inputs: Vec<Value> = (0..101).map(|i| json!({ "id": i.to_string() })).collect();
     let (status, _) = post(
         &fake,

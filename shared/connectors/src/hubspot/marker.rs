@@ -96,7 +96,13 @@ impl HubSpotClient {
             let inputs: Vec<_> = chunk.iter().map(|id| json!({ "id": id })).collect();
             let body = json!({ "properties": ["hs_note_body"], "inputs": inputs });
             let page: SearchPage = self
-                .call(access, Method::POST, url.clone(), Some(&body), Kind::Idempotent)
+                .call(
+                    access,
+                    Method::POST,
+                    url.clone(),
+                    Some(&body),
+                    Kind::Idempotent,
+                )
                 .await
                 .map_err(crm_error)?;
             if let Some(note) = page.results.into_iter().find(|o| carries(o, &wanted)) {

@@ -140,8 +140,16 @@ async fn hubspot_finds_a_note_by_its_marker_on_its_company_and_portal_only() {
     contract::crm_note_markers(&s.client, &s.a, &s.b).await;
     // A consistent read: the company's associations and the notes themselves, never the
     // CRM search (its index lags writes: "not found there" would write the note twice).
-    assert!(s.fake.calls_to(Endpoint::Search(ObjectType::Notes)).is_empty());
-    assert!(!s.fake.calls_to(Endpoint::BatchRead(ObjectType::Notes)).is_empty());
+    assert!(
+        s.fake
+            .calls_to(Endpoint::Search(ObjectType::Notes))
+            .is_empty()
+    );
+    assert!(
+        !s.fake
+            .calls_to(Endpoint::BatchRead(ObjectType::Notes))
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -155,7 +163,10 @@ async fn a_note_whose_create_timed_out_after_hubspot_saved_it_is_found_by_its_ma
         Failure::Slow(Duration::from_secs(3)),
     );
     assert_eq!(
-        impatient.create_note(&s.a, &acme, &note()).await.unwrap_err(),
+        impatient
+            .create_note(&s.a, &acme, &note())
+            .await
+            .unwrap_err(),
         CrmError::Unavailable
     );
     let saved = s.fake.objects(ObjectType::Notes);

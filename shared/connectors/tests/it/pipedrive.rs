@@ -146,7 +146,10 @@ async fn pipedrive_finds_a_note_by_its_marker_in_the_organizations_notes_only() 
     let s = setup().await;
     contract::crm_note_markers(&s.client, &s.a, &s.b).await;
     let listed = s.fake.calls_to(Endpoint::ListNotes);
-    assert!(!listed.is_empty(), "the organization's notes list, a consistent read");
+    assert!(
+        !listed.is_empty(),
+        "the organization's notes list, a consistent read"
+    );
     assert!(
         listed
             .iter()
@@ -247,8 +250,7 @@ async fn a_note_is_html_on_the_organization_and_an_activity_is_due_in_utc() {
     s.client.create_note(&s.a, &acme(&s), &note).await.unwrap();
     let stored = &s.fake.notes()[0].body;
     assert_eq!(
-        stored["content"],
-        "<p>Met &lt;John&gt; &amp; team.</p><p>ref: sb-00000000000000c1</p>",
+        stored["content"], "<p>Met &lt;John&gt; &amp; team.</p><p>ref: sb-00000000000000c1</p>",
         "the marker is a short trailing line: Pipedrive's sanitiser may drop a comment"
     );
     assert_eq!(stored["org_id"], s.orgs["Acme"]);

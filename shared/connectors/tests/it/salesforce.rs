@@ -391,8 +391,7 @@ async fn a_note_is_an_html_content_note_linked_to_the_account() {
         "<p>Met &lt;John&gt; &amp; team.</p><p>Next: send the proposal.</p>"
     );
     assert_eq!(
-        notes[0].body["Title"],
-        "Meeting follow-up 2026-01-14 (ref sb-00000000000000c1)",
+        notes[0].body["Title"], "Meeting follow-up 2026-01-14 (ref sb-00000000000000c1)",
         "the marker ends the title: Content is a blob SOQL cannot filter on"
     );
     let links = s.fake.created("ContentDocumentLink");

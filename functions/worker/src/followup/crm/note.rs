@@ -3,10 +3,10 @@
 
 use app::ui::editor::Banner;
 use connectors::crms::Ready;
-use followup::{RecordingId, Session};
 use followup::crm::{Account, CrmError, NewNote, note_marker};
 use followup::service::sessions::update_session;
 use followup::session::{Artifact, ArtifactKind};
+use followup::{RecordingId, Session};
 use tenant::idempotency::{Attempt, Once, Settle};
 use tenant::job::{AccountUse, EditorAction};
 use tenant::ports::LedgerKey;

@@ -347,7 +347,10 @@ async fn deals_move_stage_and_change_amount(
 }
 
 fn note() -> NewNote {
-    marked(NOTE_MARKER, "Met <John> & team.\n\nNext: send the proposal.")
+    marked(
+        NOTE_MARKER,
+        "Met <John> & team.\n\nNext: send the proposal.",
+    )
 }
 
 /// The marker of the suites' ordinary notes (never looked up).
@@ -539,13 +542,20 @@ pub async fn crm_note_markers(crm: &dyn Crm, a: &CrmAccess, b: &CrmAccess) {
 
     expect_eq(
         "a marker never written is found nowhere",
-        ok("find_note(never)", crm.find_note(a, &acme_a.id, NEVER).await),
+        ok(
+            "find_note(never)",
+            crm.find_note(a, &acme_a.id, NEVER).await,
+        ),
         None,
     );
     let written = ok(
         "create_note(marked)",
-        crm.create_note(a, &acme_a.id, &marked(WRITTEN, "Marked note.\n\nSecond paragraph."))
-            .await,
+        crm.create_note(
+            a,
+            &acme_a.id,
+            &marked(WRITTEN, "Marked note.\n\nSecond paragraph."),
+        )
+        .await,
     );
     // A note whose text (the user's words) names another marker, in the form an adapter
     // might embed it, and ends with it: text is never a marker.
@@ -610,6 +620,8 @@ pub async fn crm_note_markers(crm: &dyn Crm, a: &CrmAccess, b: &CrmAccess) {
         .await
     {
         Err(CrmError::Invalid(_)) => {}
-        other => panic!("contract broken: a note with a malformed marker must be Invalid, got {other:?}"),
+        other => {
+            panic!("contract broken: a note with a malformed marker must be Invalid, got {other:?}")
+        }
     }
 }
