@@ -11,6 +11,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -235,6 +236,39 @@ impl CrmDirectory for DynamoCrmDirectory {
                 ) =>
             {
                 Ok(())
+            }
+            Err(err) => Err(store_error(err).into()),
+        }
+    }
+
+    async fn forget_mapping(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        domain: &Domain,
+        account: &AccountId,
+    ) -> Result<bool, DirectoryError> {
+        // Only while it still names `account`: a pick made since stays.
+        let result = self
+            .table
+            .client
+            .delete_item()
+            .table_name(&self.table.name)
+            .set_key(Some(keys::crm_mapping(tenant, kind, domain).to_map()))
+            .condition_expression("#account = :account")
+            .expression_attribute_names("#account", ACCOUNT)
+            .expression_attribute_values(":account", s(account.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
             }
             Err(err) => Err(store_error(err).into()),
         }

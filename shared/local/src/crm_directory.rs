@@ -225,6 +225,29 @@ impl CrmDirectory for Store {
         Ok(())
     }
 
+    async fn forget_mapping(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        domain: &Domain,
+        account: &AccountId,
+    ) -> Result<bool, DirectoryError> {
+        let removed = self.db.with(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "DELETE FROM crm_mappings
+                     WHERE tenant = ?1 AND kind = ?2 AND domain = ?3 AND account = ?4",
+                )?
+                .execute(rusqlite::params![
+                    tenant.as_str(),
+                    kind.as_str(),
+                    domain.as_str(),
+                    account.as_str()
+                ])?)
+        })?;
+        Ok(removed > 0)
+    }
+
     async fn delete_mappings(
         &self,
         tenant: &TenantId,

@@ -566,3 +566,83 @@ async fn an_account_found_by_searching_its_name_is_logged_on_and_remembered() {
         AccountId::parse(&umbrella.to_string()).unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_mapping_to_an_account_the_crm_no_longer_has_is_forgotten_and_the_user_picks_again() {
+    let app = spawn_with_fathom(true, fathom_data()).await;
+    ready_followup(&app, TEAM).await;
+    seed_hubspot(&app, TEAM, HUB_A, HUB_A_TOKEN).await;
+    let globex = app.hubspot.add_object(
+        HUB_A,
+        ObjectType::Companies,
+        &[("name", "Globex"), ("domain", "globex.com")],
+        &[],
+    );
+    // A verified pick of globex.com whose company was since deleted (merged) in HubSpot.
+    let domain = Domain::parse("globex.com").unwrap();
+    let gone = followup::ports::AccountMapping {
+        domain: domain.clone(),
+        account: AccountId::parse("99999999").unwrap(),
+        account_name: "Globex (old)".into(),
+        link: "https://app.hubspot.com/contacts/4000001/record/0-2/99999999".into(),
+        source: MappingSource::UserPick,
+        confidence: 100,
+        times_used: 4,
+        verified: true,
+        updated_at: 1,
+    };
+    app.directory
+        .save_mapping(&tenant_of(TEAM), CrmKind::Hubspot, &gone)
+        .await
+        .unwrap();
+
+    let view_id = open_editor(&app, TEAM, RECORDING).await;
+    let chooser = press_until(&app, TEAM, &view_id, RECORDING, "followup_crm_note", |v| {
+        v["callback_id"] == "crm_account"
+    })
+    .await;
+    assert!(has_text(&chooser, "no longer in HubSpot"), "{chooser}");
+    assert!(chooser["blocks"].to_string().contains(&globex.to_string()));
+    assert!(
+        app.hubspot.objects(ObjectType::Notes).is_empty(),
+        "nothing written"
+    );
+    let left = app
+        .directory
+        .mapping(&tenant_of(TEAM), CrmKind::Hubspot, &domain)
+        .await
+        .unwrap();
+    // The stale pick is forgotten (the domain search's clear match may stand in, unverified,
+    // until the user confirms).
+    assert!(
+        left.as_ref().is_none_or(|m| m.account != gone.account && !m.verified),
+        "{left:?}"
+    );
+
+    let pick = payloads::view_submission(
+        TEAM,
+        USER,
+        &view_id,
+        "crm_account",
+        json!({"crm_account_pick": {"crm_account_pick": {"type": "static_select",
+            "selected_option": {"text": {"type": "plain_text", "text": "Globex · globex.com"},
+                                "value": globex.to_string()}}}}),
+        &format!("{RECORDING}:note"),
+    );
+    assert_eq!(
+        app.post_signed("/slack/interactions", &pick).await.status(),
+        200
+    );
+    modal_until(&app, &view_id, |v| is_done(v, "HubSpot")).await;
+    assert_eq!(app.hubspot.objects(ObjectType::Notes).len(), 1);
+    let mapping = app
+        .directory
+        .mapping(&tenant_of(TEAM), CrmKind::Hubspot, &domain)
+        .await
+        .unwrap()
+        .expect("the new pick is remembered");
+    assert_eq!(
+        mapping.account,
+        AccountId::parse(&globex.to_string()).unwrap()
+    );
+}

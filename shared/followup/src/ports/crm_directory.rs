@@ -178,6 +178,17 @@ pub trait CrmDirectory: Send + Sync {
         mapping: &AccountMapping,
     ) -> Result<bool, DirectoryError>;
 
+    /// Removes the mapping of `domain` if it still points at `account` (the CRM said that
+    /// account is gone: deleted or merged), atomically, so a newer pick is never lost; `true`
+    /// when it was removed.
+    async fn forget_mapping(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        domain: &Domain,
+        account: &AccountId,
+    ) -> Result<bool, DirectoryError>;
+
     /// Adds one to the mapping's `times_used` (atomically; a missing mapping is `Ok`).
     async fn mapping_used(
         &self,

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use tenant::TenantId;
 use tenant::ports::{Expected, StoreError, Version, Versioned};
 
-use crate::crm::{CrmKind, Domain};
+use crate::crm::{AccountId, CrmKind, Domain};
 use crate::ports::{AccountMapping, CrmDirectory, CrmSettings, DirectoryError};
 
 /// In-memory [`CrmDirectory`]: the reference semantics the SQLite and DynamoDB adapters are
@@ -111,6 +111,26 @@ impl CrmDirectory for MemoryCrmDirectory {
             m.times_used = m.times_used.saturating_add(1);
         }
         Ok(())
+    }
+
+    async fn forget_mapping(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        domain: &Domain,
+        account: &AccountId,
+    ) -> Result<bool, DirectoryError> {
+        let mut state = self.lock()?;
+        let key = (tenant.clone(), kind, domain.clone());
+        if state
+            .mappings
+            .get(&key)
+            .is_some_and(|m| &m.account == account)
+        {
+            state.mappings.remove(&key);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn delete_mappings(

@@ -208,6 +208,68 @@ impl Worker {
         Ok(())
     }
 
+    /// `account` is gone from the CRM: the mappings of the session's domains that named it
+    /// are forgotten (only those: a pick made since stays) and the chooser is shown again.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn account_gone(
+        &self,
+        job: &JobEnvelope,
+        token: &Secret,
+        view_id: &str,
+        session: &Session,
+        ready: &Ready<'_>,
+        account: &Account,
+        then: AccountUse,
+    ) -> Result<(), JobError> {
+        let directory = self.crm_parts()?.directory.as_ref();
+        for domain in session_domains(session) {
+            if directory
+                .forget_mapping(&job.tenant, ready.kind, &domain, &account.id)
+                .await?
+            {
+                info!("a mapping to an account the CRM no longer has was forgotten");
+            }
+        }
+        let crm = ready.kind;
+        let (prompt, candidates) = match self.crm_account(job, ready, session).await? {
+            Ok(Resolved::Choose { candidates, .. }) => (
+                format!(
+                    "{} is no longer in {crm} (deleted or merged?). Pick the account this \
+                     meeting was with:",
+                    account.name
+                ),
+                candidates,
+            ),
+            // Another account now matches clearly: still the user's call, as the one they
+            // had is gone.
+            Ok(Resolved::Found(found)) => (
+                format!(
+                    "{} is no longer in {crm} (deleted or merged?). Is it {}?",
+                    account.name, found.name
+                ),
+                vec![Choice {
+                    value: found.id.as_str().to_owned(),
+                    label: label(&found),
+                }],
+            ),
+            Err(err) => {
+                return self
+                    .crm_error_in_editor(job, token, view_id, session, ready, err, "the account")
+                    .await;
+            }
+        };
+        self.show_chooser(
+            token,
+            view_id,
+            session,
+            then,
+            crm.name(),
+            &prompt,
+            &candidates,
+        )
+        .await
+    }
+
     /// The chooser in place of the current view.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn show_chooser(

@@ -194,6 +194,21 @@ impl Worker {
                 }
             }
             Once::Ran(Ok(Logged::Unconfirmed)) => unconfirmed(crm, account),
+            // The account is gone from the CRM (deleted or merged): its mapping goes, and the
+            // user picks again (nothing was written).
+            Once::Ran(Err(CrmError::NotFound)) => {
+                return self
+                    .account_gone(
+                        job,
+                        token,
+                        view_id,
+                        session,
+                        ready,
+                        account,
+                        AccountUse::Note,
+                    )
+                    .await;
+            }
             Once::Ran(Err(err)) => match self.crm_failed(job, user, crm, err, "the note").await? {
                 Failed::Banner(banner) => banner,
                 Failed::Retry(err) => return Err(err),

@@ -13,6 +13,65 @@ pub(super) async fn mappings(store: &dyn CrmDirectory) {
     verified_rule(store).await;
     counting(store).await;
     per_kind_and_deletes(store).await;
+    forgetting(store).await;
+}
+
+/// A mapping whose account the CRM says is gone is forgotten, but only while it still names
+/// that account (a pick made since is kept), and only in its own tenant and CRM.
+async fn forgetting(store: &dyn CrmDirectory) {
+    let (t, other, d) = (random_tenant(), random_tenant(), random_domain());
+    let kind = CrmKind::Pipedrive;
+    let gone = sample_mapping(&d, "201", true);
+    ok("save_mapping", store.save_mapping(&t, kind, &gone).await);
+    ok(
+        "save_mapping",
+        store.save_mapping(&other, kind, &gone).await,
+    );
+    ok(
+        "save_mapping",
+        store.save_mapping(&t, CrmKind::Crono, &gone).await,
+    );
+    let newer = sample_mapping(&d, "202", true);
+    let stale = gone.account.clone();
+    expect_eq(
+        "forgetting a mapping that names another account removes nothing",
+        ok(
+            "forget_mapping",
+            store.forget_mapping(&t, kind, &d, &newer.account).await,
+        ),
+        false,
+    );
+    expect_eq(
+        "forgetting the mapping of its account removes it",
+        (
+            ok(
+                "forget_mapping",
+                store.forget_mapping(&t, kind, &d, &stale).await,
+            ),
+            ok("mapping", store.mapping(&t, kind, &d).await),
+        ),
+        (true, None),
+    );
+    expect_eq(
+        "another tenant's and another CRM's mapping of the domain stay",
+        (
+            ok("mapping", store.mapping(&other, kind, &d).await).is_some(),
+            ok("mapping", store.mapping(&t, CrmKind::Crono, &d).await).is_some(),
+        ),
+        (true, true),
+    );
+    ok("save_mapping", store.save_mapping(&t, kind, &newer).await);
+    expect_eq(
+        "a pick made since is not forgotten for the old account",
+        (
+            ok(
+                "forget_mapping",
+                store.forget_mapping(&t, kind, &d, &stale).await,
+            ),
+            ok("mapping", store.mapping(&t, kind, &d).await),
+        ),
+        (false, Some(newer)),
+    );
 }
 
 async fn verified_rule(store: &dyn CrmDirectory) {

@@ -6,7 +6,7 @@ use tenant::ports::{Expected, Version, Versioned};
 use tenant::testkit::{join_all, random_tenant};
 
 use super::{expect_conflict, sample_connection};
-use crate::crm::{CrmKind, Domain};
+use crate::crm::{AccountId, CrmKind, Domain};
 use crate::ports::{AccountMapping, CrmDirectory, CrmSettings, DirectoryError, update_settings};
 use crate::testkit::contract::{expect_eq, ok};
 
@@ -334,6 +334,18 @@ impl CrmDirectory for Contended<'_> {
         domain: &Domain,
     ) -> Result<(), DirectoryError> {
         self.inner.mapping_used(tenant, kind, domain).await
+    }
+
+    async fn forget_mapping(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        domain: &Domain,
+        account: &AccountId,
+    ) -> Result<bool, DirectoryError> {
+        self.inner
+            .forget_mapping(tenant, kind, domain, account)
+            .await
     }
 
     async fn delete_mappings(
