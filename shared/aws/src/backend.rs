@@ -8,6 +8,7 @@ use tenant::ports::JobConsumer;
 
 use crate::config::AwsConfig;
 use crate::credentials::KmsCredentials;
+use crate::crm_directory::DynamoCrmDirectory;
 use crate::dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
     Table,
@@ -21,8 +22,8 @@ use crate::vault::KmsVault;
 pub struct AwsBackend {
     backend: Backend,
     queue: Arc<SqsQueue>,
-    /// What [`Self::sessions`] builds its store from: only the worker asks for it, so only
-    /// the worker's binary links the session store (AES-GCM, data keys).
+    /// What [`Self::sessions`] and [`Self::crm_directory`] build their stores from: only the
+    /// functions that ask link them (the session store: AES-GCM, data keys).
     table: Table,
     tenant_secrets: crate::tenant_secret::TenantSecrets,
     secrets: aws_sdk_secretsmanager::Client,
@@ -96,6 +97,12 @@ impl AwsBackend {
             self.table.clone(),
             self.tenant_secrets.clone(),
         ))
+    }
+
+    /// The CRM directory (settings and account mappings), built when asked, like
+    /// [`Self::sessions`]: functions that never ask do not link it.
+    pub fn crm_directory(&self) -> Arc<dyn followup::ports::CrmDirectory> {
+        Arc::new(DynamoCrmDirectory::new(self.table.clone()))
     }
 
     /// The Secrets Manager client, for [`crate::read_app_secret`].

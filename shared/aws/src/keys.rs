@@ -12,6 +12,8 @@
 //! | first-admin guard | `T#<tenant>` | `ADMIN_GUARD` |
 //! | per-user credential | `T#<tenant>` | `CRED#<provider>#<user>` |
 //! | follow-up session | `T#<tenant>` | `SESS#<user>#<recording, 20 digits>` |
+//! | CRM settings | `T#<tenant>` | `CRM_SETTINGS` |
+//! | CRM account mapping | `T#<tenant>` | `CRM_MAP#<kind>#<domain>` |
 //! | OAuth state | `OAUTH#<hex SHA-256 of the state>` | `STATE` |
 //! | API key lookup (reserved) | `APIKEY#<hash>` | |
 //!
@@ -30,6 +32,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use followup::SessionKey;
+use followup::crm::{CrmKind, Domain};
 use sha2::{Digest, Sha256};
 use tenant::ports::LedgerKey;
 use tenant::{Provider, TenantId, UserId};
@@ -57,6 +60,10 @@ pub const MEMBER_PREFIX: &str = "MEMBER#";
 pub const CREDENTIAL_PREFIX: &str = "CRED#";
 /// Sort key prefix of follow-up sessions.
 pub const SESSION_PREFIX: &str = "SESS#";
+/// Sort key of the tenant's CRM settings.
+pub const CRM_SETTINGS_SK: &str = "CRM_SETTINGS";
+/// Sort key prefix of CRM account mappings (not a prefix of [`CRM_SETTINGS_SK`]).
+pub const CRM_MAPPING_PREFIX: &str = "CRM_MAP#";
 /// Sort key of the tenant's first-admin guard.
 pub const ADMIN_GUARD_SK: &str = "ADMIN_GUARD";
 /// Sort key prefix of audit entries (audit table).
@@ -153,6 +160,29 @@ pub fn session(key: &SessionKey) -> ItemKey {
 /// prefix of user `U12`'s keys.
 pub fn user_sessions_prefix(user: &UserId) -> String {
     format!("{SESSION_PREFIX}{user}#")
+}
+
+/// The tenant's CRM settings (connections and default).
+pub fn crm_settings(tenant: &TenantId) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: CRM_SETTINGS_SK.to_owned(),
+    }
+}
+
+/// The sort-key prefix of the tenant's mappings in one CRM. Kind names are `[a-z]` and
+/// domains `[a-z0-9.-]` (neither holds a `#`), and it ends in `#`, so one kind's prefix is
+/// never a prefix of another's keys.
+pub fn crm_mappings_prefix(kind: CrmKind) -> String {
+    format!("{CRM_MAPPING_PREFIX}{}#", kind.as_str())
+}
+
+/// The mapping of `domain` in the tenant's `kind` CRM.
+pub fn crm_mapping(tenant: &TenantId, kind: CrmKind, domain: &Domain) -> ItemKey {
+    ItemKey {
+        pk: tenant_pk(tenant),
+        sk: format!("{}{}", crm_mappings_prefix(kind), domain.as_str()),
+    }
 }
 
 /// The item whose existence means the tenant has had an admin (`add_first_admin`'s guard).
@@ -269,6 +299,25 @@ mod tests {
         assert_eq!(other.sk, format!("SESS#U12#{}", u64::MAX));
         assert!(!other.sk.starts_with(&user_sessions_prefix(&u1)));
         assert!(key.sk.starts_with(&user_sessions_prefix(&u1)));
+    }
+
+    #[test]
+    fn crm_keys_live_in_the_tenants_partition_and_are_per_kind_and_domain() {
+        let id = t("T0AAA");
+        let d = Domain::parse("acme.com").unwrap();
+        assert_eq!(crm_settings(&id).pk, "T#T0AAA");
+        assert_eq!(crm_settings(&id).sk, "CRM_SETTINGS");
+        let key = crm_mapping(&id, CrmKind::Hubspot, &d);
+        assert_eq!(
+            (key.pk.as_str(), key.sk.as_str()),
+            ("T#T0AAA", "CRM_MAP#hubspot#acme.com")
+        );
+        assert_ne!(key, crm_mapping(&id, CrmKind::Pipedrive, &d));
+        assert!(key.sk.starts_with(CRM_MAPPING_PREFIX));
+        assert!(!CRM_SETTINGS_SK.starts_with(CRM_MAPPING_PREFIX));
+        for other in CrmKind::ALL.into_iter().filter(|k| *k != CrmKind::Hubspot) {
+            assert!(!key.sk.starts_with(&crm_mappings_prefix(other)));
+        }
     }
 
     #[test]

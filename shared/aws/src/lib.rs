@@ -10,6 +10,9 @@
 //!   credentials as KMS-encrypted items in the table.
 //! * [`DynamoSessions`]: follow-up sessions in the tenant's partition, sealed under KMS data
 //!   keys bound to tenant, user and recording ([`AwsBackend::sessions`]).
+//! * [`DynamoCrmDirectory`]: CRM settings (conditional on a write id) and account mappings
+//!   (the verified rule as a condition, uses counted with `ADD`) in the tenant's partition
+//!   ([`AwsBackend::crm_directory`]).
 //! * [`SqsQueue`]: the job queue (fair queues by tenant) and its consumer; SQS's redrive policy
 //!   dead-letters after 5 receives.
 //! * [`AwsConfig`] (environment) and [`AwsBackend`] (all of the above, built once), plus
@@ -24,6 +27,7 @@ mod backend;
 mod cache;
 mod config;
 mod credentials;
+mod crm_directory;
 pub mod dynamo;
 pub mod error;
 pub mod keys;
@@ -39,6 +43,7 @@ pub use aws_sdk_secretsmanager::Client as SecretsClient;
 pub use backend::AwsBackend;
 pub use config::{AwsConfig, ConfigError, https_client};
 pub use credentials::KmsCredentials;
+pub use crm_directory::DynamoCrmDirectory;
 pub use dynamo::{
     DynamoAuditLog, DynamoLedger, DynamoMembers, DynamoOAuthStates, DynamoTenants, DynamoUsage,
     STATE_GRACE_SECS, Table,

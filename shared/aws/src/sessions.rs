@@ -21,7 +21,7 @@ use aes_gcm::{AeadCore, Aes256Gcm, Nonce};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use followup::ports::{SessionError, Sessions, decode_session, encode_session, sort_recent};
 use followup::{RecordingId, Session, SessionKey};
 use jiff::Timestamp;
@@ -43,10 +43,6 @@ const CIPHERTEXT: &str = "ct";
 const VERSION: &str = "v";
 const UPDATED_NS: &str = "updated_ns";
 const EXPIRES_NS: &str = "expires_ns";
-
-/// How many keys one `BatchWriteItem` takes, and how often its unprocessed rest is retried.
-const BATCH: usize = 25;
-const BATCH_ATTEMPTS: u32 = 8;
 
 /// Follow-up sessions in the app table, sealed under KMS data keys.
 #[derive(Debug, Clone)]
@@ -300,53 +296,11 @@ impl Sessions for DynamoSessions {
     }
 
     async fn delete_all(&self, tenant: &TenantId) -> Result<(), SessionError> {
-        let items = self
+        let keys = self
             .table
-            .query_prefix(keys::tenant_pk(tenant), keys::SESSION_PREFIX)
+            .keys_with_prefix(keys::tenant_pk(tenant), keys::SESSION_PREFIX)
             .await?;
-        let mut requests = Vec::with_capacity(items.len());
-        for item in &items {
-            let key = keys::ItemKey {
-                pk: get_s(item, keys::PK)?.to_owned(),
-                sk: get_s(item, keys::SK)?.to_owned(),
-            };
-            let delete = DeleteRequest::builder()
-                .set_key(Some(key.to_map()))
-                .build()
-                .map_err(StoreError::unavailable)?;
-            requests.push(WriteRequest::builder().delete_request(delete).build());
-        }
-        for chunk in requests.chunks(BATCH) {
-            self.batch_delete(chunk.to_vec()).await?;
-        }
+        self.table.delete_keys(keys).await?;
         Ok(())
-    }
-}
-
-impl DynamoSessions {
-    /// One `BatchWriteItem` of deletes, retrying what DynamoDB leaves unprocessed (it does so
-    /// under load) with a growing pause; `Throttled` if some are still left after that.
-    async fn batch_delete(&self, mut pending: Vec<WriteRequest>) -> Result<(), SessionError> {
-        for attempt in 0..BATCH_ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
-            }
-            let out = self
-                .table
-                .client
-                .batch_write_item()
-                .request_items(&self.table.name, pending)
-                .send()
-                .await
-                .map_err(store_error)?;
-            pending = out
-                .unprocessed_items
-                .and_then(|mut left| left.remove(&self.table.name))
-                .unwrap_or_default();
-            if pending.is_empty() {
-                return Ok(());
-            }
-        }
-        Err(StoreError::Throttled.into())
     }
 }

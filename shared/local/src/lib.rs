@@ -16,7 +16,8 @@
 //! * The job queue behaves like SQS: visibility timeout, receive count, dead-letter table after
 //!   [`MAX_RECEIVES`](tenant::ports::MAX_RECEIVES) receives.
 //! * Follow-up sessions (`followup::ports::Sessions`, [`LocalBackend::sessions`]) are sealed
-//!   the same way, bound to their tenant, user and recording.
+//!   the same way, bound to their tenant, user and recording. The CRM directory
+//!   ([`LocalBackend::crm_directory`]) holds nothing secret and is stored in clear.
 //! * Storage keys are derived here from `TenantId` and nowhere else.
 //!
 //! SQLite calls are short and synchronous inside the async methods (one `Mutex<Connection>` per
@@ -25,6 +26,7 @@
 
 mod audit;
 mod credentials;
+mod crm_directory;
 mod db;
 mod error;
 mod keyfile;
@@ -124,6 +126,12 @@ impl LocalBackend {
     /// The follow-up session store, over this handle's connection. Not in [`Backend`]: that is
     /// the tenant crate's, which knows nothing of the follow-up domain.
     pub fn sessions(&self) -> Arc<dyn followup::ports::Sessions> {
+        self.store.clone()
+    }
+
+    /// The CRM directory (settings and account mappings), over this handle's connection. Not
+    /// in [`Backend`] for the same reason as [`Self::sessions`].
+    pub fn crm_directory(&self) -> Arc<dyn followup::ports::CrmDirectory> {
         self.store.clone()
     }
 

@@ -14,7 +14,7 @@ use crate::db::unix_ms;
 use crate::oauth_states::purge_states;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 5;
+pub(crate) const SCHEMA_VERSION: i64 = 6;
 
 /// Version 1: tenants, installations, ledger, usage, vault, queue.
 pub(crate) const SCHEMA_V1: &str = "
@@ -192,6 +192,32 @@ ALTER TABLE oauth_states ADD COLUMN user TEXT;
 ALTER TABLE oauth_states ADD COLUMN provider TEXT;
 ";
 
+/// Version 6 (issue 9): the CRM directory. Settings are one JSON row per tenant with its
+/// version (from `versions`); mappings one row per (tenant, kind, domain), in columns so the
+/// verified rule and the use count are single statements.
+const SCHEMA_V6: &str = "
+CREATE TABLE crm_settings (
+    tenant   TEXT PRIMARY KEY NOT NULL,
+    settings TEXT NOT NULL,
+    version  INTEGER NOT NULL
+);
+CREATE TABLE crm_mappings (
+    tenant       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    domain       TEXT NOT NULL,
+    account      TEXT NOT NULL,
+    account_name TEXT NOT NULL,
+    link         TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    confidence   INTEGER NOT NULL,
+    times_used   INTEGER NOT NULL,
+    verified     INTEGER NOT NULL,
+    -- Unix seconds, as the port's record.
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant, kind, domain)
+);
+";
+
 /// Brings the file at `path` to [`SCHEMA_VERSION`], then purges what expired while closed.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalError> {
     let schema_err = |source| LocalError::Schema {
@@ -226,6 +252,9 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), LocalErr
     }
     if found < 5 {
         tx.execute_batch(SCHEMA_V5).map_err(schema_err)?;
+    }
+    if found < 6 {
+        tx.execute_batch(SCHEMA_V6).map_err(schema_err)?;
     }
     if found < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -393,6 +422,57 @@ mod tests {
             ),
             other => panic!("the old state is gone: {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn a_version_5_file_gains_the_crm_directory_and_keeps_its_sessions() {
+        use followup::crm::CrmKind;
+        use followup::ports::CrmSettings;
+        use followup::testkit::contract::crm_directory::{
+            random_domain, sample_connection, sample_mapping,
+        };
+        use tenant::ports::Expected;
+
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        for batch in [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5] {
+            conn.execute_batch(batch).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        drop(conn);
+
+        let local = LocalBackend::open(dir.path()).unwrap();
+        let directory = local.crm_directory();
+        let (t, d) = (random_tenant(), random_domain());
+        let mut settings = CrmSettings::default();
+        settings.connect(sample_connection(CrmKind::Pipedrive, 1));
+        let v = directory
+            .put_settings(&t, &settings, &Expected::Absent)
+            .await
+            .unwrap();
+        let pick = sample_mapping(&d, "77", true);
+        assert!(
+            directory
+                .save_mapping(&t, CrmKind::Pipedrive, &pick)
+                .await
+                .unwrap()
+        );
+        let read = directory.settings(&t).await.unwrap().unwrap();
+        assert_eq!((read.value, read.version), (settings, v));
+        assert_eq!(
+            directory.mapping(&t, CrmKind::Pipedrive, &d).await.unwrap(),
+            Some(pick)
+        );
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 6);
+        drop(conn);
+        assert!(
+            LocalBackend::open(dir.path()).is_ok(),
+            "opening again is a no-op"
+        );
     }
 
     #[test]

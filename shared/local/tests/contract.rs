@@ -96,3 +96,15 @@ async fn local_sessions_are_isolated_by_tenant_and_user() {
     let (_dir, local) = open();
     followup::testkit::contract::sessions_isolation(local.sessions().as_ref()).await;
 }
+
+#[tokio::test]
+async fn local_crm_directory_keeps_the_contract() {
+    let (_dir, local) = open();
+    followup::testkit::contract::directory(local.crm_directory().as_ref()).await;
+}
+
+#[tokio::test]
+async fn local_crm_directory_is_isolated_by_tenant() {
+    let (_dir, local) = open();
+    followup::testkit::contract::directory_isolation(local.crm_directory().as_ref()).await;
+}

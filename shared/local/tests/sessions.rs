@@ -104,10 +104,13 @@ async fn no_draft_text_is_stored_in_clear() {
 async fn a_version_3_file_gains_the_session_table_on_open() {
     let dir = tempfile::tempdir().unwrap();
     drop(LocalBackend::open(dir.path()).unwrap());
-    // As a version-3 build left it: no sessions table, no state purposes (version 5).
+    // As a version-3 build left it: no sessions table, no state purposes (version 5), no CRM
+    // directory (version 6).
     let conn = sql(dir.path());
     conn.execute_batch(
         "DROP TABLE sessions;
+         DROP TABLE crm_settings;
+         DROP TABLE crm_mappings;
          ALTER TABLE oauth_states DROP COLUMN purpose;
          ALTER TABLE oauth_states DROP COLUMN tenant;
          ALTER TABLE oauth_states DROP COLUMN user;
@@ -129,5 +132,5 @@ async fn a_version_3_file_gains_the_session_table_on_open() {
     let version: i64 = sql(dir.path())
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
 }

@@ -89,6 +89,78 @@ impl Table {
     }
 }
 
+/// How many keys one `BatchWriteItem` takes, and how often its unprocessed rest is retried.
+const BATCH: usize = 25;
+const BATCH_ATTEMPTS: u32 = 8;
+
+impl Table {
+    /// Deletes the items at `keys` with `BatchWriteItem`, 25 at a time, retrying what
+    /// DynamoDB leaves unprocessed (it does so under load) with a growing pause; `Throttled`
+    /// if some are still left after that. Missing items are no error.
+    pub(crate) async fn delete_keys(
+        &self,
+        keys: Vec<crate::keys::ItemKey>,
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let mut requests = Vec::with_capacity(keys.len());
+        for key in keys {
+            let delete = DeleteRequest::builder()
+                .set_key(Some(key.to_map()))
+                .build()
+                .map_err(StoreError::unavailable)?;
+            requests.push(WriteRequest::builder().delete_request(delete).build());
+        }
+        for chunk in requests.chunks(BATCH) {
+            self.batch_delete(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
+    async fn batch_delete(
+        &self,
+        mut pending: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+    ) -> Result<(), StoreError> {
+        for attempt in 0..BATCH_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.name, pending)
+                .send()
+                .await
+                .map_err(crate::error::store_error)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut left| left.remove(&self.name))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Throttled)
+    }
+
+    /// The keys of every item of partition `pk` whose sort key starts with `prefix`.
+    pub(crate) async fn keys_with_prefix(
+        &self,
+        pk: String,
+        prefix: &str,
+    ) -> Result<Vec<crate::keys::ItemKey>, StoreError> {
+        self.query_prefix(pk, prefix)
+            .await?
+            .iter()
+            .map(|item| {
+                Ok(crate::keys::ItemKey {
+                    pk: get_s(item, crate::keys::PK)?.to_owned(),
+                    sk: get_s(item, crate::keys::SK)?.to_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// An item as the SDK returns it.
 pub(crate) type Item = HashMap<String, AttributeValue>;
 

@@ -3,6 +3,8 @@
 //! * [`contract`]: the suite, written once; `shared/local` and `shared/aws` run it, as does
 //!   this crate on [`MemorySessions`]. A broken promise panics with a message naming it.
 //! * [`MemorySessions`]: honest in-memory semantics, for handler tests.
+//! * [`MemoryCrmDirectory`]: the same for the CRM directory (its suite:
+//!   [`contract::crm_directory`]).
 //! * [`crm`]: the CRM port's contract suite, its fixture and [`crm::MemoryCrm`].
 //! * Fixtures ([`sample_meeting`], [`sample_draft`]) with a marker in every customer text, so
 //!   a test can search output for leaks.
@@ -10,8 +12,10 @@
 pub mod contract;
 pub mod crm;
 mod memory;
+mod memory_directory;
 
 pub use memory::MemorySessions;
+pub use memory_directory::MemoryCrmDirectory;
 
 use jiff::Timestamp;
 use jiff::civil;

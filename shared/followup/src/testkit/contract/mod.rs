@@ -1,4 +1,5 @@
-//! The [`Sessions`](crate::ports::Sessions) contract. Each suite takes the port as a trait
+//! The [`Sessions`](crate::ports::Sessions) contract (and, in [`crm_directory`], the
+//! [`CrmDirectory`](crate::ports::CrmDirectory) one). Each suite takes the port as a trait
 //! object, exercises a promise of its rustdoc and panics with a message naming the broken one.
 //!
 //! Suites use fresh random tenants and users, so they can run on a shared store in any order.
@@ -14,9 +15,11 @@
 //! }
 //! ```
 
+pub mod crm_directory;
 mod isolation;
 mod sessions;
 
+pub use crm_directory::{directory, directory_isolation};
 pub use isolation::sessions_isolation;
 pub use sessions::sessions;
 
@@ -28,7 +31,7 @@ use crate::ids::RecordingId;
 use crate::ports::SessionError;
 
 /// Unwraps a port call that the contract says must succeed, naming the step on failure.
-pub(crate) fn ok<T>(step: &str, result: Result<T, SessionError>) -> T {
+pub(crate) fn ok<T, E: std::error::Error>(step: &str, result: Result<T, E>) -> T {
     match result {
         Ok(value) => value,
         Err(err) => panic!("contract: {step} failed: {}", chain(&err)),
