@@ -391,14 +391,17 @@ pub struct Wired {
     sessions: SessionsSource,
 }
 
-/// Where [`Wired::sessions`] comes from. The AWS store is built only when asked for, so the
-/// functions that never ask (every one but the worker) do not link it.
+/// Where [`Wired::sessions`] and [`Wired::crm_directory`] come from. The AWS stores are built
+/// only when asked for, so the functions that never ask do not link them.
 enum SessionsSource {
     /// Boxed: one per process, and the variants stay small.
     Aws(Box<aws::AwsBackend>),
     /// The embedded backend's (built with it; not in the Lambda packages).
     #[cfg(feature = "embedded")]
-    Ready(std::sync::Arc<dyn followup::Sessions>),
+    Ready(
+        std::sync::Arc<dyn followup::Sessions>,
+        std::sync::Arc<dyn followup::ports::CrmDirectory>,
+    ),
 }
 
 impl Wired {
@@ -408,8 +411,18 @@ impl Wired {
         Some(match &self.sessions {
             SessionsSource::Aws(adapters) => adapters.sessions(),
             #[cfg(feature = "embedded")]
-            SessionsSource::Ready(sessions) => sessions.clone(),
+            SessionsSource::Ready(sessions, _) => sessions.clone(),
         })
+    }
+
+    /// The CRM directory (connections, default, account mappings), built on demand on AWS
+    /// like [`Self::sessions`].
+    pub fn crm_directory(&self) -> std::sync::Arc<dyn followup::ports::CrmDirectory> {
+        match &self.sessions {
+            SessionsSource::Aws(adapters) => adapters.crm_directory(),
+            #[cfg(feature = "embedded")]
+            SessionsSource::Ready(_, directory) => directory.clone(),
+        }
     }
 }
 
@@ -603,6 +616,6 @@ pub fn local_backend_at(dir: &std::path::Path) -> Result<Wired, WiringError> {
     Ok(Wired {
         backend: local.backend(),
         consumer: local.consumer(),
-        sessions: SessionsSource::Ready(local.sessions()),
+        sessions: SessionsSource::Ready(local.sessions(), local.crm_directory()),
     })
 }
