@@ -47,6 +47,7 @@ impl InFlight {
     }
 
     /// Requests holding or waiting for `user`'s turn (tests).
+    #[cfg(test)]
     pub fn waiting(&self, tenant: &TenantId, user: &UserId) -> usize {
         self.lock()
             .get(&(tenant.clone(), user.clone()))
@@ -54,10 +55,12 @@ impl InFlight {
     }
 
     /// Users with an entry (tests: entries do not pile up).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lock().len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

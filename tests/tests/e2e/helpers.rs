@@ -167,6 +167,7 @@ async fn spawn_full(
             run_worker,
             followup,
             connect,
+            crm: None,
         },
     )
     .await

@@ -235,6 +235,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             run_worker: true,
             followup,
             connect,
+            crm: None,
         },
         routes::router(state.clone()),
     )

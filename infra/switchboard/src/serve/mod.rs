@@ -15,7 +15,7 @@ use tenant::ports::JobConsumer;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-pub use router::{router, router_with};
+pub use router::{CrmParts, options_routes, router, router_with};
 pub use worker_loop::NotifyingQueue;
 
 use crate::config::ServeConfig;
@@ -51,6 +51,9 @@ pub struct ServeParts {
     /// Who users may connect their own accounts at (`/connect/{provider}`); the default
     /// connects none.
     pub connect: connect::Providers,
+    /// The workspace CRMs (clients and connections) for /slack/options; `None`: that route
+    /// answers empty options.
+    pub crm: Option<CrmParts>,
 }
 
 /// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
@@ -118,7 +121,8 @@ pub async fn start_with(
         worker = worker.with_quotas(quotas);
     }
     let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
-    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra);
+    let options = options_routes(&backend, &parts.slack, parts.crm.as_ref(), parts.clock.clone());
+    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra).merge(options);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {
@@ -163,6 +167,12 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         .map(tenant::Secret::new);
     let followup = worker::Followup::from_lookup(env, api_key, wired.sessions())?;
     let connect = connect::Providers::from_lookup(env)?;
+    // The workspace CRMs for /slack/options: clients from HUBSPOT_API_URL & co. (the real
+    // APIs by default), connections in the backend's directory.
+    let crm = CrmParts {
+        crms: options::Crms::from_lookup(env)?,
+        directory: wired.crm_directory(),
+    };
     let running = start(
         config.addr,
         ServeParts {
@@ -173,6 +183,7 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
             connect,
             clock: Clock::system(),
             run_worker: true,
+            crm: Some(crm),
         },
     )
     .await?;
