@@ -144,7 +144,10 @@ mod tests {
             cache.get(&key(&a, "jo"), t0 + Duration::from_secs(59)),
             Some(opts("1"))
         );
-        assert_eq!(cache.get(&key(&a, "jo"), t0 + Duration::from_secs(60)), None);
+        assert_eq!(
+            cache.get(&key(&a, "jo"), t0 + Duration::from_secs(60)),
+            None
+        );
         assert!(cache.is_empty());
     }
 

@@ -37,15 +37,15 @@ impl OptionsConfig {
     /// From `lookup` (the environment); unset or blank settings keep their default.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, BadSetting> {
         let mut config = Self::default();
-        let number = |name: &'static str, min: u64, max: u64, rule: &'static str| {
-            match lookup(name).map(|v| v.trim().to_owned()) {
-                None => Ok(None),
-                Some(v) if v.is_empty() => Ok(None),
-                Some(v) => match v.parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                    _ => Err(BadSetting { name, rule }),
-                },
-            }
+        let number = |name: &'static str, min: u64, max: u64, rule: &'static str| match lookup(name)
+            .map(|v| v.trim().to_owned())
+        {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(BadSetting { name, rule }),
+            },
         };
         // Slack closes the request at 3 s: a budget past that only wastes the CRM call.
         if let Some(ms) = number("OPTIONS_BUDGET_MS", 1, 3000, "from 1 to 3000")? {

@@ -90,7 +90,10 @@ mod tests {
     async fn a_users_second_request_waits_for_the_first_and_others_do_not() {
         let inflight = Arc::new(InFlight::default());
         let tenant = random_tenant();
-        let (alice, bob) = (UserId::parse("U0ALICE").unwrap(), UserId::parse("U0BOB").unwrap());
+        let (alice, bob) = (
+            UserId::parse("U0ALICE").unwrap(),
+            UserId::parse("U0BOB").unwrap(),
+        );
         let first = inflight.turn(&tenant, &alice).await;
         // Bob is not held up by Alice.
         let bobs = inflight.turn(&tenant, &bob).await;

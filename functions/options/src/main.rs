@@ -21,9 +21,9 @@ async fn main() -> Result<(), lambda_http::Error> {
         .refreshing(move |slack| {
             gate(
                 "options",
-                slack
-                    .verifier()
-                    .map(|verifier| OptionsHandler::new(verifier, Clock::system(), searcher.clone())),
+                slack.verifier().map(|verifier| {
+                    OptionsHandler::new(verifier, Clock::system(), searcher.clone())
+                }),
             )
         })
         .await;

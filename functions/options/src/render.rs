@@ -113,7 +113,11 @@ mod tests {
         let texts: Vec<_> = options.iter().map(|o| o.text.text.as_str()).collect();
         assert_eq!(
             texts,
-            ["John Smith · john@acme.example", "anon@acme.example", "No Mail"]
+            [
+                "John Smith · john@acme.example",
+                "anon@acme.example",
+                "No Mail"
+            ]
         );
         assert_eq!(options[0].value, "101");
         assert_eq!(options[0].text.kind, "plain_text");

@@ -202,7 +202,12 @@ impl Searcher {
 
     /// The CRM refused the workspace's credentials: the connection is marked broken, and the
     /// one request that marked it queues the admins' DM ([`CrmJob::Refused`]).
-    async fn refused(&self, tenant: &TenantId, kind: CrmKind, now: &(dyn Fn() -> SystemTime + Sync)) {
+    async fn refused(
+        &self,
+        tenant: &TenantId,
+        kind: CrmKind,
+        now: &(dyn Fn() -> SystemTime + Sync),
+    ) {
         let at = now();
         let marked = update_settings(self.directory.as_ref(), tenant, |settings| {
             settings.mark_broken(kind, tenant::time::unix_secs(at))
@@ -227,8 +232,12 @@ impl Searcher {
                     }
                 }
             }
-            Ok((false, _)) => info!(crm = %kind, "the CRM refused the connection (already marked broken)"),
-            Err(err) => error!(crm = %kind, error = %err, "the CRM refused the connection; marking it broken failed"),
+            Ok((false, _)) => {
+                info!(crm = %kind, "the CRM refused the connection (already marked broken)")
+            }
+            Err(err) => {
+                error!(crm = %kind, error = %err, "the CRM refused the connection; marking it broken failed")
+            }
         }
     }
 }

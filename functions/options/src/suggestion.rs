@@ -120,7 +120,10 @@ mod tests {
         assert!(Query::parse("").is_none());
         assert_eq!(Query::parse("jo").unwrap().text(), "jo");
         let long = "é".repeat(500);
-        assert_eq!(Query::parse(&long).unwrap().text().chars().count(), MAX_QUERY);
+        assert_eq!(
+            Query::parse(&long).unwrap().text().chars().count(),
+            MAX_QUERY
+        );
         // A query's text never reaches a log line through Debug.
         assert_eq!(format!("{q:?}"), "Query(10 chars)");
     }
@@ -147,8 +150,8 @@ mod tests {
         )])
         .unwrap();
         assert_eq!(typed_value(body.as_bytes()).unwrap(), "search word");
-        let body = serde_urlencoded::to_string([("payload", r#"{"type":"block_suggestion"}"#)])
-            .unwrap();
+        let body =
+            serde_urlencoded::to_string([("payload", r#"{"type":"block_suggestion"}"#)]).unwrap();
         assert_eq!(typed_value(body.as_bytes()).unwrap(), "");
         assert!(typed_value(b"payload=%7Bnot").is_err());
     }

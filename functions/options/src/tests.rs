@@ -236,7 +236,10 @@ fn suggest(tenant: &TenantId, user: &str, action_id: &str, value: &str) -> HttpR
 /// The answer's status and option (text, value) pairs.
 fn options_of(res: &HttpResponse) -> Vec<(String, String)> {
     assert_eq!(res.status(), StatusCode::OK, "body: {}", res.body());
-    assert_eq!(res.headers()[http::header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        res.headers()[http::header::CONTENT_TYPE],
+        "application/json"
+    );
     let json: serde_json::Value = serde_json::from_str(res.body()).unwrap();
     json["options"]
         .as_array()
@@ -487,7 +490,12 @@ async fn a_refused_connection_is_marked_broken_and_the_admins_job_queued_once() 
     // Once broken, the CRM is not asked again; workspace B is untouched.
     assert_eq!(s.probe.searches(), 1);
     let b = s.directory.settings(&s.b).await.unwrap().unwrap().value;
-    assert!(b.connection(CrmKind::Hubspot).unwrap().broken_since.is_none());
+    assert!(
+        b.connection(CrmKind::Hubspot)
+            .unwrap()
+            .broken_since
+            .is_none()
+    );
     let res = s
         .handler
         .handle(suggest(&s.b, ALICE, ids::TASK_CONTACT, "rita"))
@@ -541,17 +549,26 @@ async fn one_search_in_flight_per_user() {
     let s = setup().await;
     s.probe.hold_next();
     let first = {
-        let (handler, req) = (s.handler.clone(), suggest(&s.a, ALICE, ids::TASK_CONTACT, "john"));
+        let (handler, req) = (
+            s.handler.clone(),
+            suggest(&s.a, ALICE, ids::TASK_CONTACT, "john"),
+        );
         tokio::spawn(async move { handler.handle(req).await })
     };
     s.probe.entered.notified().await;
     // Alice again, same query and another one, while her first search is held open.
     let same = {
-        let (handler, req) = (s.handler.clone(), suggest(&s.a, ALICE, ids::TASK_CONTACT, "John"));
+        let (handler, req) = (
+            s.handler.clone(),
+            suggest(&s.a, ALICE, ids::TASK_CONTACT, "John"),
+        );
         tokio::spawn(async move { handler.handle(req).await })
     };
     let other = {
-        let (handler, req) = (s.handler.clone(), suggest(&s.a, ALICE, ids::TASK_CONTACT, "carla"));
+        let (handler, req) = (
+            s.handler.clone(),
+            suggest(&s.a, ALICE, ids::TASK_CONTACT, "carla"),
+        );
         tokio::spawn(async move { handler.handle(req).await })
     };
     let inflight = s.handler.searcher.inflight.clone();

@@ -121,8 +121,14 @@ pub async fn start_with(
         worker = worker.with_quotas(quotas);
     }
     let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
-    let options = options_routes(&backend, &parts.slack, parts.crm.as_ref(), parts.clock.clone());
-    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra).merge(options);
+    let options = options_routes(
+        &backend,
+        &parts.slack,
+        parts.crm.as_ref(),
+        parts.clock.clone(),
+    );
+    let app =
+        router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra).merge(options);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {
