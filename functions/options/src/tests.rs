@@ -602,3 +602,31 @@ async fn no_query_name_or_email_in_a_debug_of_what_is_kept() {
     let q = Query::parse("john@acme.example").unwrap();
     assert!(!format!("{q:?}").contains("john"));
 }
+
+#[tokio::test]
+async fn the_committed_fixture_verifies_and_gets_empty_options_for_a_workspace_not_served() {
+    use base64::Engine;
+    // events/README.md: signed with Slack's documented example secret at this time.
+    const FIXTURE_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+    const FIXTURE_TIMESTAMP: u64 = 1_531_420_618;
+    let raw = include_str!("../../../events/options-block-suggestion.json");
+    let event: serde_json::Value = serde_json::from_str(raw).unwrap();
+    assert_eq!(event["rawPath"], OPTIONS_PATH);
+    let body = base64::engine::general_purpose::STANDARD
+        .decode(event["body"].as_str().unwrap())
+        .unwrap();
+    let mut req = http::Request::builder().method("POST").uri(OPTIONS_PATH);
+    for (name, value) in event["headers"].as_object().unwrap() {
+        req = req.header(name.as_str(), value.as_str().unwrap());
+    }
+    let req = req.body(Bytes::from(body)).unwrap();
+    let s = setup().await;
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(FIXTURE_TIMESTAMP);
+    let handler = OptionsHandler::new(
+        slack::Verifier::new(FIXTURE_SECRET).unwrap(),
+        Clock::fixed(at),
+        s.handler.searcher.clone(),
+    );
+    assert!(options_of(&handler.handle(req).await).is_empty());
+    assert_eq!(s.probe.searches(), 0);
+}
