@@ -77,6 +77,15 @@ impl FollowupAction {
             (BlockActions, Some(ids::ACTION_CALENDAR), _) => {
                 Some(Self::Editor(EditorActionKind::CalendarEvent))
             }
+            (BlockActions, Some(ids::ACTION_CRM_NOTE), _) => {
+                Some(Self::Editor(EditorActionKind::CrmNote))
+            }
+            (BlockActions, Some(ids::ACTION_CRM_DEALS), _) => {
+                Some(Self::Editor(EditorActionKind::CrmDeals))
+            }
+            (BlockActions, Some(ids::ACTION_CRM_TASK), _) => {
+                Some(Self::Editor(EditorActionKind::CrmTask))
+            }
             (BlockActions, Some(ids::EVENT_BACK), _) => Some(Self::BackToEditor),
             (ViewSubmission, _, Some(ids::EDITOR)) => Some(Self::Editor(EditorActionKind::Save)),
             (ViewSubmission, _, Some(ids::EVENT_FORM)) => Some(Self::SubmitEvent),
@@ -92,12 +101,13 @@ fn recording_of(interaction: &Interaction) -> Option<u64> {
     interaction.action_value.as_deref()?.parse().ok()
 }
 
-/// The recording a modal of the flow is about (its `private_metadata`).
+/// The recording a modal of the flow is about (its `private_metadata`: the recording, or
+/// `<recording>:<use>` for the CRM account chooser).
 fn modal_recording(interaction: &Interaction) -> Result<u64, IngressError> {
     interaction
         .private_metadata
         .as_deref()
-        .and_then(|r| r.parse::<u64>().ok())
+        .and_then(|r| r.split(':').next()?.parse::<u64>().ok())
         .ok_or_else(|| IngressError::Malformed("follow-up modal without its recording".into()))
 }
 

@@ -6,6 +6,7 @@
 //! the user is never told "working on it" for work that was not accepted.
 
 mod connections;
+mod crm;
 mod followup;
 mod home;
 mod reply;
@@ -51,6 +52,10 @@ enum Subcommand {
     Meetings,
     /// `/followup connect [google|fathom]`.
     Connect(Option<tenant::Provider>),
+    /// `/followup connect crm` (admins).
+    ConnectCrm,
+    /// `/followup task`: a CRM task without a meeting.
+    Task,
     /// `/followup disconnect google|fathom`.
     Disconnect(Option<tenant::Provider>),
     /// `/followup ask <question>`.
@@ -68,8 +73,12 @@ fn subcommand(command: &str, text: &str) -> Subcommand {
         None => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("meetings") => Subcommand::Meetings,
         Some(word) if word.eq_ignore_ascii_case("connect") => {
-            Subcommand::Connect(connections::provider_named(text.split_whitespace().nth(1)))
+            match text.split_whitespace().nth(1) {
+                Some(what) if what.eq_ignore_ascii_case("crm") => Subcommand::ConnectCrm,
+                what => Subcommand::Connect(connections::provider_named(what)),
+            }
         }
+        Some(word) if word.eq_ignore_ascii_case("task") => Subcommand::Task,
         Some(word) if word.eq_ignore_ascii_case("disconnect") => {
             Subcommand::Disconnect(connections::provider_named(text.split_whitespace().nth(1)))
         }
@@ -163,6 +172,8 @@ impl CommandsHandler {
                 return self.connect_google(id, cmd).await;
             }
             Subcommand::Connect(_) => return self.open_connect(id, cmd).await,
+            Subcommand::ConnectCrm => return self.crm_command(id, cmd, raw, false).await,
+            Subcommand::Task => return self.crm_command(id, cmd, raw, true).await,
             Subcommand::Disconnect(provider) => {
                 return self.disconnect(id, cmd, *provider, raw).await;
             }
@@ -209,6 +220,9 @@ impl CommandsHandler {
     ) -> Result<HttpResponse, IngressError> {
         if let Some(action) = home::HomeAction::of(interaction) {
             return self.on_home_interaction(id, interaction, action, raw).await;
+        }
+        if let Some(action) = crm::CrmAction::of(interaction) {
+            return self.on_crm_interaction(id, interaction, action, raw).await;
         }
         if let Some(action) = followup::FollowupAction::of(interaction) {
             return self

@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
     let (wired, secrets) = wiring::wire_from_env().await?;
     let web = secrets.environment().web_api()?;
     let sessions = wired.sessions();
+    let directory = wired.crm_directory();
     let backend = wired.backend;
     // template.yaml: JobQueue.VisibilityTimeout 360 s, the worker's Timeout 60 s.
     let timing = JobTiming::lambda(Duration::from_secs(360), Duration::from_secs(60))?;
@@ -35,7 +36,13 @@ async fn main() -> Result<(), Error> {
     let followup_for = move |slack: &wiring::SlackSettings| {
         // GOOGLE_CLIENT_SECRET and FATHOM_CLIENT_SECRET come with the app secrets too.
         let lookup = slack.provider_lookup();
-        match Followup::from_lookup(lookup, slack.anthropic_api_key.clone(), sessions.clone()) {
+        let built = Followup::from_lookup(
+            lookup.clone(),
+            slack.anthropic_api_key.clone(),
+            sessions.clone(),
+        )
+        .and_then(|f| f.map(|f| f.with_crm(lookup, directory.clone())).transpose());
+        match built {
             Ok(followup) => followup,
             Err(err) => {
                 tracing::error!(error = %err, "follow-ups are off: their configuration is invalid");

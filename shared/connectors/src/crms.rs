@@ -13,6 +13,7 @@ use tenant::ports::{Backend, CredentialError};
 use tenant::refresh::{CredentialSlot, RefreshError, RefreshPolicy, TokenError, fresh_token};
 
 use crate::config::{ConfigError, Lookup};
+use crate::crono::{CronoClient, CronoConfig};
 use crate::hubspot::{HubSpotClient, HubSpotConfig};
 use crate::oauth2::OAuth2Client;
 use crate::pipedrive::{PipedriveClient, PipedriveConfig};
@@ -52,9 +53,12 @@ impl Crms {
             .map_err(|_| unusable("HUBSPOT_API_URL"))?;
         let pipedrive = PipedriveClient::new(&PipedriveConfig::from_lookup(lookup.clone())?)
             .map_err(|_| unusable("PIPEDRIVE_API_URL"))?;
+        let crono = CronoClient::new(&CronoConfig::from_lookup(lookup.clone())?)
+            .map_err(|_| unusable("CRONO_API_URL"))?;
         let clients: Vec<(CrmKind, Arc<dyn Crm>)> = vec![
             (CrmKind::Hubspot, Arc::new(hubspot)),
             (CrmKind::Pipedrive, Arc::new(pipedrive)),
+            (CrmKind::Crono, Arc::new(crono)),
         ];
         let oauth = Vec::new();
         Ok(Self { clients, oauth })

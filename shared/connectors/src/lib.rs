@@ -19,24 +19,43 @@ mod ports;
 
 #[cfg(feature = "anthropic")]
 pub mod anthropic;
-#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+#[cfg(any(
+    feature = "hubspot",
+    feature = "pipedrive",
+    feature = "salesforce",
+    feature = "crono"
+))]
+// Salesforce alone uses only its HTTP half (no fixed API host to configure).
+#[cfg_attr(
+    not(any(feature = "hubspot", feature = "pipedrive", feature = "crono")),
+    allow(dead_code)
+)]
 mod crm_http;
-#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+#[cfg(any(
+    feature = "hubspot",
+    feature = "pipedrive",
+    feature = "salesforce",
+    feature = "crono"
+))]
 mod crm_retry;
 #[cfg(feature = "crms")]
 pub mod crms;
+#[cfg(feature = "crono")]
+pub mod crono;
 #[cfg(feature = "fathom")]
 pub mod fathom;
 #[cfg(feature = "google")]
 pub mod google;
 #[cfg(feature = "hubspot")]
 pub mod hubspot;
-#[cfg(any(feature = "hubspot", feature = "pipedrive"))]
+#[cfg(any(feature = "hubspot", feature = "pipedrive", feature = "salesforce"))]
 pub mod note_html;
 #[cfg(feature = "oauth2")]
 pub mod oauth2;
 #[cfg(feature = "pipedrive")]
 pub mod pipedrive;
+#[cfg(feature = "salesforce")]
+pub mod salesforce;
 
 pub use config::ConfigError;
 pub use http::{ConnectorError, HttpConfig, RetryPolicy, Unavailable};

@@ -648,6 +648,7 @@ mod tests {
                 recording: None,
                 task: Box::new(TaskForm {
                     contact: "c1".into(),
+                    contact_label: "Ada · ada@acme.example".into(),
                     title: "Call Ada \"é\"".into(),
                     kind: "call".into(),
                     date: "2026-01-15".into(),

@@ -36,6 +36,12 @@ pub struct TestApp {
     pub ai: fakes::anthropic::FakeAnthropic,
     pub google: fakes::google::FakeGoogle,
     pub sessions: Arc<dyn followup::Sessions>,
+    /// The CRMs (empty: tests add their portals, companies and workspaces) and the
+    /// workspaces' CRM settings and mappings.
+    pub hubspot: fakes::hubspot::FakeHubSpot,
+    pub pipedrive: fakes::pipedrive::FakePipedrive,
+    pub crono: fakes::crono::FakeCrono,
+    pub directory: Arc<dyn followup::ports::CrmDirectory>,
     pub backend: Backend,
     pub consumer: Arc<dyn JobConsumer>,
     pub http: reqwest::Client,
@@ -62,10 +68,12 @@ pub async fn spawn_with_fathom(run_worker: bool, fathom: fakes::fathom::FathomDa
     let dir = tempfile::tempdir().expect("temp dir");
     let local = local::LocalBackend::open(dir.path()).expect("open embedded backend");
     let sessions = local.sessions();
+    let directory = local.crm_directory();
     spawn_full(
         local.backend(),
         local.consumer(),
         sessions,
+        directory,
         fathom,
         run_worker,
         dir,
@@ -82,19 +90,34 @@ pub async fn spawn_on(
 ) -> TestApp {
     let sessions: Arc<dyn followup::Sessions> =
         Arc::new(followup::testkit::MemorySessions::default());
+    let directory: Arc<dyn followup::ports::CrmDirectory> =
+        Arc::new(followup::testkit::MemoryCrmDirectory::default());
     let fathom = fakes::fathom::FathomData::new();
-    spawn_full(backend, consumer, sessions, fathom, run_worker, dir).await
+    spawn_full(
+        backend, consumer, sessions, directory, fathom, run_worker, dir,
+    )
+    .await
 }
 
 async fn spawn_full(
     backend: Backend,
     consumer: Arc<dyn JobConsumer>,
     sessions: Arc<dyn followup::Sessions>,
+    directory: Arc<dyn followup::ports::CrmDirectory>,
     fathom: fakes::fathom::FathomData,
     run_worker: bool,
     dir: tempfile::TempDir,
 ) -> TestApp {
     let fake = FakeSlack::start().await;
+    let hubspot = fakes::hubspot::FakeHubSpot::start()
+        .await
+        .expect("fake HubSpot starts");
+    let pipedrive = fakes::pipedrive::FakePipedrive::start()
+        .await
+        .expect("fake Pipedrive starts");
+    let crono = fakes::crono::FakeCrono::start()
+        .await
+        .expect("fake Crono starts");
     let fathom = fakes::fathom::FakeFathom::start(fathom)
         .await
         .expect("fake Fathom starts");
@@ -126,6 +149,9 @@ async fn spawn_full(
             fakes::fathom::oauth::CLIENT_SECRET.to_owned(),
         ),
         ("ANTHROPIC_FALLBACK_MODEL", "claude-fallback-e2e".to_owned()),
+        ("HUBSPOT_API_URL", hubspot.api_url()),
+        ("PIPEDRIVE_API_URL", pipedrive.api_url()),
+        ("CRONO_API_URL", crono.api_url()),
         ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
     ];
     let lookup = move |name: &str| {
@@ -134,9 +160,16 @@ async fn spawn_full(
             .map(|(_, v)| v.clone())
     };
     let connect = connect::Providers::from_lookup(lookup.clone()).expect("connect configures");
-    let followup =
-        worker::Followup::from_lookup(lookup, Some(Secret::new(AI_KEY)), Some(sessions.clone()))
-            .expect("follow-up providers configure");
+    let followup = worker::Followup::from_lookup(
+        lookup.clone(),
+        Some(Secret::new(AI_KEY)),
+        Some(sessions.clone()),
+    )
+    .expect("follow-up providers configure")
+    .map(|f| {
+        f.with_crm(lookup, directory.clone())
+            .expect("CRMs configure")
+    });
     fake.set_client(CLIENT_ID, CLIENT_SECRET);
     // The OAuth redirect_uri names the server's own address, so the port is picked first.
     let addr = free_loopback_addr();
@@ -179,6 +212,10 @@ async fn spawn_full(
         ai,
         google,
         sessions,
+        hubspot,
+        pipedrive,
+        crono,
+        directory,
         backend,
         consumer,
         // Keeps cookies like a browser (the OAuth state cookie) and shows redirects as they are.

@@ -127,6 +127,9 @@ impl Worker {
         tenant: &Tenant,
         connected: &Connected,
     ) -> Result<(), JobError> {
+        if let Some(kind) = followup::crm::CrmKind::from_provider(connected.provider) {
+            return self.crm_connected(job, tenant, connected, kind).await;
+        }
         let Connected { user, provider } = connected;
         let id = CredentialId::for_user(job.tenant.clone(), *provider, user.clone());
         let Some(stored) = self.backend.credentials.get(&id).await? else {

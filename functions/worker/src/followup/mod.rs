@@ -71,6 +71,8 @@ pub struct Followup {
     pub budget: Budget,
     /// How drafts are written when the tenant set nothing.
     pub writing: WritingSettings,
+    /// The workspace CRMs (`None`: the CRM actions say the CRM is not enabled).
+    pub crm: Option<crm::CrmParts>,
 }
 
 /// A user's `tz` as users.info gave it, and when it was read.
@@ -222,7 +224,33 @@ impl Followup {
             retention: Retention::default(),
             budget: Budget::tokens(DRAFT_TOKEN_BUDGET),
             writing: WritingSettings::default(),
+            crm: None,
         }))
+    }
+
+    /// With the CRM actions: every CRM's client from `lookup` (`HUBSPOT_API_URL`, …, and the
+    /// OAuth clients whose `<CRM>_CLIENT_ID` is set), over the workspace settings in
+    /// `directory`.
+    pub fn with_crm(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Clone,
+        directory: Arc<dyn followup::ports::CrmDirectory>,
+    ) -> Result<Self, connectors::ConfigError> {
+        self.crm = Some(crm::CrmParts {
+            directory,
+            crms: connectors::crms::Crms::from_lookup(lookup)?,
+        });
+        Ok(self)
+    }
+
+    /// With the CRM actions over given clients (tests, the demo).
+    pub fn with_crms(
+        mut self,
+        crms: connectors::crms::Crms,
+        directory: Arc<dyn followup::ports::CrmDirectory>,
+    ) -> Self {
+        self.crm = Some(crm::CrmParts { directory, crms });
+        self
     }
 }
 

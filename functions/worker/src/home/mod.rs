@@ -19,7 +19,7 @@ use crate::Worker;
 use crate::error::JobError;
 
 pub(crate) use view::welcome_text;
-use view::{FathomLink, GoogleLink, HomePage, MonthUse, RECENT, home_view};
+use view::{CrmLine, FathomLink, GoogleLink, HomePage, MonthUse, RECENT, home_view};
 
 impl Worker {
     /// Publishes `user`'s own Home in the job's tenant. views.publish replaces the whole tab,
@@ -110,6 +110,7 @@ impl Worker {
             }
             None => Vec::new(),
         };
+        let crm = self.crm_line(job, user).await?;
         let page = HomePage {
             tenant,
             zone: &zone,
@@ -117,10 +118,35 @@ impl Worker {
             google,
             google_connect_url: self.google_connect_url(job, user),
             auto_followups,
+            crm,
             month,
             recent: &recent,
         };
         Ok(home_view(&page))
+    }
+
+    /// The workspace's default CRM, for the Home (`None` without the CRM actions).
+    async fn crm_line(
+        &self,
+        job: &JobEnvelope,
+        user: &UserId,
+    ) -> Result<Option<CrmLine>, JobError> {
+        let Some(parts) = self.followup.as_ref().and_then(|f| f.crm.as_ref()) else {
+            return Ok(None);
+        };
+        let settings = parts
+            .directory
+            .settings(&job.tenant)
+            .await?
+            .map(|v| v.value);
+        let default = settings
+            .as_ref()
+            .and_then(|s| s.default_connection())
+            .map(|c| (c.kind.name(), c.broken_since.is_some()));
+        Ok(Some(CrmLine {
+            default,
+            admin: self.is_admin(job, user).await?,
+        }))
     }
 
     /// Where "Connect Google" leads for `user`: their signed, short-lived connect link, when

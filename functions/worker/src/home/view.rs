@@ -51,6 +51,15 @@ pub(crate) struct MonthUse {
     pub resets_at: Timestamp,
 }
 
+/// The workspace's CRM as the Home shows it (the same for every user; only admins get the
+/// button to manage it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CrmLine {
+    /// The default CRM's name and whether it is broken; `None`: none connected.
+    pub default: Option<(&'static str, bool)>,
+    pub admin: bool,
+}
+
 /// Everything one user's Home shows.
 pub(crate) struct HomePage<'a> {
     pub tenant: &'a Tenant,
@@ -64,6 +73,8 @@ pub(crate) struct HomePage<'a> {
     /// Whether the user turned automatic follow-ups on; `None`: this build does not offer
     /// them, and the line is left out.
     pub auto_followups: Option<bool>,
+    /// `None`: this build has no CRM actions.
+    pub crm: Option<CrmLine>,
     pub month: MonthUse,
     /// The user's own recent sessions, newest first (at most [`RECENT`] are shown).
     pub recent: &'a [Session],
@@ -85,6 +96,9 @@ pub(crate) fn home_view(page: &HomePage<'_>) -> Value {
     ];
     if let Some(on) = page.auto_followups {
         blocks.push(auto_followups(on));
+    }
+    if let Some(line) = &page.crm {
+        blocks.push(crm(line));
     }
     blocks.push(divider());
     blocks.push(header("This month"));
@@ -137,6 +151,35 @@ fn workspace(tenant: &Tenant) -> Value {
         mrkdwn(&format!("*Plan*\n{}", plan_name(tenant))),
         mrkdwn(&format!("*Commands per minute*\n{}", tenant.plan.commands_per_minute())),
     ]})
+}
+
+fn crm(line: &CrmLine) -> Value {
+    let text = match line.default {
+        None if line.admin => "*CRM* (this workspace's) · not connected
+Connect the CRM your team uses, so follow-ups can be logged there."
+            .to_owned(),
+        None => "*CRM* (this workspace's) · not connected
+Ask a workspace admin to connect it (`/followup connect crm`)."
+            .to_owned(),
+        Some((name, false)) => format!(
+            "*CRM* (this workspace's) · :white_check_mark: {name}
+Follow-ups are logged there from \"View & edit\"."
+        ),
+        Some((name, true)) if line.admin => format!(
+            "*CRM* (this workspace's) · :warning: {name} no longer accepts the connection: connect it again."
+        ),
+        Some((name, true)) => format!(
+            "*CRM* (this workspace's) · :warning: {name} no longer accepts the connection: ask a workspace admin to connect it again."
+        ),
+    };
+    let block = section_block("home_crm", &text);
+    if !line.admin {
+        return block;
+    }
+    with_accessory(
+        block,
+        button(ids::HOME_CRM_MANAGE, "Manage CRM", None, None),
+    )
 }
 
 fn fathom(link: FathomLink) -> Value {

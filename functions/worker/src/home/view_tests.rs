@@ -48,6 +48,7 @@ struct Page {
     google: GoogleLink,
     google_connect_url: Option<String>,
     auto_followups: Option<bool>,
+    crm: Option<CrmLine>,
     month: MonthUse,
     recent: Vec<Session>,
 }
@@ -62,6 +63,7 @@ impl Page {
             google: GoogleLink::NotConnected,
             google_connect_url: None,
             auto_followups: None,
+            crm: None,
             month: month(0, Some(10)),
             recent: Vec::new(),
         }
@@ -75,6 +77,7 @@ impl Page {
             google: self.google.clone(),
             google_connect_url: self.google_connect_url.clone(),
             auto_followups: self.auto_followups,
+            crm: self.crm.clone(),
             month: self.month,
             recent: &self.recent,
         })
@@ -317,4 +320,35 @@ fn the_welcome_names_the_workspace_and_the_first_admin() {
     let text = welcome_text(&tenant, false, true);
     assert!(text.contains("Thanks for installing") && text.contains("first admin"));
     assert!(welcome_text(&tenant, true, false).contains("reinstalled"));
+}
+
+#[test]
+fn the_crm_line_is_the_workspaces_and_only_admins_get_to_manage_it() {
+    let mut page = Page::new();
+    assert!(page.view().to_string().find("home_crm").is_none());
+    page.crm = Some(CrmLine {
+        default: Some(("HubSpot", false)),
+        admin: false,
+    });
+    let member = page.view();
+    let line = block(&member, "home_crm");
+    assert!(line.to_string().contains("HubSpot"));
+    assert!(line.get("accessory").is_none());
+    page.crm = Some(CrmLine {
+        default: Some(("HubSpot", true)),
+        admin: true,
+    });
+    let admin = page.view();
+    let line = block(&admin, "home_crm");
+    assert!(line.to_string().contains("connect it again"));
+    assert_eq!(line["accessory"]["action_id"], ids::HOME_CRM_MANAGE);
+    page.crm = Some(CrmLine {
+        default: None,
+        admin: false,
+    });
+    assert!(
+        block(&page.view(), "home_crm")
+            .to_string()
+            .contains("Ask a workspace admin")
+    );
 }

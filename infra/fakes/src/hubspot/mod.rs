@@ -19,6 +19,7 @@
 //! task→company type id 192, the deal currency property `deal_currency_code`, and what a
 //! create with an association to a missing record answers (here 400 `VALIDATION_ERROR`).
 
+mod oauth;
 mod routes;
 mod search;
 
@@ -40,6 +41,11 @@ pub enum Endpoint {
     Create(ObjectType),
     Update(ObjectType),
     Pipelines,
+    /// OAuth (hubspot.md §5): `POST /oauth/v1/token`, `GET /oauth/v1/access-tokens/{token}`,
+    /// `DELETE /oauth/v1/refresh-tokens/{token}`.
+    Token,
+    TokenInfo,
+    RevokeRefreshToken,
 }
 
 /// The CRM objects the fake keeps.
@@ -112,6 +118,9 @@ pub(crate) struct Inner {
     next_id: u64,
     closed_as_bool: bool,
     script: Script<Endpoint>,
+    grants: crate::oauth_grants::Grants,
+    /// What `GET /oauth/v1/access-tokens/{token}` lists.
+    granted_scopes: Vec<String>,
 }
 
 impl Inner {
@@ -139,6 +148,8 @@ impl FakeHubSpot {
             next_id: 30_000_000_000,
             closed_as_bool: false,
             script: Script::default(),
+            grants: Default::default(),
+            granted_scopes: Vec::new(),
         }));
         let app = Router::new()
             .route("/crm/v3/objects/{object}/search", post(routes::search))
@@ -148,6 +159,12 @@ impl FakeHubSpot {
                 get(routes::get_object).patch(routes::update),
             )
             .route("/crm/v3/pipelines/{object}", get(routes::pipelines))
+            .route("/oauth/v1/token", post(oauth::token))
+            .route("/oauth/v1/access-tokens/{token}", get(oauth::token_info))
+            .route(
+                "/oauth/v1/refresh-tokens/{token}",
+                axum::routing::delete(oauth::delete_refresh_token),
+            )
             .with_state(shared.clone());
         let server = Running::spawn(app, "hubspot").await?;
         Ok(Self { server, shared })
@@ -240,6 +257,30 @@ impl FakeHubSpot {
             .iter()
             .find(|o| o.id == id)
             .cloned()
+    }
+
+    /// A registered app: its client id and secret, accepted at `POST /oauth/v1/token`.
+    pub fn add_client(&self, client_id: &str, client_secret: &str) {
+        lock(&self.shared)
+            .grants
+            .add_client(client_id, client_secret);
+    }
+
+    /// The scopes the token metadata endpoint lists for every token.
+    pub fn set_granted_scopes(&self, scopes: &[&str]) {
+        lock(&self.shared).granted_scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// A one-time code for portal `hub_id` bound to `redirect_uri`: what the browser brings
+    /// back from `https://app.hubspot.com/oauth/authorize` (not served: a browser step).
+    pub fn issue_code(&self, hub_id: u64, redirect_uri: &str) -> String {
+        let mut inner = lock(&self.shared);
+        let portal = inner
+            .portals
+            .iter()
+            .position(|p| p.hub_id == hub_id)
+            .expect("a portal added first");
+        inner.grants.issue_code(oauth::PREFIX, portal, redirect_uri)
     }
 
     crate::script::script_methods!(Endpoint);

@@ -17,6 +17,7 @@
 //! - Failure injection per [`Endpoint`] and a record of calls ([`crate::script`]); 429s carry
 //!   `x-ratelimit-*` headers (and `Retry-After` when asked).
 
+mod oauth;
 mod routes;
 
 use std::sync::{Arc, Mutex};
@@ -40,6 +41,8 @@ pub enum Endpoint {
     Stages,
     Notes,
     Activities,
+    /// OAuth: `POST /oauth/token` (pipedrive.md §5).
+    Token,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +105,9 @@ pub(crate) struct Inner {
     activities: Vec<Created>,
     next_id: u64,
     script: Script<Endpoint>,
+    grants: crate::oauth_grants::Grants,
+    /// `http://127.0.0.1:PORT`, the `api_domain` of OAuth answers.
+    origin: String,
 }
 
 impl Inner {
@@ -127,6 +133,8 @@ impl FakePipedrive {
             activities: Vec::new(),
             next_id: 1000,
             script: Script::default(),
+            grants: Default::default(),
+            origin: String::new(),
         }));
         let app = Router::new()
             .route(
@@ -144,8 +152,10 @@ impl FakePipedrive {
             .route("/api/v1/notes", post(routes::notes))
             .route("/v1/activities", post(routes::activities))
             .route("/api/v1/activities", post(routes::activities))
+            .route("/oauth/token", post(oauth::token))
             .with_state(shared.clone());
         let server = Running::spawn(app, "pipedrive").await?;
+        lock(&shared).origin = format!("http://{}", server.addr());
         Ok(Self { server, shared })
     }
 
@@ -256,6 +266,21 @@ impl FakePipedrive {
 
     pub fn activities(&self) -> Vec<Created> {
         lock(&self.shared).activities.clone()
+    }
+
+    /// A registered app: its client id and secret (HTTP Basic at `POST /oauth/token`).
+    pub fn add_client(&self, client_id: &str, client_secret: &str) {
+        lock(&self.shared)
+            .grants
+            .add_client(client_id, client_secret);
+    }
+
+    /// A one-time code for `company` bound to `redirect_uri` (what the browser brings back
+    /// from `https://oauth.pipedrive.com/oauth/authorize`, not served here).
+    pub fn issue_code(&self, company: usize, redirect_uri: &str) -> String {
+        lock(&self.shared)
+            .grants
+            .issue_code(oauth::PREFIX, company, redirect_uri)
     }
 
     crate::script::script_methods!(Endpoint);

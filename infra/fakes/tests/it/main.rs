@@ -2,10 +2,13 @@
 //! connectors, whose tests use these fakes).
 
 mod anthropic;
+mod crm_oauth;
+mod crono;
 mod fathom;
 mod google;
 mod hubspot;
 mod pipedrive;
+mod salesforce;
 
 /// A plain-HTTP client. The workspace's reqwest has no bundled TLS provider, so ring is
 /// installed first, as the production clients do.

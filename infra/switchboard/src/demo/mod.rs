@@ -177,8 +177,13 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             .map(|(_, v)| v.clone())
     };
     let connect = connect::Providers::from_lookup(lookup.clone())?;
-    let followup =
-        worker::Followup::from_lookup(lookup, Some(Secret::new(ai_key)), Some(local.sessions()))?;
+    let followup = worker::Followup::from_lookup(
+        lookup.clone(),
+        Some(Secret::new(ai_key)),
+        Some(local.sessions()),
+    )?
+    .map(|f| f.with_crm(lookup, local.crm_directory()))
+    .transpose()?;
 
     let signing_secret = fresh_secret();
     let verifier = slack::Verifier::new(&signing_secret).map_err(DemoError::Secret)?;

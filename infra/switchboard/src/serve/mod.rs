@@ -171,7 +171,9 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
     let api_key = env("ANTHROPIC_API_KEY")
         .filter(|k| !k.trim().is_empty())
         .map(tenant::Secret::new);
-    let followup = worker::Followup::from_lookup(env, api_key, wired.sessions())?;
+    let followup = worker::Followup::from_lookup(env, api_key, wired.sessions())?
+        .map(|f| f.with_crm(env, wired.crm_directory()))
+        .transpose()?;
     let connect = connect::Providers::from_lookup(env)?;
     // The workspace CRMs for /slack/options: clients from HUBSPOT_API_URL & co. (the real
     // APIs by default), connections in the backend's directory.

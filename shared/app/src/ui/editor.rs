@@ -47,6 +47,37 @@ pub enum Banner {
     },
 }
 
+/// The banner as the section at the top of a modal.
+pub fn banner_block(banner: &Banner) -> Value {
+    let text = match banner {
+        Banner::Done {
+            text,
+            link: Some((label, url)),
+        } => {
+            format!(
+                ":white_check_mark: {} · <{}|{}>",
+                escape_mrkdwn(text),
+                url,
+                escape_mrkdwn(label)
+            )
+        }
+        Banner::Done { text, link: None } => {
+            format!(":white_check_mark: {}", escape_mrkdwn(text))
+        }
+        Banner::Error(text) => format!(":warning: {}", escape_mrkdwn(text)),
+        Banner::Needs {
+            text,
+            link: (label, url),
+        } => format!(
+            ":warning: {} <{}|{}>",
+            escape_mrkdwn(text),
+            url,
+            escape_mrkdwn(label)
+        ),
+    };
+    json!({"type": "section", "block_id": "banner", "text": {"type": "mrkdwn", "text": text}})
+}
+
 fn input(block: &str, label: &str, value: &str, multiline: bool) -> Value {
     json!({
         "type": "input",
@@ -65,35 +96,7 @@ fn input(block: &str, label: &str, value: &str, multiline: bool) -> Value {
 /// The edit modal for the meeting `title` (recording `recording`), with `texts` in its fields.
 pub fn editor(title: &str, recording: &str, texts: &EditorTexts, banner: Option<&Banner>) -> Value {
     let mut blocks = Vec::new();
-    if let Some(banner) = banner {
-        let text = match banner {
-            Banner::Done {
-                text,
-                link: Some((label, url)),
-            } => {
-                format!(
-                    ":white_check_mark: {} · <{}|{}>",
-                    escape_mrkdwn(text),
-                    url,
-                    escape_mrkdwn(label)
-                )
-            }
-            Banner::Done { text, link: None } => {
-                format!(":white_check_mark: {}", escape_mrkdwn(text))
-            }
-            Banner::Error(text) => format!(":warning: {}", escape_mrkdwn(text)),
-            Banner::Needs {
-                text,
-                link: (label, url),
-            } => format!(
-                ":warning: {} <{}|{}>",
-                escape_mrkdwn(text),
-                url,
-                escape_mrkdwn(label)
-            ),
-        };
-        blocks.push(json!({"type": "section", "block_id": "banner", "text": {"type": "mrkdwn", "text": text}}));
-    }
+    blocks.extend(banner.map(banner_block));
     blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!(
         "*{}* · edit anything: every action below uses your text as it is now.", escape_mrkdwn(title))}]}));
     blocks.push(input(ids::EDIT_SUMMARY, "Summary", &texts.summary, true));
@@ -108,6 +111,9 @@ pub fn editor(title: &str, recording: &str, texts: &EditorTexts, banner: Option<
     blocks.push(json!({"type": "actions", "block_id": "followup_actions", "elements": [
         {"type": "button", "action_id": ids::ACTION_GMAIL, "text": plain("Gmail draft"), "value": recording},
         {"type": "button", "action_id": ids::ACTION_CALENDAR, "text": plain("Calendar event"), "value": recording},
+        {"type": "button", "action_id": ids::ACTION_CRM_NOTE, "text": plain("Log to CRM"), "value": recording},
+        {"type": "button", "action_id": ids::ACTION_CRM_DEALS, "text": plain("Deals"), "value": recording},
+        {"type": "button", "action_id": ids::ACTION_CRM_TASK, "text": plain("Create task"), "value": recording},
     ]}));
     json!({
         "type": "modal",

@@ -7,6 +7,7 @@
 //! and option texts ≤ 75, `private_metadata` ≤ 3000, at most 100 options in a static select.
 
 pub mod calendar;
+pub mod crm;
 pub mod editor;
 pub mod messages;
 pub mod modals;

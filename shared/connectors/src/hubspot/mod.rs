@@ -18,6 +18,7 @@
 //! field is used when HubSpot sends one.
 
 mod crm;
+pub mod oauth;
 mod request;
 mod wire;
 

@@ -95,6 +95,9 @@ pub struct TokenGrant {
     /// What the user granted, which may be less than asked for (Google's consent screen lets
     /// the user untick scopes); empty when the answer did not say.
     pub scopes: Vec<String>,
+    /// Where the grant's API lives, when the answer says: Salesforce's `instance_url`,
+    /// Pipedrive's `api_domain`. The CRM adapters check it before sending a token there.
+    pub site: Option<String>,
 }
 
 impl fmt::Debug for TokenGrant {
@@ -103,6 +106,7 @@ impl fmt::Debug for TokenGrant {
             .field("refresh_token", &self.refresh_token.is_some())
             .field("expires_in", &self.expires_in)
             .field("scopes", &self.scopes)
+            .field("site", &self.site.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +133,8 @@ impl TokenGrant {
         grant.refresh_token = self.refresh_token;
         grant.expires_in = self.expires_in;
         grant.scopes = self.scopes;
+        // The API base, reported again on a refresh (a Salesforce org may move).
+        grant.metadata.instance_url = self.site;
         grant
     }
 }
@@ -144,6 +150,41 @@ struct TokenResponse {
     scope: Option<String>,
     #[serde(default)]
     token_type: Option<String>,
+    /// Salesforce (salesforce.md § Auth basics).
+    #[serde(default)]
+    instance_url: Option<String>,
+    /// Pipedrive (pipedrive.md §5).
+    #[serde(default)]
+    api_domain: Option<String>,
+}
+
+impl TokenResponse {
+    /// The grant a token answer carries; `default_expires_in` when it says no lifetime.
+    fn into_token_grant(self, default_expires_in: Option<Duration>) -> TokenGrant {
+        TokenGrant {
+            access_token: self.access_token,
+            refresh_token: self.refresh_token.filter(|t| !t.expose().is_empty()),
+            expires_in: self
+                .expires_in
+                .map(Duration::from_secs)
+                .or(default_expires_in),
+            scopes: self
+                .scope
+                // Space separated (RFC 6749 §3.3); Pipedrive's are comma separated (§5).
+                .map(|s| {
+                    s.split(|c: char| c.is_whitespace() || c == ',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            site: self
+                .instance_url
+                .or(self.api_domain)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        }
+    }
 }
 
 /// The OAuth client of one provider. Build once per cold start; share freely.
@@ -278,18 +319,7 @@ impl OAuth2Client {
         if body.access_token.expose().is_empty() {
             return Err(ConnectorError::invalid(provider, "empty access token").into());
         }
-        Ok(TokenGrant {
-            access_token: body.access_token,
-            refresh_token: body.refresh_token.filter(|t| !t.expose().is_empty()),
-            expires_in: body
-                .expires_in
-                .map(Duration::from_secs)
-                .or(self.config.default_expires_in),
-            scopes: body
-                .scope
-                .map(|s| s.split_whitespace().map(str::to_owned).collect())
-                .unwrap_or_default(),
-        })
+        Ok(body.into_token_grant(self.config.default_expires_in))
     }
 
     /// `form` plus the client's credentials, the way the provider wants them.

@@ -129,6 +129,7 @@ fn a_grant_without_a_new_refresh_token_keeps_the_stored_one_and_shows_no_token()
         refresh_token: None,
         expires_in: Some(Duration::from_secs(3599)),
         scopes: vec!["a".into()],
+        site: None,
     };
     assert_eq!(grant.missing_scopes(&["a", "b"]), ["b"]);
     assert!(!format!("{grant:?}").contains("ya29"));
@@ -137,4 +138,45 @@ fn a_grant_without_a_new_refresh_token_keeps_the_stored_one_and_shows_no_token()
     assert_eq!(stored.expires_in, Some(Duration::from_secs(3599)));
     let client = OAuth2Client::new(config()).unwrap();
     assert!(!format!("{client:?} {:?}", config()).contains("client-secret-xyz"));
+}
+
+#[test]
+fn the_token_answers_api_host_is_the_grants_site_and_stays_out_of_debug() {
+    // Salesforce's doc example (salesforce.md § Code exchange response), trimmed.
+    let salesforce: TokenResponse = serde_json::from_str(
+        r#"{"access_token":"00DB0000000TfcR!AQQAQ-secret","scope":"api refresh_token",
+            "instance_url":"https://mycompany.my.salesforce.com","token_type":"Bearer",
+            "issued_at":"1558553873237","id":"https://login.salesforce.com/id/00D/005"}"#,
+    )
+    .unwrap();
+    let grant = salesforce.into_token_grant(Some(Duration::from_secs(5400)));
+    assert_eq!(
+        grant.site.as_deref(),
+        Some("https://mycompany.my.salesforce.com")
+    );
+    assert_eq!(grant.scopes, ["api", "refresh_token"]);
+    assert_eq!(grant.expires_in, Some(Duration::from_secs(5400)));
+    let shown = format!("{grant:?}");
+    assert!(
+        !shown.contains("00DB") && !shown.contains("mycompany"),
+        "{shown}"
+    );
+    let stored = grant.into_grant();
+    assert_eq!(
+        stored.metadata.instance_url.as_deref(),
+        Some("https://mycompany.my.salesforce.com")
+    );
+    // Pipedrive's fields (pipedrive.md §5): `api_domain`, comma-separated scopes.
+    let pipedrive: TokenResponse = serde_json::from_str(
+        r#"{"access_token":"v1u:pd-secret","refresh_token":"r1","token_type":"bearer",
+            "expires_in":3599,"scope":"deals:full,users:full",
+            "api_domain":"https://acme.pipedrive.com"}"#,
+    )
+    .unwrap();
+    let grant = pipedrive.into_token_grant(None);
+    assert_eq!(grant.site.as_deref(), Some("https://acme.pipedrive.com"));
+    assert_eq!(grant.scopes, ["deals:full", "users:full"]);
+    let google: TokenResponse =
+        serde_json::from_str(r#"{"access_token":"ya29.x","expires_in":3599}"#).unwrap();
+    assert_eq!(google.into_token_grant(None).site, None);
 }

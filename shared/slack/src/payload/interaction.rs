@@ -323,6 +323,32 @@ impl Interaction {
             .unwrap_or_default()
     }
 
+    /// The text the user saw for a select's `selected_option` (an external select's option
+    /// text, to show the form again as it was submitted).
+    pub fn state_label(&self, block_id: &str, action_id: &str) -> Option<&str> {
+        self.state_element(block_id, action_id)?
+            .get("selected_option")?
+            .get("text")?
+            .get("text")?
+            .as_str()
+    }
+
+    /// The block ids of the view's state that start with `prefix` (inputs made per record,
+    /// such as one per deal), in the state's order.
+    pub fn state_blocks(&self, prefix: &str) -> Vec<&str> {
+        self.view_state
+            .as_ref()
+            .and_then(serde_json::Value::as_object)
+            .map(|blocks| {
+                blocks
+                    .keys()
+                    .filter(|k| k.starts_with(prefix))
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn state_element(&self, block_id: &str, action_id: &str) -> Option<&serde_json::Value> {
         self.view_state.as_ref()?.get(block_id)?.get(action_id)
     }

@@ -127,6 +127,8 @@ pub struct DealEdit {
 pub struct TaskForm {
     /// The contact's id in the CRM (the external select's value).
     pub contact: String,
+    /// What the select showed for it (to show the form again as submitted).
+    pub contact_label: String,
     pub title: String,
     /// `call`, `email` or `todo`.
     pub kind: String,
@@ -140,6 +142,7 @@ impl std::fmt::Debug for TaskForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TaskForm")
             .field("contact", &self.contact)
+            .field("contact_label", &self.contact_label.len())
             .field("title", &self.title.len())
             .field("kind", &self.kind)
             .field("date", &self.date)
