@@ -90,7 +90,6 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         run_worker: false,
         followup: None,
         connect: connect::Providers::default(),
-        crm: None,
     };
     let server = serve::start("127.0.0.1:0".parse().unwrap(), parts)
         .await

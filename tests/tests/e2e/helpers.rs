@@ -200,7 +200,6 @@ async fn spawn_full(
             run_worker,
             followup,
             connect,
-            crm: None,
         },
     )
     .await

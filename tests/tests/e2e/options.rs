@@ -1,6 +1,7 @@
 //! POST /slack/options end to end: signed `block_suggestion`s through serve's router, the
 //! options handler over the embedded backend (SQLite CRM directory, encrypted credentials),
-//! the HubSpot client on FakeHubSpot. Two workspaces, each with its own portal.
+//! the HubSpot client on FakeHubSpot (wrapped to see how many searches run at once), given to
+//! serve as the worker's CRMs. Two workspaces, each with its own portal.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +19,7 @@ use followup::crm::{
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, TaskId, Written,
 };
 use followup::ports::{CrmConnection, CrmDirectory, update_settings};
-use switchboard_cli::serve::{self, CrmParts, Running, ServeParts};
+use switchboard_cli::serve::{self, Running, ServeParts};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::CrmJob;
 use tenant::ports::{JobConsumer, update_credential};
@@ -132,6 +133,17 @@ async fn spawn() -> OptionsApp {
         most_at_once: AtomicUsize::new(0),
     });
     let crms = Crms::of(vec![(CrmKind::Hubspot, counted.clone())], vec![]);
+    // Serve's /slack/options searches the CRMs the worker's CRM jobs use.
+    let sessions: Arc<dyn followup::Sessions> =
+        Arc::new(followup::testkit::MemorySessions::default());
+    let followup = worker::Followup::from_lookup(
+        |_: &str| None,
+        Some(Secret::new("e2e-options-ai-key")),
+        Some(sessions),
+    )
+    .expect("follow-ups configure")
+    .expect("follow-ups on")
+    .with_crms(crms, directory.clone());
     let slack = SlackSettings {
         signing_secret: Some(SECRET.into()),
         api_url: "http://127.0.0.1:9/api/".into(),
@@ -154,12 +166,8 @@ async fn spawn() -> OptionsApp {
             clock: Clock::system(),
             // The queue is looked at, not drained.
             run_worker: false,
-            followup: None,
+            followup: Some(followup),
             connect: connect::Providers::default(),
-            crm: Some(CrmParts {
-                crms,
-                directory: directory.clone(),
-            }),
         },
     )
     .await
@@ -480,5 +488,91 @@ async fn one_users_concurrent_suggestions_reach_the_crm_one_at_a_time() {
     // "john" once (the second waited and took the cache) and "johanna" once, never together.
     assert_eq!(app.contact_searches(), 2);
     assert_eq!(app.counted.most_at_once.load(Ordering::SeqCst), 1);
+    app.stop().await;
+}
+
+/// The standard harness (serve with the worker's CRMs from `HUBSPOT_API_URL`,
+/// `PIPEDRIVE_API_URL`, `CRONO_API_URL`): one workspace on each CRM, each connected its own
+/// way (HubSpot's token, Pipedrive's pasted API token, Crono's key pair), each answered from
+/// its own CRM only.
+#[tokio::test]
+async fn each_crm_answers_its_own_workspaces_suggestions() {
+    use crate::helpers::spawn_app_without_worker;
+    let app = spawn_app_without_worker().await;
+    let (hub, pipe, crono) = ("T0OPTSHUB", "T0OPTSPIP", "T0OPTSCRO");
+    for team in [hub, pipe, crono] {
+        app.install(team, team).await;
+    }
+    app.hubspot.add_portal(HUB_A, TOKEN_A);
+    app.hubspot.add_object(
+        HUB_A,
+        ObjectType::Contacts,
+        &[
+            ("firstname", "Hanna"),
+            ("lastname", "Hub"),
+            ("email", "hanna@hub.example"),
+        ],
+        &[],
+    );
+    let company = app.pipedrive.add_company("pipedrive-api-token-0001");
+    app.pipedrive
+        .add_person(company, "Hanna Pipe", "hanna@pipe.example", None);
+    let workspace = app
+        .crono
+        .add_workspace("crono-public-0001", "crono-private-0001");
+    app.crono
+        .add_prospect(workspace, "Hanna", "Crono", "hanna@crono.example", None);
+    let connections = [
+        (hub, CrmKind::Hubspot, TOKEN_A, None),
+        (pipe, CrmKind::Pipedrive, "pipedrive-api-token-0001", None),
+        (
+            crono,
+            CrmKind::Crono,
+            "crono-private-0001",
+            Some("crono-public-0001"),
+        ),
+    ];
+    for (team, kind, secret, public) in connections {
+        let id = CredentialId::tenant_wide(tenant(team), kind.provider());
+        update_credential(app.backend.credentials.as_ref(), &id, |slot| {
+            let mut credential = Credential::new(Secret::new(secret));
+            credential.metadata.public_key = public.map(str::to_owned);
+            *slot = Some(credential);
+        })
+        .await
+        .unwrap();
+        update_settings(app.directory.as_ref(), &tenant(team), |settings| {
+            settings.connect(CrmConnection {
+                kind,
+                connected_by: UserId::parse(ADMIN).unwrap(),
+                connected_at: now(),
+                label: None,
+                broken_since: None,
+            })
+        })
+        .await
+        .unwrap();
+    }
+    for (team, expected) in [
+        (hub, "Hanna Hub · hanna@hub.example"),
+        (pipe, "Hanna Pipe · hanna@pipe.example"),
+        (crono, "Hanna Crono · hanna@crono.example"),
+    ] {
+        let res = app
+            .post_signed(
+                "/slack/options",
+                &suggestion(team, MEMBER, ids::TASK_CONTACT, "hanna"),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{team}");
+        let json: serde_json::Value = res.json().await.unwrap();
+        let texts: Vec<&str> = json["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["text"]["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(texts, [expected], "{team}");
+    }
     app.stop().await;
 }

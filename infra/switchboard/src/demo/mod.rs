@@ -240,7 +240,6 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
             run_worker: true,
             followup,
             connect,
-            crm: None,
         },
         routes::router(state.clone()),
     )

@@ -51,9 +51,6 @@ pub struct ServeParts {
     /// Who users may connect their own accounts at (`/connect/{provider}`); the default
     /// connects none.
     pub connect: connect::Providers,
-    /// The workspace CRMs (clients and connections) for /slack/options; `None`: that route
-    /// answers empty options.
-    pub crm: Option<CrmParts>,
 }
 
 /// A running server and its worker; dropping it (or [`Running::stop`]) shuts both down.
@@ -113,6 +110,15 @@ pub async fn start_with(
     if let Some(oauth) = parts.slack.oauth_client()? {
         worker = worker.with_oauth(oauth);
     }
+    // /slack/options searches the same CRMs as the worker's CRM jobs (none without them).
+    let crm = parts
+        .followup
+        .as_ref()
+        .and_then(|f| f.crm.as_ref())
+        .map(|c| CrmParts {
+            crms: c.crms.clone(),
+            directory: c.directory.clone(),
+        });
     if let Some(followup) = parts.followup {
         worker = worker.with_followup(followup);
     }
@@ -121,12 +127,7 @@ pub async fn start_with(
         worker = worker.with_quotas(quotas);
     }
     let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
-    let options = options_routes(
-        &backend,
-        &parts.slack,
-        parts.crm.as_ref(),
-        parts.clock.clone(),
-    );
+    let options = options_routes(&backend, &parts.slack, crm.as_ref(), parts.clock.clone());
     let app =
         router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra).merge(options);
 
@@ -175,12 +176,6 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
         .map(|f| f.with_crm(env, wired.crm_directory()))
         .transpose()?;
     let connect = connect::Providers::from_lookup(env)?;
-    // The workspace CRMs for /slack/options: clients from HUBSPOT_API_URL & co. (the real
-    // APIs by default), connections in the backend's directory.
-    let crm = CrmParts {
-        crms: options::Crms::from_lookup(env)?,
-        directory: wired.crm_directory(),
-    };
     let running = start(
         config.addr,
         ServeParts {
@@ -191,7 +186,6 @@ pub async fn run(config: ServeConfig) -> Result<(), ServeError> {
             connect,
             clock: Clock::system(),
             run_worker: true,
-            crm: Some(crm),
         },
     )
     .await?;

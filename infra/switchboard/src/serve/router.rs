@@ -148,8 +148,8 @@ pub fn router_with(
         .fallback(not_found)
 }
 
-/// The workspace CRMs serve reaches: the clients (`HUBSPOT_API_URL` & co.) and the directory
-/// of connections of the backend it runs on.
+/// The workspace CRMs /slack/options searches: the clients and the directory of connections
+/// (the worker's, from `worker::Followup::crm`).
 #[derive(Clone)]
 pub struct CrmParts {
     pub crms: options::Crms,
@@ -157,8 +157,8 @@ pub struct CrmParts {
 }
 
 /// POST /slack/options (the `options` function): the external selects' options from the
-/// workspace's CRM. Without `crm` (tests and tools that give serve none) it answers empty
-/// options; without a signing secret 503 like the other Slack routes.
+/// workspace's CRM. Without `crm` (follow-ups or their CRMs off: no modal has our selects) it
+/// answers empty options; without a signing secret 503 like the other Slack routes.
 pub fn options_routes(
     backend: &Backend,
     slack: &SlackSettings,
