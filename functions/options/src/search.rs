@@ -175,6 +175,8 @@ impl Searcher {
     async fn access(&self, tenant: &TenantId, kind: CrmKind) -> Result<CrmAccess, Found> {
         let (crms, backend, tenant) = (self.crms.clone(), self.backend.clone(), tenant.clone());
         let resolved = tokio::spawn(async move {
+            // Token expiry is judged by the real clock (the handler's clock may be a test's
+            // fixed one for signatures; a refresh is about the provider's time).
             let now = SystemTime::now;
             crms.connection(&backend, &tenant, kind, &now)
                 .await
