@@ -82,6 +82,9 @@ impl ConnectHandler {
     ) -> Result<HttpResponse, ConnectError> {
         // Uninstalled or paused since the link was made: no grant is taken at all.
         self.check_tenant(&owner.tenant).await?;
+        if flow.workspace {
+            self.check_admin(&owner.tenant, &owner.user).await?;
+        }
         let grant = flow
             .client
             .exchange(code, redirect_uri)
@@ -97,11 +100,24 @@ impl ConnectHandler {
             return Err(ConnectError::NoRefreshToken);
         }
         let email = self.account_email(flow, &grant).await;
-        let credential = credential_of(grant, email.clone(), self.clock.now());
-        let id = CredentialId::for_user(owner.tenant.clone(), flow.provider, owner.user.clone());
+        let portal = self.hub_portal(flow, &grant).await?;
+        let mut credential = credential_of(grant, email.clone(), self.clock.now());
+        credential.metadata.portal_id = portal;
+        if credential.expires_at.is_none() {
+            credential.expires_at = flow.assumed_lifetime.map(|d| self.clock.now() + d);
+        }
+        // A CRM is the workspace's (one per CRM, whoever connected it); the rest the user's.
+        let id = if flow.workspace {
+            CredentialId::tenant_wide(owner.tenant.clone(), flow.provider)
+        } else {
+            CredentialId::for_user(owner.tenant.clone(), flow.provider, owner.user.clone())
+        };
         self.store(&id, &credential).await?;
         info!("account connected");
         self.after_connect(&owner, flow.provider).await;
+        if flow.workspace {
+            return Ok(workspace_page(flow.name, &owner.tenant));
+        }
         Ok(success_page(flow.name, email.as_deref(), &owner.tenant))
     }
 
@@ -114,6 +130,29 @@ impl ConnectHandler {
             Err(err) => {
                 warn!(error = %err, "could not read the connected account's address");
                 None
+            }
+        }
+    }
+
+    /// HubSpot's portal (hub id) of the grant, for "Open in HubSpot" links. Required: a
+    /// HubSpot connection without it cannot link to anything, so it is refused like a grant
+    /// missing a scope.
+    async fn hub_portal(
+        &self,
+        flow: &Flow,
+        grant: &TokenGrant,
+    ) -> Result<Option<String>, ConnectError> {
+        let Some(api) = &flow.hub_info else {
+            return Ok(None);
+        };
+        match api.token_info(&grant.access_token).await {
+            Ok(info) => Ok(Some(info.hub_id)),
+            Err(err) => {
+                warn!(error = %err, "could not read the HubSpot portal of the grant");
+                self.discard(flow, grant).await;
+                Err(ConnectError::ProviderDown(
+                    connectors::oauth2::OAuthError::Http(err),
+                ))
             }
         }
     }
@@ -175,13 +214,38 @@ impl ConnectHandler {
 
 /// The stored credential: tokens, expiry from `expires_in`, the granted scopes, the address.
 fn credential_of(grant: TokenGrant, email: Option<String>, now: SystemTime) -> Credential {
+    let grant_site = grant.site.clone();
     let expires_at = grant.expires_in.map(|d: Duration| now + d);
     let mut credential = Credential::new(grant.access_token);
     credential.refresh_token = grant.refresh_token;
     credential.expires_at = expires_at;
     credential.scopes = grant.scopes;
     credential.metadata.account_email = email;
+    // Salesforce's `instance_url`, Pipedrive's `api_domain`: where the API is for this grant.
+    credential.metadata.instance_url = grant_site;
     credential
+}
+
+fn slack_link(tenant: &TenantId) -> String {
+    match tenant {
+        TenantId::Workspace(team) => format!("slack://open?team={}", team.as_str()),
+        TenantId::Enterprise(_) => "slack://open".to_owned(),
+    }
+}
+
+/// A CRM connected for the whole workspace.
+fn workspace_page(name: &str, tenant: &TenantId) -> HttpResponse {
+    page::status_page(
+        StatusCode::OK,
+        Badge::Success,
+        &format!("{name} connected"),
+        &format!(
+            "{name} is connected for your workspace: follow-ups can be logged there from \
+             Slack. Switchboard uses this connection for nothing else. Manage it (or \
+             disconnect it) with `/followup connect crm`."
+        ),
+        Some(("Open Slack", &slack_link(tenant))),
+    )
 }
 
 fn success_page(name: &str, email: Option<&str>, tenant: &TenantId) -> HttpResponse {
@@ -189,10 +253,7 @@ fn success_page(name: &str, email: Option<&str>, tenant: &TenantId) -> HttpRespo
         Some(email) => format!("Your {name} account {email} is connected to Switchboard."),
         None => format!("Your {name} account is connected to Switchboard."),
     };
-    let open = match tenant {
-        TenantId::Workspace(team) => format!("slack://open?team={}", team.as_str()),
-        TenantId::Enterprise(_) => "slack://open".to_owned(),
-    };
+    let open = slack_link(tenant);
     page::status_page(
         StatusCode::OK,
         Badge::Success,

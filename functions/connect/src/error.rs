@@ -12,10 +12,11 @@ use tracing::{error, warn};
 
 /// What to run in Slack for a fresh link.
 fn again(provider: &str) -> String {
-    format!(
-        "Run `/followup connect {}` in Slack for a new link.",
-        provider.to_ascii_lowercase()
-    )
+    let what = match provider {
+        "HubSpot" | "Salesforce" | "Pipedrive" => "crm".to_owned(),
+        other => other.to_ascii_lowercase(),
+    };
+    format!("Run `/followup connect {what}` in Slack for a new link.")
 }
 
 /// The outcomes of /connect/{provider} and its callback other than success.
@@ -34,6 +35,9 @@ pub enum ConnectError {
     /// A link for another provider than the page's.
     #[error("the link is for another provider")]
     LinkForOtherProvider,
+    /// A workspace connection (a CRM) by a member who is not an admin.
+    #[error("only an admin may connect the workspace's CRM")]
+    NotAdmin,
     /// The link's workspace is not installed (or was uninstalled) or is paused.
     #[error("the workspace is not active")]
     TenantInactive { suspended: bool },
@@ -150,6 +154,16 @@ impl ConnectError {
                 Badge::Error,
                 "This link is for something else".into(),
                 format!("Nothing was connected. {}", again(provider)),
+            ),
+            Self::NotAdmin => (
+                StatusCode::FORBIDDEN,
+                Badge::Error,
+                "Only an admin can connect the CRM".into(),
+                format!(
+                    "{provider} is connected for the whole workspace, so a workspace admin \
+                     connects it. Nothing was connected: ask one of your Slack admins to run \
+                     `/followup connect crm`."
+                ),
             ),
             Self::TenantInactive { suspended: true } => (
                 StatusCode::FORBIDDEN,

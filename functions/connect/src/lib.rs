@@ -101,6 +101,25 @@ impl ConnectHandler {
         Url::parse(&format!("{base}/connect/{}/callback", provider.as_str())).ok()
     }
 
+    /// A workspace connection (a CRM) is an admin's to make: checked when it starts and again
+    /// when it lands (an admin demoted in between connects nothing).
+    async fn check_admin(
+        &self,
+        tenant: &TenantId,
+        user: &tenant::UserId,
+    ) -> Result<(), ConnectError> {
+        let member = self
+            .backend
+            .members
+            .get_member(tenant, user)
+            .await
+            .map_err(ConnectError::store)?;
+        match member {
+            Some(m) if m.role == tenant::ports::Role::Admin => Ok(()),
+            _ => Err(ConnectError::NotAdmin),
+        }
+    }
+
     /// The link's (or state's) workspace must be installed and active.
     async fn check_tenant(&self, tenant: &TenantId) -> Result<(), ConnectError> {
         match service::resolve(&self.backend, tenant)
@@ -123,6 +142,9 @@ impl app::lambda::HttpHandler for ConnectHandler {
 fn display_name(provider: Provider) -> &'static str {
     match provider {
         Provider::Fathom => "Fathom",
+        Provider::Hubspot => "HubSpot",
+        Provider::Salesforce => "Salesforce",
+        Provider::Pipedrive => "Pipedrive",
         _ => "Google",
     }
 }
@@ -162,3 +184,5 @@ fn present(value: Option<String>) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_crm;

@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use connectors::ConfigError;
 use connectors::google::{self, GmailClient, GoogleApiConfig};
-use connectors::oauth2::OAuth2Client;
+use connectors::hubspot::HubSpotConfig;
+use connectors::hubspot::oauth::HubSpotOAuthApi;
+use connectors::oauth2::{OAuth2Client, OAuth2Config};
 use tenant::Provider;
 
 /// One provider's connection flow. Built once per cold start.
@@ -17,6 +21,32 @@ pub struct Flow {
     pub scopes: &'static [&'static str],
     /// Reads the connected address ("connected as …"): Google's Gmail profile.
     pub profile: Option<GmailClient>,
+    /// A workspace connection (a CRM: tenant-wide, admins only) rather than the user's own.
+    pub workspace: bool,
+    /// HubSpot: reads the grant's portal (hub id) for links.
+    pub hub_info: Option<HubSpotOAuthApi>,
+    /// How long an access token lives when the answer does not say (Salesforce).
+    pub assumed_lifetime: Option<Duration>,
+}
+
+impl Flow {
+    fn user(
+        provider: Provider,
+        name: &'static str,
+        client: OAuth2Client,
+        scopes: &'static [&'static str],
+    ) -> Self {
+        Self {
+            provider,
+            name,
+            client,
+            scopes,
+            profile: None,
+            workspace: false,
+            hub_info: None,
+            assumed_lifetime: None,
+        }
+    }
 }
 
 /// The providers this deployment connects: Google when `GOOGLE_CLIENT_ID` is set, Fathom
@@ -25,6 +55,8 @@ pub struct Flow {
 pub struct Providers {
     google: Option<Arc<Flow>>,
     fathom: Option<Arc<Flow>>,
+    /// The CRMs connected by OAuth whose `<CRM>_CLIENT_ID` is set.
+    crms: Vec<Arc<Flow>>,
 }
 
 impl Providers {
@@ -44,26 +76,26 @@ impl Providers {
                     .map_err(|_| unusable("GOOGLE_OAUTH_URL"))?;
                 let apis = GoogleApiConfig::from_lookup(lookup.clone())?;
                 let profile = GmailClient::new(&apis).map_err(|_| unusable("GMAIL_API_URL"))?;
-                Some(Arc::new(Flow {
-                    provider: Provider::Google,
-                    name: "Google",
-                    client,
-                    scopes: &google::SCOPES,
-                    profile: Some(profile),
-                }))
+                let mut flow = Flow::user(Provider::Google, "Google", client, &google::SCOPES);
+                flow.profile = Some(profile);
+                Some(Arc::new(flow))
             }
         };
-        let fathom = match connectors::fathom::oauth::oauth_config(lookup)? {
+        let fathom = match connectors::fathom::oauth::oauth_config(lookup.clone())? {
             None => None,
-            Some(config) => Some(Arc::new(Flow {
-                provider: Provider::Fathom,
-                name: "Fathom",
-                client: OAuth2Client::new(config).map_err(|_| unusable("FATHOM_OAUTH_URL"))?,
-                scopes: &connectors::fathom::oauth::SCOPES,
-                profile: None,
-            })),
+            Some(config) => Some(Arc::new(Flow::user(
+                Provider::Fathom,
+                "Fathom",
+                OAuth2Client::new(config).map_err(|_| unusable("FATHOM_OAUTH_URL"))?,
+                &connectors::fathom::oauth::SCOPES,
+            ))),
         };
-        Ok(Self { google, fathom })
+        let crms = crm_flows(lookup)?;
+        Ok(Self {
+            google,
+            fathom,
+            crms,
+        })
     }
 
     /// The flow of the provider a path names: `Ok(None)` for a provider this app connects
@@ -76,6 +108,12 @@ impl Providers {
                 Some(flow) => Ok((Provider::Fathom, Some(flow))),
                 None => Err(()),
             },
+            // A CRM this app connects by OAuth: 503 where its client is not configured.
+            "hubspot" | "salesforce" | "pipedrive" => {
+                let provider = Provider::parse(segment).map_err(|_| ())?;
+                let flow = self.crms.iter().find(|f| f.provider == provider);
+                Ok((provider, flow.map(|f| f.as_ref())))
+            }
             _ => Err(()),
         }
     }
@@ -87,4 +125,65 @@ impl Providers {
     pub fn fathom_enabled(&self) -> bool {
         self.fathom.is_some()
     }
+}
+
+/// The CRMs' flows: workspace connections (tenant-wide, admins only), each with what its
+/// grant must hold.
+fn crm_flows(
+    lookup: impl Fn(&str) -> Option<String> + Clone,
+) -> Result<Vec<Arc<Flow>>, ConfigError> {
+    use connectors::{hubspot, pipedrive, salesforce};
+    let unusable = |name| ConfigError {
+        name,
+        reason: "the HTTP client could not be built for it",
+    };
+    let mut flows = Vec::new();
+    let configs: [(
+        Provider,
+        &'static str,
+        Option<OAuth2Config>,
+        &'static [&'static str],
+        &'static str,
+    ); 3] = [
+        (
+            Provider::Hubspot,
+            "HubSpot",
+            hubspot::oauth::oauth_config(lookup.clone())?,
+            &hubspot::oauth::SCOPES,
+            "HUBSPOT_OAUTH_URL",
+        ),
+        (
+            Provider::Salesforce,
+            "Salesforce",
+            salesforce::oauth::oauth_config(lookup.clone())?,
+            &salesforce::oauth::SCOPES,
+            "SALESFORCE_LOGIN_URL",
+        ),
+        (
+            Provider::Pipedrive,
+            "Pipedrive",
+            pipedrive::oauth::oauth_config(lookup.clone())?,
+            &pipedrive::oauth::SCOPES,
+            "PIPEDRIVE_OAUTH_URL",
+        ),
+    ];
+    for (provider, name, config, scopes, var) in configs {
+        let Some(config) = config else { continue };
+        let client = OAuth2Client::new(config).map_err(|_| unusable(var))?;
+        let mut flow = Flow::user(provider, name, client, scopes);
+        flow.workspace = true;
+        match provider {
+            Provider::Hubspot => {
+                let api = HubSpotOAuthApi::new(&HubSpotConfig::from_lookup(lookup.clone())?)
+                    .map_err(|_| unusable("HUBSPOT_API_URL"))?;
+                flow.hub_info = Some(api);
+            }
+            Provider::Salesforce => {
+                flow.assumed_lifetime = Some(salesforce::oauth::ASSUMED_LIFETIME)
+            }
+            _ => {}
+        }
+        flows.push(Arc::new(flow));
+    }
+    Ok(flows)
 }

@@ -30,6 +30,9 @@ impl ConnectHandler {
         let span = info_span!("connect", tenant = %link.tenant, user = %link.user, provider = %flow.provider);
         async {
             self.check_tenant(&link.tenant).await?;
+            if flow.workspace {
+                self.check_admin(&link.tenant, &link.user).await?;
+            }
             let state = state::new_state();
             let record = OAuthStateRecord {
                 cookie_hash: state::cookie_hash(&state),

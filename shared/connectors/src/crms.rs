@@ -17,6 +17,7 @@ use crate::crono::{CronoClient, CronoConfig};
 use crate::hubspot::{HubSpotClient, HubSpotConfig};
 use crate::oauth2::OAuth2Client;
 use crate::pipedrive::{PipedriveClient, PipedriveConfig};
+use crate::salesforce::{SalesforceClient, SalesforceConfig};
 
 /// The CRM clients, one per kind, and their OAuth clients where the deployment configured
 /// one (`<CRM>_CLIENT_ID`). Cheap to clone.
@@ -55,12 +56,39 @@ impl Crms {
             .map_err(|_| unusable("PIPEDRIVE_API_URL"))?;
         let crono = CronoClient::new(&CronoConfig::from_lookup(lookup.clone())?)
             .map_err(|_| unusable("CRONO_API_URL"))?;
+        let salesforce = SalesforceClient::new(&SalesforceConfig::from_lookup(lookup.clone())?)
+            .map_err(|_| unusable("SALESFORCE_LOGIN_URL"))?;
         let clients: Vec<(CrmKind, Arc<dyn Crm>)> = vec![
             (CrmKind::Hubspot, Arc::new(hubspot)),
+            (CrmKind::Salesforce, Arc::new(salesforce)),
             (CrmKind::Pipedrive, Arc::new(pipedrive)),
             (CrmKind::Crono, Arc::new(crono)),
         ];
-        let oauth = Vec::new();
+        let mut oauth = Vec::new();
+        for (kind, config, var) in [
+            (
+                CrmKind::Hubspot,
+                crate::hubspot::oauth::oauth_config(lookup.clone())?,
+                "HUBSPOT_OAUTH_URL",
+            ),
+            (
+                CrmKind::Salesforce,
+                crate::salesforce::oauth::oauth_config(lookup.clone())?,
+                "SALESFORCE_LOGIN_URL",
+            ),
+            (
+                CrmKind::Pipedrive,
+                crate::pipedrive::oauth::oauth_config(lookup.clone())?,
+                "PIPEDRIVE_OAUTH_URL",
+            ),
+        ] {
+            if let Some(config) = config {
+                oauth.push((
+                    kind,
+                    Arc::new(OAuth2Client::new(config).map_err(|_| unusable(var))?),
+                ));
+            }
+        }
         Ok(Self { clients, oauth })
     }
 

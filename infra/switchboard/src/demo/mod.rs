@@ -5,6 +5,7 @@
 //! worker pointed at those fakes; `/demo` on the same address lets a person play the Slack
 //! user. Every click reaches the app as a signed Slack request, verified as Slack's are.
 
+mod crm;
 mod mrkdwn;
 mod panel;
 mod payloads;
@@ -57,6 +58,8 @@ pub struct DemoFakes {
     pub ai: FakeAnthropic,
     /// Gmail and Calendar: the demo user starts with Google already connected.
     pub google: FakeGoogle,
+    /// The workspace's CRM, already connected (see `crm.rs`).
+    pub hubspot: fakes::hubspot::FakeHubSpot,
 }
 
 /// Why the demo could not start.
@@ -72,6 +75,8 @@ pub enum DemoError {
     Install(#[source] tenant::service::TenantError),
     #[error("the demo user's Google grant could not be stored: {0}")]
     Store(#[source] tenant::ports::CredentialError),
+    #[error("the demo CRM could not be connected: {0}")]
+    Crm(String),
     #[error("a demo id is malformed: {0}")]
     Id(#[source] tenant::IdError),
     #[error("the demo's signing secret was refused: {0}")]
@@ -158,6 +163,20 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         .unwrap_or(0);
     slack.add_user(USER, TIME_ZONE, offset, false);
     connect_google(&backend, &google).await?;
+    let hubspot = fakes::hubspot::FakeHubSpot::start()
+        .await
+        .map_err(DemoError::Fake)?;
+    let team = TenantId::Workspace(TeamId::parse(TEAM).map_err(DemoError::Id)?);
+    crm::connect_crm(
+        &backend,
+        local.crm_directory().as_ref(),
+        &hubspot,
+        &team,
+        &UserId::parse(USER).map_err(DemoError::Id)?,
+        &format!("pat-demo-{}", fresh_secret()),
+        now.as_second(),
+    )
+    .await?;
 
     let urls = [
         ("FATHOM_API_URL", fathom.api_url()),
@@ -166,6 +185,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         ("GMAIL_API_URL", google.gmail_api_url()),
         ("GOOGLE_CALENDAR_API_URL", google.calendar_api_url()),
         ("GOOGLE_CLIENT_ID", fakes::google::CLIENT_ID.to_owned()),
+        ("HUBSPOT_API_URL", hubspot.api_url()),
         (
             "GOOGLE_CLIENT_SECRET",
             fakes::google::CLIENT_SECRET.to_owned(),
@@ -216,6 +236,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         fathom,
         ai,
         google,
+        hubspot,
     };
     let session = session::Session::new(fakes, actor, verifier).map_err(DemoError::Client)?;
     let state = Arc::new(routes::Demo {
