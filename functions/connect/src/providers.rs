@@ -127,6 +127,16 @@ impl Providers {
     }
 }
 
+/// A CRM's OAuth flow as configured: provider, name, client (when its id is set), scopes, and
+/// the variable its base URL comes from.
+type CrmOAuth = (
+    Provider,
+    &'static str,
+    Option<OAuth2Config>,
+    &'static [&'static str],
+    &'static str,
+);
+
 /// The CRMs' flows: workspace connections (tenant-wide, admins only), each with what its
 /// grant must hold.
 fn crm_flows(
@@ -138,13 +148,7 @@ fn crm_flows(
         reason: "the HTTP client could not be built for it",
     };
     let mut flows = Vec::new();
-    let configs: [(
-        Provider,
-        &'static str,
-        Option<OAuth2Config>,
-        &'static [&'static str],
-        &'static str,
-    ); 3] = [
+    let configs: [CrmOAuth; 3] = [
         (
             Provider::Hubspot,
             "HubSpot",

@@ -39,6 +39,7 @@ fn settings() -> SlackSettings {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     }
 }
 

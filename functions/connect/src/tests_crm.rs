@@ -36,6 +36,7 @@ fn settings() -> SlackSettings {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     }
 }
 

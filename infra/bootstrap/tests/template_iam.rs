@@ -102,6 +102,7 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
                 "ClientSecret",
                 "ConnectLinkKey",
                 "AnthropicKey",
+                "CrmClientSecrets",
                 "GoogleClientSecret",
                 "FathomClientSecret",
             ],
@@ -111,15 +112,22 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
                 "ANTHROPIC_KEY_ARN",
                 "GOOGLE_CLIENT_SECRET_ARN",
                 "FATHOM_CLIENT_SECRET_ARN",
+                "CRM_CLIENT_SECRETS_ARN",
             ],
         ),
         (
             "ConnectFunction",
-            &["ConnectLinkKey", "GoogleClientSecret", "FathomClientSecret"],
+            &[
+                "ConnectLinkKey",
+                "CrmClientSecrets",
+                "GoogleClientSecret",
+                "FathomClientSecret",
+            ],
             &[
                 "CONNECT_LINK_KEY_ARN",
                 "GOOGLE_CLIENT_SECRET_ARN",
                 "FATHOM_CLIENT_SECRET_ARN",
+                "CRM_CLIENT_SECRETS_ARN",
             ],
         ),
     ];

@@ -103,6 +103,10 @@ pub struct SecretValues {
     /// The Google and Fathom OAuth client secrets (connect, worker).
     pub google_client_secret: Option<Secret>,
     pub fathom_client_secret: Option<Secret>,
+    /// The CRMs' OAuth client secrets: a JSON object by variable name
+    /// (`{"HUBSPOT_CLIENT_SECRET": "…", …}`), one secret for the three (connect, worker,
+    /// options).
+    pub crm_client_secrets: Option<Secret>,
 }
 
 impl SecretValues {
@@ -118,6 +122,7 @@ impl SecretValues {
             && same(&self.anthropic_api_key, &other.anthropic_api_key)
             && same(&self.google_client_secret, &other.google_client_secret)
             && same(&self.fathom_client_secret, &other.fathom_client_secret)
+            && same(&self.crm_client_secrets, &other.crm_client_secrets)
     }
 }
 
@@ -132,6 +137,7 @@ impl fmt::Debug for SecretValues {
             .field("anthropic_api_key", &shown(&self.anthropic_api_key))
             .field("google_client_secret", &shown(&self.google_client_secret))
             .field("fathom_client_secret", &shown(&self.fathom_client_secret))
+            .field("crm_client_secrets", &shown(&self.crm_client_secrets))
             .finish()
     }
 }
@@ -179,6 +185,7 @@ impl SecretSource for SecretsManagerSource {
                 anthropic_api_key: read(self.arns.anthropic_api_key.clone()).await?,
                 google_client_secret: read(self.arns.google_client_secret.clone()).await?,
                 fathom_client_secret: read(self.arns.fathom_client_secret.clone()).await?,
+                crm_client_secrets: read(self.arns.crm_client_secrets.clone()).await?,
             })
         })
     }

@@ -109,6 +109,9 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         anthropic_api_key: Some(Secret::new("stored-anthropic-key")),
         google_client_secret: Some(Secret::new("stored-google-client-secret")),
         fathom_client_secret: Some(Secret::new("replace-me")),
+        crm_client_secrets: Some(Secret::new(
+            r#"{"HUBSPOT_CLIENT_SECRET": "stored-hubspot-secret", "PIPEDRIVE_CLIENT_SECRET": "replace-me", "OTHER": "x"}"#,
+        )),
     };
     let merged = env.with_values(&read);
     assert_eq!(
@@ -135,6 +138,14 @@ fn values_from_a_source_fill_only_what_the_environment_left_unset() {
         Some("stored-google-client-secret")
     );
     assert_eq!(lookup("FATHOM_CLIENT_SECRET"), None);
+    // The CRMs' come from their one JSON secret; a placeholder in it is no secret either, and
+    // a name that is not a CRM client secret is never read from it.
+    assert_eq!(
+        lookup("HUBSPOT_CLIENT_SECRET").as_deref(),
+        Some("stored-hubspot-secret")
+    );
+    assert_eq!(lookup("PIPEDRIVE_CLIENT_SECRET"), None);
+    assert_eq!(lookup("OTHER"), None);
     let shown = format!("{read:?} {merged:?}");
     assert!(!shown.contains("stored"), "{shown}");
 }

@@ -75,7 +75,18 @@ pub struct SlackSettings {
     /// `FATHOM_CLIENT_SECRET_ARN` on AWS): see [`SlackSettings::provider_lookup`].
     pub google_client_secret: Option<Secret>,
     pub fathom_client_secret: Option<Secret>,
+    /// The CRMs' OAuth client secrets as one JSON object by variable name (the secret at
+    /// `CRM_CLIENT_SECRETS_ARN` on AWS); locally `HUBSPOT_CLIENT_SECRET` & co. are read from
+    /// the environment instead. See [`SlackSettings::provider_lookup`].
+    pub crm_client_secrets: Option<Secret>,
 }
+
+/// The variables [`SlackSettings::crm_client_secrets`] may hold.
+const CRM_CLIENT_SECRETS: [&str; 3] = [
+    "HUBSPOT_CLIENT_SECRET",
+    "SALESFORCE_CLIENT_SECRET",
+    "PIPEDRIVE_CLIENT_SECRET",
+];
 
 impl std::fmt::Debug for SlackSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,7 +123,35 @@ impl std::fmt::Debug for SlackSettings {
                 "fathom_client_secret",
                 &self.fathom_client_secret.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "crm_client_secrets",
+                &self.crm_client_secrets.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
+    }
+}
+
+/// The CRM client secrets of the JSON object `raw` holds (a malformed one is logged, without
+/// its value, and counts as none: the CRMs' OAuth is then "not configured").
+fn crm_secrets(raw: Option<&Secret>) -> Vec<(String, Secret)> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    match serde_json::from_str::<std::collections::BTreeMap<String, String>>(raw.expose()) {
+        Ok(map) => map
+            .into_iter()
+            .filter(|(name, value)| {
+                CRM_CLIENT_SECRETS.contains(&name.as_str())
+                    && crate::secrets::check_not_placeholder(value).is_ok()
+            })
+            .map(|(name, value)| (name, Secret::new(value)))
+            .collect(),
+        Err(_) => {
+            tracing::error!(
+                "the CRM client secrets are not a JSON object of strings: CRM OAuth is off"
+            );
+            Vec::new()
+        }
     }
 }
 
@@ -146,6 +185,7 @@ impl SlackSettings {
             anthropic_api_key: var("ANTHROPIC_API_KEY").map(Secret::new),
             google_client_secret: var("GOOGLE_CLIENT_SECRET").map(Secret::new),
             fathom_client_secret: var("FATHOM_CLIENT_SECRET").map(Secret::new),
+            crm_client_secrets: None,
         }
     }
 
@@ -183,19 +223,33 @@ impl SlackSettings {
         if merged.fathom_client_secret.is_none() {
             merged.fathom_client_secret = real(&values.fathom_client_secret);
         }
+        // A JSON object (with spaces, and `replace-me` for each CRM not configured): its
+        // values are checked one by one in `crm_secrets`.
+        if merged.crm_client_secrets.is_none() {
+            merged.crm_client_secrets = values.crm_client_secrets.clone();
+        }
         merged
     }
 
     /// The providers' settings as the connectors read them: the environment, with the OAuth
-    /// client secrets (`GOOGLE_CLIENT_SECRET`, `FATHOM_CLIENT_SECRET`) from these settings, so
-    /// that on AWS they come from their app secrets and follow a rotation like the others.
+    /// client secrets (`GOOGLE_CLIENT_SECRET`, `FATHOM_CLIENT_SECRET`, and the CRMs' from the
+    /// one JSON secret) from these settings, so that on AWS they come from their app secrets
+    /// and follow a rotation like the others.
     pub fn provider_lookup(&self) -> impl Fn(&str) -> Option<String> + Clone + use<> {
         let google = self.google_client_secret.clone();
         let fathom = self.fathom_client_secret.clone();
+        let crm = crm_secrets(self.crm_client_secrets.as_ref());
         move |name: &str| {
             let secret = match name {
                 "GOOGLE_CLIENT_SECRET" => &google,
                 "FATHOM_CLIENT_SECRET" => &fathom,
+                crm_name if CRM_CLIENT_SECRETS.contains(&crm_name) => {
+                    return crm
+                        .iter()
+                        .find(|(n, _)| n == crm_name)
+                        .map(|(_, v)| v.expose().to_owned())
+                        .or_else(|| var(crm_name));
+                }
                 _ => return var(name),
             };
             secret.as_ref().map(|s| s.expose().to_owned())
@@ -568,6 +622,9 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
             }
             if base.fathom_client_secret.is_some() {
                 arns.fathom_client_secret = None;
+            }
+            if base.crm_client_secrets.is_some() {
+                arns.crm_client_secrets = None;
             }
             let secrets = if arns == aws::AppSecretArns::default() {
                 AppSecrets::fixed(base)

@@ -13,7 +13,7 @@ use crate::error::store_error;
 
 /// Which of the app's secrets a process reads, by ARN (`SIGNING_SECRET_ARN`,
 /// `CLIENT_SECRET_ARN`, `ADMIN_KEY_ARN`, `CONNECT_LINK_KEY_ARN`, `ANTHROPIC_KEY_ARN`, `GOOGLE_CLIENT_SECRET_ARN`,
-/// `FATHOM_CLIENT_SECRET_ARN`). template.yaml sets only the
+/// `FATHOM_CLIENT_SECRET_ARN`, `CRM_CLIENT_SECRETS_ARN`). template.yaml sets only the
 /// ARNs a function may read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppSecretArns {
@@ -24,6 +24,8 @@ pub struct AppSecretArns {
     pub anthropic_api_key: Option<String>,
     pub google_client_secret: Option<String>,
     pub fathom_client_secret: Option<String>,
+    /// The CRMs' OAuth client secrets, one JSON object (`CRM_CLIENT_SECRETS_ARN`).
+    pub crm_client_secrets: Option<String>,
 }
 
 impl AppSecretArns {
@@ -38,6 +40,7 @@ impl AppSecretArns {
             anthropic_api_key: get("ANTHROPIC_KEY_ARN"),
             google_client_secret: get("GOOGLE_CLIENT_SECRET_ARN"),
             fathom_client_secret: get("FATHOM_CLIENT_SECRET_ARN"),
+            crm_client_secrets: get("CRM_CLIENT_SECRETS_ARN"),
         }
     }
 }

@@ -81,6 +81,7 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     };
     let parts = ServeParts {
         backend,

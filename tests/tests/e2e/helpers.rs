@@ -189,6 +189,7 @@ async fn spawn_full(
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     };
     let server = serve::start(
         addr,

@@ -222,6 +222,7 @@ pub async fn start(args: &DemoArgs) -> Result<Demo, DemoError> {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     };
     let actor = payloads::Actor {
         team: TEAM.into(),

@@ -3,6 +3,7 @@
 mod anthropic;
 mod crm_oauth;
 mod crm_support;
+mod crms;
 mod crono;
 mod fathom;
 mod flow;
