@@ -32,7 +32,8 @@ pub struct Searcher {
     pub(crate) directory: Arc<dyn CrmDirectory>,
     pub(crate) crms: Crms,
     pub(crate) config: OptionsConfig,
-    pub(crate) cache: OptionsCache,
+    /// Shared with the searchers [`Self::with_crms`] makes, like `inflight`.
+    pub(crate) cache: Arc<OptionsCache>,
     pub(crate) inflight: Arc<InFlight>,
 }
 
@@ -61,13 +62,32 @@ impl Searcher {
         config: OptionsConfig,
     ) -> Self {
         Self {
-            cache: OptionsCache::new(config.ttl, config.capacity),
+            cache: Arc::new(OptionsCache::new(config.ttl, config.capacity)),
             backend,
             directory,
             crms,
             config,
             inflight: Arc::new(InFlight::default()),
         }
+    }
+
+    /// The same searcher (its cache and in-flight searches shared) over other CRM clients:
+    /// the Lambda rebuilds them when a re-read of the app secrets finds the CRMs' OAuth client
+    /// secrets changed.
+    pub fn with_crms(&self, crms: Crms) -> Self {
+        Self {
+            backend: self.backend.clone(),
+            directory: self.directory.clone(),
+            crms,
+            config: self.config,
+            cache: self.cache.clone(),
+            inflight: self.inflight.clone(),
+        }
+    }
+
+    /// The CRM clients.
+    pub fn crms(&self) -> &Crms {
+        &self.crms
     }
 
     /// The options for `ask` at `now` (the clock of the caller); empty whenever the CRM

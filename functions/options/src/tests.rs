@@ -630,3 +630,27 @@ async fn the_committed_fixture_verifies_and_gets_empty_options_for_a_workspace_n
     assert!(options_of(&handler.handle(req).await).is_empty());
     assert_eq!(s.probe.searches(), 0);
 }
+
+#[tokio::test]
+async fn a_handler_rebuilt_with_new_crm_clients_keeps_the_cache() {
+    let s = setup().await;
+    s.handler
+        .handle(suggest(&s.a, ALICE, ids::TASK_CONTACT, "john"))
+        .await;
+    assert_eq!(s.probe.searches(), 1);
+    // What the Lambda does when a re-read of the secrets finds the CRMs' OAuth secrets changed.
+    let rebuilt = OptionsHandler::new(
+        slack::Verifier::new(SECRET).unwrap(),
+        Clock::system(),
+        Arc::new(
+            s.handler
+                .searcher
+                .with_crms(s.handler.searcher.crms().clone()),
+        ),
+    );
+    let res = rebuilt
+        .handle(suggest(&s.a, BOB, ids::TASK_CONTACT, "john"))
+        .await;
+    assert_eq!(texts(&res), ["John Smith · john@acme.example"]);
+    assert_eq!(s.probe.searches(), 1, "answered from the shared cache");
+}

@@ -93,8 +93,8 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
         ("AdminFunction", &["AdminKey"], &["ADMIN_KEY_ARN"]),
         (
             "OptionsFunction",
-            &["SigningSecret"],
-            &["SIGNING_SECRET_ARN"],
+            &["SigningSecret", "CrmClientSecrets"],
+            &["SIGNING_SECRET_ARN", "CRM_CLIENT_SECRETS_ARN"],
         ),
         (
             "WorkerFunction",
@@ -464,8 +464,12 @@ fn options_may_open_the_workspaces_crm_connection_but_no_slack_token_and_no_user
     }
     for (actions, value) in statements(&doc, "OptionsFunction") {
         if actions.iter().any(|a| a.starts_with("secretsmanager:")) {
-            // Its signing secret only: no tenant secret (bot tokens live there).
-            assert_eq!(ref_name(&value), Some("SigningSecret"));
+            // Its signing secret and the CRMs' OAuth client secrets (to refresh a grant): no
+            // tenant secret (bot tokens live there).
+            assert!(
+                matches!(ref_name(&value), Some("SigningSecret" | "CrmClientSecrets")),
+                "{value:?}"
+            );
         }
         let resource = format!("{value:?}");
         if actions.iter().any(|a| a.starts_with("dynamodb:")) {
@@ -496,4 +500,5 @@ fn options_may_open_the_workspaces_crm_connection_but_no_slack_token_and_no_user
     assert_eq!(route["Path"], "/slack/options");
     let env = &resource(&doc, "OptionsFunction")["Properties"]["Environment"]["Variables"];
     assert_eq!(env["OPTIONS_BUDGET_MS"], "2500");
+    assert_eq!(ref_name(&env["HUBSPOT_CLIENT_ID"]), Some("HubSpotClientId"));
 }
