@@ -156,6 +156,7 @@ async fn spawn() -> OptionsApp {
         anthropic_api_key: None,
         google_client_secret: None,
         fathom_client_secret: None,
+        crm_client_secrets: None,
     };
     let server = serve::start(
         "127.0.0.1:0".parse().unwrap(),
