@@ -317,12 +317,14 @@ impl CommandsHandler {
             }
             CrmAction::SubmitAccount => {
                 let (recording, then) = chooser_metadata(metadata)?;
-                let picked = interaction
-                    .state_value(ids::CRM_ACCOUNT_PICK, ids::CRM_ACCOUNT_PICK)
-                    .or_else(|| {
-                        interaction.state_value(ids::CRM_ACCOUNT_SEARCH, ids::CRM_ACCOUNT_SEARCH)
+                // The candidates' select first, else the search's; with what it showed.
+                let picked = [ids::CRM_ACCOUNT_PICK, ids::CRM_ACCOUNT_SEARCH]
+                    .into_iter()
+                    .find_map(|id| {
+                        let account = interaction.state_value(id, id)?;
+                        Some((account, interaction.state_label(id, id).unwrap_or_default()))
                     });
-                let Some(account) = picked else {
+                let Some((account, label)) = picked else {
                     return Ok(field_error(ids::CRM_ACCOUNT_SEARCH, "Pick the account."));
                 };
                 let job = CrmJob::AccountPicked {
@@ -331,6 +333,7 @@ impl CommandsHandler {
                     recording,
                     then,
                     account: account.to_owned(),
+                    label: label.to_owned(),
                 };
                 let what = match then {
                     AccountUse::Note => "Logging the note…",

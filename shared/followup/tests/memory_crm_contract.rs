@@ -30,3 +30,8 @@ async fn a_revoked_token_is_unauthorized() {
     assert_eq!(result, Err(CrmError::Unauthorized));
     assert!(memory.pipelines(&CrmAccess::bearer(B)).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_note_is_found_by_its_marker_on_its_account_and_workspace_only() {
+    crm::crm_note_markers(&seeded(), &CrmAccess::bearer(A), &CrmAccess::bearer(B)).await;
+}

@@ -6,7 +6,12 @@
 //!   `VALIDATION_ERROR`), operators `EQ NEQ IN NOT_IN HAS_PROPERTY NOT_HAS_PROPERTY
 //!   CONTAINS_TOKEN` (case-insensitive values), the `associations.{type}` pseudo-property,
 //!   `query` over the documented default fields, `limit` (≤ 200, default 10), `after`.
-//! - `GET|PATCH /crm/v3/objects/{object}/{id}` (404 `OBJECT_NOT_FOUND` outside the portal).
+//! - `GET|PATCH /crm/v3/objects/{object}/{id}` (404 `OBJECT_NOT_FOUND` outside the portal);
+//!   `GET` with `associations=notes,…` lists the associated records' ids (either direction)
+//!   under `associations.{type}.results[].{id,type}`, read from the records themselves (no
+//!   index: consistent at once, as the association store is).
+//! - `POST /crm/v3/objects/{object}/batch/read` (`{"properties": [...], "inputs": [{"id"}]}`,
+//!   ≤ 100 inputs): the portal's records among them, others left out.
 //! - `POST /crm/v3/objects/{notes|tasks}` → 201, `hs_timestamp` required (ISO-8601 UTC or ms
 //!   epoch), associations checked against the reference's type ids.
 //! - `GET /crm/v3/pipelines/deals`: stages with `metadata.isClosed`.
@@ -17,7 +22,10 @@
 //! (`errorType: RATE_LIMIT`, `policyName`), stage `metadata` (`isClosed` as the strings
 //! `"true"`/`"false"`; [`FakeHubSpot::closed_as_bool`] switches to JSON booleans), the
 //! task→company type id 192, the deal currency property `deal_currency_code`, and what a
-//! create with an association to a missing record answers (here 400 `VALIDATION_ERROR`).
+//! create with an association to a missing record answers (here 400 `VALIDATION_ERROR`), the
+//! association list of a single-record read (`associations=` on `GET`, as the reference shows
+//! it on the deals list; the `type` label `company_to_note` and whether HubSpot pages it), and
+//! the batch read (not in the reference; HubSpot's documented `batch/read` shape).
 
 mod oauth;
 mod routes;
@@ -40,6 +48,8 @@ pub enum Endpoint {
     Get(ObjectType),
     Create(ObjectType),
     Update(ObjectType),
+    /// `POST /crm/v3/objects/{object}/batch/read`.
+    BatchRead(ObjectType),
     Pipelines,
     /// OAuth (hubspot.md §5): `POST /oauth/v1/token`, `GET /oauth/v1/access-tokens/{token}`,
     /// `DELETE /oauth/v1/refresh-tokens/{token}`.
@@ -154,6 +164,10 @@ impl FakeHubSpot {
         let app = Router::new()
             .route("/crm/v3/objects/{object}/search", post(routes::search))
             .route("/crm/v3/objects/{object}", post(routes::create))
+            .route(
+                "/crm/v3/objects/{object}/batch/read",
+                post(routes::batch_read),
+            )
             .route(
                 "/crm/v3/objects/{object}/{id}",
                 get(routes::get_object).patch(routes::update),

@@ -172,8 +172,117 @@ pub(super) async fn get_object(
         Incoming::get(Endpoint::Get(t), path, query.clone()),
         &headers,
         |inner, hub| match find(inner, hub, t, &id) {
-            Some(o) => (StatusCode::OK, object_json(o, properties.as_deref())),
+            Some(o) => {
+                let mut body = object_json(o, properties.as_deref());
+                if let Some((_, wanted)) = query.iter().find(|(k, _)| k == "associations") {
+                    body["associations"] = associations_json(inner, o, wanted);
+                }
+                (StatusCode::OK, body)
+            }
             None => not_found(),
+        },
+    )
+    .await
+}
+
+/// `associations.{type}.results[].{id,type}` of `o` for each type named in `wanted`
+/// (comma-separated): records `o` points to and records pointing to `o`, in its portal.
+/// UNCONFIRMED: the `type` label (`company_to_note`) and that HubSpot pages nothing here.
+fn associations_json(inner: &Inner, o: &FakeObject, wanted: &str) -> Value {
+    let mut all = serde_json::Map::new();
+    for name in wanted.split(',') {
+        let Some(to) = ObjectType::from_path(name.trim()) else {
+            continue;
+        };
+        let mut ids: Vec<u64> = o
+            .associations
+            .iter()
+            .filter(|(t, _, _)| *t == to)
+            .map(|(_, id, _)| *id)
+            .collect();
+        ids.extend(
+            inner
+                .objects
+                .iter()
+                .filter(|x| x.hub_id == o.hub_id && x.object_type == to)
+                .filter(|x| {
+                    x.associations
+                        .iter()
+                        .any(|(t, id, _)| *t == o.object_type && *id == o.id)
+                })
+                .map(|x| x.id),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let label = format!("{}_to_{}", singular(o.object_type), singular(to));
+        let results: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({ "id": id.to_string(), "type": label }))
+            .collect();
+        all.insert(name.trim().to_owned(), json!({ "results": results }));
+    }
+    Value::Object(all)
+}
+
+fn singular(t: ObjectType) -> &'static str {
+    match t {
+        ObjectType::Companies => "company",
+        ObjectType::Contacts => "contact",
+        ObjectType::Deals => "deal",
+        ObjectType::Notes => "note",
+        ObjectType::Tasks => "task",
+    }
+}
+
+pub(super) async fn batch_read(
+    State(shared): State<Shared>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    let t = match object_type(&object) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let path = format!("/crm/v3/objects/{object}/batch/read");
+    serve_json(
+        &shared,
+        &headers,
+        (Endpoint::BatchRead(t), "POST", path),
+        &bytes,
+        |inner, hub, request| {
+            let bad = |m: &str| error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", m);
+            let Some(inputs) = request.get("inputs").and_then(Value::as_array) else {
+                return bad("inputs is required");
+            };
+            if inputs.len() > 100 {
+                return bad("at most 100 inputs");
+            }
+            let properties: Vec<String> = request
+                .get("properties")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect();
+            let results: Vec<Value> = inputs
+                .iter()
+                .filter_map(|i| i.get("id").and_then(id_of))
+                .filter_map(|id| find(inner, hub, t, &id.to_string()))
+                .map(|o| object_json(o, Some(&properties)))
+                .collect();
+            (
+                StatusCode::OK,
+                json!({
+                    "status": "COMPLETE",
+                    "results": results,
+                    "startedAt": search::CREATED_AT,
+                    "completedAt": search::CREATED_AT,
+                }),
+            )
         },
     )
     .await

@@ -9,6 +9,10 @@
 //! - `GET /api/v2/deals` (`org_id`, `status`, `limit`, `cursor`), `PATCH /api/v2/deals/{id}`
 //!   (`stage_id`, `value` as a number, `status`).
 //! - `GET /api/v2/pipelines` (UNCONFIRMED), `GET /api/v2/stages` (`pipeline_id`).
+//! - `GET /v1/notes` (`org_id`, `start`, `limit` ≤ 500): the company's notes on that
+//!   organization, oldest first, at once (no index lag); UNCONFIRMED: its pagination
+//!   (`additional_data.pagination.{start, limit, more_items_in_collection, next_start}`) and
+//!   `data: null` for none.
 //! - `POST /v1/notes` (`content` and one of `org_id`/`deal_id`/`person_id`),
 //!   `POST /v1/activities` (UNCONFIRMED: `subject`, `type`, `due_date`, `due_time` in UTC,
 //!   `person_id`, `note`).
@@ -40,6 +44,8 @@ pub enum Endpoint {
     Pipelines,
     Stages,
     Notes,
+    /// `GET /v1/notes` (the list).
+    ListNotes,
     Activities,
     /// OAuth: `POST /oauth/token` (pipedrive.md §5).
     Token,
@@ -148,8 +154,8 @@ impl FakePipedrive {
             .route("/api/v2/deals/{id}", patch(routes::update_deal))
             .route("/api/v2/pipelines", get(routes::pipelines))
             .route("/api/v2/stages", get(routes::stages))
-            .route("/v1/notes", post(routes::notes))
-            .route("/api/v1/notes", post(routes::notes))
+            .route("/v1/notes", post(routes::notes).get(routes::list_notes))
+            .route("/api/v1/notes", post(routes::notes).get(routes::list_notes))
             .route("/v1/activities", post(routes::activities))
             .route("/api/v1/activities", post(routes::activities))
             .route("/oauth/token", post(oauth::token))

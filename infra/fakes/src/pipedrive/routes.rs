@@ -542,6 +542,63 @@ pub(super) async fn notes(
     .await
 }
 
+pub(super) async fn list_notes(
+    State(shared): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = parse_query(raw.as_deref());
+    let incoming = Incoming::get(Endpoint::ListNotes, "/v1/notes", query.clone());
+    serve(&shared, incoming, &headers, |inner, company| {
+        let number = |name: &str, default: usize| -> Option<usize> {
+            param(&query, name).map_or(Some(default), |v| v.parse().ok())
+        };
+        let (Some(start), Some(limit)) = (number("start", 0), number("limit", 100)) else {
+            return error(StatusCode::BAD_REQUEST, "start and limit are integers");
+        };
+        if limit == 0 || limit > 500 {
+            return error(StatusCode::BAD_REQUEST, "limit is at most 500");
+        }
+        let org: Option<u64> = param(&query, "org_id").and_then(|o| o.parse().ok());
+        let mine: Vec<Value> = inner
+            .notes
+            .iter()
+            .filter(|n| n.company == company)
+            .filter(|n| org.is_none_or(|o| n.body.get("org_id").and_then(Value::as_u64) == Some(o)))
+            .map(|n| {
+                let mut data = n.body.clone();
+                data["id"] = json!(n.id);
+                data["active_flag"] = json!(true);
+                data
+            })
+            .collect();
+        let page: Vec<Value> = mine.iter().skip(start).take(limit).cloned().collect();
+        let more = start + page.len() < mine.len();
+        let mut pagination = json!({
+            "start": start,
+            "limit": limit,
+            "more_items_in_collection": more,
+        });
+        if more {
+            pagination["next_start"] = json!(start + page.len());
+        }
+        let data = if page.is_empty() {
+            Value::Null
+        } else {
+            json!(page)
+        };
+        (
+            StatusCode::OK,
+            json!({
+                "success": true,
+                "data": data,
+                "additional_data": { "pagination": pagination },
+            }),
+        )
+    })
+    .await
+}
+
 pub(super) async fn activities(
     State(shared): State<Shared>,
     RawQuery(raw): RawQuery,

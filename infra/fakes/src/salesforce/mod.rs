@@ -2,7 +2,10 @@
 //! both the login URL (`SALESFORCE_LOGIN_URL`) and every org's `instance_url`:
 //!
 //! - `GET /services/data/vNN.N/query/?q=` (the SOQL subset of [`soql`] over `Account`,
-//!   `Contact`, `Opportunity`, `OpportunityStage`; `MALFORMED_QUERY`, `INVALID_TYPE`,
+//!   `Contact`, `Opportunity`, `OpportunityStage`, and the `ContentNote` (`Id`, `Title`) and
+//!   `ContentDocumentLink` records clients created, at once (UNCONFIRMED as queried objects;
+//!   a `ContentDocumentLink` query needs a `ContentDocumentId` or `LinkedEntityId` filter, as
+//!   Salesforce's restriction says); `MALFORMED_QUERY`, `INVALID_TYPE`,
 //!   `INVALID_FIELD` otherwise), batches of [`FakeSalesforce::set_batch_size`] records with
 //!   `nextRecordsUrl` (`GET …/query/{locator}`).
 //! - `GET …/sobjects/{Account,Contact,Opportunity}/{id}` (`?fields=`),

@@ -153,3 +153,62 @@ async fn tokens_are_checked_revoked_and_failures_injected_and_recorded() {
     let shown = format!("{:?}", fake.calls());
     assert!(!shown.contains(TOKEN), "recorded credentials are redacted");
 }
+
+#[tokio::test]
+async fn a_companys_note_associations_and_a_batch_read_show_a_note_at_once() {
+    let (fake, acme) = started().await;
+    let (status, created) = post(
+        &fake,
+        "/crm/v3/objects/notes",
+        TOKEN,
+        json!({
+            "properties": { "hs_timestamp": "2021-11-12T15:48:22Z", "hs_note_body": "<p>hi</p><!-- sb-0123456789abcdef -->" },
+            "associations": [{ "to": { "id": acme }, "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 190 }] }]
+        }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let note_id = created["id"].as_str().unwrap().to_owned();
+    let response = super::client()
+        .get(format!(
+            "{}/crm/v3/objects/companies/{acme}?associations=notes",
+            fake.api_url()
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let company: Value = response.json().await.unwrap();
+    // UNCONFIRMED: a single read's association list and its `type` label.
+    assert_eq!(
+        company["associations"]["notes"]["results"],
+        json!([{ "id": note_id, "type": "company_to_note" }])
+    );
+    let (status, read) = post(
+        &fake,
+        "/crm/v3/objects/notes/batch/read",
+        TOKEN,
+        json!({ "properties": ["hs_note_body"], "inputs": [{ "id": note_id }, { "id": "1" }] }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let results = read["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "ids outside the portal are left out");
+    assert_eq!(
+        results[0]["properties"]["hs_note_body"],
+        "<p>hi</p><!-- sb-0123456789abcdef -->"
+    );
+    assert_eq!(
+        fake.calls_to(Endpoint::BatchRead(ObjectType::Notes)).len(),
+        1
+    );
+    let inputs: Vec<Value> = (0..101).map(|i| json!({ "id": i.to_string() })).collect();
+    let (status, _) = post(
+        &fake,
+        "/crm/v3/objects/notes/batch/read",
+        TOKEN,
+        json!({ "properties": [], "inputs": inputs }),
+    )
+    .await;
+    assert_eq!(status, 400, "at most 100 inputs");
+}

@@ -81,3 +81,53 @@ async fn tokens_by_header_or_v1_query_revocation_and_injected_429() {
     fake.revoke(TOKEN);
     assert_eq!(get(&fake, "/api/v2/pipelines", Some(TOKEN)).await.0, 401);
 }
+
+#[tokio::test]
+async fn the_notes_list_pages_one_organizations_notes_and_shows_a_note_at_once() {
+    let fake = FakePipedrive::start().await.unwrap();
+    let company = fake.add_company(TOKEN);
+    let acme = fake.add_organization(company, "Acme", Some("acme.example"));
+    let globex = fake.add_organization(company, "Globex", Some("globex.example"));
+    let (_, empty) = get(&fake, &format!("/v1/notes?org_id={acme}"), Some(TOKEN)).await;
+    // UNCONFIRMED: `data: null` for none, and the v1 pagination block.
+    assert!(empty["data"].is_null());
+    assert_eq!(
+        empty["additional_data"]["pagination"]["more_items_in_collection"],
+        false
+    );
+    for (org, text) in [(acme, "one"), (globex, "other"), (acme, "two")] {
+        let response = super::client()
+            .post(format!("{}/v1/notes", fake.api_url()))
+            .header("x-api-token", TOKEN)
+            .json(&json!({ "content": format!("<p>{text}</p>"), "org_id": org }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+    }
+    let (status, first) = get(
+        &fake,
+        &format!("/v1/notes?org_id={acme}&start=0&limit=1"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(first["data"][0]["content"], "<p>one</p>");
+    let pagination = &first["additional_data"]["pagination"];
+    assert_eq!(pagination["more_items_in_collection"], true);
+    assert_eq!(pagination["next_start"], 1);
+    let (_, second) = get(
+        &fake,
+        &format!("/v1/notes?org_id={acme}&start=1&limit=1"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(second["data"][0]["content"], "<p>two</p>");
+    assert_eq!(
+        second["additional_data"]["pagination"]["more_items_in_collection"],
+        false
+    );
+    let (status, _) = get(&fake, "/v1/notes?limit=501", Some(TOKEN)).await;
+    assert_eq!(status, 400);
+    assert_eq!(fake.calls_to(Endpoint::ListNotes).len(), 4);
+}

@@ -400,3 +400,54 @@ async fn the_oauth_endpoints_issue_tokens_the_api_accepts() {
         "the refresh token's access tokens went with it"
     );
 }
+
+#[tokio::test]
+async fn created_notes_and_links_are_queryable_at_once_and_links_need_an_id_filter() {
+    let fake = FakeSalesforce::start().await.unwrap();
+    let org = fake.add_org(TOKEN);
+    let acme = fake.add_account(org, "Acme", None);
+    let post = |object: &str, body: Value| {
+        super::client()
+            .post(format!("{}{V}/sobjects/{object}/", fake.url()))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+    };
+    let note: Value = post(
+        "ContentNote",
+        json!({ "Title": "Meeting follow-up (ref sb-0123456789abcdef)", "Content": "PHA+aGk8L3A+" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let note_id = note["id"].as_str().unwrap().to_owned();
+    let (status, found) = query(
+        &fake,
+        "SELECT Id FROM ContentNote WHERE Title LIKE '%(ref sb-0123456789abcdef)'",
+    )
+    .await;
+    // UNCONFIRMED (not in salesforce.md): ContentNote and ContentDocumentLink queried by SOQL.
+    assert_eq!(status, 200);
+    assert_eq!(found["records"][0]["Id"], note_id.as_str());
+    let links = format!(
+        "SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = '{note_id}' AND LinkedEntityId = '{acme}'"
+    );
+    let (_, before) = query(&fake, &links).await;
+    assert_eq!(before["totalSize"], 0, "not linked yet");
+    let link = post(
+        "ContentDocumentLink",
+        json!({ "ContentDocumentId": note_id, "LinkedEntityId": acme, "ShareType": "V", "Visibility": "AllUsers" }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(link.status().as_u16(), 201);
+    let (_, after) = query(&fake, &links).await;
+    assert_eq!(after["totalSize"], 1);
+    let (status, refused) = query(&fake, "SELECT Id FROM ContentDocumentLink").await;
+    assert_eq!(
+        (status, refused[0]["errorCode"].clone()),
+        (400, json!("MALFORMED_QUERY"))
+    );
+}

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
-    TaskKind, Written,
+    TaskKind, Written, is_note_marker,
 };
 use http::Method;
 use jiff::Timestamp;
@@ -235,10 +235,15 @@ impl Crm for CronoClient {
     ) -> Result<Written<NoteId>, CrmError> {
         let id = crono_id(account.as_str())?;
         // Crono does not render HTML in notes (§4.5, §6.6): plain text with newlines.
+        if !is_note_marker(&note.marker) {
+            return Err(invalid("note marker"));
+        }
         let description = note.body.replace("\r\n", "\n").trim().to_owned();
         if description.is_empty() {
             return Err(invalid("empty note"));
         }
+        // The marker as a short trailing line (plain text: no invisible place for it).
+        let description = format!("{description}\n\nref: {}", note.marker);
         self.require_account(access, id).await?;
         let body = json!({ "data": { "accountId": id, "description": description } });
         let answer = self
@@ -248,6 +253,23 @@ impl Crm for CronoClient {
             id: NoteId::parse(&Self::written_id(&answer)).map_err(|_| invalid("note id"))?,
             link: self.account_link(id),
         })
+    }
+
+    /// Unsupported: the only lookup is `POST /Notes/search` (`DescriptionContains`,
+    /// `AccountId`), known from n8n alone, never seen working, with an unknown answer shape
+    /// and no word on whether it reads a lagging index; and a created note's id is not
+    /// answered, so a match could not be told from another note. "Absent" from such a search
+    /// would write the note twice: the worker asks the user to look instead.
+    async fn find_note(
+        &self,
+        _access: &CrmAccess,
+        _account: &AccountId,
+        marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        if !is_note_marker(marker) {
+            return Err(invalid("note marker"));
+        }
+        Err(CrmError::Unsupported)
     }
 
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]

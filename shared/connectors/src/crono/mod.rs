@@ -37,6 +37,10 @@
 //! - rate limits: none documented or observed (§6.8); a 429 is retried after `Retry-After`
 //!   or with backoff ([`crate::crm_retry`]).
 //!
+//! A note ends with a `ref: sb-…` line (its marker, plain text as Crono shows it), but is
+//! not looked up by it: `find_note` is `Unsupported` (see there), and a note whose write had
+//! an unknown outcome is left for the user to check.
+//!
 //! Crono cannot (so `CrmError::Unsupported`): a task for a prospect on no account
 //! (`AccountId` is required, [n8n]); deal stages where the workspace has no `Pipelines`.
 

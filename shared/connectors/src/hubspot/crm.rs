@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
-    TaskKind, Written,
+    TaskKind, Written, is_note_marker,
 };
 use http::Method;
 use jiff::Timestamp;
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::request::Kind;
 use super::wire::{self, Object, SearchPage};
-use super::{HubSpotClient, PROVIDER, note_html};
+use super::{HubSpotClient, PROVIDER, marker, note_html};
 use crate::crm_http::{crm_error, decimal_id, invalid};
 
 /// At most 5 filter groups per search (§1): domains are asked five at a time.
@@ -95,6 +95,11 @@ impl HubSpotClient {
             ),
             None => self.crm.app.to_string(),
         }
+    }
+
+    /// "Open in HubSpot" for a company (where its notes show).
+    pub(super) fn company_link(&self, access: &CrmAccess, company: &str) -> String {
+        self.link(access, "0-2", company, None)
     }
 
     /// A search, following `paging.next.after` for up to `pages` pages.
@@ -250,7 +255,10 @@ impl Crm for HubSpotClient {
         note: &NewNote,
     ) -> Result<Written<NoteId>, CrmError> {
         let company = hubspot_id(account.as_str())?;
-        let body_html = note_html(&note.body);
+        if !is_note_marker(&note.marker) {
+            return Err(invalid("note marker"));
+        }
+        let body_html = note_html(&note.body) + &marker::embedded(&note.marker);
         if body_html.chars().count() > MAX_NOTE_CHARS {
             return Err(invalid("note longer than HubSpot's 65,536 characters"));
         }
@@ -266,9 +274,19 @@ impl Crm for HubSpotClient {
         let id = NoteId::parse(&created.id).map_err(|_| invalid("note id"))?;
         // A note is seen on the company's timeline: the link opens the company.
         Ok(Written {
-            link: self.link(access, "0-2", company, None),
+            link: self.company_link(access, company),
             id,
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
+    async fn find_note(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+        marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        self.note_by_marker(access, account, marker).await
     }
 
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]

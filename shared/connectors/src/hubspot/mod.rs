@@ -4,6 +4,9 @@
 //! (the `associations.company` search pseudo-property) with closed stages taken from
 //! `GET /crm/v3/pipelines/deals` stage metadata (`isClosed`), deal stage/amount by `PATCH`.
 //!
+//! A note carries its marker as a trailing HTML comment and is found again by it through the
+//! company's note associations, never through the lagging CRM search ([`marker`]).
+//!
 //! Rate limits (§6): 429 is retried with the `Retry-After` HubSpot sent (up to the policy's
 //! cap) or, without one, the policy's backoff; a 429 whose body names the `DAILY` policy is
 //! not retried in-process. 423 (Locked) waits 2 s, 477 (migration) its `Retry-After`. Creates
@@ -18,6 +21,7 @@
 //! field is used when HubSpot sends one.
 
 mod crm;
+mod marker;
 pub mod oauth;
 mod request;
 mod wire;

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
-    TaskKind, Written,
+    TaskKind, Written, is_note_marker,
 };
 use http::Method;
 use jiff::Timestamp;
@@ -15,7 +15,7 @@ use url::Url;
 
 use super::request::{Kind, Version};
 use super::wire::{self, Envelope, SearchData};
-use super::{PROVIDER, PipedriveClient};
+use super::{PROVIDER, PipedriveClient, marker};
 use crate::crm_http::{crm_error, decimal_id, invalid};
 use crate::note_html::note_html;
 
@@ -59,6 +59,11 @@ fn activity_type(kind: TaskKind) -> &'static str {
 impl PipedriveClient {
     fn link(&self, access: &CrmAccess, kind: &str, id: u64) -> String {
         format!("{}{kind}/{id}", self.app_base(access))
+    }
+
+    /// "Open in Pipedrive" for an organization (where its notes show).
+    pub(super) fn org_link(&self, access: &CrmAccess, org: u64) -> String {
+        self.link(access, "organization", org)
     }
 
     async fn get<T: serde::de::DeserializeOwned>(
@@ -209,18 +214,32 @@ impl Crm for PipedriveClient {
         note: &NewNote,
     ) -> Result<Written<NoteId>, CrmError> {
         let org = pipedrive_id(account.as_str())?;
+        if !is_note_marker(&note.marker) {
+            return Err(invalid("note marker"));
+        }
         let content = note_html(&note.body);
         if content.is_empty() {
             return Err(invalid("empty note"));
         }
+        let content = content + &marker::embedded(&note.marker);
         self.require(access, "organizations", org).await?;
         // `content` is HTML, sanitised by Pipedrive (§2).
         let body = json!({ "content": content, "org_id": org, "add_time": add_time(note.at) });
         let id = self.create(access, "notes", &body).await?;
         Ok(Written {
             id: NoteId::parse(&id.to_string()).map_err(|_| invalid("note id"))?,
-            link: self.link(access, "organization", org),
+            link: self.org_link(access, org),
         })
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
+    async fn find_note(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+        marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        self.note_by_marker(access, account, marker).await
     }
 
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]

@@ -21,6 +21,7 @@
 //! [`Crm::pipelines`]: followup::crm::Crm::pipelines
 
 mod crm;
+mod marker;
 pub mod oauth;
 mod request;
 mod wire;

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use followup::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmError, Deal, DealId,
     DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId, TaskId,
-    TaskKind, Written,
+    TaskKind, Written, is_note_marker,
 };
 use http::Method;
 use jiff::Timestamp;
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::request::Kind;
 use super::soql::{like, literal, website_condition, website_matches};
 use super::wire::{self, Query};
-use super::{PROVIDER, SalesforceClient};
+use super::{PROVIDER, SalesforceClient, marker};
 use crate::crm_http::{crm_error, invalid};
 use crate::note_html::note_html;
 
@@ -38,7 +38,7 @@ const DESCRIPTION_MAX: usize = 32_000;
 
 /// A Salesforce id: 15 (case-sensitive) or 18 (case-safe) letters and digits. Anything else
 /// cannot exist there, so it is `NotFound` without a call, and never reaches a URL or a query.
-fn sf_id(raw: &str) -> Result<&str, CrmError> {
+pub(super) fn sf_id(raw: &str) -> Result<&str, CrmError> {
     if matches!(raw.len(), 15 | 18) && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(raw)
     } else {
@@ -84,7 +84,7 @@ struct OpportunityShape {
 
 impl SalesforceClient {
     /// Runs `soql`, following `nextRecordsUrl` for up to `pages` batches.
-    async fn query<T: DeserializeOwned>(
+    pub(super) async fn query<T: DeserializeOwned>(
         &self,
         access: &CrmAccess,
         soql: &str,
@@ -195,7 +195,7 @@ impl SalesforceClient {
         })
     }
 
-    fn written<I>(&self, access: &CrmAccess, id: I, record: &str) -> Written<I> {
+    pub(super) fn written<I>(&self, access: &CrmAccess, id: I, record: &str) -> Written<I> {
         Written {
             id,
             link: self.link(access, record),
@@ -280,12 +280,18 @@ impl Crm for SalesforceClient {
     ) -> Result<Written<NoteId>, CrmError> {
         let account = sf_id(account.as_str())?;
         // ContentNote renders HTML; plain text must be escaped anyway (§3).
+        if !is_note_marker(&note.marker) {
+            return Err(invalid("note marker"));
+        }
         let html = note_html(&note.body);
         if html.is_empty() {
             return Err(invalid("empty note"));
         }
         self.require(access, "Account", account).await?;
-        let title = format!("Meeting follow-up {}", note.at.strftime("%Y-%m-%d"));
+        let title = marker::title(
+            &format!("Meeting follow-up {}", note.at.strftime("%Y-%m-%d")),
+            &note.marker,
+        );
         let content = base64::engine::general_purpose::STANDARD.encode(html.as_bytes());
         let note_id = self
             .create(
@@ -309,6 +315,16 @@ impl Crm for SalesforceClient {
         .await?;
         let id = NoteId::parse(&note_id).map_err(|_| invalid("note id"))?;
         Ok(self.written(access, id, account))
+    }
+
+    #[tracing::instrument(skip_all, fields(provider = PROVIDER))]
+    async fn find_note(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+        marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        self.note_by_marker(access, account, marker).await
     }
 
     #[tracing::instrument(skip_all, fields(provider = PROVIDER))]

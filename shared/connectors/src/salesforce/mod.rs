@@ -13,6 +13,8 @@
 //!   when the org has none; a stage's `closed` is `OpportunityStage.IsClosed`, Salesforce's
 //!   own metadata, and a stage's id is its `OpportunityStage` id (picklist values may hold
 //!   spaces, which ids may not). Open deals are `IsClosed = false`.
+//! * A note's marker ends its `Title` and is found again by SOQL on ContentNote and
+//!   ContentDocumentLink ([`marker`]).
 //! * Errors are the JSON array `[{"message","errorCode"}]` (§5): 401 `INVALID_SESSION_ID` →
 //!   `Unauthorized`; 403 `REQUEST_LIMIT_EXCEEDED` (the org's rolling 24 h allocation) →
 //!   `RateLimited`, not retried in-process; 429 and 503 honour `Retry-After`; only the
@@ -28,6 +30,7 @@
 //! none; handled like any 429).
 
 mod crm;
+mod marker;
 pub mod oauth;
 mod request;
 mod soql;

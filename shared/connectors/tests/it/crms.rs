@@ -10,7 +10,7 @@ use connectors::hubspot::HubSpotConfig;
 use connectors::hubspot::oauth::{self as hubspot_oauth, HubSpotOAuthApi};
 use connectors::oauth2::OAuth2Client;
 use fakes::hubspot::{FakeHubSpot, ObjectType};
-use followup::crm::{Crm, CrmKind, Domain};
+use followup::crm::{CrmKind, Domain};
 use followup::ports::{CrmConnection, CrmDirectory, update_settings};
 use followup::testkit::MemoryCrmDirectory;
 use tenant::testkit::MemoryStores;

@@ -271,13 +271,22 @@ async fn a_note_is_plain_text_wrapped_in_data_and_its_id_is_local_as_crono_answe
     let note = NewNote {
         body: "Met <John> & team.\r\n\r\nNext: the proposal.".into(),
         at: Timestamp::UNIX_EPOCH,
+        marker: "sb-00000000000000c1".into(),
     };
     let written = s.client.create_note(&s.a, &acme(&s), &note).await.unwrap();
     let stored = &s.fake.notes()[0].data;
     // Crono does not render HTML (§4.5): the text as it is, newlines kept.
     assert_eq!(
         stored["description"],
-        "Met <John> & team.\n\nNext: the proposal."
+        "Met <John> & team.\n\nNext: the proposal.\n\nref: sb-00000000000000c1",
+        "the marker is a short trailing line"
+    );
+    // No consistent lookup by marker is known for Crono (see `find_note`): never "absent".
+    assert_eq!(
+        s.client
+            .find_note(&s.a, &acme(&s), "sb-00000000000000c1")
+            .await,
+        Err(CrmError::Unsupported)
     );
     assert_eq!(stored["accountId"], s.accounts["Acme"].as_str());
     let sent = s.fake.calls_to(Endpoint::Notes)[0].body.clone().unwrap();
@@ -458,6 +467,7 @@ async fn a_note_or_a_task_is_not_created_twice_after_a_5xx_and_slow_answers_time
     let note = NewNote {
         body: "hello".into(),
         at: Timestamp::UNIX_EPOCH,
+        marker: "sb-00000000000000c1".into(),
     };
     assert_eq!(
         s.client

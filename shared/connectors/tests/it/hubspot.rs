@@ -23,6 +23,7 @@ const TOKEN_A: &str = "pat-na1-hubspot-token-a-3f9d";
 const TOKEN_B: &str = "pat-eu1-hubspot-token-b-71c2";
 const HUB_A: u64 = 144_001;
 const HUB_B: u64 = 144_002;
+const MARKER: &str = "sb-5e1f0c0ffee0a1b2";
 
 /// Loads `fixture` into portal `hub` of `fake`; the company ids by name.
 fn seed(fake: &FakeHubSpot, hub: u64, token: &str, fixture: &CrmFixture) -> HashMap<String, u64> {
@@ -134,6 +135,61 @@ async fn hubspot_portals_cannot_reach_each_others_records() {
 }
 
 #[tokio::test]
+async fn hubspot_finds_a_note_by_its_marker_on_its_company_and_portal_only() {
+    let s = setup().await;
+    contract::crm_note_markers(&s.client, &s.a, &s.b).await;
+    // A consistent read: the company's associations and the notes themselves, never the
+    // CRM search (its index lags writes: "not found there" would write the note twice).
+    assert!(
+        s.fake
+            .calls_to(Endpoint::Search(ObjectType::Notes))
+            .is_empty()
+    );
+    assert!(
+        !s.fake
+            .calls_to(Endpoint::BatchRead(ObjectType::Notes))
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_note_whose_create_timed_out_after_hubspot_saved_it_is_found_by_its_marker() {
+    let s = setup().await;
+    let acme = AccountId::parse(&s.companies["Acme"].to_string()).unwrap();
+    let impatient = client(&s.fake, Duration::from_secs(1));
+    // The fake saves the note, then answers too late: the outcome is unknown to the client.
+    s.fake.fail_next(
+        Endpoint::Create(ObjectType::Notes),
+        Failure::Slow(Duration::from_secs(3)),
+    );
+    assert_eq!(
+        impatient
+            .create_note(&s.a, &acme, &note())
+            .await
+            .unwrap_err(),
+        CrmError::Unavailable
+    );
+    let saved = s.fake.objects(ObjectType::Notes);
+    assert_eq!(saved.len(), 1);
+    let found = s.client.find_note(&s.a, &acme, MARKER).await.unwrap();
+    assert_eq!(
+        found.map(|w| w.id.as_str().to_owned()),
+        Some(saved[0].id.to_string())
+    );
+    // A transient failure of the lookup is an error, never "absent".
+    s.fake
+        .fail_next(Endpoint::Get(ObjectType::Companies), Failure::Status(503));
+    s.fake
+        .fail_next(Endpoint::Get(ObjectType::Companies), Failure::Status(503));
+    s.fake
+        .fail_next(Endpoint::Get(ObjectType::Companies), Failure::Status(503));
+    assert_eq!(
+        s.client.find_note(&s.a, &acme, MARKER).await,
+        Err(CrmError::Unavailable)
+    );
+}
+
+#[tokio::test]
 async fn closed_deals_are_excluded_when_hubspot_sends_is_closed_as_a_boolean() {
     let s = setup().await;
     s.fake.closed_as_bool(true);
@@ -239,6 +295,7 @@ fn note() -> NewNote {
     NewNote {
         body: "Met <John> & team.\n\nNext: send the proposal.".into(),
         at: "2026-01-14T15:30:00Z".parse().unwrap(),
+        marker: MARKER.into(),
     }
 }
 
@@ -254,7 +311,9 @@ async fn a_note_is_html_on_the_company_with_association_type_190() {
     let stored = s.fake.object(written.id.as_str().parse().unwrap()).unwrap();
     assert_eq!(
         stored.properties["hs_note_body"],
-        "<p>Met &lt;John&gt; &amp; team.</p><p>Next: send the proposal.</p>"
+        "<p>Met &lt;John&gt; &amp; team.</p><p>Next: send the proposal.</p>\
+         <!-- sb-5e1f0c0ffee0a1b2 -->",
+        "the marker is a trailing HTML comment, invisible on the timeline"
     );
     assert_eq!(
         stored.properties["hs_timestamp"],

@@ -142,6 +142,23 @@ async fn pipedrive_companies_cannot_reach_each_others_records() {
 }
 
 #[tokio::test]
+async fn pipedrive_finds_a_note_by_its_marker_in_the_organizations_notes_only() {
+    let s = setup().await;
+    contract::crm_note_markers(&s.client, &s.a, &s.b).await;
+    let listed = s.fake.calls_to(Endpoint::ListNotes);
+    assert!(
+        !listed.is_empty(),
+        "the organization's notes list, a consistent read"
+    );
+    assert!(
+        listed
+            .iter()
+            .all(|c| c.query.iter().any(|(k, _)| k == "org_id")),
+        "always one organization's notes, never a scan of all"
+    );
+}
+
+#[tokio::test]
 async fn an_api_token_travels_in_its_header_never_in_the_url() {
     let s = setup().await;
     s.client.pipelines(&s.a).await.unwrap();
@@ -228,10 +245,14 @@ async fn a_note_is_html_on_the_organization_and_an_activity_is_due_in_utc() {
     let note = NewNote {
         body: "Met <John> & team.".into(),
         at: "2026-01-14T15:30:00Z".parse().unwrap(),
+        marker: "sb-00000000000000c1".into(),
     };
     s.client.create_note(&s.a, &acme(&s), &note).await.unwrap();
     let stored = &s.fake.notes()[0].body;
-    assert_eq!(stored["content"], "<p>Met &lt;John&gt; &amp; team.</p>");
+    assert_eq!(
+        stored["content"], "<p>Met &lt;John&gt; &amp; team.</p><p>ref: sb-00000000000000c1</p>",
+        "the marker is a short trailing line: Pipedrive's sanitiser may drop a comment"
+    );
     assert_eq!(stored["org_id"], s.orgs["Acme"]);
     assert_eq!(stored["add_time"], "2026-01-14 15:30:00");
     let john = s
@@ -310,6 +331,7 @@ async fn a_note_is_not_created_twice_after_a_5xx_and_slow_answers_time_out() {
     let note = NewNote {
         body: "hello".into(),
         at: Timestamp::UNIX_EPOCH,
+        marker: "sb-00000000000000c1".into(),
     };
     assert_eq!(
         s.client

@@ -168,6 +168,12 @@ async fn salesforce_orgs_cannot_reach_each_others_records() {
 }
 
 #[tokio::test]
+async fn salesforce_finds_a_note_by_the_marker_ending_its_title_on_its_account_only() {
+    let s = setup().await;
+    contract::crm_note_markers(&s.client, &s.a, &s.b).await;
+}
+
+#[tokio::test]
 async fn domains_are_matched_by_bounded_patterns_and_exactly_on_the_client() {
     let s = setup().await;
     let found = s
@@ -362,6 +368,7 @@ fn note() -> NewNote {
     NewNote {
         body: "Met <John> & team.\n\nNext: send the proposal.".into(),
         at: "2026-01-14T15:30:00Z".parse().unwrap(),
+        marker: "sb-00000000000000c1".into(),
     }
 }
 
@@ -383,7 +390,10 @@ async fn a_note_is_an_html_content_note_linked_to_the_account() {
         String::from_utf8(content).unwrap(),
         "<p>Met &lt;John&gt; &amp; team.</p><p>Next: send the proposal.</p>"
     );
-    assert_eq!(notes[0].body["Title"], "Meeting follow-up 2026-01-14");
+    assert_eq!(
+        notes[0].body["Title"], "Meeting follow-up 2026-01-14 (ref sb-00000000000000c1)",
+        "the marker ends the title: Content is a blob SOQL cannot filter on"
+    );
     let links = s.fake.created("ContentDocumentLink");
     assert_eq!(links.len(), 1);
     assert_eq!(links[0].body["ContentDocumentId"], written.id.as_str());

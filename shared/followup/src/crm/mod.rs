@@ -7,6 +7,7 @@
 //! * [`ids`]: newtypes of record ids; [`Domain`] for attendees' and accounts' domains.
 //! * [`account`]: the pure "which account is this meeting about" ordering.
 //! * [`CrmError`]: the error contract.
+//! * [`note_marker`]: the marker a note is found by when its write had an unknown outcome.
 
 mod access;
 pub mod account;
@@ -14,6 +15,7 @@ mod domain;
 mod error;
 pub mod ids;
 mod kind;
+mod marker;
 mod types;
 
 use async_trait::async_trait;
@@ -23,6 +25,7 @@ pub use domain::{BadDomain, Domain, FREE_MAIL_DOMAINS};
 pub use error::CrmError;
 pub use ids::{AccountId, BadCrmId, ContactId, DealId, NoteId, PipelineId, StageId, TaskId};
 pub use kind::{CrmKind, UnknownCrm};
+pub use marker::{is_note_marker, note_marker};
 pub use types::{
     Account, Amount, BadAmount, Contact, CrmAccess, CrmAuth, Deal, DealUpdate, NewNote, NewTask,
     Pipeline, Stage, TaskKind, Written,
@@ -63,14 +66,34 @@ pub trait Crm: Send + Sync {
         name: &str,
     ) -> Result<Vec<Account>, CrmError>;
 
-    /// Logs `note` on `account`. An account this access cannot see: `NotFound`, nothing
-    /// written.
+    /// Logs `note` on `account`, with `note.marker` embedded as the adapter documents (so
+    /// that [`Crm::find_note`] finds it). An account this access cannot see: `NotFound`,
+    /// nothing written. A marker of the wrong shape ([`is_note_marker`]): `Invalid`, no call.
     async fn create_note(
         &self,
         access: &CrmAccess,
         account: &AccountId,
         note: &NewNote,
     ) -> Result<Written<NoteId>, CrmError>;
+
+    /// The note on `account` that was written with `marker` ([`NewNote::marker`]), if any.
+    ///
+    /// Used when a write's outcome is unknown (the worker died or timed out after sending),
+    /// so the answer MUST come from a consistent read: a note written before the call MUST be
+    /// found. A search index that lags writes (HubSpot's CRM search) MUST NOT be used to
+    /// answer `None`; an adapter without a consistent read answers `Unsupported` (the
+    /// default). Only a note carrying `marker` as the adapter embeds it counts (a note whose
+    /// text merely mentions it does not). A marker of the wrong shape: `Invalid`, no call.
+    /// An account this access cannot see: `NotFound` or `None`, never another workspace's
+    /// note.
+    async fn find_note(
+        &self,
+        _access: &CrmAccess,
+        _account: &AccountId,
+        _marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        Err(CrmError::Unsupported)
+    }
 
     /// The open deals of `account`: deals in a stage the pipeline's own metadata marks
     /// closed (won or lost) MUST be left out, whatever the stage is called. An account this

@@ -185,6 +185,9 @@ pub struct NewNote {
     pub body: String,
     /// When it happened (the meeting), for the CRM's timeline.
     pub at: Timestamp,
+    /// The note's marker ([`super::note_marker`]: `sb-` and 16 hex digits), embedded by the
+    /// adapter where a reader does not notice it; opaque, so `Debug` may show it.
+    pub marker: String,
 }
 
 impl fmt::Debug for NewNote {
@@ -192,6 +195,7 @@ impl fmt::Debug for NewNote {
         f.debug_struct("NewNote")
             .field("body", &Redacted(&self.body))
             .field("at", &self.at)
+            .field("marker", &self.marker)
             .finish()
     }
 }
@@ -253,6 +257,7 @@ mod tests {
         let note = NewNote {
             body: "we lost the Acme deal".into(),
             at: Timestamp::UNIX_EPOCH,
+            marker: "sb-0123456789abcdef".into(),
         };
         let task = NewTask {
             subject: "call Acme".into(),

@@ -40,6 +40,11 @@ pub enum CrmJob {
         recording: u64,
         then: AccountUse,
         account: String,
+        /// What the select showed for it (`Name · domain`): an account found by the chooser's
+        /// search by name is looked up again by that name (it need not share the meeting's
+        /// domain). Empty in jobs queued before it was added.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        label: String,
     },
     /// The deals modal's submit: each deal's stage and amount as the user left them (the
     /// worker writes only what differs from the CRM).

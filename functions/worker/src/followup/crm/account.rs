@@ -56,6 +56,15 @@ pub(super) enum Resolved {
     },
 }
 
+/// The account name in an option's text ([`label`]'s `Name · domain`, or a bare name).
+fn name_of_label(label: &str) -> Option<String> {
+    let name = label
+        .rsplit_once(" · ")
+        .map_or(label, |(name, _)| name)
+        .trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 fn label(account: &Account) -> String {
     match &account.domain {
         Some(domain) => format!("{} · {domain}", account.name),
@@ -200,6 +209,7 @@ impl Worker {
     }
 
     /// The chooser in place of the current view.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn show_chooser(
         &self,
         token: &Secret,
@@ -221,9 +231,9 @@ impl Worker {
         Ok(())
     }
 
-    /// The chooser's submit: the picked account, checked against the CRM (it must be one this
-    /// workspace's connection can see), saved as the verified mapping of the meeting's
-    /// domains, then used.
+    /// The chooser's submit: the picked account (its id, and the label the select showed),
+    /// checked against the CRM (it must be one this workspace's connection can see), saved as
+    /// the verified mapping of the meeting's domains, then used.
     pub(crate) async fn crm_account_picked(
         &self,
         job: &JobEnvelope,
@@ -231,7 +241,7 @@ impl Worker {
         view_id: &str,
         recording: u64,
         then: AccountUse,
-        account: &str,
+        (account, label): (&str, &str),
     ) -> Result<(), JobError> {
         let token = self.bot_token(job).await?;
         let Some(session) = self.own_session(job, user, recording).await? else {
@@ -246,14 +256,27 @@ impl Worker {
         };
         // The pick is an id from the browser: look it up with this workspace's own access, so
         // a forged id of another workspace's record is refused like a missing one.
-        let account = match self.account_by_id(&ready, &session, &id).await {
+        let account = match self.account_by_id(&ready, &session, &id, label).await {
             Ok(Some(account)) => account,
             Ok(None) => {
-                let banner = Banner::Error(format!(
-                    "{} has no such account any more: pick again.",
+                // Deleted or merged since, or not this workspace's: the chooser again (its
+                // search), saying so, so that "pick again" is something the user can do.
+                let prompt = format!(
+                    "{} has no such account any more (deleted or merged?): search for the \
+                     account this meeting was with.",
                     ready.kind
-                ));
-                return self.back_to_editor(&token, view_id, &session, banner).await;
+                );
+                return self
+                    .show_chooser(
+                        &token,
+                        view_id,
+                        &session,
+                        then,
+                        ready.kind.name(),
+                        &prompt,
+                        &[],
+                    )
+                    .await;
             }
             Err(err) => {
                 return match self
@@ -280,15 +303,17 @@ impl Worker {
         }
     }
 
-    /// The account `id` as this connection sees it: among the name search results for its
-    /// name is not possible without the name, so the domains' search and the open deals are
-    /// not enough either; the CRM's own search by the id's account name is done through the
-    /// domain search results and, failing that, a search by each attendee domain's name.
+    /// The account `id` as this connection sees it (the port has no look-up by id): among
+    /// the attendee domains' search results, then the name searches the chooser's candidates
+    /// came from, then a search by the name the select showed (`label`: the chooser's own
+    /// search finds accounts of any domain). An id none of these finds is not this
+    /// workspace's to use.
     async fn account_by_id(
         &self,
         ready: &Ready<'_>,
         session: &Session,
         id: &AccountId,
+        label: &str,
     ) -> Result<Option<Account>, CrmError> {
         let domains = session_domains(session);
         let mut seen = ready
@@ -298,7 +323,9 @@ impl Worker {
         if let Some(found) = seen.iter().find(|a| &a.id == id) {
             return Ok(Some(found.clone()));
         }
-        for name in domains.iter().map(name_hint).take(MAX_NAME_SEARCHES) {
+        let shown = name_of_label(label);
+        let names = domains.iter().map(name_hint).take(MAX_NAME_SEARCHES);
+        for name in names.chain(shown) {
             seen = ready.crm.search_accounts(&ready.access, &name).await?;
             if let Some(found) = seen.iter().find(|a| &a.id == id) {
                 return Ok(Some(found.clone()));
@@ -349,5 +376,25 @@ impl Worker {
     ) -> Result<(), JobError> {
         self.editor_with_banner(token, view_id, session, banner)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_is_read_back_from_an_options_text() {
+        assert_eq!(
+            name_of_label("Umbrella Group · umbrella.example").as_deref(),
+            Some("Umbrella Group")
+        );
+        assert_eq!(
+            name_of_label("A · B · b.example").as_deref(),
+            Some("A · B"),
+            "a name with the separator in it"
+        );
+        assert_eq!(name_of_label("Umbrella").as_deref(), Some("Umbrella"));
+        assert_eq!(name_of_label("  ").as_deref(), None);
     }
 }

@@ -53,9 +53,15 @@ impl Worker {
             .map(|v| v.value)
             .unwrap_or_default();
         let now = self.clock.unix_secs();
-        let rows: Vec<ConnectionRow> = parts
-            .crms
-            .connectable()
+        // What can be connected here, and what is connected even if it no longer can be
+        // (its OAuth client was removed): an admin must still see it broken and disconnect it.
+        let mut kinds = parts.crms.connectable();
+        for c in &settings.connections {
+            if !kinds.contains(&c.kind) {
+                kinds.push(c.kind);
+            }
+        }
+        let rows: Vec<ConnectionRow> = kinds
             .into_iter()
             .map(|kind| ConnectionRow {
                 value: kind.as_str().to_owned(),

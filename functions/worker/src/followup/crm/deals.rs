@@ -76,9 +76,17 @@ fn change_of(edit: &DealEdit, deal: &Deal, pipelines: &[Pipeline]) -> Option<Dea
     (!update.is_empty()).then_some(update)
 }
 
-fn update_key(session: &Session, deal: &DealId, update: &DealUpdate) -> LedgerKey {
+/// The ledger key of one deal change of one submit (`job`): a redelivered submit writes it
+/// once, while a later submit making the same change again (moved back, then forth) is a
+/// change of its own and is written.
+fn update_key(
+    session: &Session,
+    job: &dyn std::fmt::Display,
+    deal: &DealId,
+    update: &DealUpdate,
+) -> LedgerKey {
     LedgerKey::Effect(format!(
-        "crm-deal#{}#{}#{}#{}#{}",
+        "crm-deal#{}#{}#{job}#{}#{}#{}",
         session.user,
         session.recording,
         deal,
@@ -224,7 +232,7 @@ impl Worker {
             let Some(update) = change_of(edit, deal, &pipelines) else {
                 continue;
             };
-            let key = update_key(&session, &deal.id, &update);
+            let key = update_key(&session, &job.id, &deal.id, &update);
             let ran = self
                 // A stage or amount update is idempotent at the CRM: writing the same values
                 // again after an unknown outcome (a recovery) changes nothing, so it is not

@@ -98,8 +98,10 @@ impl Worker {
                 recording,
                 then,
                 account,
+                label,
             } => {
-                self.crm_account_picked(job, user, view_id, *recording, *then, account)
+                let picked = (account.as_str(), label.as_str());
+                self.crm_account_picked(job, user, view_id, *recording, *then, picked)
                     .await
             }
             CrmJob::UpdateDeals {

@@ -3,14 +3,14 @@
 
 use app::ui::editor::Banner;
 use connectors::crms::Ready;
-use followup::Session;
-use followup::crm::{Account, CrmError, NewNote};
+use followup::crm::{Account, CrmError, CrmKind, NewNote, note_marker};
 use followup::service::sessions::update_session;
 use followup::session::{Artifact, ArtifactKind};
+use followup::{RecordingId, Session};
 use tenant::idempotency::{Attempt, Once, Settle};
 use tenant::job::{AccountUse, EditorAction};
 use tenant::ports::LedgerKey;
-use tenant::{JobEnvelope, Secret, UserId};
+use tenant::{JobEnvelope, Secret, TenantId, UserId};
 use tracing::{info, warn};
 
 use super::account::Resolved;
@@ -20,7 +20,18 @@ use crate::error::JobError;
 
 /// The ledger key of a follow-up's note: one per (user, recording), whichever job asks.
 fn note_key(session: &Session) -> LedgerKey {
-    LedgerKey::Effect(format!("crm-note#{}#{}", session.user, session.recording))
+    LedgerKey::Effect(note_key_text(&session.user, session.recording))
+}
+
+fn note_key_text(user: &UserId, recording: RecordingId) -> String {
+    format!("crm-note#{user}#{recording}")
+}
+
+/// The marker the note is written with and found by when a try's outcome is unknown: from
+/// what makes the note unique (the tenant and the ledger key), so every process and every
+/// redelivery derives the same one, and two workspaces never share one.
+fn marker_of(tenant: &TenantId, user: &UserId, recording: RecordingId) -> String {
+    note_marker(&format!("{tenant}#{}", note_key_text(user, recording)))
 }
 
 /// How the write ended.
@@ -99,24 +110,49 @@ impl Worker {
         let note = NewNote {
             body,
             at: session.meeting_started_at,
+            marker: marker_of(&job.tenant, &session.user, session.recording),
         };
         let followup = self.followup()?;
         let key = session.key();
         let ran = self
             .effect_once(job, note_key(session), |attempt| async move {
-                if attempt == Attempt::Recovery {
+                let found = if attempt == Attempt::Recovery {
                     // The CRM may hold the note already and none of them takes an
-                    // idempotency key: never write it twice, ask the user to look.
-                    warn!("an earlier try of this note may have reached the CRM: not repeated");
-                    return Settle::Done {
-                        value: Logged::Unconfirmed,
-                        outcome: "unconfirmed".to_owned(),
-                    };
-                }
-                let written = ready
-                    .crm
-                    .create_note(&ready.access, &account.id, &note)
-                    .await;
+                    // idempotency key: look for the marker the earlier try wrote it with.
+                    match ready
+                        .crm
+                        .find_note(&ready.access, &account.id, &note.marker)
+                        .await
+                    {
+                        Ok(found) => found,
+                        // Still unknown, and the next try must look again (never Release:
+                        // a fresh try would write without looking).
+                        Err(err) if err.is_transient() => return Settle::Abandon(err),
+                        Err(err) => {
+                            // No consistent lookup (Unsupported) or none possible now: never
+                            // write it twice, ask the user to look.
+                            warn!(error = %err, "an earlier try of this note may have reached the CRM: not repeated");
+                            return Settle::Done {
+                                value: Logged::Unconfirmed,
+                                outcome: UNCONFIRMED.to_owned(),
+                            };
+                        }
+                    }
+                } else {
+                    None
+                };
+                let written = match found {
+                    Some(found) => {
+                        info!("an earlier try's note was found by its marker: not written again");
+                        Ok(found)
+                    }
+                    None => {
+                        ready
+                            .crm
+                            .create_note(&ready.access, &account.id, &note)
+                            .await
+                    }
+                };
                 let Ok(written) = written else {
                     return crm_settle(written.map(|_| Logged::Unconfirmed));
                 };
@@ -157,17 +193,14 @@ impl Worker {
                     link: Some((format!("Open in {crm}"), artifact.link)),
                 }
             }
-            Once::Ran(Ok(Logged::Unconfirmed)) => Banner::Needs {
-                text: format!(
-                    "Switchboard could not confirm that {crm} saved the note (it stopped \
-                     answering). Look at the account before logging it again:"
-                ),
-                link: (format!("Open {}", account.name), account.link.clone()),
-            },
+            Once::Ran(Ok(Logged::Unconfirmed)) => unconfirmed(crm, account),
             Once::Ran(Err(err)) => match self.crm_failed(job, user, crm, err, "the note").await? {
                 Failed::Banner(banner) => banner,
                 Failed::Retry(err) => return Err(err),
             },
+            // An earlier try's outcome stayed unknown: still unknown, and still not repeated
+            // (not "being logged": nothing is).
+            Once::AlreadyDone { outcome } if outcome == UNCONFIRMED => unconfirmed(crm, account),
             Once::AlreadyDone { .. } | Once::Busy => {
                 // Another press of the button did it (or is doing it): say where.
                 let fresh = self.own_session(job, user, session.recording.get()).await?;
@@ -209,6 +242,21 @@ impl Worker {
     }
 }
 
+/// The ledger outcome of a note whose write may or may not have reached the CRM.
+const UNCONFIRMED: &str = "unconfirmed";
+
+/// The note may be in the CRM; Switchboard does not write it twice, so the user looks.
+fn unconfirmed(crm: CrmKind, account: &Account) -> Banner {
+    Banner::Needs {
+        text: format!(
+            "Switchboard could not confirm that {crm} saved the note (it stopped answering), \
+             and never writes a note twice: look at the account, and add the note there if it \
+             is missing:"
+        ),
+        link: (format!("Open {}", account.name), account.link.clone()),
+    }
+}
+
 fn logged_before(session: &Session) -> Option<&Artifact> {
     session
         .artifacts
@@ -221,5 +269,29 @@ fn already(done: &Artifact) -> Banner {
     Banner::Done {
         text: "This follow-up's note is already logged in the CRM".into(),
         link: Some(("Open the note".into(), done.link.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use followup::crm::is_note_marker;
+
+    use super::*;
+
+    #[test]
+    fn a_notes_marker_is_stable_and_differs_per_tenant_user_and_recording() {
+        let t = TenantId::parse("T0MARK001").unwrap();
+        let u = UserId::parse("U0MARK001").unwrap();
+        let r = RecordingId::new(42);
+        let m = marker_of(&t, &u, r);
+        assert!(is_note_marker(&m), "{m}");
+        // Pinned: a redelivery handled by another process (or version) derives the same.
+        assert_eq!(m, note_marker("T0MARK001#crm-note#U0MARK001#42"));
+        assert_eq!(m, marker_of(&t, &u, r));
+        let other_tenant = TenantId::parse("T0MARK002").unwrap();
+        let other_user = UserId::parse("U0MARK002").unwrap();
+        assert_ne!(m, marker_of(&other_tenant, &u, r));
+        assert_ne!(m, marker_of(&t, &other_user, r));
+        assert_ne!(m, marker_of(&t, &u, RecordingId::new(43)));
     }
 }

@@ -7,7 +7,7 @@ use super::fixture::CrmFixture;
 use crate::crm::{
     Account, AccountId, Amount, Contact, ContactId, Crm, CrmAccess, CrmAuth, CrmError, Deal,
     DealId, DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, PipelineId, Stage, StageId,
-    TaskId, Written,
+    TaskId, Written, is_note_marker,
 };
 
 /// A note [`MemoryCrm`] received.
@@ -249,6 +249,9 @@ impl Crm for MemoryCrm {
         account: &AccountId,
         note: &NewNote,
     ) -> Result<Written<NoteId>, CrmError> {
+        if !is_note_marker(&note.marker) {
+            return Err(CrmError::Invalid("note marker".into()));
+        }
         let n = self.next();
         self.portal(access, |p| {
             if !p.accounts.iter().any(|a| a.id == *account) {
@@ -264,6 +267,31 @@ impl Crm for MemoryCrm {
                 id,
                 link: format!("{LINK}/notes/{n}"),
             })
+        })
+    }
+
+    /// Memory is consistent: the notes written so far, matched on the marker they were
+    /// written with (not on their text).
+    async fn find_note(
+        &self,
+        access: &CrmAccess,
+        account: &AccountId,
+        marker: &str,
+    ) -> Result<Option<Written<NoteId>>, CrmError> {
+        if !is_note_marker(marker) {
+            return Err(CrmError::Invalid("note marker".into()));
+        }
+        self.portal(access, |p| {
+            if !p.accounts.iter().any(|a| a.id == *account) {
+                return Err(CrmError::NotFound);
+            }
+            Ok(p.notes
+                .iter()
+                .find(|n| n.account == *account && n.note.marker == marker)
+                .map(|n| Written {
+                    id: n.id.clone(),
+                    link: format!("{LINK}/notes/{}", n.id.as_str()),
+                }))
         })
     }
 

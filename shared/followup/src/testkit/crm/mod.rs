@@ -11,6 +11,10 @@
 //! }
 //! ```
 //!
+//! An adapter that can look a note up by its marker (`Crm::find_note` other than
+//! `Unsupported`) also runs [`crm_note_markers`] (on its own freshly seeded backend, or after
+//! the others: its markers are its own).
+//!
 //! The suites write (notes, tasks, deal updates): run each on a freshly seeded backend.
 
 mod fixture;
@@ -343,9 +347,20 @@ async fn deals_move_stage_and_change_amount(
 }
 
 fn note() -> NewNote {
+    marked(
+        NOTE_MARKER,
+        "Met <John> & team.\n\nNext: send the proposal.",
+    )
+}
+
+/// The marker of the suites' ordinary notes (never looked up).
+const NOTE_MARKER: &str = "sb-00000000000000aa";
+
+fn marked(marker: &str, body: &str) -> NewNote {
     NewNote {
-        body: "Met <John> & team.\n\nNext: send the proposal.".into(),
+        body: body.into(),
         at: Timestamp::from_second(1_764_583_200).unwrap(),
+        marker: marker.into(),
     }
 }
 
@@ -500,4 +515,113 @@ pub async fn crm_isolation(crm: &dyn Crm, a: &CrmAccess, b: &CrmAccess) {
         "A creating a task for B's contact",
         crm.create_task(a, &rita.id, &task()).await,
     );
+}
+
+/// [`Crm::find_note`], for an adapter that supports it, with workspace A (`a`, seeded with
+/// [`CrmFixture::standard`]) and B (`b`, seeded with [`CrmFixture::other`]): a note is found
+/// by its marker on its account only, never by another workspace, never by a marker its text
+/// merely mentions; a marker never written is `None`.
+pub async fn crm_note_markers(crm: &dyn Crm, a: &CrmAccess, b: &CrmAccess) {
+    const WRITTEN: &str = "sb-1111111111111111";
+    const MENTIONED: &str = "sb-2222222222222222";
+    const NEVER: &str = "sb-3333333333333333";
+    const ON_B: &str = "sb-4444444444444444";
+    let acme_a = acme(crm, a).await;
+    let globex_a = ok(
+        "find_accounts_by_domains(globex.example)",
+        crm.find_accounts_by_domains(a, &domains(&["globex.example"]))
+            .await,
+    );
+    let globex_a = globex_a.first().expect("Globex in A").clone();
+    let rival_b = ok(
+        "find_accounts_by_domains(B)",
+        crm.find_accounts_by_domains(b, &domains(&["acme.example"]))
+            .await,
+    );
+    let rival_b = rival_b.first().expect("Acme Rival in B").clone();
+
+    expect_eq(
+        "a marker never written is found nowhere",
+        ok(
+            "find_note(never)",
+            crm.find_note(a, &acme_a.id, NEVER).await,
+        ),
+        None,
+    );
+    let written = ok(
+        "create_note(marked)",
+        crm.create_note(
+            a,
+            &acme_a.id,
+            &marked(WRITTEN, "Marked note.\n\nSecond paragraph."),
+        )
+        .await,
+    );
+    // A note whose text (the user's words) names another marker, in the form an adapter
+    // might embed it, and ends with it: text is never a marker.
+    let mention = format!("<!-- {MENTIONED} -->\n\nref: {MENTIONED}");
+    ok(
+        "create_note(mentioning)",
+        crm.create_note(a, &acme_a.id, &marked(NOTE_MARKER, &mention))
+            .await,
+    );
+    let found = ok(
+        "find_note(written)",
+        crm.find_note(a, &acme_a.id, WRITTEN).await,
+    );
+    let found = found.unwrap_or_else(|| {
+        panic!("contract broken: a note written with a marker is found by it on its account")
+    });
+    expect_eq("the note found is the one written", &found.id, &written.id);
+    expect_link("a found note's link", &found.link);
+    expect_eq(
+        "a note is found on its own account only",
+        ok(
+            "find_note(other account)",
+            crm.find_note(a, &globex_a.id, WRITTEN).await,
+        ),
+        None,
+    );
+    expect_eq(
+        "a marker the note's text mentions is not the note's marker",
+        ok(
+            "find_note(mentioned)",
+            crm.find_note(a, &acme_a.id, MENTIONED).await,
+        ),
+        None,
+    );
+    match crm.find_note(b, &acme_a.id, WRITTEN).await {
+        Ok(None) | Err(CrmError::NotFound) => {}
+        other => panic!("contract broken: B must not find A's note, got {other:?}"),
+    }
+    expect_eq(
+        "B does not find A's note on its own account",
+        ok(
+            "find_note(B own account)",
+            crm.find_note(b, &rival_b.id, WRITTEN).await,
+        ),
+        None,
+    );
+    ok(
+        "create_note(B)",
+        crm.create_note(b, &rival_b.id, &marked(ON_B, "B's note."))
+            .await,
+    );
+    match crm.find_note(a, &rival_b.id, ON_B).await {
+        Ok(None) | Err(CrmError::NotFound) => {}
+        other => panic!("contract broken: A must not find B's note, got {other:?}"),
+    }
+    match crm.find_note(a, &acme_a.id, "sb-../../x").await {
+        Err(CrmError::Invalid(_)) => {}
+        other => panic!("contract broken: a malformed marker must be Invalid, got {other:?}"),
+    }
+    match crm
+        .create_note(a, &acme_a.id, &marked("sb--->", "bad marker"))
+        .await
+    {
+        Err(CrmError::Invalid(_)) => {}
+        other => {
+            panic!("contract broken: a note with a malformed marker must be Invalid, got {other:?}")
+        }
+    }
 }
