@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 /// What the options function is configured with. The defaults fit Slack's 3 s: the CRM part
-/// gets 2.5 s, the rest (verify, tenant, answer) the remaining half second.
+/// gets 2.5 s, the rest (verify, tenant, answer) the remaining half second. The 3 s is the
+/// general interactivity rule; for the Options Load URL itself it is UNCONFIRMED
+/// (slack-ui.md §4), so the budget stays inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionsConfig {
     /// `OPTIONS_BUDGET_MS`: the bound on the whole CRM part (waiting for the user's other

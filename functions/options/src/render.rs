@@ -1,6 +1,9 @@
 //! CRM records as Slack options (slack-ui.md §4): `text` plain_text at most 75 characters,
-//! `value` kept within 150 (the current limit; older docs say 75, which CRM ids stay under),
-//! at most 100 options.
+//! `value` kept within 150, at most 100 options.
+//!
+//! UNCONFIRMED (slack-ui.md §4): the `value` limit is 150 in the current docs and 75 in
+//! @slack/types and older docs. A CRM id is at most 64 characters (`followup::crm::ids`), under
+//! both; `a_crm_id_fits_the_stricter_value_limit` holds that.
 
 use followup::crm::{Account, Contact};
 use serde::Serialize;
@@ -133,6 +136,15 @@ mod tests {
         // that limit moves past Slack's.
         assert!(option("A", None, &"1".repeat(MAX_VALUE + 1)).is_none());
         assert!(option("A", None, &"1".repeat(MAX_VALUE)).is_some());
+    }
+
+    #[test]
+    fn a_crm_id_fits_the_stricter_value_limit() {
+        // The longest id a CRM id newtype takes, and one more.
+        assert!(ContactId::parse(&"9".repeat(64)).is_ok());
+        assert!(ContactId::parse(&"9".repeat(65)).is_err());
+        let options = contacts(&[contact(&"9".repeat(64), "A", None)]);
+        assert!(options[0].value.chars().count() <= 75);
     }
 
     #[test]
