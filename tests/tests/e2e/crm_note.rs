@@ -120,7 +120,11 @@ async fn hubspot_logs_the_edited_note_as_html_on_the_company_of_the_attendees_do
             .any(|(t, id, _)| *t == ObjectType::Companies && *id == globex),
         "{note:?}"
     );
-    let body = &note.properties["hs_note_body"];
+    // The marker its recovery would look it up by ends the body, as an HTML comment.
+    let body = note.properties["hs_note_body"]
+        .rsplit_once("<!-- sb-")
+        .map(|(text, _)| text)
+        .unwrap_or("no marker");
     assert_eq!(
         body, "<p>Renewals &amp; &lt;security&gt; pack promised</p><p>Next: pricing call</p>",
         "the edited note, as HTML"
@@ -160,9 +164,11 @@ async fn pipedrive_logs_the_edited_note_as_html_on_the_organization_of_the_domai
     assert_eq!(notes.len(), 1, "one note");
     assert_eq!(notes[0].company, company);
     assert_eq!(notes[0].body["org_id"], globex, "{:?}", notes[0].body);
+    // Pipedrive sanitises note HTML, so the marker is a last visible line, not a comment.
+    let content = notes[0].body["content"].as_str().unwrap_or_default();
     assert_eq!(
-        notes[0].body["content"],
-        "<p>Renewals &amp; &lt;security&gt; pack promised</p><p>Next: pricing call</p>"
+        content.rsplit_once("<p>ref: sb-").map(|(text, _)| text),
+        Some("<p>Renewals &amp; &lt;security&gt; pack promised</p><p>Next: pricing call</p>")
     );
     // Neither the workspace's token nor the user's note is in a log line.
     let logged = logs.text();
@@ -208,8 +214,15 @@ async fn crono_logs_the_edited_note_as_plain_text_on_the_account_with_that_websi
     assert_eq!(notes[0].workspace, workspace);
     let data = &notes[0].data;
     assert_eq!(data["accountId"], globex.as_str(), "{data}");
-    // Crono does not render HTML in notes: the text as typed.
-    assert_eq!(data["description"], EDITED_NOTE, "{data}");
+    // Crono does not render HTML in notes: the text as typed, and the marker's line.
+    let description = data["description"].as_str().unwrap_or_default();
+    assert_eq!(
+        description
+            .rsplit_once("\n\nref: sb-")
+            .map(|(text, _)| text),
+        Some(EDITED_NOTE),
+        "{data}"
+    );
 }
 
 #[tokio::test]
@@ -427,7 +440,7 @@ async fn a_redelivered_note_job_writes_one_note() {
 }
 
 #[tokio::test]
-async fn a_note_whose_outcome_is_unknown_is_not_written_again_and_the_user_is_told_to_look() {
+async fn a_note_whose_write_failed_is_looked_up_by_its_marker_then_written_once() {
     let app = spawn_with_fathom(false, fathom_data()).await;
     let worker = crm_worker(&app);
     let view_id = followup_by_hand(&app, &worker).await;
@@ -435,26 +448,52 @@ async fn a_note_whose_outcome_is_unknown_is_not_written_again_and_the_user_is_to
     app.pipedrive
         .add_organization(company, "Globex", Some("globex.com"));
 
-    // Pipedrive answers 503 to every try of the write (the client's own retries included):
-    // it may have saved the note, so the job's retry must not write it blindly.
+    // Pipedrive answers 503 to the write: it may have saved the note, so the retry looks for
+    // the note's marker among the organization's notes before writing again.
     app.pipedrive.fail_next_n(
         fakes::pipedrive::Endpoint::Notes,
-        10,
+        1,
         fakes::pipedrive::Failure::Status(503),
     );
     let job = press_note_queued(&app, &view_id).await;
     let first = worker.process(&job, 1).await;
     assert!(matches!(first, worker::Outcome::Retry { .. }), "{first:?}");
-    let writes = app
+    assert!(app.pipedrive.notes().is_empty());
+    let second = worker.process(&job, 2).await;
+    assert_eq!(second, worker::Outcome::Done, "{second:?}");
+    let lookups = app
         .pipedrive
-        .calls_to(fakes::pipedrive::Endpoint::Notes)
+        .calls_to(fakes::pipedrive::Endpoint::ListNotes)
         .len();
+    assert_eq!(lookups, 1, "looked up once before writing again");
+    assert_eq!(app.pipedrive.notes().len(), 1, "written once");
+    modal_until(&app, &view_id, |v| is_done(v, "Pipedrive")).await;
+}
+
+#[tokio::test]
+async fn a_note_whose_outcome_is_unknown_where_it_cannot_be_looked_up_is_not_written_again() {
+    let app = spawn_with_fathom(false, fathom_data()).await;
+    let worker = crm_worker(&app);
+    let view_id = followup_by_hand(&app, &worker).await;
+    let workspace = seed_crono(&app, TEAM).await;
+    app.crono
+        .add_account(workspace, "Globex", Some("globex.com"));
+
+    // Crono has no consistent look-up of a note (UNCONFIRMED search, no note id): after a
+    // 503 the retry must not write blindly, and the user is told where to look.
+    app.crono.fail_next_n(
+        fakes::crono::Endpoint::Notes,
+        10,
+        fakes::crono::Failure::Status(503),
+    );
+    let job = press_note_queued(&app, &view_id).await;
+    let first = worker.process(&job, 1).await;
+    assert!(matches!(first, worker::Outcome::Retry { .. }), "{first:?}");
+    let writes = app.crono.calls_to(fakes::crono::Endpoint::Notes).len();
     let second = worker.process(&job, 2).await;
     assert_eq!(second, worker::Outcome::Done, "{second:?}");
     assert_eq!(
-        app.pipedrive
-            .calls_to(fakes::pipedrive::Endpoint::Notes)
-            .len(),
+        app.crono.calls_to(fakes::crono::Endpoint::Notes).len(),
         writes,
         "the recovery did not write again"
     );
@@ -468,9 +507,7 @@ async fn a_note_whose_outcome_is_unknown_is_not_written_again_and_the_user_is_to
     let shown = modal_until(&app, &view_id, |v| has_text(v, "banner")).await;
     assert!(has_text(&shown, "could not confirm"), "{shown}");
     assert_eq!(
-        app.pipedrive
-            .calls_to(fakes::pipedrive::Endpoint::Notes)
-            .len(),
+        app.crono.calls_to(fakes::crono::Endpoint::Notes).len(),
         writes
     );
 }

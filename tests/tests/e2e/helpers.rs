@@ -41,6 +41,9 @@ pub struct TestApp {
     pub hubspot: fakes::hubspot::FakeHubSpot,
     pub pipedrive: fakes::pipedrive::FakePipedrive,
     pub crono: fakes::crono::FakeCrono,
+    /// Salesforce connects by OAuth through `/connect/salesforce` (client
+    /// [`SALESFORCE_CLIENT`]); its API host is the `instance_url` its token answer names.
+    pub salesforce: fakes::salesforce::FakeSalesforce,
     pub directory: Arc<dyn followup::ports::CrmDirectory>,
     pub backend: Backend,
     pub consumer: Arc<dyn JobConsumer>,
@@ -48,6 +51,10 @@ pub struct TestApp {
     server: Option<Running>,
     _dir: tempfile::TempDir,
 }
+
+/// The Salesforce connected app the harness's deployment is configured with.
+pub const SALESFORCE_CLIENT: &str = "salesforce-e2e-consumer-key";
+pub const SALESFORCE_SECRET: &str = "salesforce-e2e-consumer-secret";
 
 /// The app with its worker draining the queue.
 pub async fn spawn_app() -> TestApp {
@@ -118,6 +125,10 @@ async fn spawn_full(
     let crono = fakes::crono::FakeCrono::start()
         .await
         .expect("fake Crono starts");
+    let salesforce = fakes::salesforce::FakeSalesforce::start()
+        .await
+        .expect("fake Salesforce starts");
+    salesforce.add_client(SALESFORCE_CLIENT, SALESFORCE_SECRET);
     let fathom = fakes::fathom::FakeFathom::start(fathom)
         .await
         .expect("fake Fathom starts");
@@ -152,6 +163,9 @@ async fn spawn_full(
         ("HUBSPOT_API_URL", hubspot.api_url()),
         ("PIPEDRIVE_API_URL", pipedrive.api_url()),
         ("CRONO_API_URL", crono.api_url()),
+        ("SALESFORCE_LOGIN_URL", salesforce.url()),
+        ("SALESFORCE_CLIENT_ID", SALESFORCE_CLIENT.to_owned()),
+        ("SALESFORCE_CLIENT_SECRET", SALESFORCE_SECRET.to_owned()),
         ("ANTHROPIC_MAX_RETRIES", "1".to_owned()),
     ];
     let lookup = move |name: &str| {
@@ -215,6 +229,7 @@ async fn spawn_full(
         hubspot,
         pipedrive,
         crono,
+        salesforce,
         directory,
         backend,
         consumer,

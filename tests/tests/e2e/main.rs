@@ -10,6 +10,7 @@ mod crm_access;
 mod crm_connect;
 mod crm_deals;
 mod crm_note;
+mod crm_salesforce;
 mod crm_task;
 mod dead_letter;
 mod demo;
