@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export SAM_CLI_TELEMETRY=0
 
-FUNCTIONS=(install oauth events commands admin worker webhooks connect)
+FUNCTIONS=(install oauth events commands admin worker webhooks connect options)
 since() { echo "    ($(($(date +%s) - $1)) s)"; }
 
 echo "--> cfn-lint template.yaml"

@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for f in install oauth events commands admin worker; do
+for f in install oauth events commands admin worker options; do
   [ -x "target/lambda/$f/bootstrap" ] || { echo "no target/lambda/$f/bootstrap: run scripts/package" >&2; exit 1; }
 done
 
@@ -66,6 +66,8 @@ start commands commands SIGNING_SECRET_ARN="$SIGNING_SECRET_ARN"
 start install install SLACK_CLIENT_ID="$client_id" PUBLIC_BASE_URL=http://127.0.0.1:3000
 start oauth oauth SLACK_CLIENT_ID="$client_id" PUBLIC_BASE_URL=http://127.0.0.1:3000 \
   CLIENT_SECRET_ARN="$CLIENT_SECRET_ARN" SLACK_API_URL=http://127.0.0.1:9/api
+# No CRM is reached: the fixture's workspace is not installed on this backend.
+start options options SIGNING_SECRET_ARN="$SIGNING_SECRET_ARN"
 start worker worker CLIENT_SECRET_ARN="$CLIENT_SECRET_ARN" SLACK_CLIENT_ID="$client_id" \
   SLACK_API_URL=http://127.0.0.1:9/api
 
@@ -102,7 +104,7 @@ EOF
 }
 
 cp events/*.json "$work/"
-for fixture in events-url-verification events-app-mention commands-followup-ping interactions-block-actions; do
+for fixture in events-url-verification events-app-mention commands-followup-ping interactions-block-actions options-block-suggestion; do
   sign "$work/$fixture.json" "$secret"
 done
 cp events/events-url-verification.json "$work/placeholder-signed.json"
@@ -112,6 +114,8 @@ check events "$work/events-url-verification.json" 200
 check events "$work/events-app-mention.json" 200
 check commands "$work/commands-followup-ping.json" 200
 check commands "$work/interactions-block-actions.json" 200
+# A workspace this backend does not serve: empty options, 200 (never an error to Slack).
+check options "$work/options-block-suggestion.json" 200
 check install "$work/install.json" 200
 # An unknown state: refused before any call to Slack.
 check oauth "$work/oauth-redirect.json" 4xx

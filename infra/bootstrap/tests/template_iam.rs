@@ -5,7 +5,7 @@
 
 use serde_yaml_ng::Value;
 
-const FUNCTIONS: [(&str, &str); 8] = [
+const FUNCTIONS: [(&str, &str); 9] = [
     ("InstallFunction", "install"),
     ("OAuthFunction", "oauth"),
     ("EventsFunction", "events"),
@@ -14,6 +14,7 @@ const FUNCTIONS: [(&str, &str); 8] = [
     ("WorkerFunction", "worker"),
     ("WebhooksFunction", "webhooks"),
     ("ConnectFunction", "connect"),
+    ("OptionsFunction", "options"),
 ];
 
 fn template() -> Value {
@@ -75,7 +76,7 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
     // The connect-link key goes to who makes links (commands, the worker) or checks them
     // (connect), and nowhere else; the AI key to the worker alone; the Google and Fathom
     // OAuth client secrets to who exchanges codes (connect) and refreshes or revokes (worker).
-    let expected: [(&str, &[&str], &[&str]); 8] = [
+    let expected: [(&str, &[&str], &[&str]); 9] = [
         ("InstallFunction", &[], &[]),
         ("WebhooksFunction", &[], &[]),
         ("OAuthFunction", &["ClientSecret"], &["CLIENT_SECRET_ARN"]),
@@ -90,6 +91,11 @@ fn each_function_reads_only_its_own_app_secret_and_install_none() {
             &["SIGNING_SECRET_ARN", "CONNECT_LINK_KEY_ARN"],
         ),
         ("AdminFunction", &["AdminKey"], &["ADMIN_KEY_ARN"]),
+        (
+            "OptionsFunction",
+            &["SigningSecret", "CrmClientSecrets"],
+            &["SIGNING_SECRET_ARN", "CRM_CLIENT_SECRETS_ARN"],
+        ),
         (
             "WorkerFunction",
             &[
@@ -426,4 +432,73 @@ fn connect_may_seal_a_users_grant_but_read_no_credential_and_appends_to_the_audi
     }
     let key = serde_yaml_ng::to_string(&resource(&doc, "AuditKey")["Properties"]).unwrap();
     assert!(key.contains("ConnectFunctionRole"));
+}
+
+#[test]
+fn options_may_open_the_workspaces_crm_connection_but_no_slack_token_and_no_users_credential() {
+    let doc = template();
+    // It searches the CRM with the workspace's connection: the four CRM purposes, nothing
+    // else (no bot token: it never calls Slack; no user's grant; no pending key).
+    assert_eq!(
+        purposes(&doc, "OptionsFunction", "kms:Decrypt"),
+        [
+            "crm:crono",
+            "crm:hubspot",
+            "crm:pipedrive",
+            "crm:salesforce"
+        ]
+    );
+    // A refreshed OAuth grant is resealed in place; Crono's key pair is never refreshed.
+    assert_eq!(
+        purposes(&doc, "OptionsFunction", "kms:Encrypt"),
+        ["crm:hubspot", "crm:pipedrive", "crm:salesforce"]
+    );
+    let actions = actions(&doc, "OptionsFunction");
+    for absent in [
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:BatchWriteItem",
+        "kms:GenerateDataKeyWithoutPlaintext",
+    ] {
+        assert!(!actions.contains(&absent.to_owned()), "options: {absent}");
+    }
+    for (actions, value) in statements(&doc, "OptionsFunction") {
+        if actions.iter().any(|a| a.starts_with("secretsmanager:")) {
+            // Its signing secret and the CRMs' OAuth client secrets (to refresh a grant): no
+            // tenant secret (bot tokens live there).
+            assert!(
+                matches!(ref_name(&value), Some("SigningSecret" | "CrmClientSecrets")),
+                "{value:?}"
+            );
+        }
+        let resource = format!("{value:?}");
+        if actions.iter().any(|a| a.starts_with("dynamodb:")) {
+            // The table, never the audit table.
+            assert!(
+                resource.contains("Table") && !resource.contains("AuditTable"),
+                "{resource}"
+            );
+        }
+        if actions.iter().any(|a| a == "sqs:SendMessage") {
+            assert!(resource.contains("JobQueue"), "sends to {resource}");
+        }
+        if actions.iter().any(|a| a == "kms:GenerateDataKey") {
+            assert!(resource.contains("DataKey"), "{resource}");
+        }
+    }
+    assert!(
+        !format!("{:?}", statements(&doc, "OptionsFunction")).contains("tenants/"),
+        "no tenant secret (bot tokens)"
+    );
+    let table = format!(
+        "{:?}",
+        resource(&doc, "Table")["Properties"]["ResourcePolicy"]
+    );
+    assert!(table.contains("OptionsFunctionRole"));
+    let route = &resource(&doc, "OptionsFunction")["Properties"]["Events"]["Options"]["Properties"];
+    assert_eq!(route["Method"], "POST");
+    assert_eq!(route["Path"], "/slack/options");
+    let env = &resource(&doc, "OptionsFunction")["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["OPTIONS_BUDGET_MS"], "2500");
+    assert_eq!(ref_name(&env["HUBSPOT_CLIENT_ID"]), Some("HubSpotClientId"));
 }

@@ -176,6 +176,8 @@ struct EventSubscriptions {
 struct Interactivity {
     is_enabled: bool,
     request_url: String,
+    /// The external selects' options (the `options` function; slack-ui.md §4).
+    message_menu_options_url: String,
 }
 
 /// The manifest YAML for an app named `name` served at `base_url`.
@@ -238,6 +240,7 @@ pub fn render(base_url_raw: &str, name: &str) -> Result<String, ManifestError> {
             interactivity: Interactivity {
                 is_enabled: true,
                 request_url: format!("{base}/slack/interactions"),
+                message_menu_options_url: format!("{base}/slack/options"),
             },
             org_deploy_enabled: true,
             socket_mode_enabled: false,
@@ -296,6 +299,10 @@ mod tests {
         assert_eq!(
             m["settings"]["interactivity"]["is_enabled"].as_bool(),
             Some(true)
+        );
+        assert_eq!(
+            m["settings"]["interactivity"]["message_menu_options_url"].as_str(),
+            Some(format!("{base}/slack/options").as_str())
         );
         assert_eq!(
             m["settings"]["event_subscriptions"]["request_url"].as_str(),

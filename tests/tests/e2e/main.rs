@@ -23,6 +23,7 @@ mod isolation;
 mod lifecycle;
 mod mention;
 mod oauth;
+mod options;
 mod picker;
 mod rotation;
 mod webhooks;

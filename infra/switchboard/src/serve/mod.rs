@@ -15,7 +15,7 @@ use tenant::ports::JobConsumer;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-pub use router::{router, router_with};
+pub use router::{CrmParts, options_routes, router, router_with};
 pub use worker_loop::NotifyingQueue;
 
 use crate::config::ServeConfig;
@@ -110,6 +110,15 @@ pub async fn start_with(
     if let Some(oauth) = parts.slack.oauth_client()? {
         worker = worker.with_oauth(oauth);
     }
+    // /slack/options searches the same CRMs as the worker's CRM jobs (none without them).
+    let crm = parts
+        .followup
+        .as_ref()
+        .and_then(|f| f.crm.as_ref())
+        .map(|c| CrmParts {
+            crms: c.crms.clone(),
+            directory: c.directory.clone(),
+        });
     if let Some(followup) = parts.followup {
         worker = worker.with_followup(followup);
     }
@@ -118,7 +127,9 @@ pub async fn start_with(
         worker = worker.with_quotas(quotas);
     }
     let worker = Arc::new(worker.with_connect_links(parts.slack.connect_links()));
-    let app = router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra);
+    let options = options_routes(&backend, &parts.slack, crm.as_ref(), parts.clock.clone());
+    let app =
+        router_with(&backend, &parts.slack, &parts.connect, parts.clock, extra).merge(options);
 
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(async move {

@@ -18,6 +18,7 @@ use connect::ConnectHandler;
 use events::EventsHandler;
 use install::InstallHandler;
 use oauth::OAuthHandler;
+use options::OptionsHandler;
 use tenant::Backend;
 use webhooks::WebhooksHandler;
 
@@ -145,6 +146,51 @@ pub fn router_with(
             post(dispatch::<WebhooksHandler>).with_state(webhooks),
         )
         .fallback(not_found)
+}
+
+/// The workspace CRMs /slack/options searches: the clients and the directory of connections
+/// (the worker's, from `worker::Followup::crm`).
+#[derive(Clone)]
+pub struct CrmParts {
+    pub crms: options::Crms,
+    pub directory: Arc<dyn followup::ports::CrmDirectory>,
+}
+
+/// POST /slack/options (the `options` function): the external selects' options from the
+/// workspace's CRM. Without `crm` (follow-ups or their CRMs off: no modal has our selects) it
+/// answers empty options; without a signing secret 503 like the other Slack routes.
+pub fn options_routes(
+    backend: &Backend,
+    slack: &SlackSettings,
+    crm: Option<&CrmParts>,
+    clock: Clock,
+) -> Router {
+    let route = "/slack/options";
+    match (slack.verifier(), crm) {
+        (Ok(verifier), Some(crm)) => {
+            let config = options::OptionsConfig::from_lookup(|name| std::env::var(name).ok())
+                .unwrap_or_else(|err| {
+                    tracing::error!(error = %err, "using the default options settings");
+                    options::OptionsConfig::default()
+                });
+            let searcher = OptionsHandler::searcher(
+                backend.clone(),
+                crm.directory.clone(),
+                crm.crms.clone(),
+                config,
+            );
+            let handler = Arc::new(OptionsHandler::new(verifier, clock, searcher));
+            Router::new().route(route, post(dispatch::<OptionsHandler>).with_state(handler))
+        }
+        (Ok(_), None) => Router::new().route(route, post(no_options)),
+        (Err(_), _) => Router::new().route(route, post(not_configured)),
+    }
+}
+
+async fn no_options() -> Response {
+    http_io::json(StatusCode::OK, &serde_json::json!({ "options": [] }))
+        .map(Body::from)
+        .into_response()
 }
 
 async fn dispatch<H: HttpHandler>(State(handler): State<Arc<H>>, req: Request) -> Response {
