@@ -615,7 +615,8 @@ async fn a_mapping_to_an_account_the_crm_no_longer_has_is_forgotten_and_the_user
     // The stale pick is forgotten (the domain search's clear match may stand in, unverified,
     // until the user confirms).
     assert!(
-        left.as_ref().is_none_or(|m| m.account != gone.account && !m.verified),
+        left.as_ref()
+            .is_none_or(|m| m.account != gone.account && !m.verified),
         "{left:?}"
     );
 
