@@ -161,6 +161,12 @@ fn event_for(binary: &str) -> String {
         "webhooks" => apigw("/webhooks/fathom", "{}", "application/json"),
         // No link key or Google client here: "not configured", without touching storage.
         "connect" => get("/connect/google", "link=x"),
+        // Unsigned: refused (401) before any storage or CRM is reached.
+        "options" => apigw(
+            "/slack/options",
+            "payload=%7B%7D",
+            "application/x-www-form-urlencoded",
+        ),
         other => panic!("no cold-start event for {other}"),
     }
 }
