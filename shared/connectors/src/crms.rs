@@ -25,6 +25,9 @@ use crate::salesforce::{SalesforceClient, SalesforceConfig};
 pub struct Crms {
     clients: Vec<(CrmKind, Arc<dyn Crm>)>,
     oauth: Vec<(CrmKind, Arc<OAuth2Client>)>,
+    /// HubSpot's refresh-token deletion (it has no RFC 7009 revocation endpoint), when its
+    /// OAuth is configured.
+    hubspot_tokens: Option<crate::hubspot::oauth::HubSpotOAuthApi>,
 }
 
 impl std::fmt::Debug for Crms {
@@ -35,7 +38,7 @@ impl std::fmt::Debug for Crms {
                 &self.clients.iter().map(|c| c.0).collect::<Vec<_>>(),
             )
             .field("oauth", &self.oauth.iter().map(|c| c.0).collect::<Vec<_>>())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,7 +92,20 @@ impl Crms {
                 ));
             }
         }
-        Ok(Self { clients, oauth })
+        let hubspot_tokens = match oauth.iter().any(|(k, _)| *k == CrmKind::Hubspot) {
+            true => Some(
+                crate::hubspot::oauth::HubSpotOAuthApi::new(&HubSpotConfig::from_lookup(
+                    lookup.clone(),
+                )?)
+                .map_err(|_| unusable("HUBSPOT_API_URL"))?,
+            ),
+            false => None,
+        };
+        Ok(Self {
+            clients,
+            oauth,
+            hubspot_tokens,
+        })
     }
 
     /// A set of given clients (tests, the demo).
@@ -97,7 +113,39 @@ impl Crms {
         clients: Vec<(CrmKind, Arc<dyn Crm>)>,
         oauth: Vec<(CrmKind, Arc<OAuth2Client>)>,
     ) -> Self {
-        Self { clients, oauth }
+        Self {
+            clients,
+            oauth,
+            hubspot_tokens: None,
+        }
+    }
+
+    /// Ends a workspace's grant at the CRM on disconnect, where the CRM can: HubSpot deletes
+    /// the refresh token, Salesforce revokes it (RFC 7009); Pipedrive documents no revocation,
+    /// and a pasted key is the CRM user's to delete. `Ok(false)`: nothing to revoke here. The
+    /// error names no token.
+    pub async fn revoke(
+        &self,
+        kind: CrmKind,
+        credential: &tenant::Credential,
+    ) -> Result<bool, crate::ConnectorError> {
+        let Some(refresh) = &credential.refresh_token else {
+            return Ok(false);
+        };
+        match (kind, &self.hubspot_tokens, self.oauth(kind)) {
+            (CrmKind::Hubspot, Some(api), _) => {
+                api.delete_refresh_token(refresh).await.map(|()| true)
+            }
+            (CrmKind::Salesforce, _, Some(oauth)) => match oauth.revoke(refresh).await {
+                Ok(()) => Ok(true),
+                Err(crate::oauth2::OAuthError::Http(err)) => Err(err),
+                Err(_) => Err(crate::ConnectorError::invalid(
+                    "Salesforce",
+                    "the revocation was refused",
+                )),
+            },
+            _ => Ok(false),
+        }
     }
 
     /// The client of `kind`; `None` for a CRM this build does not have.

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use connectors::crms::{Crms, Unusable};
-use connectors::hubspot::HubSpotConfig;
-use connectors::hubspot::oauth::{self as hubspot_oauth, HubSpotOAuthApi};
+use connectors::hubspot::oauth as hubspot_oauth;
 use connectors::oauth2::OAuth2Client;
 use fakes::hubspot::{FakeHubSpot, ObjectType};
 use followup::crm::{CrmKind, Domain};
@@ -117,16 +116,9 @@ async fn an_expiring_grant_is_refreshed_before_the_call_and_a_revoked_one_is_ref
     assert!(stored.expires_at.unwrap() > SystemTime::now() + Duration::from_secs(600));
     // The grant revoked at HubSpot, and due again: the refresh is refused, so is the connection.
     fake.revoke(stored.access_token.expose());
-    let api = HubSpotOAuthApi::new(
-        &HubSpotConfig::from_lookup(|name: &str| {
-            (name == "HUBSPOT_API_URL").then(|| fake.api_url())
-        })
-        .unwrap(),
-    )
-    .unwrap();
-    api.delete_refresh_token(stored.refresh_token.as_ref().unwrap())
-        .await
-        .unwrap();
+    // A disconnect ends the grant at HubSpot (its refresh token deleted: HubSpot has no
+    // RFC 7009 revocation).
+    assert!(crms.revoke(CrmKind::Hubspot, &stored).await.unwrap());
     tenant::ports::update_credential(backend.credentials.as_ref(), &id, |slot| {
         if let Some(c) = slot {
             c.expires_at = Some(SystemTime::now());

@@ -10,7 +10,7 @@ use followup::ports::{CrmConnection, update_settings};
 use tenant::audit::{AuditAction, AuditEvent};
 use tenant::job::{AdminOp, Connected};
 use tenant::ports::update_credential;
-use tenant::{CredentialId, JobEnvelope, Provider, Secret, Tenant, UserId};
+use tenant::{CredentialId, JobEnvelope, Provider, Tenant, UserId};
 use tracing::{info, warn};
 
 use crate::Worker;
@@ -269,16 +269,15 @@ impl Worker {
         let parts = self.crm_parts()?;
         let id = CredentialId::tenant_wide(job.tenant.clone(), kind.provider());
         let stored = self.backend.credentials.get_fresh(&id).await?;
-        if let (Some(stored), Some(oauth)) = (&stored, parts.crms.oauth(kind)) {
-            let token: Secret = stored
-                .value
-                .refresh_token
-                .clone()
-                .unwrap_or_else(|| stored.value.access_token.clone());
+        if let Some(stored) = &stored {
             self.step(job, "revoke", |_| async {
                 // Best effort: a CRM that refuses or lacks revocation still loses our copy.
-                if let Err(err) = oauth.revoke(&token).await {
-                    warn!(error = %err, crm = %kind, "the CRM did not revoke the grant; deleting it anyway");
+                match parts.crms.revoke(kind, &stored.value).await {
+                    Ok(true) => info!(crm = %kind, "grant revoked at the CRM"),
+                    Ok(false) => info!(crm = %kind, "nothing to revoke at the CRM"),
+                    Err(err) => {
+                        warn!(error = %err, crm = %kind, "the CRM did not revoke the grant; deleting it anyway");
+                    }
                 }
                 Ok(())
             })
