@@ -287,7 +287,7 @@ fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value>
             };
             json!({"type": kind, "value": value.unwrap_or(Value::Null)})
         }
-        "static_select" | "radio_buttons" => {
+        "static_select" | "external_select" | "radio_buttons" => {
             let selected = match chosen {
                 Some(_) => first.and_then(|v| option_with_value(element, v)),
                 None => element.get("initial_option").cloned(),
@@ -328,7 +328,10 @@ fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value>
 
 /// The option of a select (plain or grouped) or checkbox group whose value is `value`.
 fn option_with_value(element: &Value, value: &str) -> Option<Value> {
-    let plain = element["options"].as_array().into_iter().flatten();
+    // An external select's options come from the options function as the user types; the
+    // demo page offers the one the app chose already (its `initial_option`).
+    let initial = element.get("initial_option").into_iter();
+    let plain = initial.chain(element["options"].as_array().into_iter().flatten());
     let grouped = element["option_groups"]
         .as_array()
         .into_iter()

@@ -150,3 +150,17 @@ fn slash_commands_are_the_documented_form() {
     assert_eq!(get("response_url"), Some("http://h/c"));
     assert!(get("trigger_id").is_some());
 }
+
+#[test]
+fn an_external_selects_chosen_option_is_submitted_as_slack_would() {
+    let element = json!({"type": "external_select", "action_id": "task_contact",
+        "initial_option": {"text": {"type": "plain_text", "text": "John Smith · john.smith@globex.com"},
+                           "value": "301"}});
+    let kept = element_state(&element, None).unwrap();
+    assert_eq!(kept["selected_option"]["value"], "301");
+    let picked = element_state(&element, Some(&vec!["301".to_owned()])).unwrap();
+    assert_eq!(
+        picked["selected_option"]["text"]["text"],
+        "John Smith · john.smith@globex.com"
+    );
+}
