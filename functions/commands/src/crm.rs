@@ -16,18 +16,16 @@ use app::http_io::{self, HttpResponse};
 use app::ui::crm::{key_form, working};
 use app::ui::{ids, modals};
 use followup::crm::{Amount, CrmKind};
-use http::StatusCode;
-use serde_json::json;
 use slack::{Interaction, InteractionKind, SlashCommand};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::{AccountUse, AdminOp, CrmJob, DealEdit, TaskForm};
-use tenant::ports::{CredentialError, Expected, Role};
+use tenant::ports::Role;
 use tenant::service::ingress::CommandOutcome;
 use tenant::{JobKind, Secret, TenantId, UserId};
 use tracing::info;
 
 use crate::CommandsHandler;
-use crate::followup::interaction_answer;
+use crate::followup::{field_error, interaction_answer, view_update};
 
 /// A pasted key longer than this is not a CRM key; refusing it keeps a pasted document out
 /// of the credential store.
@@ -78,21 +76,6 @@ fn crm_named(value: Option<&str>) -> Result<CrmKind, IngressError> {
     value
         .and_then(|v| CrmKind::parse(v).ok())
         .ok_or_else(|| IngressError::Malformed("not a CRM".into()))
-}
-
-/// `response_action: errors`: `text` under the field `block` (the modal keeps the input).
-fn field_error(block: &str, text: &str) -> HttpResponse {
-    http_io::json(
-        StatusCode::OK,
-        &json!({"response_action": "errors", "errors": {block: text}}),
-    )
-}
-
-fn view_update(view: &serde_json::Value) -> HttpResponse {
-    http_io::json(
-        StatusCode::OK,
-        &json!({"response_action": "update", "view": view}),
-    )
 }
 
 /// `(recording, use)` of the account chooser's `private_metadata` (`42:note`).
@@ -299,7 +282,9 @@ impl CommandsHandler {
                 };
                 let mut pending = pending;
                 pending.metadata.pending_for = Some(kind.provider());
-                self.store_pending_crm_key(&tenant, &user, &pending).await?;
+                let id = CredentialId::for_user(tenant.clone(), Provider::CrmPending, user.clone());
+                self.store_pending(&id, &pending).await?;
+                info!("pasted CRM key stored pending its check");
                 let job = CrmJob::CheckKey {
                     user: user.clone(),
                     view_id,
@@ -426,14 +411,9 @@ impl CommandsHandler {
         view_id: &str,
         view: &serde_json::Value,
     ) -> Result<HttpResponse, IngressError> {
-        let bundle = self
-            .backend
-            .vault
-            .get(tenant)
-            .await
-            .map_err(IngressError::unavailable)?;
-        let Some(token) = bundle.and_then(|b| b.bot).map(|b| b.token) else {
-            return Ok(http_io::ack());
+        let token = match self.bot_token(tenant).await? {
+            Ok(token) => token,
+            Err(refused) => return Ok(refused),
         };
         if let Err(err) = self
             .web
@@ -443,33 +423,6 @@ impl CommandsHandler {
             tracing::warn!(error = %err, "could not show the key form");
         }
         Ok(http_io::ack())
-    }
-
-    /// Replaces whatever key the admin had pending without reading it (this function may
-    /// seal a pending key but not decrypt one); a newer paste wins over an older one.
-    async fn store_pending_crm_key(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        pending: &Credential,
-    ) -> Result<(), IngressError> {
-        let id = CredentialId::for_user(tenant.clone(), Provider::CrmPending, user.clone());
-        let store = self.backend.credentials.as_ref();
-        for attempt in 1..=3 {
-            store
-                .delete(&id, None)
-                .await
-                .map_err(IngressError::unavailable)?;
-            match store.put(&id, pending, &Expected::Absent).await {
-                Ok(_) => {
-                    info!("pasted CRM key stored pending its check");
-                    return Ok(());
-                }
-                Err(CredentialError::Conflict) if attempt < 3 => {}
-                Err(err) => return Err(IngressError::unavailable(err)),
-            }
-        }
-        Err(IngressError::unavailable(CredentialError::Conflict))
     }
 }
 

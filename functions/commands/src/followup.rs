@@ -400,8 +400,11 @@ impl CommandsHandler {
                         "Paste your Fathom API key here.",
                     ));
                 };
-                self.store_pending_key(&tenant, &user, Secret::new(key))
+                let id =
+                    CredentialId::for_user(tenant.clone(), Provider::FathomPending, user.clone());
+                self.store_pending(&id, &Credential::new(Secret::new(key)))
                     .await?;
+                info!("pasted Fathom key stored pending its check");
                 let kind = JobKind::ConnectRecorder(ConnectRecorder {
                     user: user.clone(),
                     view_id,
@@ -446,31 +449,28 @@ impl CommandsHandler {
         }
     }
 
-    async fn store_pending_key(
+    /// Stores `pending` at `id` (a user's pending slot) without reading what was there: this
+    /// function may seal a pending key but not decrypt one (template.yaml), and a newer paste
+    /// wins over an older one.
+    pub(crate) async fn store_pending(
         &self,
-        tenant: &TenantId,
-        user: &UserId,
-        key: Secret,
+        id: &CredentialId,
+        pending: &Credential,
     ) -> Result<(), IngressError> {
-        let id = CredentialId::for_user(tenant.clone(), Provider::FathomPending, user.clone());
-        // Replace whatever was pending without reading it: this function may seal a pending
-        // key but not decrypt one (template.yaml), and a newer paste wins over an older one.
         let store = self.backend.credentials.as_ref();
-        let pending = Credential::new(key);
         for attempt in 1..=3 {
             store
-                .delete(&id, None)
+                .delete(id, None)
                 .await
                 .map_err(IngressError::unavailable)?;
-            match store.put(&id, &pending, &Expected::Absent).await {
-                Ok(_) => break,
+            match store.put(id, pending, &Expected::Absent).await {
+                Ok(_) => return Ok(()),
                 // Another paste landed between the two calls: go again (it is replaced).
                 Err(CredentialError::Conflict) if attempt < 3 => {}
                 Err(err) => return Err(IngressError::unavailable(err)),
             }
         }
-        info!("pasted Fathom key stored pending its check");
-        Ok(())
+        Err(IngressError::unavailable(CredentialError::Conflict))
     }
 
     /// views.open on `trigger` with the tenant's bot token: the view id, or the answer to give
@@ -506,7 +506,7 @@ impl CommandsHandler {
     }
 
     /// The tenant's bot token, or the answer for a workspace without one.
-    async fn bot_token(
+    pub(crate) async fn bot_token(
         &self,
         tenant: &TenantId,
     ) -> Result<Result<Secret, HttpResponse>, IngressError> {
@@ -563,7 +563,7 @@ pub(crate) fn interaction_answer(outcome: CommandOutcome) -> HttpResponse {
 
 /// `response_action: errors`: `text` under the field `block`, the modal stays open with what
 /// the user typed (slack-ui.md §2.1).
-fn field_error(block: &str, text: &str) -> HttpResponse {
+pub(crate) fn field_error(block: &str, text: &str) -> HttpResponse {
     http_io::json(
         StatusCode::OK,
         &json!({"response_action": "errors", "errors": {block: text}}),
@@ -571,7 +571,7 @@ fn field_error(block: &str, text: &str) -> HttpResponse {
 }
 
 /// `response_action: update`: the submitted modal becomes `view`.
-fn view_update(view: &serde_json::Value) -> HttpResponse {
+pub(crate) fn view_update(view: &serde_json::Value) -> HttpResponse {
     http_io::json(
         StatusCode::OK,
         &json!({"response_action": "update", "view": view}),

@@ -100,7 +100,7 @@ impl Worker {
 }
 
 /// A pending key replaced meanwhile (the user pasted another) is that newer job's to handle.
-fn ignore_conflict(
+pub(crate) fn ignore_conflict(
     err: tenant::ports::CredentialError,
 ) -> Result<(), tenant::ports::CredentialError> {
     match err {

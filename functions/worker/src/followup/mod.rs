@@ -6,7 +6,7 @@
 mod ask;
 mod auto;
 mod calendar;
-mod connect;
+pub(crate) mod connect;
 mod crm;
 mod disconnect;
 mod editor;

@@ -15,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::Worker;
 use crate::error::JobError;
+use crate::followup::connect::ignore_conflict;
 
 /// What a member who is not an admin reads.
 pub(crate) const ADMINS_ONLY: &str = "Only a workspace admin can connect or change the CRM: ask \
@@ -324,12 +325,5 @@ impl Worker {
             self.publish_home(job, tenant, &connected.user)
         })
         .await
-    }
-}
-
-fn ignore_conflict(err: tenant::ports::CredentialError) -> Result<(), JobError> {
-    match err {
-        tenant::ports::CredentialError::Conflict => Ok(()),
-        err => Err(err.into()),
     }
 }
