@@ -28,9 +28,10 @@ AWS_REGION="${AWS_REGION:-us-east-1}" sam validate --lint --template-file templa
 echo "--> package every function (cargo lambda build --release, FAST profile)"
 # Exported rather than passed to scripts/package alone: `sam build` below must see the same
 # profile settings, or cargo would rebuild everything with the fat-LTO profile.
-# FAST: no LTO, opt-level 1 (the hot crates keep their opt-level 3 overrides), 16 codegen units:
-# the packaging step was 816 s of a 29-minute CI run with thin LTO at opt-level s.
-export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1
+# FAST: no LTO, opt-level 0 (the hot crates keep their opt-level 3 overrides), 256 codegen
+# units. The packaging step was 816 s of a 29-minute CI run with thin LTO at opt-level s, and
+# 618 s of a 33-minute cold run at opt-level 1; at 0 it took 431 s (docs/performance.md).
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_OPT_LEVEL=0
 t=$(date +%s)
 FAST=1 scripts/package
 since "$t"

@@ -649,7 +649,7 @@ mod tests {
         assert!(part_is_at(&back, "salesforce", None));
     }
 
-    // moto answers AccessDeniedException for a ciphertext of another key (tests/vault.rs), but
+    // moto answers AccessDeniedException for a ciphertext of another key (tests/it/vault.rs), but
     // neither IncorrectKey, a disabled key (its Decrypt still succeeds) nor an IAM denial, so
     // the classification of every code is checked here, on the SDK error itself.
     #[test]

@@ -1,7 +1,7 @@
 //! The KMS vault on moto beyond the contract: ciphertext bound to its tenant, the cache, the
 //! conditional writes across containers, the format-1 layout, limits.
 
-mod common;
+use crate::common;
 
 use aws::{KmsVault, MAX_PLAINTEXT, keys};
 use aws_sdk_kms::primitives::Blob;

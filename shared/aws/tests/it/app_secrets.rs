@@ -1,7 +1,7 @@
 //! The app's secrets on moto: one secret per concern, read by ARN, and a rotated value is what
 //! the next read returns (what a function's re-read every few minutes relies on).
 
-mod common;
+use crate::common;
 
 use aws::{AppSecretError, read_app_secret};
 use tenant::Secret;

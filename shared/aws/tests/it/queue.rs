@@ -1,6 +1,6 @@
 //! SQS on moto beyond the contract: the real redrive to the DLQ and the message's metadata.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -5,8 +5,8 @@ use tenant::refresh::{CredentialSlot, fresh_token};
 use tenant::testkit::{MemoryStores, random_tenant, random_user};
 use tenant::{CredentialId, Provider};
 
-use crate::fake::{FakeProvider, POLICY};
-use crate::{TestClock, store_new, stored};
+use super::fake::{FakeProvider, POLICY};
+use super::{TestClock, store_new, stored};
 
 #[tokio::test]
 async fn tenant_as_refresh_never_touches_tenant_bs_credential() {

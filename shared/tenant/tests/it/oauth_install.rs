@@ -11,7 +11,7 @@ fn webhook(tenant: &TenantId) -> CredentialId {
     CredentialId::tenant_wide(tenant.clone(), Provider::SlackIncomingWebhook)
 }
 
-mod common;
+use crate::common;
 
 use common::{NOW, NOW_MS, installer, new_install};
 

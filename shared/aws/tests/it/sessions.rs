@@ -1,7 +1,7 @@
 //! The DynamoDB session store beyond the contract, on moto: sessions sealed under KMS data
 //! keys bound to tenant, user and recording, with no draft text and a TTL in the item.
 
-mod common;
+use crate::common;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use followup::ports::SessionError;

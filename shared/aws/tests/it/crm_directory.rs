@@ -1,7 +1,7 @@
 //! The CRM directory's contract and isolation suites on DynamoDB (moto), and its items: in
 //! the tenant's own partition, with the keys `keys` documents.
 
-mod common;
+use crate::common;
 
 use followup::crm::CrmKind;
 use followup::testkit::contract;

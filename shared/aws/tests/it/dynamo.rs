@@ -1,7 +1,7 @@
 //! The DynamoDB adapters on moto beyond the contracts: where items land, forged items, and the
 //! conditional-write answers.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime};
 

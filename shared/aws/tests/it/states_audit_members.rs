@@ -2,7 +2,7 @@
 //! entries land, that no raw state is stored, and that audit entries edited or deleted behind
 //! the app's back (with rights the app's roles do not have) are caught by `verify_chain`.
 
-mod common;
+use crate::common;
 
 use aws::{STATE_GRACE_SECS, keys};
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -2,7 +2,7 @@
 //! the tenant's secret under its own KMS purpose, per-user ones in the table under
 //! `{tenant_id, user_id, purpose}`, and what a moved ciphertext does.
 
-mod common;
+use crate::common;
 
 use aws::keys;
 use aws_sdk_dynamodb::types::AttributeValue;

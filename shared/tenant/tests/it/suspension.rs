@@ -14,7 +14,7 @@ use tenant::testkit::memory::MemoryTenants;
 use tenant::testkit::{MemoryStores, random_tenant};
 use tenant::{Backend, BotIdentity, Installation, Tenant, TenantId, TenantStatus};
 
-mod common;
+use crate::common;
 
 use common::{NOW, NOW_MS, new_install};
 

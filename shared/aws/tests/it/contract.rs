@@ -1,6 +1,6 @@
 //! Every port's contract suite (tenant::testkit::contract) on the AWS adapters, on moto.
 
-mod common;
+use crate::common;
 
 use tenant::testkit::contract;
 

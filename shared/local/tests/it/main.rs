@@ -1,0 +1,10 @@
+//! The crate's integration tests, one module per area, in one test binary: one link for
+//! the crate and its tests run in parallel (separate binaries run one after another).
+
+mod audit_and_states;
+mod contract;
+mod credentials;
+mod crm_directory;
+mod sessions;
+mod shared_file;
+mod vault;

@@ -1,0 +1,5 @@
+//! The crate's integration tests, one module per area, in one test binary: one link for
+//! the crate and its tests run in parallel (separate binaries run one after another).
+
+mod oauth;
+mod web;
