@@ -7,6 +7,7 @@
 //! * [`signer`]: signs request bodies the way Slack does.
 //! * [`payloads`]: realistic Slack request bodies (slash commands, events, interactions).
 
+pub use fakes::http;
 pub use fakes::slack as fake_slack;
 pub mod payloads;
 pub mod signer;

@@ -15,6 +15,7 @@ pub mod anthropic;
 pub mod crono;
 pub mod fathom;
 pub mod google;
+pub mod http;
 pub mod hubspot;
 mod oauth_grants;
 pub mod pipedrive;

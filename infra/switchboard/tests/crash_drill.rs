@@ -154,7 +154,7 @@ async fn serve_killed_twice_mid_load_answers_every_mention_exactly_once() {
         .port();
     let mut child = serve(dir.path(), port, &fake);
     wait_ready(port).await;
-    let client = reqwest::Client::new();
+    let client = testkit::http::client();
 
     let mut sent = 0;
     let mut restarted_at = Instant::now();

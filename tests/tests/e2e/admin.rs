@@ -95,7 +95,7 @@ async fn a_server_without_an_admin_key_answers_every_admin_request_503() {
     let server = serve::start("127.0.0.1:0".parse().unwrap(), parts)
         .await
         .expect("server starts");
-    let http = reqwest::Client::new();
+    let http = testkit::http::client();
     for auth in ["", "Bearer anything", &format!("Bearer {ADMIN_KEY}")] {
         let res = http
             .get(format!("http://{}/admin/tenants", server.addr))

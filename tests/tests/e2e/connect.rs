@@ -21,7 +21,7 @@ use crate::helpers::{LINK_KEY, TestApp, WAIT, spawn_with_fathom};
 
 /// A browser of its own: its own cookie jar, redirects shown as they are.
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    testkit::http::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -18,7 +18,7 @@ use crate::followup::{fathom_data, has_text, modal_until, ready_followup};
 use crate::helpers::{LINK_KEY, TestApp, WAIT, spawn_with_fathom};
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    testkit::http::client_builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -18,7 +18,7 @@ async fn start_demo() -> Demo {
 }
 
 async fn post(demo: &Demo, path: &str, body: Value) -> Value {
-    let res = reqwest::Client::new()
+    let res = testkit::http::client()
         .post(format!("{}{path}", demo.base))
         .json(&body)
         .send()
@@ -155,7 +155,7 @@ async fn the_demo_page_takes_a_user_from_followup_to_a_ready_dm_through_signed_r
 
     // Every request the page caused was a signed one the app verified: an unsigned copy of
     // a command is refused by the same server.
-    let unsigned = reqwest::Client::new()
+    let unsigned = testkit::http::client()
         .post(format!("{}/slack/commands", demo.base))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("command=%2Ffollowup&text=help&team_id=T0DEMO001&user_id=U0DEMO001")

@@ -48,6 +48,21 @@ pub(crate) fn fathom_data() -> FathomData {
     )
 }
 
+/// The picker's day offset of [`fathom_data`]'s meeting for a user in UTC: the day it started
+/// on, so "1" (yesterday) in the first 46 minutes after midnight, when the 45-minute meeting
+/// that ended a minute ago began before midnight.
+pub(crate) fn fathom_day() -> &'static str {
+    let started = jiff::Timestamp::now() - Duration::from_secs(60 + 45 * 60);
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    if started.to_zoned_datetime(jiff::tz::TimeZone::UTC).date() < today {
+        "1"
+    } else {
+        "0"
+    }
+}
+
 /// Waits until the modal `view_id` satisfies `done`, returning it.
 pub(crate) async fn modal_until(
     app: &TestApp,
@@ -476,7 +491,7 @@ async fn a_redelivered_generation_posts_one_dm_and_asks_the_ai_once() {
     app.fake.add_user(USER, "UTC", 0, false);
     seed_fathom(&app, TEAM).await;
     open_picker_queued(&app).await;
-    let submit = pick_in(TEAM, "V0MODAL0001", RECORDING, "0");
+    let submit = pick_in(TEAM, "V0MODAL0001", RECORDING, fathom_day());
     assert_eq!(
         app.post_signed("/slack/interactions", &submit)
             .await

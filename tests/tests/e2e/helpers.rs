@@ -234,7 +234,7 @@ async fn spawn_full(
         backend,
         consumer,
         // Keeps cookies like a browser (the OAuth state cookie) and shows redirects as they are.
-        http: reqwest::Client::builder()
+        http: testkit::http::client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()

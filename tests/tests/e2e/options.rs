@@ -180,7 +180,7 @@ async fn spawn() -> OptionsApp {
         directory,
         hubspot,
         counted,
-        http: reqwest::Client::new(),
+        http: testkit::http::client(),
         server: Some(server),
         _dir: dir,
     };

@@ -45,12 +45,9 @@ pub struct DeliveryOptions {
     pub webhook_id: Option<String>,
 }
 
-/// A plain-HTTP client for the deliveries (the receiver is on 127.0.0.1). The workspace's
-/// reqwest has no bundled TLS provider, so ring is installed first, as the production clients
-/// do.
+/// A plain-HTTP client for the deliveries (the receiver is on 127.0.0.1).
 fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    crate::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap_or_default()

@@ -24,13 +24,8 @@ mod oauth_tests;
 #[cfg(test)]
 mod tests;
 
-/// A plain-HTTP client for the unit tests. The workspace's reqwest has no bundled TLS
-/// provider, so ring is installed first, as the production clients do.
 #[cfg(test)]
-fn test_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
+use crate::http::client as test_client;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 
 /// No redirects followed: the consent step's answer is the redirect itself.
 fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    fakes::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(5))
         .build()

@@ -10,11 +10,9 @@ mod hubspot;
 mod pipedrive;
 mod salesforce;
 
-/// A plain-HTTP client. The workspace's reqwest has no bundled TLS provider, so ring is
-/// installed first, as the production clients do.
+/// A plain-HTTP client with a timeout (`fakes::http` installs ring first).
 pub fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    fakes::http::client_builder()
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .unwrap()

@@ -318,7 +318,7 @@ async fn the_oauth_endpoints_issue_tokens_the_api_accepts() {
     fake.add_client("key", "secret");
     let org = fake.add_org("unused");
     fake.consent_as(org);
-    let no_redirect = reqwest::Client::builder()
+    let no_redirect = fakes::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
