@@ -1,28 +1,22 @@
-//! The handler on the in-memory backend, the memory CRM directory and `MemoryCrm` (wrapped to
-//! count calls and hold one open), with requests signed as Slack signs them. The end-to-end
-//! tests (tests/tests/e2e/options.rs) run the same through serve's router on FakeHubSpot.
+//! The handler on the in-memory backend, the memory CRM directory and `MemoryCrm` (in
+//! `CountedSearches`, to count calls and hold one open), with requests signed as Slack signs
+//! them. The end-to-end tests (tests/tests/e2e/options.rs) run the same through serve's router on FakeHubSpot.
 
-use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use app::ui::ids;
-use async_trait::async_trait;
 use bytes::Bytes;
-use followup::crm::{
-    Account, AccountId, Contact, ContactId, Crm, CrmAccess, CrmError, CrmKind, Deal, DealId,
-    DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, TaskId, Written,
-};
+use followup::crm::CrmKind;
 use followup::ports::{CrmConnection, update_settings};
 use followup::testkit::MemoryCrmDirectory;
-use followup::testkit::crm::{CrmFixture, MemoryCrm};
+use followup::testkit::crm::{CountedSearches, CrmFixture, MemoryCrm};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::CrmJob;
 use tenant::ports::update_credential;
 use tenant::testkit::memory::MemoryStores;
 use tenant::testkit::{install_sample, random_tenant};
 use tenant::{JobKind, Secret, UserId};
-use tokio::sync::Notify;
 
 use super::*;
 
@@ -30,104 +24,10 @@ const SECRET: &str = "options-test-signing-secret-0123456789";
 const ALICE: &str = "U0ALICE01";
 const BOB: &str = "U0BOB0001";
 
-/// A CRM that counts its searches, remembers the most it ran at once, and can hold the next
-/// search open until the test lets it go.
-#[derive(Default)]
-struct Probe {
-    inner: MemoryCrm,
-    searches: AtomicUsize,
-    running: AtomicUsize,
-    most_at_once: AtomicUsize,
-    hold: StdMutex<bool>,
-    entered: Notify,
-    release: Notify,
-}
-
-impl Probe {
-    fn new(inner: MemoryCrm) -> Self {
-        Self {
-            inner,
-            ..Self::default()
-        }
-    }
-
-    fn hold_next(&self) {
-        *self.hold.lock().unwrap() = true;
-    }
-
-    async fn around<T>(&self, call: impl Future<Output = T>) -> T {
-        self.searches.fetch_add(1, Ordering::SeqCst);
-        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most_at_once.fetch_max(now, Ordering::SeqCst);
-        let held = std::mem::take(&mut *self.hold.lock().unwrap());
-        if held {
-            self.entered.notify_one();
-            self.release.notified().await;
-        }
-        let out = call.await;
-        self.running.fetch_sub(1, Ordering::SeqCst);
-        out
-    }
-
-    fn searches(&self) -> usize {
-        self.searches.load(Ordering::SeqCst)
-    }
-}
-
-#[async_trait]
-impl Crm for Probe {
-    fn name(&self) -> &'static str {
-        "Probe"
-    }
-    async fn find_accounts_by_domains(
-        &self,
-        a: &CrmAccess,
-        d: &[Domain],
-    ) -> Result<Vec<Account>, CrmError> {
-        self.inner.find_accounts_by_domains(a, d).await
-    }
-    async fn search_accounts(&self, a: &CrmAccess, name: &str) -> Result<Vec<Account>, CrmError> {
-        self.around(self.inner.search_accounts(a, name)).await
-    }
-    async fn create_note(
-        &self,
-        a: &CrmAccess,
-        acc: &AccountId,
-        n: &NewNote,
-    ) -> Result<Written<NoteId>, CrmError> {
-        self.inner.create_note(a, acc, n).await
-    }
-    async fn open_deals(&self, a: &CrmAccess, acc: &AccountId) -> Result<Vec<Deal>, CrmError> {
-        self.inner.open_deals(a, acc).await
-    }
-    async fn pipelines(&self, a: &CrmAccess) -> Result<Vec<Pipeline>, CrmError> {
-        self.inner.pipelines(a).await
-    }
-    async fn update_deal(
-        &self,
-        a: &CrmAccess,
-        d: &DealId,
-        u: &DealUpdate,
-    ) -> Result<Written<DealId>, CrmError> {
-        self.inner.update_deal(a, d, u).await
-    }
-    async fn search_contacts(&self, a: &CrmAccess, q: &str) -> Result<Vec<Contact>, CrmError> {
-        self.around(self.inner.search_contacts(a, q)).await
-    }
-    async fn create_task(
-        &self,
-        a: &CrmAccess,
-        c: &ContactId,
-        t: &NewTask,
-    ) -> Result<Written<TaskId>, CrmError> {
-        self.inner.create_task(a, c, t).await
-    }
-}
-
 struct Setup {
     stores: MemoryStores,
     directory: Arc<MemoryCrmDirectory>,
-    probe: Arc<Probe>,
+    probe: Arc<CountedSearches<MemoryCrm>>,
     handler: Arc<OptionsHandler>,
     a: TenantId,
     b: TenantId,
@@ -147,7 +47,7 @@ async fn setup_with(config: OptionsConfig, clock: Clock) -> Setup {
         install_sample(&backend, tenant, &format!("xoxb-{token}"), 1).await;
         connect(&stores, directory.as_ref(), tenant, token).await;
     }
-    let probe = Arc::new(Probe::new(crm));
+    let probe = Arc::new(CountedSearches::new(crm));
     let crms = Crms::of(vec![(CrmKind::Hubspot, probe.clone())], vec![]);
     let searcher = OptionsHandler::searcher(backend, directory.clone(), crms, config);
     let verifier = slack::Verifier::new(SECRET).unwrap();
@@ -555,7 +455,7 @@ async fn one_search_in_flight_per_user() {
         );
         tokio::spawn(async move { handler.handle(req).await })
     };
-    s.probe.entered.notified().await;
+    s.probe.held_started().await;
     // Alice again, same query and another one, while her first search is held open.
     let same = {
         let (handler, req) = (
@@ -583,7 +483,7 @@ async fn one_search_in_flight_per_user() {
         .await;
     assert_eq!(texts(&bob), ["Johanna Berg · johanna@globex.example"]);
     assert_eq!(s.probe.searches(), 2, "Alice's first and Bob's");
-    s.probe.release.notify_one();
+    s.probe.release_held();
     let first = first.await.unwrap();
     let same = same.await.unwrap();
     let other = other.await.unwrap();
@@ -593,7 +493,7 @@ async fn one_search_in_flight_per_user() {
     assert_eq!(texts(&other), ["Carla Rossi · carla@initech.example"]);
     assert_eq!(s.probe.searches(), 3);
     // Alice's two searches never overlapped: at most Alice's and Bob's ran together.
-    assert!(s.probe.most_at_once.load(Ordering::SeqCst) <= 2);
+    assert!(s.probe.most_at_once() <= 2);
     assert!(inflight.is_empty());
 }
 

@@ -1,24 +1,20 @@
 //! POST /slack/options end to end: signed `block_suggestion`s through serve's router, the
 //! options handler over the embedded backend (SQLite CRM directory, encrypted credentials),
-//! the HubSpot client on FakeHubSpot (wrapped to see how many searches run at once), given to
+//! the HubSpot client on FakeHubSpot (in `CountedSearches`, to see how many searches run at once), given to
 //! serve as the worker's CRMs. Two workspaces, each with its own portal.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use app::Clock;
 use app::ui::ids;
 use app::wiring::{InstallSettings, SlackSettings};
-use async_trait::async_trait;
 use connectors::crms::Crms;
 use connectors::hubspot::{HubSpotClient, HubSpotConfig};
 use fakes::hubspot::{Endpoint, Failure, FakeHubSpot, ObjectType};
-use followup::crm::{
-    Account, AccountId, Contact, ContactId, Crm, CrmAccess, CrmError, CrmKind, Deal, DealId,
-    DealUpdate, Domain, NewNote, NewTask, NoteId, Pipeline, TaskId, Written,
-};
+use followup::crm::CrmKind;
 use followup::ports::{CrmConnection, CrmDirectory, update_settings};
+use followup::testkit::crm::CountedSearches;
 use switchboard_cli::serve::{self, Running, ServeParts};
 use tenant::credential::{Credential, CredentialId, Provider};
 use tenant::job::CrmJob;
@@ -37,81 +33,13 @@ const HUB_B: u64 = 510_002;
 const ADMIN: &str = "U0ADMIN01";
 const MEMBER: &str = "U0MEMBER1";
 
-/// Counts the searches the options function makes and the most that ran at once, per CRM
-/// call, around the real HubSpot client (the fake records the calls themselves).
-struct Counted {
-    inner: HubSpotClient,
-    running: AtomicUsize,
-    most_at_once: AtomicUsize,
-}
-
-impl Counted {
-    async fn around<T>(&self, call: impl Future<Output = T>) -> T {
-        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most_at_once.fetch_max(now, Ordering::SeqCst);
-        let out = call.await;
-        self.running.fetch_sub(1, Ordering::SeqCst);
-        out
-    }
-}
-
-#[async_trait]
-impl Crm for Counted {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    async fn find_accounts_by_domains(
-        &self,
-        a: &CrmAccess,
-        d: &[Domain],
-    ) -> Result<Vec<Account>, CrmError> {
-        self.inner.find_accounts_by_domains(a, d).await
-    }
-    async fn search_accounts(&self, a: &CrmAccess, name: &str) -> Result<Vec<Account>, CrmError> {
-        self.around(self.inner.search_accounts(a, name)).await
-    }
-    async fn create_note(
-        &self,
-        a: &CrmAccess,
-        acc: &AccountId,
-        n: &NewNote,
-    ) -> Result<Written<NoteId>, CrmError> {
-        self.inner.create_note(a, acc, n).await
-    }
-    async fn open_deals(&self, a: &CrmAccess, acc: &AccountId) -> Result<Vec<Deal>, CrmError> {
-        self.inner.open_deals(a, acc).await
-    }
-    async fn pipelines(&self, a: &CrmAccess) -> Result<Vec<Pipeline>, CrmError> {
-        self.inner.pipelines(a).await
-    }
-    async fn update_deal(
-        &self,
-        a: &CrmAccess,
-        d: &DealId,
-        u: &DealUpdate,
-    ) -> Result<Written<DealId>, CrmError> {
-        self.inner.update_deal(a, d, u).await
-    }
-    async fn search_contacts(&self, a: &CrmAccess, q: &str) -> Result<Vec<Contact>, CrmError> {
-        self.around(self.inner.search_contacts(a, q)).await
-    }
-    async fn create_task(
-        &self,
-        a: &CrmAccess,
-        c: &ContactId,
-        t: &NewTask,
-    ) -> Result<Written<TaskId>, CrmError> {
-        self.inner.create_task(a, c, t).await
-    }
-}
-
 struct OptionsApp {
     base: String,
     backend: Backend,
     consumer: Arc<dyn JobConsumer>,
     directory: Arc<dyn CrmDirectory>,
     hubspot: FakeHubSpot,
-    counted: Arc<Counted>,
+    counted: Arc<CountedSearches<HubSpotClient>>,
     http: reqwest::Client,
     server: Option<Running>,
     _dir: tempfile::TempDir,
@@ -127,11 +55,9 @@ async fn spawn() -> OptionsApp {
         (name == "HUBSPOT_API_URL").then(|| url.clone())
     })
     .expect("HubSpot configures");
-    let counted = Arc::new(Counted {
-        inner: HubSpotClient::new(&config).expect("HubSpot client"),
-        running: AtomicUsize::new(0),
-        most_at_once: AtomicUsize::new(0),
-    });
+    let counted = Arc::new(CountedSearches::new(
+        HubSpotClient::new(&config).expect("HubSpot client"),
+    ));
     let crms = Crms::of(vec![(CrmKind::Hubspot, counted.clone())], vec![]);
     // Serve's /slack/options searches the CRMs the worker's CRM jobs use.
     let sessions: Arc<dyn followup::Sessions> =
@@ -488,7 +414,7 @@ async fn one_users_concurrent_suggestions_reach_the_crm_one_at_a_time() {
     assert_eq!(texts(&other), ["Johanna Berg · johanna@globex.example"]);
     // "john" once (the second waited and took the cache) and "johanna" once, never together.
     assert_eq!(app.contact_searches(), 2);
-    assert_eq!(app.counted.most_at_once.load(Ordering::SeqCst), 1);
+    assert_eq!(app.counted.most_at_once(), 1);
     app.stop().await;
 }
 

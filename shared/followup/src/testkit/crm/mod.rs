@@ -19,9 +19,11 @@
 
 mod fixture;
 mod memory;
+mod searches;
 
 pub use fixture::{CrmFixture, FixtureAccount, FixtureContact, FixtureDeal, FixturePipeline};
 pub use memory::{MemoryCrm, MemoryNote, MemoryTask};
+pub use searches::CountedSearches;
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
