@@ -16,8 +16,10 @@ use app::pages::{self as page, Badge};
 use app::wiring::SlackSettings;
 use app::{Clock, HttpRequest, HttpResponse};
 use http::{HeaderValue, StatusCode, header};
-use tenant::ports::{OAuthStateRecord, StatePurpose};
-use tenant::{Backend, TeamId};
+use std::sync::Arc;
+
+use tenant::TeamId;
+use tenant::ports::{OAuthStateRecord, OAuthStates, StatePurpose};
 use tracing::{error, info};
 
 /// What the authorize link is built from, when the app is configured.
@@ -32,7 +34,8 @@ struct Authorize {
 
 /// The install function's state, built once per cold start.
 pub struct InstallHandler {
-    backend: Backend,
+    /// Its only port: the install page writes a state, nothing else.
+    states: Arc<dyn OAuthStates>,
     authorize: Option<Authorize>,
     clock: Clock,
 }
@@ -47,7 +50,7 @@ struct Query {
 impl InstallHandler {
     /// The handler for `slack`'s settings. Without `SLACK_CLIENT_ID` or `PUBLIC_BASE_URL` it
     /// serves the "not configured" page.
-    pub fn new(backend: Backend, slack: &SlackSettings, clock: Clock) -> Self {
+    pub fn new(states: Arc<dyn OAuthStates>, slack: &SlackSettings, clock: Clock) -> Self {
         let authorize = match (&slack.client_id, slack.install.redirect_uri()) {
             (Some(client_id), Some(redirect_uri)) => Some(Authorize {
                 url: slack.install.authorize_url.clone(),
@@ -59,7 +62,7 @@ impl InstallHandler {
             _ => None,
         };
         Self {
-            backend,
+            states,
             authorize,
             clock,
         }
@@ -105,7 +108,7 @@ impl InstallHandler {
             created_at: now,
             expires_at: now + state::STATE_TTL_SECS,
         };
-        if let Err(err) = self.backend.oauth_states.issue(&state, &record).await {
+        if let Err(err) = self.states.issue(&state, &record).await {
             error!(error = %app::ingress::chain(&err), "could not store an OAuth state");
             return page::status_page(
                 StatusCode::INTERNAL_SERVER_ERROR,

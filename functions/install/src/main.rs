@@ -8,8 +8,9 @@ use install::InstallHandler;
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     // Built once per cold start. This function holds no secret: the OAuth client id
-    // (SLACK_CLIENT_ID) and PUBLIC_BASE_URL are plain settings.
-    let (wired, secrets) = wiring::wire_from_env().await?;
-    let handler = InstallHandler::new(wired.backend, secrets.environment(), Clock::system());
+    // (SLACK_CLIENT_ID) and PUBLIC_BASE_URL are plain settings. Its one port is the OAuth
+    // state store.
+    let (states, settings) = wiring::wire_oauth_states_from_env().await?;
+    let handler = InstallHandler::new(states, &settings, Clock::system());
     app::lambda::run_http(handler).await
 }

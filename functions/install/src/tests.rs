@@ -37,7 +37,7 @@ fn settings(client_id: Option<&str>, base: Option<&str>) -> SlackSettings {
 
 fn handler(stores: &MemoryStores, slack: &SlackSettings) -> InstallHandler {
     let clock = Clock::fixed(SystemTime::UNIX_EPOCH + Duration::from_secs(NOW));
-    InstallHandler::new(stores.backend(), slack, clock)
+    InstallHandler::new(stores.backend().oauth_states, slack, clock)
 }
 
 fn get(path: &str) -> HttpRequest {

@@ -637,7 +637,22 @@ pub async fn wire(choice: BackendChoice) -> Result<(Wired, AppSecrets), WiringEr
     }
 }
 
-/// [`wire`] with [`BackendChoice::from_env`]: what every function's `main` calls.
+/// Only the OAuth state store and the plain settings, for the install function: it holds no
+/// secret (so no app secret is read) and uses no other port (so none is built or linked).
+pub async fn wire_oauth_states_from_env()
+-> Result<(Arc<dyn tenant::ports::OAuthStates>, SlackSettings), WiringError> {
+    let settings = SlackSettings::from_env();
+    let states = match BackendChoice::from_env()? {
+        BackendChoice::Local => local_backend()?.backend.oauth_states,
+        BackendChoice::Aws => {
+            let config = aws::AwsConfig::from_env()?;
+            aws::oauth_states(&config, &config.load_sdk_config().await)
+        }
+    };
+    Ok((states, settings))
+}
+
+/// [`wire`] with [`BackendChoice::from_env`]: what every other function's `main` calls.
 pub async fn wire_from_env() -> Result<(Wired, AppSecrets), WiringError> {
     wire(BackendChoice::from_env()?).await
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use tenant::Backend;
-use tenant::ports::JobConsumer;
+use tenant::ports::{JobConsumer, OAuthStates};
 
 use crate::config::AwsConfig;
 use crate::credentials::KmsCredentials;
@@ -16,6 +16,14 @@ use crate::dynamo::{
 use crate::queue::SqsQueue;
 use crate::sessions::DynamoSessions;
 use crate::vault::KmsVault;
+
+/// Only the OAuth state store, on its own DynamoDB client: the install function needs no
+/// other port, and a function that does not build the Secrets Manager, KMS and SQS adapters
+/// does not link them (0.8 MB of its binary, docs/performance.md).
+pub fn oauth_states(config: &AwsConfig, sdk: &SdkConfig) -> Arc<dyn OAuthStates> {
+    let table = Table::new(aws_sdk_dynamodb::Client::new(sdk), &config.table_name);
+    Arc::new(DynamoOAuthStates::new(table))
+}
 
 /// The AWS adapters, sharing one client per service.
 #[derive(Clone)]

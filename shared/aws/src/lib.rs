@@ -40,7 +40,7 @@ pub use app_secrets::{AppSecretArns, AppSecretError, read_app_secret};
 pub use aws_config::SdkConfig;
 /// The Secrets Manager client type, for callers of [`read_app_secret`].
 pub use aws_sdk_secretsmanager::Client as SecretsClient;
-pub use backend::AwsBackend;
+pub use backend::{AwsBackend, oauth_states};
 pub use config::{AwsConfig, ConfigError, https_client};
 pub use credentials::KmsCredentials;
 pub use crm_directory::DynamoCrmDirectory;

@@ -56,7 +56,11 @@ pub fn router_with(
         slack.checked_admin_api_key(),
         clock.clone(),
     ));
-    let install = Arc::new(InstallHandler::new(backend.clone(), slack, clock.clone()));
+    let install = Arc::new(InstallHandler::new(
+        backend.oauth_states.clone(),
+        slack,
+        clock.clone(),
+    ));
     let (google, fathom_oauth) = (connect.google_enabled(), connect.fathom_enabled());
     // The handler answers its own 404 for a provider it does not connect.
     let connect = Arc::new(ConnectHandler::new(
