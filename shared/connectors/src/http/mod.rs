@@ -70,8 +70,8 @@ pub struct Response {
 impl HttpClient {
     /// The client for `provider` (the name errors carry, e.g. `"Fathom"`).
     pub fn new(provider: &'static str, config: &HttpConfig) -> Result<Self, ConnectorError> {
-        use_ring_for_tls();
-        let inner = reqwest::Client::builder()
+        // The process's one TLS configuration (ring, the system's roots parsed once).
+        let inner = tls::client_builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout.min(config.timeout))
             // Providers' APIs do not redirect; following one could carry the key elsewhere.
@@ -275,16 +275,6 @@ pub fn secret_header(value: &str, provider: &'static str) -> Result<HeaderValue,
         .map_err(|_| ConnectorError::invalid(provider, "credential is not a valid header value"))?;
     header.set_sensitive(true);
     Ok(header)
-}
-
-/// Makes `ring` the process's rustls provider, once, exactly as `slack::web` does: reqwest is
-/// built without a bundled provider so every Lambda links one crypto library. A provider the
-/// embedding program installed first is kept.
-fn use_ring_for_tls() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 #[cfg(test)]

@@ -300,8 +300,8 @@ impl WebApi {
 
 /// The HTTP client every Slack call uses: bounded timeouts, no redirects.
 pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, SlackApiError> {
-    use_ring_for_tls();
-    reqwest::Client::builder()
+    // The process's one TLS configuration (ring, the system's roots parsed once).
+    tls::client_builder()
         .timeout(timeout)
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         // A redirect could lead a response_url post off the allowed host; Slack's API does
@@ -309,17 +309,6 @@ pub(crate) fn http_client(timeout: Duration) -> Result<reqwest::Client, SlackApi
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|_| SlackApiError::InvalidRequest("HTTP client could not be built"))
-}
-
-/// Makes `ring` the process's rustls crypto provider, once. reqwest is built without a bundled
-/// provider so that a Lambda package links one crypto library (the AWS SDK's client uses ring
-/// too: `aws::https_client`). A provider already installed (by the embedding program) is kept:
-/// any complete rustls provider verifies Slack's certificates the same way.
-fn use_ring_for_tls() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }
 
 /// 429 and 5xx, whatever the body says. Other statuses are left to the caller.
