@@ -10,5 +10,7 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 
 /// A default client (see [`client_builder`]).
 pub fn client() -> reqwest::Client {
-    client_builder().build().expect("a plain reqwest client builds")
+    client_builder()
+        .build()
+        .expect("a plain reqwest client builds")
 }
