@@ -81,9 +81,8 @@ impl Session {
         actor: Actor,
         verifier: slack::Verifier,
     ) -> Result<Self, reqwest::Error> {
-        // The workspace's reqwest has no bundled TLS provider; ring, as the app's own clients.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        // The app's own TLS set-up (ring, the system's roots read once).
+        let http = tls::client_builder()
             .timeout(std::time::Duration::from_secs(10))
             .build()?;
         let dm = fakes.slack.dm_channel(&actor.user);
