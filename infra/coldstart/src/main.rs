@@ -13,6 +13,8 @@
 //! ```sh
 //! cargo lambda build --release --bins   # or scripts/package
 //! cargo run -p switchboard-coldstart --release -- --dir target/lambda events commands worker
+//! # with Lambda's trust-store layout (one PEM bundle) rather than this machine's
+//! cargo run -p switchboard-coldstart --release -- --trust-store /etc/ssl/certs/ca-certificates.crt events
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -188,7 +190,45 @@ fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn run_once(binary: &Path, name: &str) -> Run {
+/// Where the child finds its TLS trust roots. `System` leaves it to the platform probe: here
+/// Debian's layout, the bundle plus `/etc/ssl/certs` with one file per root, so each loader
+/// (the AWS SDK's client and `tls::client_config`) reads about 150 files at init. `Bundle`
+/// mimics Amazon Linux 2023, what Lambda runs: `SSL_CERT_FILE` is the bundle, and
+/// `SSL_CERT_DIR` a directory holding a link to it (skipped: already read) and one more full
+/// copy, standing in for `/etc/pki/tls/certs/ca-bundle.trust.crt` (the trust-flagged twin of
+/// the bundle, which the loader also reads).
+enum TrustStore {
+    System,
+    Bundle { file: PathBuf, dir: PathBuf },
+}
+
+impl TrustStore {
+    fn bundle(file: PathBuf) -> Self {
+        let dir = std::env::temp_dir().join(format!("coldstart-certs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let file = std::fs::canonicalize(&file)
+            .unwrap_or_else(|e| panic!("trust store {}: {e}", file.display()));
+        let _ = std::os::unix::fs::symlink(&file, dir.join("ca-bundle.crt"));
+        std::fs::copy(&file, dir.join("ca-bundle.trust.crt")).expect("copy of the bundle");
+        TrustStore::Bundle { file, dir }
+    }
+
+    fn apply(&self, command: &mut tokio::process::Command) {
+        if let TrustStore::Bundle { file, dir } = self {
+            command.env("SSL_CERT_FILE", file).env("SSL_CERT_DIR", dir);
+        }
+    }
+}
+
+impl Drop for TrustStore {
+    fn drop(&mut self) {
+        if let TrustStore::Bundle { dir, .. } = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+async fn run_once(binary: &Path, name: &str, trust: &TrustStore) -> Run {
     let (tx, mut rx) = mpsc::channel(1);
     let rt = Arc::new(Runtime {
         event: event_for(name),
@@ -209,8 +249,9 @@ async fn run_once(binary: &Path, name: &str) -> Run {
 
     let data_dir = std::env::temp_dir().join(format!("coldstart-{name}-{}", std::process::id()));
     let start = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
-        .env_clear()
+    let mut command = tokio::process::Command::new(binary);
+    trust.apply(command.env_clear());
+    let mut child = command
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -254,7 +295,7 @@ async fn run_once(binary: &Path, name: &str) -> Run {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: coldstart [--runs N] [--dir DIR] BINARY...   (DIR/BINARY/bootstrap or DIR/BINARY)"
+        "usage: coldstart [--runs N] [--dir DIR] [--trust-store PEM_BUNDLE] BINARY...   (DIR/BINARY/bootstrap or DIR/BINARY)"
     );
     std::process::exit(2)
 }
@@ -263,6 +304,7 @@ fn usage() -> ! {
 async fn main() {
     let mut args = std::env::args().skip(1);
     let (mut runs, mut dir, mut names) = (20usize, PathBuf::from("target/lambda"), Vec::new());
+    let mut trust = TrustStore::System;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--runs" => {
@@ -272,6 +314,10 @@ async fn main() {
                     .unwrap_or_else(|| usage())
             }
             "--dir" => dir = args.next().map(PathBuf::from).unwrap_or_else(|| usage()),
+            "--trust-store" => {
+                trust =
+                    TrustStore::bundle(args.next().map(PathBuf::from).unwrap_or_else(|| usage()))
+            }
             "-h" | "--help" => usage(),
             _ => names.push(arg),
         }
@@ -296,7 +342,7 @@ async fn main() {
             .ok();
         let mut results = Vec::with_capacity(runs);
         for _ in 0..runs {
-            results.push(run_once(&binary, &name).await);
+            results.push(run_once(&binary, &name, &trust).await);
         }
         if let Some(bad) = results
             .iter()
