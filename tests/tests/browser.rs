@@ -389,3 +389,85 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
     drop(driver);
     demo.stop().await;
 }
+
+/// The demo's external selects in a real browser: in `/followup task`'s modal, typing in the
+/// contact's search field asks the app (a signed `block_suggestion` to /slack/options, which
+/// searches the demo's HubSpot) and the select then offers and picks what it answered; Enter
+/// searches and does not submit the modal.
+#[tokio::test]
+async fn typing_in_a_demo_search_field_offers_the_crms_contacts() {
+    let Ok(chromedriver) = std::env::var("CHROMEDRIVER") else {
+        eprintln!(
+            "\n*** SKIPPED typing_in_a_demo_search_field_offers_the_crms_contacts: CHROMEDRIVER \
+             is not set.\n*** Run: scripts/browser-env.sh -- cargo test -p switchboard-tests --test browser\n"
+        );
+        return;
+    };
+    let demo = switchboard_cli::demo::start(&switchboard_cli::demo::DemoArgs {
+        port: 0,
+        data_dir: None,
+    })
+    .await
+    .expect("the demo starts");
+    let driver = start_driver(&chromedriver).await;
+    let profile = tempfile::tempdir().expect("a fresh profile directory");
+    let browser = headless_chromium(&driver, profile.path()).await;
+    let css = |selector: &'static str| Locator::Css(selector);
+
+    let flow = async {
+        browser.goto(&demo.url).await.expect("the demo page loads");
+        let composer = browser.find(css("#composer-input")).await.unwrap();
+        composer.send_keys("/followup task\n").await.unwrap();
+        let search = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css("#modal input[data-suggest=task_contact]"))
+            .await
+            .expect("the task modal's contact search");
+        search.send_keys("ada").await.unwrap();
+        let option = browser
+            .wait()
+            .at_most(WAIT)
+            .for_element(css(
+                "#modal select[data-action=task_contact] option:not([value=''])",
+            ))
+            .await
+            .expect("the app's options in the select");
+        assert_eq!(option.text().await.unwrap(), "Ada Wong · ada@umbrella.io");
+        let select = browser
+            .find(css("#modal select[data-action=task_contact]"))
+            .await
+            .unwrap();
+        let picked = select.prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(picked, option.attr("value").await.unwrap().unwrap());
+        screenshot(&browser, "demo-task-search.png").await;
+
+        // Enter searches again (the same words: nothing changes) and keeps the modal open.
+        search.send_keys("\n").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(browser.find(css("#modal")).await.is_ok(), "still open");
+        let banner = browser.find(css("#banner")).await.unwrap();
+        assert_eq!(banner.text().await.unwrap(), "", "no error shown");
+    };
+    let outcome = AssertUnwindSafe(flow).catch_unwind().await;
+    let _ = browser.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    // The options came from the CRM, and no task was made (nothing was submitted).
+    let hubspot = &demo.fakes().hubspot;
+    assert!(
+        !hubspot
+            .calls_to(fakes::hubspot::Endpoint::Search(
+                fakes::hubspot::ObjectType::Contacts
+            ))
+            .is_empty()
+    );
+    assert!(
+        hubspot
+            .objects(fakes::hubspot::ObjectType::Tasks)
+            .is_empty()
+    );
+    drop(driver);
+    demo.stop().await;
+}

@@ -169,6 +169,98 @@ async fn the_demo_page_takes_a_user_from_followup_to_a_ready_dm_through_signed_r
     demo.stop().await;
 }
 
+/// The texts of a `/demo/suggest` answer.
+fn offered(answer: &Value) -> Vec<&str> {
+    answer["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["text"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn typing_in_the_demo_task_modals_contact_search_asks_the_app_and_the_pick_is_submitted() {
+    use fakes::hubspot::{Endpoint, ObjectType};
+    let demo = start_demo().await;
+    let hubspot = &demo.fakes().hubspot;
+    let state = post(&demo, "/demo/type", json!({"text": "/followup task"})).await;
+    let view = modal_id(&state);
+    let state = state_until(&demo, "the task modal", |s| {
+        s["modal"]
+            .as_str()
+            .unwrap_or("")
+            .contains("data-suggest=\"task_contact\"")
+    })
+    .await;
+    assert_eq!(modal_id(&state), view);
+    let search = |typed: &str| {
+        json!({"view_id": view, "block_id": "task_contact", "action_id": "task_contact",
+               "value": typed, "values": {}})
+    };
+
+    // What is typed reaches the app's options URL as a signed block_suggestion, and the app
+    // searches the demo's HubSpot portal.
+    let answer = post(&demo, "/demo/suggest", search("ada")).await;
+    assert_eq!(offered(&answer), ["Ada Wong · ada@umbrella.io"]);
+    assert_eq!(
+        hubspot
+            .calls_to(Endpoint::Search(ObjectType::Contacts))
+            .len(),
+        1
+    );
+    let ada = answer["options"][0]["value"].as_str().unwrap().to_owned();
+    let john = post(&demo, "/demo/suggest", search("John")).await;
+    assert_eq!(offered(&john), ["John Smith · john.smith@globex.com"]);
+    // Slack asks nothing for one letter; neither does the app's options function.
+    assert!(offered(&post(&demo, "/demo/suggest", search("a")).await).is_empty());
+    // Only the open modal's external selects ask: not a text field, not another view.
+    let not_a_select = json!({"view_id": view, "block_id": "task_title",
+                              "action_id": "task_title", "value": "ada"});
+    assert!(offered(&post(&demo, "/demo/suggest", not_a_select).await).is_empty());
+    let other_view = json!({"view_id": "V0NOTOPEN", "block_id": "task_contact",
+                            "action_id": "task_contact", "value": "ada"});
+    assert!(offered(&post(&demo, "/demo/suggest", other_view).await).is_empty());
+
+    // Ada, found by the first search, is still the pick after the second.
+    let values = json!({
+        "task_contact": {"task_contact": [ada]},
+        "task_title": {"task_title": ["Send the security pack"]},
+        "task_kind": {"task_kind": ["call"]},
+        "task_date": {"task_date": ["2030-01-15"]},
+        "task_time": {"task_time": ["09:00"]},
+    });
+    post(
+        &demo,
+        "/demo/submit",
+        json!({"view_id": view, "values": values}),
+    )
+    .await;
+    state_until(&demo, "the created task", |s| {
+        s["modal"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Task created in HubSpot")
+    })
+    .await;
+    let tasks = hubspot.objects(ObjectType::Tasks);
+    assert_eq!(tasks.len(), 1, "one task");
+    let ada: u64 = ada.parse().unwrap();
+    assert!(
+        tasks[0]
+            .associations
+            .iter()
+            .any(|(t, id, _)| *t == ObjectType::Contacts && *id == ada),
+        "on the contact picked from the search: {:?}",
+        tasks[0]
+    );
+    assert_eq!(
+        tasks[0].properties["hs_task_subject"],
+        "Send the security pack"
+    );
+    demo.stop().await;
+}
+
 #[tokio::test]
 async fn plain_serve_exposes_no_demo_routes() {
     let app = spawn_app_without_worker().await;

@@ -1,7 +1,8 @@
 //! The requests Slack itself would send when the demo's user acts, built from what the fake
 //! Slack shows them: slash commands (slack.md §4.1), `block_actions` from a modal or a message
-//! (slack-ui.md §3) and `view_submission` (slack-ui.md §2), with `state.values` taken from
-//! the form the person filled in.
+//! (slack-ui.md §3), `view_submission` (slack-ui.md §2) and the `block_suggestion` an
+//! external select sends as the person types (slack-ui.md §4), with `state.values` taken
+//! from the form the person filled in.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,13 @@ pub struct Actor {
 /// What the page's form holds: block id → action id → the values chosen (several for
 /// checkboxes, none for an empty field).
 pub type FormValues = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// The options the app last offered for each external select of a view, by (block id,
+/// action id). Slack keeps them too: a pick is reported as the whole option it offered.
+pub type Offered = BTreeMap<(String, String), Vec<Value>>;
+
+/// The most options Slack shows from one answer (slack-ui.md §4).
+pub const MAX_OFFERED: usize = 100;
 
 /// Slack still sends its deprecated verification token; the app never trusts it (it checks the
 /// signature), so any fixed value stands in for it.
@@ -148,6 +156,7 @@ pub fn view_object(
     view: &Value,
     hash: &str,
     values: &FormValues,
+    offered: &Offered,
 ) -> Value {
     let blocks = with_block_ids(&view["blocks"]);
     json!({
@@ -157,7 +166,7 @@ pub fn view_object(
         "blocks": blocks,
         "private_metadata": view["private_metadata"].as_str().unwrap_or(""),
         "callback_id": view["callback_id"].as_str().unwrap_or(""),
-        "state": {"values": state_values(&blocks, values)},
+        "state": {"values": state_values(&blocks, values, offered)},
         "hash": hash,
         "title": view["title"],
         "close": view["close"],
@@ -188,6 +197,46 @@ pub fn view_closed(actor: &Actor, view: Value) -> Value {
     payload.insert("view".into(), view);
     payload.insert("is_cleared".into(), false.into());
     Value::Object(payload)
+}
+
+/// `block_suggestion` of the external select `action_id` in `block` of the modal, with what
+/// was typed so far (slack-ui.md §4). Slack sends no trigger id with it.
+pub fn block_suggestion(
+    actor: &Actor,
+    view: Value,
+    block: &str,
+    action_id: &str,
+    typed: &str,
+) -> Value {
+    let mut payload = envelope(actor, "block_suggestion");
+    payload.remove("trigger_id");
+    let view_id = view["id"].clone();
+    payload.insert(
+        "container".into(),
+        json!({"type": "view", "view_id": view_id}),
+    );
+    payload.insert("action_id".into(), action_id.into());
+    payload.insert("block_id".into(), block.into());
+    payload.insert("value".into(), typed.into());
+    payload.insert("view".into(), view);
+    Value::Object(payload)
+}
+
+/// The options of an options answer (`options`, or every group's of `option_groups`), as
+/// many as Slack shows; none for an answer of any other shape.
+pub fn offered_options(answer: &Value) -> Vec<Value> {
+    let plain = answer["options"].as_array().into_iter().flatten();
+    let grouped = answer["option_groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["options"].as_array().into_iter().flatten());
+    plain
+        .chain(grouped)
+        .filter(|o| o["value"].is_string() && o["text"]["text"].is_string())
+        .take(MAX_OFFERED)
+        .cloned()
+        .collect()
 }
 
 /// `block_actions` for a button pressed in the modal (container `view`, no response_url).
@@ -250,7 +299,7 @@ fn action(block: &str, element: &Value) -> Value {
 
 /// `view.state.values` (slack-ui.md §2): every stateful element of the view, with the value
 /// field its type has, `null` where the person left it empty.
-pub fn state_values(blocks: &Value, form: &FormValues) -> Value {
+pub fn state_values(blocks: &Value, form: &FormValues, offered: &Offered) -> Value {
     let mut values = Map::new();
     for (index, block) in blocks.as_array().into_iter().flatten().enumerate() {
         let id = block_id(block, index);
@@ -262,7 +311,10 @@ pub fn state_values(blocks: &Value, form: &FormValues) -> Value {
                 continue;
             };
             let chosen = form.get(&id).and_then(|b| b.get(action_id));
-            if let Some(state) = element_state(element, chosen) {
+            let offered = offered
+                .get(&(id.clone(), action_id.to_owned()))
+                .map_or(&[][..], Vec::as_slice);
+            if let Some(state) = element_state(element, chosen, offered) {
                 of_block.insert(action_id.to_owned(), state);
             }
         }
@@ -275,8 +327,13 @@ pub fn state_values(blocks: &Value, form: &FormValues) -> Value {
 
 /// One element's state; `None` for elements without one (buttons). `chosen` is what the form
 /// sent; when it sent nothing for the element, its initial value stands (as in Slack, where
-/// an untouched field keeps what the app put in it).
-fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value> {
+/// an untouched field keeps what the app put in it). `offered`: what the app last offered
+/// for it, if it is an external select.
+fn element_state(
+    element: &Value,
+    chosen: Option<&Vec<String>>,
+    offered: &[Value],
+) -> Option<Value> {
     let kind = element["type"].as_str()?;
     let first = chosen.and_then(|c| c.first()).filter(|v| !v.is_empty());
     let state = match kind {
@@ -289,7 +346,7 @@ fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value>
         }
         "static_select" | "external_select" | "radio_buttons" => {
             let selected = match chosen {
-                Some(_) => first.and_then(|v| option_with_value(element, v)),
+                Some(_) => first.and_then(|v| option_with_value(element, v, offered)),
                 None => element.get("initial_option").cloned(),
             };
             json!({"type": kind, "selected_option": selected.unwrap_or(Value::Null)})
@@ -298,7 +355,7 @@ fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value>
             let selected: Vec<Value> = match chosen {
                 Some(values) => values
                     .iter()
-                    .filter_map(|v| option_with_value(element, v))
+                    .filter_map(|v| option_with_value(element, v, offered))
                     .collect(),
                 None => element["initial_options"]
                     .as_array()
@@ -327,10 +384,10 @@ fn element_state(element: &Value, chosen: Option<&Vec<String>>) -> Option<Value>
 }
 
 /// The option of a select (plain or grouped) or checkbox group whose value is `value`.
-fn option_with_value(element: &Value, value: &str) -> Option<Value> {
-    // An external select's options come from the options function as the user types; the
-    // demo page offers the one the app chose already (its `initial_option`).
-    let initial = element.get("initial_option").into_iter();
+fn option_with_value(element: &Value, value: &str, offered: &[Value]) -> Option<Value> {
+    // An external select's options come from the options function as the person types
+    // (`offered`), besides the one the app chose already (its `initial_option`).
+    let initial = element.get("initial_option").into_iter().chain(offered);
     let plain = initial.chain(element["options"].as_array().into_iter().flatten());
     let grouped = element["option_groups"]
         .as_array()

@@ -52,6 +52,7 @@ fn state_values_carry_each_elements_value_field_and_skip_buttons() {
             ("meeting", "meeting", &["456"]),
             ("note", "note", &["typed"]),
         ]),
+        &Offered::new(),
     );
     assert_eq!(
         values["meeting"]["meeting"],
@@ -69,7 +70,11 @@ fn state_values_carry_each_elements_value_field_and_skip_buttons() {
 fn empty_fields_are_null_and_untouched_ones_keep_their_initial_value() {
     let view = picker();
     let blocks = with_block_ids(&view["blocks"]);
-    let values = state_values(&blocks, &form(&[("meeting", "meeting", &[""])]));
+    let values = state_values(
+        &blocks,
+        &form(&[("meeting", "meeting", &[""])]),
+        &Offered::new(),
+    );
     assert_eq!(values["meeting"]["meeting"]["selected_option"], Value::Null);
     assert!(is_empty_state(&values["meeting"]["meeting"]));
     assert_eq!(values["note"]["note"]["value"], "hi");
@@ -86,6 +91,7 @@ fn a_submission_names_the_view_its_hash_and_metadata() {
             &picker(),
             "1700000002.abc",
             &FormValues::new(),
+            &Offered::new(),
         ),
     );
     assert_eq!(payload["type"], "view_submission");
@@ -108,7 +114,14 @@ fn buttons_are_found_by_generated_block_ids_and_sent_as_actions() {
     let button = find_element(&view["blocks"], "demo-3", "followup_earlier").unwrap();
     let payload = modal_action(
         &actor(),
-        view_object(&actor(), "V1", &view, "h", &FormValues::new()),
+        view_object(
+            &actor(),
+            "V1",
+            &view,
+            "h",
+            &FormValues::new(),
+            &Offered::new(),
+        ),
         "demo-3",
         &button,
     );
@@ -156,11 +169,65 @@ fn an_external_selects_chosen_option_is_submitted_as_slack_would() {
     let element = json!({"type": "external_select", "action_id": "task_contact",
         "initial_option": {"text": {"type": "plain_text", "text": "John Smith · john.smith@globex.com"},
                            "value": "301"}});
-    let kept = element_state(&element, None).unwrap();
+    let kept = element_state(&element, None, &[]).unwrap();
     assert_eq!(kept["selected_option"]["value"], "301");
-    let picked = element_state(&element, Some(&vec!["301".to_owned()])).unwrap();
+    let picked = element_state(&element, Some(&vec!["301".to_owned()]), &[]).unwrap();
     assert_eq!(
         picked["selected_option"]["text"]["text"],
         "John Smith · john.smith@globex.com"
     );
+    // One the app offered as the person typed is reported whole; a value it never offered
+    // (a forged form) is no choice at all.
+    let offered = [
+        json!({"text": {"type": "plain_text", "text": "Ada Wong · ada@umbrella.io"},
+                          "value": "304"}),
+    ];
+    let typed = element_state(&element, Some(&vec!["304".to_owned()]), &offered).unwrap();
+    assert_eq!(typed["selected_option"], offered[0]);
+    let forged = element_state(&element, Some(&vec!["999".to_owned()]), &offered).unwrap();
+    assert_eq!(forged["selected_option"], Value::Null);
+}
+
+#[test]
+fn a_suggestion_request_is_slacks_block_suggestion_of_the_open_view() {
+    let view = view_object(
+        &actor(),
+        "V1",
+        &picker(),
+        "h",
+        &FormValues::new(),
+        &Offered::new(),
+    );
+    let payload = block_suggestion(&actor(), view, "task_contact", "task_contact", "jo");
+    assert_eq!(payload["type"], "block_suggestion");
+    assert_eq!(payload["action_id"], "task_contact");
+    assert_eq!(payload["block_id"], "task_contact");
+    assert_eq!(payload["value"], "jo");
+    assert_eq!(
+        payload["container"],
+        json!({"type": "view", "view_id": "V1"})
+    );
+    assert_eq!(payload["view"]["callback_id"], "followup_pick");
+    assert_eq!(payload["team"]["id"], "T0DEMO001");
+    assert_eq!(payload["user"]["id"], "U0DEMO001");
+    assert!(
+        payload.get("trigger_id").is_none(),
+        "Slack sends none with it"
+    );
+}
+
+#[test]
+fn offered_options_are_read_from_plain_and_grouped_answers() {
+    let option = |v: &str| json!({"text": {"type": "plain_text", "text": v}, "value": v});
+    let plain = json!({"options": [option("a"), {"text": "not an object"}, option("b")]});
+    assert_eq!(offered_options(&plain), [option("a"), option("b")]);
+    let grouped = json!({"option_groups": [{"label": {"type": "plain_text", "text": "G"},
+                                             "options": [option("c")]}]});
+    assert_eq!(offered_options(&grouped), [option("c")]);
+    let many: Vec<Value> = (0..150).map(|n| option(&n.to_string())).collect();
+    assert_eq!(
+        offered_options(&json!({"options": many})).len(),
+        MAX_OFFERED
+    );
+    assert!(offered_options(&json!({"ok": false})).is_empty());
 }

@@ -34,6 +34,7 @@ pub fn router(demo: Arc<Demo>) -> Router {
         .route("/demo/press", post(press))
         .route("/demo/submit", post(submit))
         .route("/demo/close", post(close))
+        .route("/demo/suggest", post(suggest))
         .with_state(demo)
 }
 
@@ -161,4 +162,39 @@ struct Close {
 async fn close(State(demo): State<Arc<Demo>>, Json(close): Json<Close>) -> Response {
     let outcome = demo.session.close(&close.view_id).await;
     answer(&demo, outcome)
+}
+
+/// What the person typed in an external select's search field of the open modal.
+#[derive(Deserialize)]
+struct Suggest {
+    view_id: String,
+    block_id: String,
+    action_id: String,
+    value: String,
+    #[serde(default)]
+    values: FormValues,
+}
+
+/// The options the app offered, as `{"options": [{"value", "text"}]}` for the page's select.
+async fn suggest(State(demo): State<Arc<Demo>>, Json(typed): Json<Suggest>) -> Response {
+    let outcome = demo
+        .session
+        .suggest(
+            &typed.view_id,
+            &typed.block_id,
+            &typed.action_id,
+            &typed.value,
+            &typed.values,
+        )
+        .await;
+    match outcome {
+        Ok(options) => {
+            let options: Vec<serde_json::Value> = options
+                .iter()
+                .map(|o| serde_json::json!({"value": o["value"], "text": o["text"]["text"]}))
+                .collect();
+            Json(serde_json::json!({"options": options})).into_response()
+        }
+        Err(err) => answer(&demo, Err(err)),
+    }
 }

@@ -1,6 +1,7 @@
 //! The demo's Slack client: what the person sees (the DM with the app, their ephemeral
 //! answers, the open modal) and what they do (type a command, press a button, submit or close
-//! the modal), each sent to the app as the signed request Slack would send.
+//! the modal, type in a search field), each sent to the app as the signed request Slack
+//! would send.
 //!
 //! What the app did is read back from the fake Slack: the modals it opened and updated, the
 //! messages it posted and updated in the DM, what it posted to response_urls. Only what Slack
@@ -16,7 +17,7 @@ use serde_json::Value;
 use slack::verify::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 use super::DemoFakes;
-use super::payloads::{self, Actor, FormValues};
+use super::payloads::{self, Actor, FormValues, Offered};
 
 /// One line of the conversation, in the order the person saw it.
 #[derive(Debug, Clone)]
@@ -43,6 +44,8 @@ struct Timeline {
     /// A problem the person should know about (the app answered 5xx, say).
     banner: Option<String>,
     next_hook: u64,
+    /// What the app offered each external select of a view as the person typed, by view id.
+    offered: BTreeMap<String, Offered>,
 }
 
 /// What the page shows, read at one moment.
@@ -195,7 +198,8 @@ impl Session {
         let Some(element) = payloads::find_element(&view["blocks"], block, action_id) else {
             return Ok(());
         };
-        let view = payloads::view_object(&self.actor, view_id, &view, &hash, form);
+        let offered = self.offered(view_id);
+        let view = payloads::view_object(&self.actor, view_id, &view, &hash, form, &offered);
         let payload = payloads::modal_action(&self.actor, view, block, &element);
         self.interact(&payload).await.map(|_| ())
     }
@@ -238,7 +242,8 @@ impl Session {
         let Some((view, hash)) = self.fakes.slack.modal_with_hash(view_id) else {
             return Ok(());
         };
-        let object = payloads::view_object(&self.actor, view_id, &view, &hash, form);
+        let offered = self.offered(view_id);
+        let object = payloads::view_object(&self.actor, view_id, &view, &hash, form, &offered);
         let missing = required_but_empty(&object);
         if !missing.is_empty() {
             self.timeline().errors = missing;
@@ -279,6 +284,63 @@ impl Session {
         Ok(())
     }
 
+    /// The person typed `typed` in the external select `action_id` of the open modal: Slack
+    /// sends a `block_suggestion` to the app's options URL and lists what it answers, within
+    /// its 3 seconds. The options are kept, so that a pick is submitted as the option offered.
+    /// Kept for the view's life (a demo session is one person for minutes).
+    /// None (and nothing sent) for an element that is not an external select of that view;
+    /// none either when the app answers anything but a 200 (Slack shows no options then).
+    pub async fn suggest(
+        &self,
+        view_id: &str,
+        block: &str,
+        action_id: &str,
+        typed: &str,
+        form: &FormValues,
+    ) -> Result<Vec<Value>, ActError> {
+        let Some((view, hash)) = self.fakes.slack.modal_with_hash(view_id) else {
+            return Ok(Vec::new());
+        };
+        let external = payloads::find_element(&view["blocks"], block, action_id)
+            .is_some_and(|e| e["type"] == "external_select");
+        if !external {
+            return Ok(Vec::new());
+        }
+        let offered = self.offered(view_id);
+        let object = payloads::view_object(&self.actor, view_id, &view, &hash, form, &offered);
+        let payload = payloads::block_suggestion(&self.actor, object, block, action_id, typed);
+        let (status, answer) = self
+            .send("/slack/options", payloads::interaction_form(&payload))
+            .await?;
+        let options = match (status, serde_json::from_str::<Value>(&answer)) {
+            (200, Ok(answer)) => payloads::offered_options(&answer),
+            _ => Vec::new(),
+        };
+        // Kept from earlier searches too: a pick stays chosen while the person types another
+        // search, as in Slack, and is still submitted whole.
+        let mut timeline = self.timeline();
+        let kept = timeline
+            .offered
+            .entry(view_id.to_owned())
+            .or_default()
+            .entry((block.to_owned(), action_id.to_owned()))
+            .or_default();
+        for option in &options {
+            if !kept.iter().any(|k| k["value"] == option["value"]) {
+                kept.push(option.clone());
+            }
+        }
+        Ok(options)
+    }
+
+    fn offered(&self, view_id: &str) -> Offered {
+        self.timeline()
+            .offered
+            .get(view_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The person closed the modal (its close button or ×).
     pub async fn close(&self, view_id: &str) -> Result<(), ActError> {
         let Some((view, hash)) = self.fakes.slack.modal_with_hash(view_id) else {
@@ -291,8 +353,15 @@ impl Session {
             timeline.errors.clear();
         }
         if view["notify_on_close"].as_bool() == Some(true) {
-            let object =
-                payloads::view_object(&self.actor, view_id, &view, &hash, &FormValues::new());
+            let offered = self.offered(view_id);
+            let object = payloads::view_object(
+                &self.actor,
+                view_id,
+                &view,
+                &hash,
+                &FormValues::new(),
+                &offered,
+            );
             let payload = payloads::view_closed(&self.actor, object);
             self.interact(&payload).await?;
         }

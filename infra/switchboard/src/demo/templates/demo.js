@@ -94,6 +94,66 @@ document.addEventListener("click", (ev) => {
   });
 });
 
+// An external select's search field: what is typed goes to the app's options URL (through
+// /demo/suggest, signed there) a moment after the person stops typing, and the select then
+// lists what the app offered, keeping the pick made so far.
+const SUGGEST_MS = 250;
+let suggestTimer = null;
+
+async function suggest(input) {
+  const form = document.getElementById("modal");
+  const select = form && form.querySelector(
+    `select[data-block="${CSS.escape(input.dataset.block)}"][data-action="${CSS.escape(input.dataset.suggest)}"]`);
+  if (!select) return;
+  let answer;
+  try {
+    const res = await fetch("/demo/suggest", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        view_id: form.dataset.viewId,
+        block_id: input.dataset.block,
+        action_id: input.dataset.suggest,
+        value: input.value,
+        values: formValues(form),
+      }),
+    });
+    if (!res.ok) return;
+    answer = await res.json();
+  } catch (e) {
+    document.getElementById("banner").textContent = "The demo server is not answering.";
+    return;
+  }
+  const options = answer.options || [];
+  const picked = select.selectedOptions[0];
+  const keep = picked && picked.value !== "" ? picked : null;
+  const first = select.options[0];
+  select.replaceChildren(first);
+  if (keep && !options.some((o) => o.value === keep.value)) select.append(keep);
+  for (const o of options) select.append(new Option(o.text, o.value));
+  if (keep) select.value = keep.value;
+  else if (options.length) select.value = options[0].value;
+  if (first.dataset.placeholder === undefined) first.dataset.placeholder = first.textContent;
+  first.textContent = options.length || input.value.trim().length < 2
+    ? first.dataset.placeholder : "No matches";
+}
+
+document.addEventListener("keydown", (ev) => {
+  // Enter in a search field searches now; it does not submit the modal.
+  const input = ev.target.closest("[data-suggest]");
+  if (!input || ev.key !== "Enter") return;
+  ev.preventDefault();
+  clearTimeout(suggestTimer);
+  suggest(input);
+});
+
+document.addEventListener("input", (ev) => {
+  const input = ev.target.closest("[data-suggest]");
+  if (!input) return;
+  clearTimeout(suggestTimer);
+  suggestTimer = setTimeout(() => suggest(input), SUGGEST_MS);
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   setInterval(() => call("/demo/state"), POLL_MS);
 });
