@@ -236,13 +236,20 @@ async fn typing_in_the_demo_task_modals_contact_search_asks_the_app_and_the_pick
         json!({"view_id": view, "values": values}),
     )
     .await;
-    state_until(&demo, "the created task", |s| {
+    let state = state_until(&demo, "the created task", |s| {
         s["modal"]
             .as_str()
             .unwrap_or("")
             .contains("Task created in HubSpot")
     })
     .await;
+    // The side panel says what the app did in the CRM.
+    let panel = state["panel"].as_str().unwrap();
+    assert!(
+        panel.contains("Task \u{201c}Send the security pack\u{201d} for Ada Wong"),
+        "{panel}"
+    );
+    assert!(panel.contains("2 searches"), "{panel}");
     let tasks = hubspot.objects(ObjectType::Tasks);
     assert_eq!(tasks.len(), 1, "one task");
     let ada: u64 = ada.parse().unwrap();

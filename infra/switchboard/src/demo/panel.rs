@@ -1,11 +1,13 @@
 //! "What the app created": the side panel listing what the fakes recorded, so the person sees
-//! the effects of a click beyond Slack (the Fathom reads, the AI calls, and the mail drafts and
-//! calendar events once the app makes them).
+//! the effects of a click beyond Slack (the Fathom reads, the AI calls, the mail drafts and
+//! calendar events, and the CRM's searches, notes, tasks and deal updates once the app makes
+//! them).
 
 use serde::Serialize;
 
 use super::DemoFakes;
 use fakes::fathom::Endpoint;
+use fakes::hubspot::{Endpoint as HubSpotCall, FakeHubSpot, ObjectType};
 
 /// One group of the panel, e.g. "Fathom" with its lines.
 #[derive(Debug, Clone, Serialize)]
@@ -25,6 +27,7 @@ pub struct Panel {
 pub fn panel(fakes: &DemoFakes) -> Panel {
     let mut groups = vec![slack(fakes), fathom(fakes), ai(fakes)];
     groups.extend(created_elsewhere(fakes));
+    groups.push(hubspot(&fakes.hubspot));
     Panel { groups }
 }
 
@@ -105,8 +108,8 @@ fn ai(fakes: &DemoFakes) -> Group {
 }
 
 /// What the app creates outside Slack, Fathom and the AI: Gmail drafts and Google Calendar
-/// events (from the edit modal's buttons). The hook for the next such fake (a CRM's notes and
-/// tasks, say): start it in [`super::start`], add it to [`DemoFakes`], list it here.
+/// events (from the edit modal's buttons). The hook for the next such fake: start it in
+/// [`super::start`], add it to [`DemoFakes`], list it here.
 fn created_elsewhere(fakes: &DemoFakes) -> Vec<Group> {
     let drafts = fakes
         .google
@@ -147,4 +150,112 @@ fn created_elsewhere(fakes: &DemoFakes) -> Vec<Group> {
             empty: "No event yet: View & edit, then Calendar event.".into(),
         },
     ]
+}
+
+/// The demo's HubSpot portal: what the app searched (the external selects, the account
+/// match), and the notes, tasks and deal updates it made, each named by what it is on.
+fn hubspot(hubspot: &FakeHubSpot) -> Group {
+    let calls = hubspot.calls();
+    let ok = |endpoint: HubSpotCall| {
+        calls
+            .iter()
+            .filter(|c| c.endpoint == endpoint && c.status == 200)
+            .count()
+    };
+    let mut lines = Vec::new();
+    let searches = ok(HubSpotCall::Search(ObjectType::Contacts))
+        + ok(HubSpotCall::Search(ObjectType::Companies));
+    if searches > 0 {
+        lines.push(count(searches, "search", "searches"));
+    }
+    let name_of = |object: &fakes::hubspot::FakeObject, of: ObjectType| {
+        object
+            .associations
+            .iter()
+            .find(|(t, _, _)| *t == of)
+            .and_then(|(_, id, _)| hubspot.object(*id))
+            .map(|o| display_name(&o))
+    };
+    for note in hubspot.objects(ObjectType::Notes) {
+        lines.push(match name_of(&note, ObjectType::Companies) {
+            Some(company) => format!("Note on {company}"),
+            None => "Note".to_owned(),
+        });
+    }
+    for task in hubspot.objects(ObjectType::Tasks) {
+        let subject = task
+            .properties
+            .get("hs_task_subject")
+            .cloned()
+            .unwrap_or_default();
+        lines.push(match name_of(&task, ObjectType::Contacts) {
+            Some(contact) => format!("Task \u{201c}{subject}\u{201d} for {contact}"),
+            None => format!("Task \u{201c}{subject}\u{201d}"),
+        });
+    }
+    let deals = ok(HubSpotCall::Update(ObjectType::Deals));
+    if deals > 0 {
+        lines.push(count(deals, "deal updated", "deal updates"));
+    }
+    Group {
+        title: "HubSpot (fake, Demo portal)".into(),
+        lines,
+        empty: "Nothing yet: View & edit, then Log to CRM, Deals or Create task.".into(),
+    }
+}
+
+/// A company's name, a contact's first and last name, or its id.
+fn display_name(object: &fakes::hubspot::FakeObject) -> String {
+    let p = &object.properties;
+    let person = [p.get("firstname"), p.get("lastname")]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
+    match p.get("name") {
+        Some(name) => name.clone(),
+        None if !person.is_empty() => person,
+        None => object.id.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_hubspot_group_names_what_each_note_and_task_is_on() {
+        let fake = FakeHubSpot::start().await.unwrap();
+        assert!(hubspot(&fake).lines.is_empty(), "nothing made yet");
+        fake.add_portal(7, "pat-demo-panel");
+        let globex = fake.add_object(7, ObjectType::Companies, &[("name", "Globex")], &[]);
+        let john = fake.add_object(
+            7,
+            ObjectType::Contacts,
+            &[("firstname", "John"), ("lastname", "Smith")],
+            &[(ObjectType::Companies, globex, 1)],
+        );
+        fake.add_object(
+            7,
+            ObjectType::Notes,
+            &[("hs_note_body", "<p>Follow-up</p>")],
+            &[(ObjectType::Companies, globex, 190)],
+        );
+        fake.add_object(
+            7,
+            ObjectType::Tasks,
+            &[("hs_task_subject", "Send the pack")],
+            &[(ObjectType::Contacts, john, 204)],
+        );
+        fake.add_object(7, ObjectType::Notes, &[("hs_note_body", "loose")], &[]);
+        assert_eq!(
+            hubspot(&fake).lines,
+            [
+                "Note on Globex",
+                "Note",
+                "Task \u{201c}Send the pack\u{201d} for John Smith"
+            ]
+        );
+    }
 }
