@@ -124,7 +124,11 @@ async function suggest(input) {
     document.getElementById("banner").textContent = "The demo server is not answering.";
     return;
   }
-  const options = answer.options || [];
+  if (!Array.isArray(answer.options)) {
+    apply(answer); // the app could not be reached: the banner says so
+    return;
+  }
+  const options = answer.options;
   const picked = select.selectedOptions[0];
   const keep = picked && picked.value !== "" ? picked : null;
   const first = select.options[0];
