@@ -184,19 +184,22 @@ async fn a_browser_installs_the_app_through_the_consent_page() {
     app.stop().await;
 }
 
-/// The newcomer's tour, `switchboard demo` in a real browser: `/followup`, connect Fathom with
-/// the sample key the hint box gives, pick a meeting, watch the DM turn "ready" and open the
-/// draft with "View & edit", then make it a Gmail draft. Every
-/// click reaches the app as a signed Slack request. The last screen is saved as `demo.png`
-/// beside the other screenshots (docs/demo.png is a copy of it).
-#[tokio::test]
-async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
+/// `switchboard demo` on a free port and headless Chromium with a fresh profile; `None` (the
+/// test skipped, and says how to run it) when CHROMEDRIVER is not set.
+struct DemoInBrowser {
+    demo: switchboard_cli::demo::Demo,
+    driver: Driver,
+    browser: Client,
+    _profile: tempfile::TempDir,
+}
+
+async fn demo_in_browser(test: &str) -> Option<DemoInBrowser> {
     let Ok(chromedriver) = std::env::var("CHROMEDRIVER") else {
         eprintln!(
-            "\n*** SKIPPED a_newcomer_gets_a_ready_follow_up_in_the_demo_page: CHROMEDRIVER is \
-             not set.\n*** Run: scripts/browser-env.sh -- cargo test -p switchboard-tests --test browser\n"
+            "\n*** SKIPPED {test}: CHROMEDRIVER is not set.\n*** Run: scripts/browser-env.sh -- \
+             cargo test -p switchboard-tests --test browser\n"
         );
-        return;
+        return None;
     };
     let demo = switchboard_cli::demo::start(&switchboard_cli::demo::DemoArgs {
         port: 0,
@@ -207,6 +210,30 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
     let driver = start_driver(&chromedriver).await;
     let profile = tempfile::tempdir().expect("a fresh profile directory");
     let browser = headless_chromium(&driver, profile.path()).await;
+    Some(DemoInBrowser {
+        demo,
+        driver,
+        browser,
+        _profile: profile,
+    })
+}
+
+/// The newcomer's tour, `switchboard demo` in a real browser: `/followup`, connect Fathom with
+/// the sample key the hint box gives, pick a meeting, watch the DM turn "ready" and open the
+/// draft with "View & edit", then make it a Gmail draft. Every
+/// click reaches the app as a signed Slack request. The last screen is saved as `demo.png`
+/// beside the other screenshots (docs/demo.png is a copy of it).
+#[tokio::test]
+async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
+    let Some(DemoInBrowser {
+        demo,
+        driver,
+        browser,
+        _profile,
+    }) = demo_in_browser("a_newcomer_gets_a_ready_follow_up_in_the_demo_page").await
+    else {
+        return;
+    };
     let css = |selector: &'static str| Locator::Css(selector);
 
     let flow = async {
@@ -396,22 +423,15 @@ async fn a_newcomer_gets_a_ready_follow_up_in_the_demo_page() {
 /// searches and does not submit the modal.
 #[tokio::test]
 async fn typing_in_a_demo_search_field_offers_the_crms_contacts() {
-    let Ok(chromedriver) = std::env::var("CHROMEDRIVER") else {
-        eprintln!(
-            "\n*** SKIPPED typing_in_a_demo_search_field_offers_the_crms_contacts: CHROMEDRIVER \
-             is not set.\n*** Run: scripts/browser-env.sh -- cargo test -p switchboard-tests --test browser\n"
-        );
+    let Some(DemoInBrowser {
+        demo,
+        driver,
+        browser,
+        _profile,
+    }) = demo_in_browser("typing_in_a_demo_search_field_offers_the_crms_contacts").await
+    else {
         return;
     };
-    let demo = switchboard_cli::demo::start(&switchboard_cli::demo::DemoArgs {
-        port: 0,
-        data_dir: None,
-    })
-    .await
-    .expect("the demo starts");
-    let driver = start_driver(&chromedriver).await;
-    let profile = tempfile::tempdir().expect("a fresh profile directory");
-    let browser = headless_chromium(&driver, profile.path()).await;
     let css = |selector: &'static str| Locator::Css(selector);
 
     let flow = async {

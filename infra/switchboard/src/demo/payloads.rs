@@ -225,14 +225,7 @@ pub fn block_suggestion(
 /// The options of an options answer (`options`, or every group's of `option_groups`), as
 /// many as Slack shows; none for an answer of any other shape.
 pub fn offered_options(answer: &Value) -> Vec<Value> {
-    let plain = answer["options"].as_array().into_iter().flatten();
-    let grouped = answer["option_groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|g| g["options"].as_array().into_iter().flatten());
-    plain
-        .chain(grouped)
+    listed_options(answer)
         .filter(|o| o["value"].is_string() && o["text"]["text"].is_string())
         .take(MAX_OFFERED)
         .cloned()
@@ -388,16 +381,22 @@ fn option_with_value(element: &Value, value: &str, offered: &[Value]) -> Option<
     // An external select's options come from the options function as the person types
     // (`offered`), besides the one the app chose already (its `initial_option`).
     let initial = element.get("initial_option").into_iter().chain(offered);
-    let plain = initial.chain(element["options"].as_array().into_iter().flatten());
-    let grouped = element["option_groups"]
+    initial
+        .chain(listed_options(element))
+        .find(|o| o["value"].as_str() == Some(value))
+        .cloned()
+}
+
+/// The options a select or an options answer lists: `options`, then every group's of
+/// `option_groups` (Block Kit's two shapes).
+fn listed_options(of: &Value) -> impl Iterator<Item = &Value> {
+    let plain = of["options"].as_array().into_iter().flatten();
+    let grouped = of["option_groups"]
         .as_array()
         .into_iter()
         .flatten()
         .flat_map(|g| g["options"].as_array().into_iter().flatten());
-    plain
-        .chain(grouped)
-        .find(|o| o["value"].as_str() == Some(value))
-        .cloned()
+    plain.chain(grouped)
 }
 
 /// Whether an input block was left empty: Slack itself refuses to submit a modal whose
